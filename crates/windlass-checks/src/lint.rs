@@ -1,0 +1,254 @@
+//! `lint`: clippy over every target of every member; a warning fails the step.
+//!
+//! Diagnostics are read from cargo's `--message-format=json` through `cargo_metadata::Message`
+//! (never scraped from text), shown as rustc renders them, and placed at their primary span.
+//! Warnings are counted as failures here rather than with `-D warnings`: cargo then still
+//! replays them from its cache, shares that cache with a plain `cargo clippy`, and every
+//! crate is checked instead of stopping at the first one that warns.
+
+use crate::features::Features;
+use crate::text::count;
+use anyhow::Result;
+use cargo_metadata::Message;
+use cargo_metadata::diagnostic::{Diagnostic as RustcDiagnostic, DiagnosticLevel, DiagnosticSpan};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::Path;
+use windlass_core::event::Event;
+use windlass_core::report::Reporter;
+use windlass_core::runner::Capture;
+use windlass_core::{
+    Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
+};
+
+/// The name of the step.
+pub const NAME: &str = "lint";
+
+/// `[workspace.metadata.windlass.lint]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LintConfig {
+    /// Features to lint with.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Lint with every feature on.
+    #[serde(default)]
+    pub all_features: bool,
+    /// Lint without the default features.
+    #[serde(default)]
+    pub no_default_features: bool,
+    /// Extra arguments for clippy itself (after `--`), e.g. `["-W", "clippy::pedantic"]`.
+    #[serde(default)]
+    pub clippy_args: Vec<String>,
+}
+
+impl LintConfig {
+    /// The feature selection of this config.
+    pub fn features(&self) -> Features {
+        Features {
+            features: self.features.clone(),
+            all_features: self.all_features,
+            no_default_features: self.no_default_features,
+        }
+    }
+}
+
+/// The `lint` step.
+#[derive(Debug, Clone, Default)]
+pub struct Lint {
+    /// Features to build with.
+    pub features: Features,
+    /// Extra clippy arguments.
+    pub clippy_args: Vec<String>,
+}
+
+impl Lint {
+    /// The step as configured, with command-line features taking precedence.
+    pub fn from_config(config: &LintConfig, cli: &Features) -> Self {
+        Self {
+            features: config.features().overridden_by(cli),
+            clippy_args: config.clippy_args.clone(),
+        }
+    }
+
+    fn args(&self, message_format: &str, color: bool) -> Vec<String> {
+        let mut args: Vec<String> = ["clippy", "--workspace", "--all-targets"]
+            .map(String::from)
+            .into();
+        args.extend(self.features.args());
+        args.push(format!("--message-format={message_format}"));
+        args.push("--color".into());
+        args.push(if color { "always" } else { "never" }.into());
+        if !self.clippy_args.is_empty() {
+            args.push("--".into());
+            args.extend(self.clippy_args.iter().cloned());
+        }
+        args
+    }
+
+    fn fix_hint(&self, ws: &Workspace) -> String {
+        let mut args: Vec<String> = [
+            "clippy",
+            "--fix",
+            "--workspace",
+            "--all-targets",
+            "--allow-dirty",
+        ]
+        .map(String::from)
+        .into();
+        args.extend(self.features.args());
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        format!("{} (then fix the rest by hand)", ws.cargo_hint(&refs))
+    }
+}
+
+impl Step for Lint {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn plan(&self, _ws: &Workspace) -> String {
+        windlass_core::paths::shell_line(
+            std::iter::once("cargo".to_string()).chain(self.args("json", false)),
+        )
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let format = if session.color() {
+            "json-diagnostic-rendered-ansi"
+        } else {
+            "json"
+        };
+        let sh = session.shell();
+        let cmd = sh.cmd("cargo").args(self.args(format, session.color()));
+        let mut seen = HashSet::new();
+        let (mut errors, mut warnings) = (0usize, 0usize);
+        let finished = session.run_lines(
+            cmd,
+            Capture::Stdout,
+            &mut |line, reporter: &mut dyn Reporter| {
+                let Some(found) = finding(ws, line) else {
+                    return;
+                };
+                if !seen.insert((
+                    found.file.clone(),
+                    found.line,
+                    found.column,
+                    found.title.clone(),
+                    found.message.clone(),
+                )) {
+                    return;
+                }
+                match found.severity {
+                    Severity::Error => errors += 1,
+                    Severity::Warning => warnings += 1,
+                    Severity::Notice => {}
+                }
+                reporter.event(&Event::Diagnostic(found));
+            },
+        )?;
+
+        if errors + warnings > 0 {
+            let mut parts = Vec::new();
+            if errors > 0 {
+                parts.push(count(errors, "error", "errors"));
+            }
+            if warnings > 0 {
+                parts.push(count(warnings, "warning", "warnings"));
+            }
+            return Ok(StepOutcome::failed(parts.join(", "), self.fix_hint(ws)));
+        }
+        if finished.success() {
+            return Ok(StepOutcome::passed("no warnings"));
+        }
+        if !tool::cargo_subcommand_works(session, "clippy") {
+            return Err(tool::missing("clippy", "rustup component add clippy").into());
+        }
+        Err(UsageError::new(format!(
+            "`cargo clippy` exited with {} without reporting a diagnostic; its output is above",
+            finished.status
+        ))
+        .into())
+    }
+}
+
+/// The finding in one line of cargo's JSON output, if it holds a warning or an error.
+fn finding(ws: &Workspace, line: &str) -> Option<Diagnostic> {
+    if !line.starts_with('{') {
+        return None;
+    }
+    let Ok(Message::CompilerMessage(msg)) = serde_json::from_str::<Message>(line) else {
+        return None;
+    };
+    to_diagnostic(ws, &msg.message)
+}
+
+/// Converts a rustc diagnostic; `None` for notes and for the "N warnings emitted" and
+/// "aborting due to" summaries, which repeat what was already reported.
+pub fn to_diagnostic(ws: &Workspace, d: &RustcDiagnostic) -> Option<Diagnostic> {
+    let severity = match d.level {
+        DiagnosticLevel::Error | DiagnosticLevel::Ice => Severity::Error,
+        DiagnosticLevel::Warning => Severity::Warning,
+        _ => return None,
+    };
+    if d.spans.is_empty() && d.code.is_none() && is_summary(&d.message) {
+        return None;
+    }
+    let title = d
+        .code
+        .as_ref()
+        .map_or_else(|| severity.as_str().to_string(), |c| c.code.clone());
+    let mut message = d.message.clone();
+    for child in &d.children {
+        if matches!(child.level, DiagnosticLevel::Help) && !child.message.is_empty() {
+            message.push_str(&format!("\nhelp: {}", child.message));
+            break;
+        }
+    }
+    let mut out = Diagnostic::new(NAME, severity, title, message);
+    if let Some(span) = d
+        .spans
+        .iter()
+        .find(|s| s.is_primary)
+        .map(|s| user_span(ws, s))
+    {
+        out = out
+            .at(
+                ws.display_path(Path::new(&span.file_name)),
+                to_u32(span.line_start),
+                to_u32(span.column_start),
+            )
+            .until(to_u32(span.line_end), to_u32(span.column_end));
+    }
+    if let Some(rendered) = &d.rendered {
+        out = out.rendered(rendered.clone());
+    }
+    Some(out)
+}
+
+/// A span inside a macro from another crate is placed where the workspace invokes it.
+fn user_span<'a>(ws: &Workspace, span: &'a DiagnosticSpan) -> &'a DiagnosticSpan {
+    let mut current = span;
+    while !in_workspace(ws, &current.file_name) {
+        match &current.expansion {
+            Some(expansion) => current = &expansion.span,
+            None => return span,
+        }
+    }
+    current
+}
+
+fn in_workspace(ws: &Workspace, file: &str) -> bool {
+    let path = Path::new(file);
+    path.is_relative() && !file.starts_with('<') || path.starts_with(&ws.root)
+}
+
+fn is_summary(message: &str) -> bool {
+    message.starts_with("aborting due to")
+        || (message.contains("warning")
+            && (message.ends_with("emitted") || message.contains("generated")))
+}
+
+fn to_u32(n: usize) -> Option<u32> {
+    u32::try_from(n).ok()
+}

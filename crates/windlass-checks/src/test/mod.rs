@@ -1,0 +1,417 @@
+//! `test`: the workspace's tests, with cargo-nextest when it is installed, else `cargo test`.
+//!
+//! `--partition N/M` shards the suite the way nextest's `count:` partitioning does, so a
+//! GitHub Actions matrix can spread it over several runners. Failing tests are reported by
+//! name, placed at the line that panicked. Doctests (which nextest does not run) run after
+//! nextest, in the first partition only.
+
+mod libtest_json;
+mod libtest_text;
+mod panic;
+
+use crate::features::Features;
+use anyhow::Result;
+use serde::Deserialize;
+use std::path::Path;
+use windlass_core::event::Event;
+use windlass_core::report::Reporter;
+use windlass_core::runner::Capture;
+use windlass_core::{
+    Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
+};
+
+/// The name of the step.
+pub const NAME: &str = "test";
+
+/// Which test runner to use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunnerChoice {
+    /// nextest when installed, else cargo test.
+    #[default]
+    Auto,
+    /// cargo-nextest; an error when it is not installed.
+    Nextest,
+    /// `cargo test`.
+    Cargo,
+}
+
+/// `[workspace.metadata.windlass.test]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TestConfig {
+    /// Which runner.
+    #[serde(default)]
+    pub runner: RunnerChoice,
+    /// Features to test with.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Test with every feature on.
+    #[serde(default)]
+    pub all_features: bool,
+    /// Test without the default features.
+    #[serde(default)]
+    pub no_default_features: bool,
+    /// Run doctests too (default true).
+    #[serde(default = "yes")]
+    pub doctests: bool,
+    /// Stop at the first failing test (default false: report them all).
+    #[serde(default)]
+    pub fail_fast: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        Self {
+            runner: RunnerChoice::Auto,
+            features: Vec::new(),
+            all_features: false,
+            no_default_features: false,
+            doctests: true,
+            fail_fast: false,
+        }
+    }
+}
+
+/// One shard of `count` shards, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// Which shard, 1..=count.
+    pub index: u32,
+    /// How many shards.
+    pub count: u32,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parsed = s
+            .split_once('/')
+            .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if count >= 1 && (1..=count).contains(&index) => {
+                Ok(Self { index, count })
+            }
+            _ => Err(format!(
+                "`{s}` is not a partition: write N/M with 1 <= N <= M, e.g. 1/3"
+            )),
+        }
+    }
+}
+
+/// The `test` step.
+#[derive(Debug, Clone, Default)]
+pub struct Test {
+    /// Which runner.
+    pub runner: RunnerChoice,
+    /// Features to build with.
+    pub features: Features,
+    /// The shard to run.
+    pub partition: Option<Partition>,
+    /// Run doctests too.
+    pub doctests: bool,
+    /// Stop at the first failure.
+    pub fail_fast: bool,
+}
+
+/// The runner that will actually run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resolved {
+    Nextest,
+    Cargo,
+}
+
+impl Test {
+    /// The step as configured; command-line values take precedence.
+    pub fn from_config(
+        config: &TestConfig,
+        cli: &Features,
+        runner: Option<RunnerChoice>,
+        partition: Option<Partition>,
+    ) -> Self {
+        let config_features = Features {
+            features: config.features.clone(),
+            all_features: config.all_features,
+            no_default_features: config.no_default_features,
+        };
+        Self {
+            runner: runner.unwrap_or(config.runner),
+            features: config_features.overridden_by(cli),
+            partition,
+            doctests: config.doctests,
+            fail_fast: config.fail_fast,
+        }
+    }
+
+    fn resolve(&self) -> Result<Resolved> {
+        let installed = tool::on_path("cargo-nextest").is_some();
+        match (self.runner, installed) {
+            (RunnerChoice::Cargo, _) if self.partition.is_some() => Err(partition_needs_nextest()),
+            (RunnerChoice::Cargo, _) => Ok(Resolved::Cargo),
+            (_, true) => Ok(Resolved::Nextest),
+            (RunnerChoice::Nextest, false) => {
+                Err(tool::missing("cargo-nextest", "cargo install cargo-nextest --locked").into())
+            }
+            (RunnerChoice::Auto, false) if self.partition.is_some() => {
+                Err(partition_needs_nextest())
+            }
+            (RunnerChoice::Auto, false) => Ok(Resolved::Cargo),
+        }
+    }
+
+    fn nextest_args(&self, color: bool) -> Vec<String> {
+        let mut args: Vec<String> = ["nextest", "run", "--workspace"].map(String::from).into();
+        args.extend(self.features.args());
+        if !self.fail_fast {
+            args.push("--no-fail-fast".into());
+        }
+        if let Some(p) = self.partition {
+            args.push("--partition".into());
+            args.push(format!("count:{}/{}", p.index, p.count));
+        }
+        // A shard may hold no test at all; that is not a failure.
+        args.extend(["--no-tests=warn", "--message-format", "libtest-json"].map(String::from));
+        args.extend([
+            "--color".into(),
+            if color { "always" } else { "never" }.into(),
+        ]);
+        args
+    }
+
+    fn cargo_test_args(&self, doc_only: bool, color: bool) -> Vec<String> {
+        let mut args: Vec<String> = ["test", "--workspace"].map(String::from).into();
+        args.extend(self.features.args());
+        if doc_only {
+            args.push("--doc".into());
+        } else if !self.fail_fast {
+            args.push("--no-fail-fast".into());
+        }
+        args.extend([
+            "--color".into(),
+            if color { "always" } else { "never" }.into(),
+        ]);
+        args
+    }
+
+    fn runs_doctests(&self, ws: &Workspace) -> bool {
+        self.doctests && ws.has_library() && self.partition.is_none_or(|p| p.index == 1)
+    }
+}
+
+fn partition_needs_nextest() -> anyhow::Error {
+    UsageError::new("--partition needs cargo-nextest (cargo test cannot shard a suite)")
+        .hint("install it with `cargo install cargo-nextest --locked`")
+        .into()
+}
+
+/// What one runner invocation found.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: usize,
+    failed: Vec<Failure>,
+    ignored: usize,
+}
+
+/// A failed test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    /// The binary it is in, when the runner says (nextest's binary id).
+    pub binary: Option<String>,
+    /// The test's path, e.g. `tests::adds`.
+    pub name: String,
+    /// What it printed.
+    pub output: String,
+}
+
+impl Step for Test {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn plan(&self, ws: &Workspace) -> String {
+        let line = |args: Vec<String>| {
+            windlass_core::paths::shell_line(std::iter::once("cargo".to_string()).chain(args))
+        };
+        let main = match self.resolve() {
+            Ok(Resolved::Nextest) => line(self.nextest_args(false)),
+            Ok(Resolved::Cargo) => return line(self.cargo_test_args(false, false)),
+            Err(err) => return format!("cannot run: {err}"),
+        };
+        if self.runs_doctests(ws) {
+            format!("{main} && {}", line(self.cargo_test_args(true, false)))
+        } else {
+            main
+        }
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let color = session.color();
+        let (tally, built) = match self.resolve()? {
+            Resolved::Nextest => {
+                let (mut tally, mut built) = run_nextest(session, self.nextest_args(color))?;
+                if self.runs_doctests(ws) {
+                    let (doc, doc_built) =
+                        run_cargo_test(session, self.cargo_test_args(true, color), false)?;
+                    tally.passed += doc.passed;
+                    tally.ignored += doc.ignored;
+                    tally.failed.extend(doc.failed);
+                    built &= doc_built;
+                }
+                (tally, built)
+            }
+            Resolved::Cargo => run_cargo_test(session, self.cargo_test_args(false, color), true)?,
+        };
+        for failure in &tally.failed {
+            session.diagnostic(failure_diagnostic(ws, failure));
+        }
+        let mut summary = format!("{} passed", tally.passed);
+        if !tally.failed.is_empty() {
+            summary.push_str(&format!(", {} failed", tally.failed.len()));
+        }
+        if tally.ignored > 0 {
+            summary.push_str(&format!(", {} ignored", tally.ignored));
+        }
+        if !tally.failed.is_empty() {
+            return Ok(StepOutcome::failed(
+                summary,
+                self.reproduce(ws, &tally.failed),
+            ));
+        }
+        if !built {
+            return Ok(StepOutcome::failed(
+                "the tests did not build or the runner failed (its output is above)",
+                ws.cargo_hint(&["test", "--workspace", "--no-run"]),
+            ));
+        }
+        Ok(StepOutcome::passed(summary))
+    }
+}
+
+impl Test {
+    /// The command that runs exactly the failing tests again.
+    fn reproduce(&self, ws: &Workspace, failed: &[Failure]) -> String {
+        if self.resolve().ok() == Some(Resolved::Nextest)
+            && failed.iter().all(|f| f.binary.is_some())
+        {
+            let filter = failed
+                .iter()
+                .take(8)
+                .map(|f| format!("test(={})", f.name))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            let mut args = vec!["nextest", "run", "--workspace"];
+            let feature_args = self.features.args();
+            args.extend(feature_args.iter().map(String::as_str));
+            args.extend(["-E", filter.as_str()]);
+            return ws.cargo_hint(&args);
+        }
+        let first = failed.first().map_or("", |f| f.name.as_str());
+        ws.cargo_hint(&["test", "--workspace", "--", first, "--exact"])
+    }
+}
+
+fn run_nextest(session: &mut Session, args: Vec<String>) -> Result<(Tally, bool)> {
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("cargo")
+        .args(args)
+        .env("NEXTEST_EXPERIMENTAL_LIBTEST_JSON", "1");
+    let mut parser = libtest_json::Parser::default();
+    let finished = session.run_lines(cmd, Capture::Stdout, &mut |line, _| parser.line(line))?;
+    let tally = parser.finish();
+    Ok((tally, finished.success()))
+}
+
+/// Runs `cargo test`; with `echo`, its output is shown as it comes, else only the output of
+/// the tests that failed (the doctest run after nextest is mostly "running 0 tests").
+fn run_cargo_test(session: &mut Session, args: Vec<String>, echo: bool) -> Result<(Tally, bool)> {
+    let sh = session.shell();
+    let cmd = sh.cmd("cargo").args(args);
+    let mut parser = libtest_text::Parser::default();
+    let finished = session.run_lines(
+        cmd,
+        Capture::Stdout,
+        &mut |line, reporter: &mut dyn Reporter| {
+            // The test harness writes to stdout, which we parse; pass it on so it is seen live.
+            if echo {
+                reporter.event(&Event::Output {
+                    step: NAME.into(),
+                    text: line.to_string(),
+                });
+            }
+            parser.line(line);
+        },
+    )?;
+    let tally = parser.finish();
+    if !echo {
+        for failure in &tally.failed {
+            let text = format!("---- {} ----\n{}", failure.name, failure.output);
+            session.emit(Event::Output {
+                step: NAME.into(),
+                text,
+            });
+        }
+    }
+    Ok((tally, finished.success()))
+}
+
+fn failure_diagnostic(ws: &Workspace, failure: &Failure) -> Diagnostic {
+    let where_ = failure
+        .binary
+        .as_deref()
+        .map(|b| format!(" in `{b}`"))
+        .unwrap_or_default();
+    let panic = panic::find(&failure.output);
+    let mut message = format!("test `{}`{where_} failed", failure.name);
+    if let Some(p) = &panic
+        && !p.message.is_empty()
+    {
+        message.push_str(&format!(":\n{}", p.message));
+    }
+    let mut d = Diagnostic::new(NAME, Severity::Error, failure.name.clone(), message);
+    if let Some(p) = panic
+        && let Some(file) = resolve_source(ws, &p.file)
+    {
+        d = d.at(file, Some(p.line), Some(p.column));
+    }
+    d
+}
+
+/// A panic's file is relative to where rustc ran: the workspace root for members, a package
+/// directory for doctests. The first that exists wins.
+fn resolve_source(ws: &Workspace, file: &str) -> Option<String> {
+    let path = Path::new(file);
+    if path.is_absolute() {
+        return path.is_file().then(|| ws.display_path(path));
+    }
+    std::iter::once(ws.root.clone())
+        .chain(ws.members().filter_map(|p| {
+            p.manifest_path
+                .parent()
+                .map(|d| d.as_std_path().to_path_buf())
+        }))
+        .map(|dir| dir.join(path))
+        .find(|candidate| candidate.is_file())
+        .map(|found| ws.display_path(&found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_parse_and_reject_nonsense() {
+        assert_eq!(
+            "2/3".parse::<Partition>(),
+            Ok(Partition { index: 2, count: 3 })
+        );
+        for bad in ["0/3", "4/3", "1/0", "x", "1-3", "/"] {
+            assert!(bad.parse::<Partition>().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The event stream: everything a task has to say, as data.
+//!
+//! Tasks emit events; reporters decide how they look. That is what lets the same check print
+//! colour on a terminal, `::error` annotations in GitHub Actions and a JSON report for scripts,
+//! without a task ever knowing which.
+
+use serde::Serialize;
+use std::time::Duration;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational; never fails a step.
+    Notice,
+    /// Fails a step only where the step treats warnings as errors.
+    Warning,
+    /// Fails the step.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Notice => "notice",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One finding, located in a file where possible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The step that found it.
+    pub step: String,
+    /// How serious it is.
+    pub severity: Severity,
+    /// A short name: a lint, a test, a rule id.
+    pub title: String,
+    /// One or more lines saying what is wrong.
+    pub message: String,
+    /// The file, relative to the repository root, with `/` separators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// 1-based last line of the span.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+    /// 1-based column after the span.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_column: Option<u32>,
+    /// The tool's own rendering (rustc's, rustfmt's diff), shown as is on a terminal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with no location yet.
+    pub fn new(
+        step: impl Into<String>,
+        severity: Severity,
+        title: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            step: step.into(),
+            severity,
+            title: title.into(),
+            message: message.into(),
+            file: None,
+            line: None,
+            column: None,
+            end_line: None,
+            end_column: None,
+            rendered: None,
+        }
+    }
+
+    /// Places it at `file:line:column` (file relative to the repository root).
+    pub fn at(mut self, file: impl Into<String>, line: Option<u32>, column: Option<u32>) -> Self {
+        self.file = Some(file.into());
+        self.line = line;
+        self.column = column;
+        self
+    }
+
+    /// Sets the end of the span.
+    pub fn until(mut self, end_line: Option<u32>, end_column: Option<u32>) -> Self {
+        self.end_line = end_line;
+        self.end_column = end_column;
+        self
+    }
+
+    /// Attaches the tool's own rendering.
+    pub fn rendered(mut self, rendered: impl Into<String>) -> Self {
+        self.rendered = Some(rendered.into());
+        self
+    }
+
+    /// `file:line:column`, as far as it is known.
+    pub fn location(&self) -> Option<String> {
+        let file = self.file.as_ref()?;
+        Some(match (self.line, self.column) {
+            (Some(line), Some(col)) => format!("{file}:{line}:{col}"),
+            (Some(line), None) => format!("{file}:{line}"),
+            _ => file.clone(),
+        })
+    }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    /// It ran and found nothing wrong.
+    Passed,
+    /// It ran and found problems.
+    Failed,
+    /// It could not run: bad config, missing tool, unreadable input.
+    Error,
+    /// It was not run (an earlier step failed, or `--skip`).
+    Skipped,
+}
+
+impl StepStatus {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Passed => "passed",
+            StepStatus::Failed => "failed",
+            StepStatus::Error => "error",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// The record of one step, as it appears in the final table and the JSON report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepRecord {
+    /// The step's name (`lint`, `test`, ...).
+    pub name: String,
+    /// How it ended.
+    pub status: StepStatus,
+    /// Wall time in milliseconds (0 when skipped).
+    #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+    pub duration: Duration,
+    /// One line: what it found, or why it was skipped.
+    pub summary: String,
+    /// The command that fixes or reproduces a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// The whole run: what the JSON reporter prints and the step summary tabulates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// Identifies the report's layout; bumped only on incompatible change.
+    pub schema: &'static str,
+    /// The task that ran (`ci`, `lint`, ...).
+    pub task: String,
+    /// `passed` when every step passed or was skipped by request, else the worst status.
+    pub status: StepStatus,
+    /// The process exit code this run ends with.
+    pub exit_code: u8,
+    /// Wall time of the whole run in milliseconds.
+    #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+    pub duration: Duration,
+    /// Every step, in pipeline order.
+    pub steps: Vec<StepRecord>,
+    /// Every diagnostic of every step, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The layout name of [`RunReport`].
+pub const REPORT_SCHEMA: &str = "windlass.report/v1";
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A step as planned, for `--list` and `--dry-run`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedStep {
+    /// The step's name.
+    pub name: String,
+    /// What it will run, as a command line a user can copy.
+    pub runs: String,
+    /// Whether it is part of this run (`--skip`/`--only` leave steps out).
+    pub selected: bool,
+}
+
+/// Everything a task can say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The plan, printed by `--list` and `--dry-run` instead of running.
+    Plan(Vec<PlannedStep>),
+    /// A step begins.
+    StepStarted {
+        /// Its name.
+        name: String,
+    },
+    /// An external command begins.
+    CommandStarted {
+        /// The command line, quoted so that it can be copied into a shell.
+        command: String,
+        /// Whether the child's output goes straight to the terminal (no progress indicator then).
+        streaming: bool,
+    },
+    /// That command ended.
+    CommandFinished {
+        /// Its wall time.
+        duration: Duration,
+    },
+    /// A finding.
+    Diagnostic(Diagnostic),
+    /// Something to tell the user that is not a finding (a fallback taken, a bypass used).
+    Message {
+        /// How loudly to say it.
+        severity: Severity,
+        /// What to say.
+        text: String,
+    },
+    /// Detail a failed step wants shown, such as a failing test's output.
+    Output {
+        /// The step it belongs to.
+        step: String,
+        /// The text, as the tool printed it.
+        text: String,
+    },
+    /// A step ended.
+    StepFinished(StepRecord),
+    /// The run ended.
+    RunFinished(RunReport),
+}

@@ -1,0 +1,219 @@
+//! Steps and the pipeline that runs them.
+//!
+//! `ci` is a pipeline of several steps; `cargo xtask lint` is a pipeline of one. Either way the
+//! user gets the same events, the same final table and the same exit codes: 0 all passed,
+//! 1 a step found problems, 2 a step could not run, 130 interrupted.
+
+use crate::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Interrupted, UsageError};
+use crate::event::{
+    Event, PlannedStep, REPORT_SCHEMA, RunReport, Severity, StepRecord, StepStatus,
+};
+use crate::session::Session;
+use crate::workspace::Workspace;
+use anyhow::Result;
+use std::time::{Duration, Instant};
+
+/// One check or action.
+pub trait Step {
+    /// Its name, as used by `--skip`, `--only` and the config.
+    fn name(&self) -> &str;
+    /// What it will run, as a command line, for `--list` and `--dry-run`.
+    fn plan(&self, ws: &Workspace) -> String;
+    /// Runs it. Findings are reported through `session`; the outcome says whether they fail
+    /// the step. An `Err` means it could not run at all.
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome>;
+}
+
+/// How a step that ran ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepOutcome {
+    /// Whether it found nothing that fails it.
+    pub passed: bool,
+    /// One line for the table: what it checked or found.
+    pub summary: String,
+    /// The command that fixes or reproduces a failure.
+    pub fix: Option<String>,
+}
+
+impl StepOutcome {
+    /// Passed, with a summary.
+    pub fn passed(summary: impl Into<String>) -> Self {
+        Self {
+            passed: true,
+            summary: summary.into(),
+            fix: None,
+        }
+    }
+
+    /// Failed, with a summary and the command that fixes or reproduces it.
+    pub fn failed(summary: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            passed: false,
+            summary: summary.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// Which steps of a pipeline run, and how.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Run every step even after one fails.
+    pub keep_going: bool,
+    /// Leave these out.
+    pub skip: Vec<String>,
+    /// Run only these.
+    pub only: Vec<String>,
+}
+
+/// An ordered list of steps.
+pub struct Pipeline {
+    task: String,
+    steps: Vec<Box<dyn Step>>,
+}
+
+impl Pipeline {
+    /// A pipeline named after the task that runs it.
+    pub fn new(task: impl Into<String>, steps: Vec<Box<dyn Step>>) -> Self {
+        Self {
+            task: task.into(),
+            steps,
+        }
+    }
+
+    /// Whether `selection` would run the step named `name`.
+    fn selected(selection: &Selection, name: &str) -> bool {
+        !selection.skip.iter().any(|s| s == name)
+            && (selection.only.is_empty() || selection.only.iter().any(|s| s == name))
+    }
+
+    /// Fails on a `--skip`/`--only` name that is not a step of this pipeline.
+    pub fn check(&self, selection: &Selection) -> Result<()> {
+        let names: Vec<&str> = self.steps.iter().map(|s| s.name()).collect();
+        for name in selection.skip.iter().chain(&selection.only) {
+            if !names.contains(&name.as_str()) {
+                return Err(
+                    UsageError::new(format!("`{name}` is not a step of `{}`", self.task))
+                        .hint(format!("the steps are: {}", names.join(", ")))
+                        .into(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports the plan without running anything (`--list`, `--dry-run`).
+    pub fn plan(&self, ws: &Workspace, session: &mut Session, selection: &Selection) -> Result<()> {
+        self.check(selection)?;
+        let steps = self
+            .steps
+            .iter()
+            .map(|s| PlannedStep {
+                name: s.name().to_string(),
+                runs: s.plan(ws),
+                selected: Self::selected(selection, s.name()),
+            })
+            .collect();
+        session.emit(Event::Plan(steps));
+        Ok(())
+    }
+
+    /// Runs the selected steps in order and reports the run; returns the exit code.
+    pub fn run(&self, ws: &Workspace, session: &mut Session, selection: &Selection) -> Result<u8> {
+        self.check(selection)?;
+        let started = Instant::now();
+        let first_diagnostic = session.diagnostics().len();
+        let mut records = Vec::new();
+        let mut stop_reason: Option<&str> = None;
+        let mut interrupted = false;
+
+        for step in &self.steps {
+            let name = step.name().to_string();
+            if !Self::selected(selection, &name) {
+                records.push(skipped(&name, "left out by --skip/--only"));
+                continue;
+            }
+            if let Some(reason) = stop_reason {
+                records.push(skipped(&name, reason));
+                continue;
+            }
+            session.emit(Event::StepStarted { name: name.clone() });
+            let step_started = Instant::now();
+            let result = step.run(ws, session);
+            let duration = step_started.elapsed();
+            let record = match result {
+                Ok(outcome) => StepRecord {
+                    name,
+                    status: if outcome.passed {
+                        StepStatus::Passed
+                    } else {
+                        StepStatus::Failed
+                    },
+                    duration,
+                    summary: outcome.summary,
+                    fix: outcome.fix,
+                },
+                Err(err) if err.chain().any(|c| c.is::<Interrupted>()) => {
+                    interrupted = true;
+                    stop_reason = Some("not run: interrupted");
+                    StepRecord {
+                        name,
+                        status: StepStatus::Error,
+                        duration,
+                        summary: "interrupted".into(),
+                        fix: None,
+                    }
+                }
+                Err(err) => {
+                    let text = format!("{err:#}").replace(": \n", ":\n");
+                    session.message(Severity::Error, text.clone());
+                    StepRecord {
+                        name,
+                        status: StepStatus::Error,
+                        duration,
+                        summary: text.lines().next().unwrap_or_default().to_string(),
+                        fix: None,
+                    }
+                }
+            };
+            if record.status != StepStatus::Passed && !selection.keep_going && stop_reason.is_none()
+            {
+                stop_reason =
+                    Some("not run: an earlier step failed (--keep-going runs every step)");
+            }
+            session.emit(Event::StepFinished(record.clone()));
+            records.push(record);
+        }
+
+        let (status, exit_code) = if interrupted {
+            (StepStatus::Error, EXIT_INTERRUPTED)
+        } else if records.iter().any(|r| r.status == StepStatus::Error) {
+            (StepStatus::Error, EXIT_USAGE)
+        } else if records.iter().any(|r| r.status == StepStatus::Failed) {
+            (StepStatus::Failed, EXIT_FAILED)
+        } else {
+            (StepStatus::Passed, EXIT_OK)
+        };
+        let report = RunReport {
+            schema: REPORT_SCHEMA,
+            task: self.task.clone(),
+            status,
+            exit_code,
+            duration: started.elapsed(),
+            steps: records,
+            diagnostics: session.diagnostics()[first_diagnostic..].to_vec(),
+        };
+        session.emit(Event::RunFinished(report));
+        Ok(exit_code)
+    }
+}
+
+fn skipped(name: &str, reason: &str) -> StepRecord {
+    StepRecord {
+        name: name.to_string(),
+        status: StepStatus::Skipped,
+        duration: Duration::ZERO,
+        summary: reason.to_string(),
+        fix: None,
+    }
+}

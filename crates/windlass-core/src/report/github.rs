@@ -1,0 +1,144 @@
+//! GitHub Actions workflow commands: a collapsible group per step and an annotation per
+//! finding, placed at its file, line and column in the pull request.
+//!
+//! Only this module writes workflow-command syntax; tasks never do.
+
+use super::Reporter;
+use crate::event::{Diagnostic, Event, Severity};
+use std::io::Write;
+
+/// Writes `::group::`, `::endgroup::` and `::error`/`::warning`/`::notice` commands.
+pub struct GithubReporter {
+    out: Box<dyn Write + Send>,
+    in_group: bool,
+}
+
+impl GithubReporter {
+    /// Writes to `out` (the stream the runner's log reads: our stdout).
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Self {
+            out,
+            in_group: false,
+        }
+    }
+
+    fn write(&mut self, line: &str) {
+        let _ = writeln!(self.out, "{line}");
+        let _ = self.out.flush();
+    }
+}
+
+impl Reporter for GithubReporter {
+    fn event(&mut self, event: &Event) {
+        match event {
+            Event::StepStarted { name } => {
+                self.write(&format!("::group::{}", escape_data(name)));
+                self.in_group = true;
+            }
+            Event::StepFinished(_) | Event::RunFinished(_) if self.in_group => {
+                self.write("::endgroup::");
+                self.in_group = false;
+            }
+            Event::Diagnostic(d) => {
+                let line = annotation(d);
+                self.write(&line);
+            }
+            Event::Message {
+                severity: Severity::Warning,
+                text,
+            } => {
+                let line = format!("::warning::{}", escape_data(text));
+                self.write(&line);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One `::error file=..,line=..,col=..,title=..::message` command.
+pub fn annotation(d: &Diagnostic) -> String {
+    let mut props = Vec::new();
+    if let Some(file) = &d.file {
+        props.push(format!("file={}", escape_property(file)));
+        if let Some(line) = d.line {
+            props.push(format!("line={line}"));
+            if let Some(end) = d.end_line {
+                props.push(format!("endLine={end}"));
+            }
+            if let Some(col) = d.column {
+                props.push(format!("col={col}"));
+                // GitHub accepts an end column only on a single-line span.
+                if let Some(end_col) = d
+                    .end_column
+                    .filter(|_| d.end_line.is_none_or(|e| e == line))
+                {
+                    props.push(format!("endColumn={end_col}"));
+                }
+            }
+        }
+    }
+    props.push(format!(
+        "title={}",
+        escape_property(&format!("{}: {}", d.step, d.title))
+    ));
+    let command = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Notice => "notice",
+    };
+    format!(
+        "::{command} {}::{}",
+        props.join(","),
+        escape_data(&d.message)
+    )
+}
+
+/// Escapes a command's message: `%`, CR and LF.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value: as [`escape_data`], plus `:` and `,`.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations_escape_data_and_properties() {
+        let d = Diagnostic::new(
+            "lint",
+            Severity::Error,
+            "clippy::x, y",
+            "100% wrong\r\nline two",
+        )
+        .at("src/a:b.rs", Some(3), Some(5))
+        .until(Some(3), Some(9));
+        assert_eq!(
+            annotation(&d),
+            "::error file=src/a%3Ab.rs,line=3,endLine=3,col=5,endColumn=9,title=lint%3A clippy%3A%3Ax%2C y::100%25 wrong%0D%0Aline two"
+        );
+    }
+
+    #[test]
+    fn a_multi_line_span_has_no_end_column() {
+        let d = Diagnostic::new("lint", Severity::Warning, "w", "m")
+            .at("f.rs", Some(1), Some(2))
+            .until(Some(4), Some(1));
+        assert_eq!(
+            annotation(&d),
+            "::warning file=f.rs,line=1,endLine=4,col=2,title=lint%3A w::m"
+        );
+    }
+
+    #[test]
+    fn a_diagnostic_without_a_file_is_a_plain_annotation() {
+        let d = Diagnostic::new("test", Severity::Error, "t", "failed");
+        assert_eq!(annotation(&d), "::error title=test%3A t::failed");
+    }
+}

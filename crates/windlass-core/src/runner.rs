@@ -1,0 +1,209 @@
+//! The one process runner: every external command windlass starts goes through here.
+//!
+//! Commands are built with `xshell` (its `cmd!` interpolates each value as one argument, so no
+//! shell string is ever built from data), then started here with the output either streamed to
+//! the user or captured for parsing, in a process group of its own so that an interrupt can stop
+//! it and everything it started.
+
+use crate::error::{Interrupted, UsageError};
+use crate::paths::{shell_line, shell_quote};
+use crate::signal::{self, ChildGuard};
+use anyhow::{Context as _, Result};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, ExitStatus, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// What to do with a child's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Both streams go straight to the user.
+    Nothing,
+    /// Stdout is captured (and handed line by line to a callback); stderr goes to the user —
+    /// cargo's progress stays visible while its JSON messages are parsed.
+    Stdout,
+    /// Both streams are captured; the user sees nothing unless the task shows it.
+    Everything,
+}
+
+/// A command that has ended.
+#[derive(Debug)]
+pub struct Finished {
+    /// How it exited.
+    pub status: ExitStatus,
+    /// Its stdout when captured, else empty.
+    pub stdout: String,
+    /// Its stderr when captured, else empty.
+    pub stderr: String,
+    /// Its wall time.
+    pub duration: Duration,
+}
+
+impl Finished {
+    /// Whether it exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+}
+
+/// Starts commands. One per session.
+#[derive(Debug)]
+pub struct Runner {
+    shell: Rc<xshell::Shell>,
+    streams_to_stderr: bool,
+}
+
+impl Runner {
+    /// A runner whose commands start in `dir`. With `streams_to_stderr`, output that would go
+    /// to our stdout goes to stderr instead, keeping stdout for a machine-readable report.
+    pub fn new(dir: &std::path::Path, streams_to_stderr: bool) -> Result<Self> {
+        let shell = xshell::Shell::new().context("cannot read the current directory")?;
+        shell.change_dir(dir);
+        Ok(Self {
+            shell: Rc::new(shell),
+            streams_to_stderr,
+        })
+    }
+
+    /// The shell commands are built from: `let sh = runner.shell(); xshell::cmd!(sh, "cargo fmt")`.
+    /// Shared, so that a command built from it does not borrow the runner that will run it.
+    pub fn shell(&self) -> Rc<xshell::Shell> {
+        Rc::clone(&self.shell)
+    }
+
+    /// Moves the directory that later commands start in.
+    pub fn change_dir(&self, dir: &std::path::Path) {
+        self.shell.change_dir(dir);
+    }
+
+    /// Runs `command` (built from an `xshell::Cmd` with `.into()`) to completion. `on_line` sees each captured stdout line as it arrives.
+    ///
+    /// A non-zero exit is not an error here: the caller decides what it means. Errors are a
+    /// program that cannot be started (exit 2, naming it) and an interrupt (exit 130).
+    pub fn run(
+        &self,
+        mut command: Command,
+        capture: Capture,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<Finished> {
+        signal::install();
+        if signal::interrupted() {
+            return Err(Interrupted.into());
+        }
+        command.stdin(Stdio::null());
+        match capture {
+            Capture::Nothing => {
+                command.stdout(self.user_stdout()?);
+            }
+            Capture::Stdout => {
+                command.stdout(Stdio::piped());
+            }
+            Capture::Everything => {
+                command.stdout(Stdio::piped()).stderr(Stdio::piped());
+            }
+        }
+        own_process_group(&mut command);
+
+        let started = Instant::now();
+        let mut child = command.spawn().map_err(|err| spawn_error(&command, &err))?;
+        let _guard = ChildGuard::register(child.id());
+
+        let stderr_reader = child.stderr.take().map(|mut stderr| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = stderr.read_to_end(&mut bytes);
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
+        });
+        let mut stdout = String::new();
+        if let Some(out) = child.stdout.take() {
+            let mut reader = BufReader::new(out);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match reader.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let line = String::from_utf8_lossy(&buf);
+                        on_line(line.trim_end_matches(['\n', '\r']));
+                        stdout.push_str(&line);
+                    }
+                }
+            }
+        }
+        let status = child
+            .wait()
+            .with_context(|| format!("lost track of `{}`", describe_command(&command)))?;
+        let stderr = stderr_reader
+            .and_then(|r| r.join().ok())
+            .unwrap_or_default();
+        if signal::interrupted() {
+            return Err(Interrupted.into());
+        }
+        Ok(Finished {
+            status,
+            stdout,
+            stderr,
+            duration: started.elapsed(),
+        })
+    }
+
+    fn user_stdout(&self) -> Result<Stdio> {
+        if !self.streams_to_stderr {
+            return Ok(Stdio::inherit());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            let fd = std::io::stderr()
+                .as_fd()
+                .try_clone_to_owned()
+                .context("cannot duplicate stderr")?;
+            Ok(Stdio::from(fd))
+        }
+        #[cfg(not(unix))]
+        Ok(Stdio::inherit())
+    }
+}
+
+#[cfg(unix)]
+fn own_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+#[cfg(not(unix))]
+fn own_process_group(_command: &mut Command) {}
+
+/// `VAR=value program args...` for a `std::process::Command`.
+pub fn describe_command(command: &Command) -> String {
+    let mut parts: Vec<String> = command
+        .get_envs()
+        .filter_map(|(k, v)| {
+            Some(format!(
+                "{}={}",
+                k.to_string_lossy(),
+                shell_quote(&v?.to_string_lossy())
+            ))
+        })
+        .collect();
+    parts.push(shell_line(
+        std::iter::once(command.get_program())
+            .chain(command.get_args())
+            .map(|a| a.to_string_lossy().into_owned()),
+    ));
+    parts.join(" ")
+}
+
+fn spawn_error(command: &Command, err: &std::io::Error) -> anyhow::Error {
+    let program = command.get_program().to_string_lossy().into_owned();
+    if err.kind() == std::io::ErrorKind::NotFound {
+        UsageError::new(format!("`{program}` was not found on PATH"))
+            .hint(format!(
+                "install {program} or add the directory that holds it to PATH"
+            ))
+            .into()
+    } else {
+        anyhow::anyhow!("cannot start `{}`: {err}", describe_command(command))
+    }
+}

@@ -1,0 +1,124 @@
+//! A session: the runner and the reporter of one windlass invocation, and the only way a task
+//! starts a process or says something.
+
+use crate::event::{Diagnostic, Event, Severity};
+use crate::report::Reporter;
+use crate::runner::{Capture, Finished, Runner, describe_command};
+use anyhow::Result;
+use std::process::Command;
+
+/// The runner and reporter every task works through.
+pub struct Session {
+    runner: Runner,
+    reporter: Recording,
+    color: bool,
+}
+
+/// Passes events on, keeping the diagnostics for the run's report.
+struct Recording {
+    inner: Box<dyn Reporter>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Reporter for Recording {
+    fn event(&mut self, event: &Event) {
+        if let Event::Diagnostic(d) = event {
+            self.diagnostics.push(d.clone());
+        }
+        self.inner.event(event);
+    }
+}
+
+impl Session {
+    /// A session that reports to `reporter`. `color` says whether child tools should colour
+    /// the output we capture and show (rustc's rendered diagnostics, for one).
+    pub fn new(runner: Runner, reporter: Box<dyn Reporter>, color: bool) -> Self {
+        Self {
+            runner,
+            reporter: Recording {
+                inner: reporter,
+                diagnostics: Vec::new(),
+            },
+            color,
+        }
+    }
+
+    /// The runner.
+    pub fn runner(&self) -> &Runner {
+        &self.runner
+    }
+
+    /// The shell to build commands with: `let sh = session.shell(); cmd!(sh, "cargo fmt")`.
+    pub fn shell(&self) -> std::rc::Rc<xshell::Shell> {
+        self.runner.shell()
+    }
+
+    /// Whether captured tool output should be coloured.
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// Every diagnostic reported so far.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.reporter.diagnostics
+    }
+
+    /// Sends an event to the reporter.
+    pub fn emit(&mut self, event: Event) {
+        self.reporter.event(&event);
+    }
+
+    /// Reports a finding.
+    pub fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        self.emit(Event::Diagnostic(diagnostic));
+    }
+
+    /// Tells the user something that is not a finding.
+    pub fn message(&mut self, severity: Severity, text: impl Into<String>) {
+        self.emit(Event::Message {
+            severity,
+            text: text.into(),
+        });
+    }
+
+    /// Runs a command built with xshell; see [`Runner::run`].
+    pub fn run(&mut self, cmd: xshell::Cmd<'_>, capture: Capture) -> Result<Finished> {
+        self.run_command(cmd.into(), capture)
+    }
+
+    /// Runs a command, handing each captured stdout line to `on_line` as it arrives, with the
+    /// reporter, so that findings show while the command still runs.
+    pub fn run_lines(
+        &mut self,
+        cmd: xshell::Cmd<'_>,
+        capture: Capture,
+        on_line: &mut dyn FnMut(&str, &mut dyn Reporter),
+    ) -> Result<Finished> {
+        self.run_command_lines(cmd.into(), capture, on_line)
+    }
+
+    /// Runs a ready-made `std::process::Command` (one a library built for us).
+    pub fn run_command(&mut self, command: Command, capture: Capture) -> Result<Finished> {
+        self.run_command_lines(command, capture, &mut |_, _| {})
+    }
+
+    fn run_command_lines(
+        &mut self,
+        command: Command,
+        capture: Capture,
+        on_line: &mut dyn FnMut(&str, &mut dyn Reporter),
+    ) -> Result<Finished> {
+        self.emit(Event::CommandStarted {
+            command: describe_command(&command),
+            streaming: capture != Capture::Everything,
+        });
+        let reporter = &mut self.reporter;
+        let finished = self
+            .runner
+            .run(command, capture, &mut |line| on_line(line, reporter))?;
+        self.emit(Event::CommandFinished {
+            duration: finished.duration,
+        });
+        Ok(finished)
+    }
+}

@@ -1,0 +1,202 @@
+//! The command line: global options and one subcommand per task.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use windlass_checks::features::Features;
+use windlass_checks::test::{Partition, RunnerChoice};
+use windlass_core::report::Format;
+use windlass_core::report::style::{self, BAD, ColorChoice};
+
+/// CI/CD for Rust services: the same checks locally, in GitHub Actions and in git hooks.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The workspace to work on (its Cargo.toml or directory); default: the current one.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// What to print on stdout: text for people, or one JSON report (docs/json-report.md).
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+
+    /// When to use colour; `auto` follows the terminal, NO_COLOR, CLICOLOR and CLICOLOR_FORCE.
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// The task to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Text for people (plus workflow commands in GitHub Actions).
+    Human,
+    /// A `windlass.report/v1` JSON document.
+    Json,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour on a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The tasks.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the CI pipeline: fmt-check, lint and test (configurable), as one run with one report.
+    Ci(CiArgs),
+    /// Check that every file is formatted as `cargo fmt --all` would format it.
+    FmtCheck,
+    /// Run clippy over every target of every member; any warning fails.
+    Lint(LintArgs),
+    /// Run the tests with cargo-nextest (or cargo test), optionally one shard of them.
+    Test(TestArgs),
+}
+
+/// Options of `ci`.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// Run every step even after one fails, to see every failure at once.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Leave a step out (repeatable).
+    #[arg(long, value_name = "STEP")]
+    pub skip: Vec<String>,
+    /// Run only these steps (repeatable).
+    #[arg(long, value_name = "STEP")]
+    pub only: Vec<String>,
+    /// List the steps and exit.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub list: bool,
+    /// Print what would run, without running it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Feature selection for cargo.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FeatureArgs {
+    /// Features to enable (comma-separated or repeated).
+    #[arg(long, short = 'F', value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// Enable every feature.
+    #[arg(long)]
+    pub all_features: bool,
+    /// Disable the default features.
+    #[arg(long)]
+    pub no_default_features: bool,
+}
+
+impl FeatureArgs {
+    /// As the checks take them.
+    pub fn features(&self) -> Features {
+        Features {
+            features: self.features.clone(),
+            all_features: self.all_features,
+            no_default_features: self.no_default_features,
+        }
+    }
+}
+
+/// Options of `lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub features: FeatureArgs,
+}
+
+/// Options of `test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Run shard N of M (nextest's `count:N/M`), e.g. in a GitHub Actions matrix.
+    #[arg(long, value_name = "N/M")]
+    pub partition: Option<Partition>,
+    /// Which runner: nextest when installed (auto), nextest, or cargo test.
+    #[arg(long, value_enum)]
+    pub runner: Option<RunnerArg>,
+    #[command(flatten)]
+    pub features: FeatureArgs,
+}
+
+/// `--runner`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunnerArg {
+    /// nextest when installed, else cargo test.
+    Auto,
+    /// cargo-nextest.
+    Nextest,
+    /// cargo test.
+    Cargo,
+}
+
+impl From<RunnerArg> for RunnerChoice {
+    fn from(arg: RunnerArg) -> Self {
+        match arg {
+            RunnerArg::Auto => RunnerChoice::Auto,
+            RunnerArg::Nextest => RunnerChoice::Nextest,
+            RunnerArg::Cargo => RunnerChoice::Cargo,
+        }
+    }
+}
+
+impl Cli {
+    /// The report format.
+    pub fn report_format(&self) -> Format {
+        match self.format {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+        }
+    }
+
+    /// The colour choice.
+    pub fn color_choice(&self) -> ColorChoice {
+        match self.color {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+    }
+
+    /// The name of the task, for reports.
+    pub fn task_name(&self) -> &'static str {
+        match self.command {
+            Command::Ci(_) => "ci",
+            Command::FmtCheck => "fmt-check",
+            Command::Lint(_) => "lint",
+            Command::Test(_) => "test",
+        }
+    }
+
+    /// Tells the user why the run could not happen: on stderr, and as a JSON document on
+    /// stdout with `--format json` so that a script always gets one.
+    pub fn report_error(&self, err: &anyhow::Error) {
+        let color = style::use_color(self.color_choice(), std::io::stderr().is_terminal());
+        let text = format!("{err:#}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}: {text}",
+            style::paint(color, BAD, "error")
+        );
+        if self.report_format() == Format::Json {
+            let doc = serde_json::json!({
+                "schema": windlass_core::event::REPORT_SCHEMA,
+                "task": self.task_name(),
+                "status": "error",
+                "exit_code": windlass_core::error::exit_code_for(err),
+                "error": text,
+                "steps": [],
+                "diagnostics": [],
+            });
+            let _ = writeln!(std::io::stdout(), "{doc:#}");
+        }
+    }
+}
