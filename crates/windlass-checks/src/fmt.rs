@@ -57,11 +57,12 @@ impl Step for FmtCheck {
                     Severity::Error,
                     "not formatted",
                     format!(
-                        "{} of {shown} differ from rustfmt's output; run `cargo fmt --all`",
-                        count(file.hunks.len(), "place", "places")
+                        "{} in {shown} {} from rustfmt's output; run `cargo fmt --all`",
+                        count(file.hunks.len(), "place", "places"),
+                        if file.hunks.len() == 1 { "differs" } else { "differ" }
                     ),
                 )
-                .at(shown.clone(), Some(file.hunks[0].line), None)
+                .at(shown.clone(), Some(file.hunks[0].first_changed_line()), None)
                 .rendered(rendered),
             );
         }
@@ -112,6 +113,17 @@ pub struct Hunk {
     pub line: u32,
     /// The diff lines, as printed (possibly coloured).
     pub diff: String,
+}
+
+impl Hunk {
+    /// The first line that changes: rustfmt's header counts the context lines before it.
+    pub fn first_changed_line(&self) -> u32 {
+        let context = strip_ansi(&self.diff)
+            .lines()
+            .take_while(|l| !l.starts_with('-') && !l.starts_with('+'))
+            .count();
+        self.line + u32::try_from(context).unwrap_or(0)
+    }
 }
 
 /// Parses `rustfmt --check` output: `Diff in PATH:LINE:` (or the older `Diff in PATH at line
@@ -174,6 +186,12 @@ mod tests {
         );
         assert_eq!(files[1].path, "/w/my dir/b.rs");
         assert_eq!(files[1].hunks[0].line, 3);
+    }
+
+    #[test]
+    fn the_first_changed_line_skips_leading_context() {
+        let hunk = Hunk { line: 1, diff: " a\n \n-b\n+c\n d\n".into() };
+        assert_eq!(hunk.first_changed_line(), 3);
     }
 
     #[test]

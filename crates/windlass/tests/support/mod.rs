@@ -1,0 +1,178 @@
+//! Fixture workspaces in temp dirs, and the real windlass binary run against them.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A clean library crate: formatted, clippy-clean, one passing test.
+pub const CLEAN_LIB: &str = r#"//! A fixture crate.
+
+/// Adds two numbers.
+pub fn add(a: u32, b: u32) -> u32 {
+    a + b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds() {
+        assert_eq!(add(1, 2), 3);
+    }
+}
+"#;
+
+/// The same crate, unformatted.
+pub const UNFORMATTED_LIB: &str = "//! A fixture crate.\n\n/// Adds two numbers.\npub fn add(a: u32, b: u32) -> u32 { a+b }\n";
+
+/// The same crate with a clippy warning (needless_return) at line 5, column 5.
+pub const CLIPPY_WARNING_LIB: &str = r#"//! A fixture crate.
+
+/// Adds two numbers.
+pub fn add(a: u32, b: u32) -> u32 {
+    return a + b;
+}
+"#;
+
+/// The same crate with a failing test; the assertion is at line 14.
+pub const FAILING_TEST_LIB: &str = r#"//! A fixture crate.
+
+/// Adds two numbers.
+pub fn add(a: u32, b: u32) -> u32 {
+    a + b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_wrongly() {
+        assert_eq!(add(1, 2), 4, "one and two");
+    }
+}
+"#;
+
+/// A workspace in a temp dir.
+pub struct Fixture {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+impl Fixture {
+    /// A single-crate workspace named `fixture` whose `src/lib.rs` is `lib`, in a directory
+    /// whose name has a space in it (paths must never be split).
+    pub fn new(lib: &str) -> Self {
+        Self::with_manifest(lib, "")
+    }
+
+    /// As [`Fixture::new`], with `extra` appended to the manifest.
+    pub fn with_manifest(lib: &str, extra: &str) -> Self {
+        let dir = tempfile::Builder::new().prefix("windlass fixture ").tempdir().expect("temp dir");
+        let root = dir.path().join("my workspace");
+        let fixture = Self { _dir: dir, root };
+        fixture.write(
+            "Cargo.toml",
+            &format!(
+                "[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[workspace.metadata.windlass.test]\ndoctests = false\n{extra}"
+            ),
+        );
+        fixture.write("src/lib.rs", lib);
+        fixture
+    }
+
+    /// Writes `contents` to `path` under the root, creating directories.
+    pub fn write(&self, path: &str, contents: &str) {
+        let full = self.root.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, contents).expect("write");
+    }
+
+    /// Reads a file under the root.
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root.join(path)).expect("read")
+    }
+
+    /// `windlass ARGS` in the fixture, outside GitHub Actions, without colour.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_windlass"));
+        cmd.args(args).current_dir(&self.root);
+        for var in [
+            "GITHUB_ACTIONS",
+            "GITHUB_STEP_SUMMARY",
+            "GITHUB_WORKSPACE",
+            "NO_COLOR",
+            "CLICOLOR",
+            "CLICOLOR_FORCE",
+            "CARGO_TERM_COLOR",
+            "RUSTFLAGS",
+            "CARGO_BUILD_RUSTFLAGS",
+        ] {
+            cmd.env_remove(var);
+        }
+        // Each fixture builds on its own: a shared target dir would serialise the tests on
+        // cargo's lock.
+        cmd.env("CARGO_TARGET_DIR", self.root.join("target"));
+        cmd
+    }
+
+    /// Runs `windlass ARGS` to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run(self.command(args).output().expect("windlass runs"))
+    }
+}
+
+/// A finished run.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    /// Asserts the exit code, showing both streams when it differs.
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(self.code(), code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout(), self.stderr());
+        self
+    }
+
+    /// The JSON report on stdout.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("{e}: {}", self.stdout()))
+    }
+}
+
+/// Whether cargo-nextest is installed (the test runner then defaults to it).
+pub fn has_nextest() -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("cargo-nextest").is_file()))
+}
+
+/// The directory that holds `cargo` (for a PATH without anything else on it).
+pub fn cargo_dir() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|p| std::env::split_paths(&p).find(|d| d.join("cargo").is_file()))
+        .expect("cargo on PATH")
+}
+
+/// Every file under `dir`, for "nothing was written" checks.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() { stack.push(path) } else { out.push(path) }
+        }
+    }
+    out.sort();
+    out
+}
