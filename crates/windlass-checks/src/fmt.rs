@@ -59,10 +59,18 @@ impl Step for FmtCheck {
                     format!(
                         "{} in {shown} {} from rustfmt's output; run `cargo fmt --all`",
                         count(file.hunks.len(), "place", "places"),
-                        if file.hunks.len() == 1 { "differs" } else { "differ" }
+                        if file.hunks.len() == 1 {
+                            "differs"
+                        } else {
+                            "differ"
+                        }
                     ),
                 )
-                .at(shown.clone(), Some(file.hunks[0].first_changed_line()), None)
+                .at(
+                    shown.clone(),
+                    Some(file.hunks[0].first_changed_line()),
+                    None,
+                )
                 .rendered(rendered),
             );
         }
@@ -190,7 +198,10 @@ mod tests {
 
     #[test]
     fn the_first_changed_line_skips_leading_context() {
-        let hunk = Hunk { line: 1, diff: " a\n \n-b\n+c\n d\n".into() };
+        let hunk = Hunk {
+            line: 1,
+            diff: " a\n \n-b\n+c\n d\n".into(),
+        };
         assert_eq!(hunk.first_changed_line(), 3);
     }
 

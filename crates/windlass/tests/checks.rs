@@ -11,8 +11,14 @@ fn fmt_check_names_the_unformatted_file_and_exits_1() {
     let out = run.stdout();
     // rustfmt's diff, then the file at its first changed line.
     assert!(out.contains("Diff in src/lib.rs:1:\n"), "{out}");
-    assert!(out.contains("    src/lib.rs:4  error not formatted"), "{out}");
-    assert!(out.contains("to fix or reproduce: cargo fmt --all"), "{out}");
+    assert!(
+        out.contains("    src/lib.rs:4  error not formatted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("to fix or reproduce: cargo fmt --all"),
+        "{out}"
+    );
     // The check changes nothing.
     assert_eq!(fx.read("src/lib.rs"), UNFORMATTED_LIB);
 }
@@ -22,27 +28,52 @@ fn fmt_check_annotates_each_file_in_github_actions() {
     let fx = Fixture::new(UNFORMATTED_LIB);
     fx.write("src/other.rs", "fn  x() {}\n");
     fx.write("src/lib.rs", &format!("{UNFORMATTED_LIB}mod other;\n"));
-    let run = Run(fx.command(&["fmt-check"]).env("GITHUB_ACTIONS", "true").env("GITHUB_WORKSPACE", &fx.root).output().unwrap())
-        .expect_code(1);
+    let run = Run(fx
+        .command(&["fmt-check"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", &fx.root)
+        .output()
+        .unwrap())
+    .expect_code(1);
     let out = run.stdout();
-    assert!(out.contains("::error file=src/lib.rs,line=4,title=fmt-check%3A not formatted::"), "{out}");
-    assert!(out.contains("::error file=src/other.rs,line=1,title=fmt-check%3A not formatted::"), "{out}");
+    assert!(
+        out.contains("::error file=src/lib.rs,line=4,title=fmt-check%3A not formatted::"),
+        "{out}"
+    );
+    assert!(
+        out.contains("::error file=src/other.rs,line=1,title=fmt-check%3A not formatted::"),
+        "{out}"
+    );
 }
 
 #[test]
 fn lint_fails_on_a_warning_and_annotates_its_line_in_github_actions() {
     let fx = Fixture::new(CLIPPY_WARNING_LIB);
-    let run = Run(fx.command(&["lint"]).env("GITHUB_ACTIONS", "true").env("GITHUB_WORKSPACE", &fx.root).output().unwrap())
-        .expect_code(1);
+    let run = Run(fx
+        .command(&["lint"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", &fx.root)
+        .output()
+        .unwrap())
+    .expect_code(1);
     let out = run.stdout();
     assert!(
         out.contains("::warning file=src/lib.rs,line=5,endLine=5,col=5,endColumn=17,title=lint%3A clippy%3A%3Aneedless_return::unneeded `return` statement"),
         "{out}"
     );
     // rustc's own rendering is shown too, and the step is grouped.
-    assert!(out.contains("warning: unneeded `return` statement"), "{out}");
-    assert!(out.contains("::group::lint") && out.contains("::endgroup::"), "{out}");
-    assert!(out.contains("lint failed") && out.contains("1 warning"), "{out}");
+    assert!(
+        out.contains("warning: unneeded `return` statement"),
+        "{out}"
+    );
+    assert!(
+        out.contains("::group::lint") && out.contains("::endgroup::"),
+        "{out}"
+    );
+    assert!(
+        out.contains("lint failed") && out.contains("1 warning"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -59,7 +90,8 @@ fn lint_reports_a_compile_error_as_a_failure() {
 
 #[test]
 fn lint_passes_features_through() {
-    let lib = "//! F.\n\n/// F.\n#[cfg(feature = \"extra\")]\npub fn f() -> u32 {\n    return 1;\n}\n";
+    let lib =
+        "//! F.\n\n/// F.\n#[cfg(feature = \"extra\")]\npub fn f() -> u32 {\n    return 1;\n}\n";
     let fx = Fixture::with_manifest(lib, "\n[features]\nextra = []\n");
     fx.run(&["lint"]).expect_code(0);
     fx.run(&["lint", "--features", "extra"]).expect_code(1);
@@ -70,14 +102,22 @@ fn lint_passes_features_through() {
 fn a_failing_test_exits_1_and_is_named_at_its_line() {
     let fx = Fixture::new(FAILING_TEST_LIB);
     for runner in ["cargo", "auto"] {
-        let run = fx.run(&["test", "--runner", runner, "--format", "json"]).expect_code(1);
+        let run = fx
+            .run(&["test", "--runner", runner, "--format", "json"])
+            .expect_code(1);
         let report = run.json();
         let d = &report["diagnostics"][0];
         assert_eq!(d["title"], "tests::adds_wrongly", "{runner}: {report}");
         assert_eq!(d["file"], "src/lib.rs", "{runner}");
         assert_eq!(d["line"], 14, "{runner}");
-        assert!(d["message"].as_str().unwrap().contains("one and two"), "{runner}: {report}");
-        assert_eq!(report["steps"][0]["summary"], "0 passed, 1 failed", "{runner}");
+        assert!(
+            d["message"].as_str().unwrap().contains("one and two"),
+            "{runner}: {report}"
+        );
+        assert_eq!(
+            report["steps"][0]["summary"], "0 passed, 1 failed",
+            "{runner}"
+        );
     }
 }
 
@@ -89,8 +129,14 @@ fn the_failing_test_is_named_on_the_terminal_with_a_command_to_rerun_it() {
     }
     let fx = Fixture::new(FAILING_TEST_LIB);
     let out = fx.run(&["test"]).expect_code(1).stdout();
-    assert!(out.contains("src/lib.rs:14:9  error tests::adds_wrongly"), "{out}");
-    assert!(out.contains("cargo nextest run --workspace -E 'test(=tests::adds_wrongly)'"), "{out}");
+    assert!(
+        out.contains("src/lib.rs:14:9  error tests::adds_wrongly"),
+        "{out}"
+    );
+    assert!(
+        out.contains("cargo nextest run --workspace -E 'test(=tests::adds_wrongly)'"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -99,11 +145,18 @@ fn partitions_split_the_suite_without_overlap() {
         eprintln!("skipped: cargo-nextest is not installed");
         return;
     }
-    let tests: String = (0..6).map(|i| format!("    #[test]\n    fn t{i}() {{}}\n")).collect();
-    let fx = Fixture::new(&format!("//! P.\n\n#[cfg(test)]\nmod tests {{\n{tests}}}\n"));
+    let tests: String = (0..6)
+        .map(|i| format!("    #[test]\n    fn t{i}() {{}}\n"))
+        .collect();
+    let fx = Fixture::new(&format!(
+        "//! P.\n\n#[cfg(test)]\nmod tests {{\n{tests}}}\n"
+    ));
     let mut total = 0;
     for shard in ["1/2", "2/2"] {
-        let report = fx.run(&["test", "--partition", shard, "--format", "json"]).expect_code(0).json();
+        let report = fx
+            .run(&["test", "--partition", shard, "--format", "json"])
+            .expect_code(0)
+            .json();
         let summary = report["steps"][0]["summary"].as_str().unwrap().to_string();
         let passed: usize = summary.split(' ').next().unwrap().parse().unwrap();
         assert!(passed > 0 && passed < 6, "{shard}: {summary}");
@@ -122,5 +175,11 @@ fn doctests_run_after_nextest_and_a_failing_one_fails_the_step() {
     );
     let report = fx.run(&["test", "--format", "json"]).expect_code(1).json();
     let d = &report["diagnostics"][0];
-    assert!(d["title"].as_str().unwrap().starts_with("src/lib.rs - add (line 5)"), "{report}");
+    assert!(
+        d["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("src/lib.rs - add (line 5)"),
+        "{report}"
+    );
 }

@@ -8,11 +8,20 @@ use support::*;
 fn a_clean_workspace_passes_and_the_step_summary_holds_the_table() {
     let fx = Fixture::new(CLEAN_LIB);
     let summary = fx.root.join("summary.md");
-    let run = Run(fx.command(&["ci"]).env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary).output().unwrap())
-        .expect_code(0);
+    let run = Run(fx
+        .command(&["ci"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap())
+    .expect_code(0);
     let md = std::fs::read_to_string(&summary).expect("summary written");
     assert!(md.starts_with("### windlass ci: ✅ passed\n\n| Step | Result | Duration | Summary |\n|---|---|---:|---|\n"), "{md}");
-    for step in ["`fmt-check` | ✅ passed", "`lint` | ✅ passed", "`test` | ✅ passed"] {
+    for step in [
+        "`fmt-check` | ✅ passed",
+        "`lint` | ✅ passed",
+        "`test` | ✅ passed",
+    ] {
         assert!(md.contains(step), "{step}: {md}");
     }
     let out = run.stdout();
@@ -28,55 +37,131 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
     let fx = Fixture::new(lib);
 
     let report = fx.run(&["ci", "--format", "json"]).expect_code(1).json();
-    let statuses: Vec<_> = report["steps"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    let statuses: Vec<_> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["failed", "skipped", "skipped"]);
-    assert!(report["steps"][1]["summary"].as_str().unwrap().contains("--keep-going"));
+    assert!(
+        report["steps"][1]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("--keep-going")
+    );
 
-    let report = fx.run(&["ci", "--keep-going", "--format", "json"]).expect_code(1).json();
-    let statuses: Vec<_> = report["steps"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    let report = fx
+        .run(&["ci", "--keep-going", "--format", "json"])
+        .expect_code(1)
+        .json();
+    let statuses: Vec<_> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["failed", "failed", "failed"], "{report}");
-    let titles: Vec<_> = report["diagnostics"].as_array().unwrap().iter().map(|d| d["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["not formatted", "clippy::needless_return", "tests::wrong"], "{report}");
-    let fixes: Vec<_> = report["steps"].as_array().unwrap().iter().map(|s| s["fix"].as_str().unwrap()).collect();
+    let titles: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["not formatted", "clippy::needless_return", "tests::wrong"],
+        "{report}"
+    );
+    let fixes: Vec<_> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["fix"].as_str().unwrap())
+        .collect();
     assert_eq!(fixes[0], "cargo fmt --all");
     assert!(fixes[1].starts_with("cargo clippy --fix"), "{fixes:?}");
 }
 
 #[test]
 fn keep_going_can_be_configured() {
-    let fx = Fixture::with_manifest(UNFORMATTED_LIB, "\n[workspace.metadata.windlass.ci]\nkeep-going = true\nsteps = [\"fmt-check\", \"lint\"]\n");
+    let fx = Fixture::with_manifest(
+        UNFORMATTED_LIB,
+        "\n[workspace.metadata.windlass.ci]\nkeep-going = true\nsteps = [\"fmt-check\", \"lint\"]\n",
+    );
     let report = fx.run(&["ci", "--format", "json"]).expect_code(1).json();
-    let statuses: Vec<_> = report["steps"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    let statuses: Vec<_> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["failed", "passed"]);
 }
 
 #[test]
 fn skip_and_only_select_steps() {
     let fx = Fixture::new(UNFORMATTED_LIB);
-    let report = fx.run(&["ci", "--skip", "fmt-check", "--skip", "test", "--format", "json"]).expect_code(0).json();
-    let statuses: Vec<_> = report["steps"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    let report = fx
+        .run(&[
+            "ci",
+            "--skip",
+            "fmt-check",
+            "--skip",
+            "test",
+            "--format",
+            "json",
+        ])
+        .expect_code(0)
+        .json();
+    let statuses: Vec<_> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["skipped", "passed", "skipped"]);
 
-    let report = fx.run(&["ci", "--only", "fmt-check", "--format", "json"]).expect_code(1).json();
+    let report = fx
+        .run(&["ci", "--only", "fmt-check", "--format", "json"])
+        .expect_code(1)
+        .json();
     assert_eq!(report["steps"][0]["status"], "failed");
     assert_eq!(report["steps"][1]["summary"], "left out by --skip/--only");
 
     let run = fx.run(&["ci", "--only", "lnt"]).expect_code(2);
-    assert!(run.stderr().contains("`lnt` is not a step of `ci`"), "{}", run.stderr());
-    assert!(run.stderr().contains("the steps are: fmt-check, lint, test"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("`lnt` is not a step of `ci`"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr()
+            .contains("the steps are: fmt-check, lint, test"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
 fn list_and_dry_run_print_the_plan_and_run_nothing() {
     let fx = Fixture::new(CLEAN_LIB);
-    let run = fx.run(&["ci", "--dry-run", "--skip", "lint"]).expect_code(0);
+    let run = fx
+        .run(&["ci", "--dry-run", "--skip", "lint"])
+        .expect_code(0);
     let out = run.stdout();
-    assert!(out.contains(" 1. fmt-check  cargo fmt --all -- --check --color never"), "{out}");
+    assert!(
+        out.contains(" 1. fmt-check  cargo fmt --all -- --check --color never"),
+        "{out}"
+    );
     assert!(out.contains(" 2. lint       (skipped)"), "{out}");
     assert!(out.contains(" 3. test       cargo "), "{out}");
     assert!(!fx.root.join("target").exists(), "a dry run must not build");
 
-    let plan = fx.run(&["ci", "--list", "--format", "json"]).expect_code(0).json();
+    let plan = fx
+        .run(&["ci", "--list", "--format", "json"])
+        .expect_code(0)
+        .json();
     assert_eq!(plan["schema"], "windlass.plan/v1");
     assert_eq!(plan["steps"][1]["name"], "lint");
     assert_eq!(plan["steps"][1]["selected"], true);
@@ -87,10 +172,18 @@ fn manifest_path_works_from_elsewhere_and_hints_carry_it() {
     let fx = Fixture::new(UNFORMATTED_LIB);
     let elsewhere = tempfile::tempdir().unwrap();
     let manifest = fx.root.join("Cargo.toml");
-    let run = Run(
-        fx.command(&["fmt-check", "--manifest-path", manifest.to_str().unwrap()]).current_dir(elsewhere.path()).output().unwrap(),
-    )
+    let run = Run(fx
+        .command(&["fmt-check", "--manifest-path", manifest.to_str().unwrap()])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap())
     .expect_code(1);
     let out = run.stdout();
-    assert!(out.contains(&format!("cargo fmt --all --manifest-path '{}'", manifest.display())), "{out}");
+    assert!(
+        out.contains(&format!(
+            "cargo fmt --all --manifest-path '{}'",
+            manifest.display()
+        )),
+        "{out}"
+    );
 }

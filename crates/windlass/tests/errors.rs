@@ -11,7 +11,10 @@ fn a_malformed_manifest_exits_2_naming_it() {
     let before = files_under(&fx.root);
     let run = fx.run(&["ci"]).expect_code(2);
     let err = run.stderr();
-    assert!(err.contains("error: cannot read the Cargo workspace at the current directory"), "{err}");
+    assert!(
+        err.contains("error: cannot read the Cargo workspace at the current directory"),
+        "{err}"
+    );
     assert!(err.contains("Cargo.toml"), "{err}");
     assert!(err.contains("help: fix the manifest named above"), "{err}");
     assert_eq!(files_under(&fx.root), before, "nothing may be written");
@@ -19,16 +22,28 @@ fn a_malformed_manifest_exits_2_naming_it() {
 
 #[test]
 fn an_unknown_config_key_exits_2_naming_key_and_file() {
-    let fx = Fixture::with_manifest(CLEAN_LIB, "\n[workspace.metadata.windlass.lint]\nall-featurs = true\n");
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.lint]\nall-featurs = true\n",
+    );
     let err = fx.run(&["lint"]).expect_code(2).stderr();
-    assert!(err.contains("Cargo.toml: invalid [workspace.metadata.windlass.lint]"), "{err}");
+    assert!(
+        err.contains("Cargo.toml: invalid [workspace.metadata.windlass.lint]"),
+        "{err}"
+    );
     assert!(err.contains("unknown field `all-featurs`"), "{err}");
 
     let fx = Fixture::with_manifest(CLEAN_LIB, "\n[workspace.metadata.windlass.deploi]\n");
     let err = fx.run(&["ci"]).expect_code(2).stderr();
-    assert!(err.contains("unknown key `deploi` in [workspace.metadata.windlass]"), "{err}");
+    assert!(
+        err.contains("unknown key `deploi` in [workspace.metadata.windlass]"),
+        "{err}"
+    );
 
-    let fx = Fixture::with_manifest(CLEAN_LIB, "\n[workspace.metadata.windlass.ci]\nsteps = [\"fmt-check\", \"lnit\"]\n");
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.ci]\nsteps = [\"fmt-check\", \"lnit\"]\n",
+    );
     let err = fx.run(&["ci"]).expect_code(2).stderr();
     assert!(err.contains("unknown step `lnit`"), "{err}");
 }
@@ -41,20 +56,31 @@ fn errors_are_json_documents_with_format_json() {
     let doc = run.json();
     assert_eq!(doc["status"], "error");
     assert_eq!(doc["exit_code"], 2);
-    assert!(doc["error"].as_str().unwrap().contains("cannot read the Cargo workspace"));
+    assert!(
+        doc["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read the Cargo workspace")
+    );
 }
 
 #[test]
 fn a_missing_manifest_path_exits_2() {
     let fx = Fixture::new(CLEAN_LIB);
-    let err = fx.run(&["ci", "--manifest-path", "no/such/Cargo.toml"]).expect_code(2).stderr();
+    let err = fx
+        .run(&["ci", "--manifest-path", "no/such/Cargo.toml"])
+        .expect_code(2)
+        .stderr();
     assert!(err.contains("no manifest at no/such/Cargo.toml"), "{err}");
 }
 
 #[test]
 fn bad_usage_exits_2() {
     let fx = Fixture::new(CLEAN_LIB);
-    let err = fx.run(&["test", "--partition", "3/2"]).expect_code(2).stderr();
+    let err = fx
+        .run(&["test", "--partition", "3/2"])
+        .expect_code(2)
+        .stderr();
     assert!(err.contains("`3/2` is not a partition"), "{err}");
     fx.run(&["no-such-task"]).expect_code(2);
     fx.run(&["--help"]).expect_code(0);
@@ -65,13 +91,12 @@ fn a_missing_tool_exits_2_with_the_install_command() {
     let fx = Fixture::new(CLEAN_LIB);
     // Only cargo's own directory on PATH: nextest (installed elsewhere) is then missing.
     let path = cargo_dir();
-    let run = Run(
-        fx.command(&["test", "--runner", "nextest"])
-            .env("PATH", &path)
-            .env("CARGO_HOME", fx.root.join("no-cargo-home"))
-            .output()
-            .unwrap(),
-    );
+    let run = Run(fx
+        .command(&["test", "--runner", "nextest"])
+        .env("PATH", &path)
+        .env("CARGO_HOME", fx.root.join("no-cargo-home"))
+        .output()
+        .unwrap());
     if path.join("cargo-nextest").exists() {
         eprintln!("skipped: cargo-nextest sits beside cargo");
         return;
@@ -79,5 +104,8 @@ fn a_missing_tool_exits_2_with_the_install_command() {
     let run = run.expect_code(2);
     let out = run.stdout() + &run.stderr();
     assert!(out.contains("cargo-nextest is not installed"), "{out}");
-    assert!(out.contains("cargo install cargo-nextest --locked"), "{out}");
+    assert!(
+        out.contains("cargo install cargo-nextest --locked"),
+        "{out}"
+    );
 }

@@ -23,27 +23,39 @@ fn interrupt_while_a_test_runs(runner: &str) {
     let mut child = fx.command(&["test", "--runner", runner]).spawn().unwrap();
     let started = Instant::now();
     while !marker.exists() {
-        assert!(started.elapsed() < Duration::from_secs(120), "the test never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the test never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let test_pid = std::fs::read_to_string(&marker).unwrap();
     assert!(alive(&test_pid));
 
     // Only windlass's own pid is signalled, as a CI runner or supervisor would.
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(30);
     let code = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status.code();
         }
-        assert!(Instant::now() < deadline, "windlass did not stop after SIGINT");
+        assert!(
+            Instant::now() < deadline,
+            "windlass did not stop after SIGINT"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(code, Some(130));
     let deadline = Instant::now() + Duration::from_secs(10);
     while alive(&test_pid) {
-        assert!(Instant::now() < deadline, "the test process {test_pid} outlived the interrupt");
+        assert!(
+            Instant::now() < deadline,
+            "the test process {test_pid} outlived the interrupt"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

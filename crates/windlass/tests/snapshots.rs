@@ -11,8 +11,12 @@ use support::*;
 fn terminal_output_of_a_failing_ci() {
     let lib = "//! F.\n\n/// A.\npub fn add(a: u32, b: u32) -> u32 {\n    return a + b;\n}\n";
     let fx = Fixture::new(lib);
-    let run = fx.run(&["ci", "--keep-going", "--skip", "test"]).expect_code(1);
-    assert_data_eq!(run.stdout(), str![[r#"
+    let run = fx
+        .run(&["ci", "--keep-going", "--skip", "test"])
+        .expect_code(1);
+    assert_data_eq!(
+        run.stdout(),
+        str![[r#"
     $ cargo metadata --format-version 1 --no-deps
 ==> fmt-check
     $ cargo fmt --all -- --check --color never
@@ -43,13 +47,16 @@ lint       failed [..]s
 test       skipped         -
 ci failed: 1 passed, 1 failed, 1 skipped in [..]s
 
-"#]]);
+"#]]
+    );
 }
 
 #[test]
 fn json_report_of_a_failing_ci() {
     let fx = Fixture::new(UNFORMATTED_LIB);
-    let run = fx.run(&["ci", "--format", "json", "--only", "fmt-check"]).expect_code(1);
+    let run = fx
+        .run(&["ci", "--format", "json", "--only", "fmt-check"])
+        .expect_code(1);
     assert_data_eq!(run.stdout().is_json(), str![[r#"
 {
   "diagnostics": [
@@ -97,11 +104,14 @@ fn json_report_of_a_failing_ci() {
 fn terminal_plan() {
     let fx = Fixture::new(CLEAN_LIB);
     let run = fx.run(&["ci", "--list", "--skip", "test"]).expect_code(0);
-    assert_data_eq!(run.stdout(), str![[r#"
+    assert_data_eq!(
+        run.stdout(),
+        str![[r#"
     $ cargo metadata --format-version 1 --no-deps
  1. fmt-check  cargo fmt --all -- --check --color never
  2. lint       cargo clippy --workspace --all-targets --message-format=json --color never
  3. test       (skipped)
 
-"#]]);
+"#]]
+    );
 }

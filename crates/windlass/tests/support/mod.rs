@@ -24,7 +24,8 @@ mod tests {
 "#;
 
 /// The same crate, unformatted.
-pub const UNFORMATTED_LIB: &str = "//! A fixture crate.\n\n/// Adds two numbers.\npub fn add(a: u32, b: u32) -> u32 { a+b }\n";
+pub const UNFORMATTED_LIB: &str =
+    "//! A fixture crate.\n\n/// Adds two numbers.\npub fn add(a: u32, b: u32) -> u32 { a+b }\n";
 
 /// The same crate with a clippy warning (needless_return) at line 5, column 5.
 pub const CLIPPY_WARNING_LIB: &str = r#"//! A fixture crate.
@@ -69,7 +70,10 @@ impl Fixture {
 
     /// As [`Fixture::new`], with `extra` appended to the manifest.
     pub fn with_manifest(lib: &str, extra: &str) -> Self {
-        let dir = tempfile::Builder::new().prefix("windlass fixture ").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("windlass fixture ")
+            .tempdir()
+            .expect("temp dir");
         let root = dir.path().join("my workspace");
         let fixture = Self { _dir: dir, root };
         fixture.write(
@@ -141,7 +145,13 @@ impl Run {
 
     /// Asserts the exit code, showing both streams when it differs.
     pub fn expect_code(self, code: i32) -> Self {
-        assert_eq!(self.code(), code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout(), self.stderr());
+        assert_eq!(
+            self.code(),
+            code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
         self
     }
 
@@ -153,7 +163,8 @@ impl Run {
 
 /// Whether cargo-nextest is installed (the test runner then defaults to it).
 pub fn has_nextest() -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("cargo-nextest").is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("cargo-nextest").is_file()))
 }
 
 /// The directory that holds `cargo` (for a PATH without anything else on it).
@@ -170,7 +181,11 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let path = entry.path();
-            if path.is_dir() { stack.push(path) } else { out.push(path) }
+            if path.is_dir() {
+                stack.push(path)
+            } else {
+                out.push(path)
+            }
         }
     }
     out.sort();
