@@ -36,8 +36,8 @@ impl Step for FmtCheck {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace) -> String {
-        windlass_core::paths::shell_line(std::iter::once("cargo").chain(Self::args(false)))
+    fn plan(&self, _ws: &Workspace, session: &Session) -> String {
+        Session::describe(session.shell().cmd("cargo").args(Self::args(false)))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

@@ -107,10 +107,8 @@ impl Step for Lint {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace) -> String {
-        windlass_core::paths::shell_line(
-            std::iter::once("cargo".to_string()).chain(self.args("json", false)),
-        )
+    fn plan(&self, _ws: &Workspace, session: &Session) -> String {
+        Session::describe(session.shell().cmd("cargo").args(self.args("json", false)))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

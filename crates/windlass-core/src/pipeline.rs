@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 pub trait Step {
     /// Its name, as used by `--skip`, `--only` and the config.
     fn name(&self) -> &str;
-    /// What it will run, as a command line, for `--list` and `--dry-run`.
-    fn plan(&self, ws: &Workspace) -> String;
+    /// What it will run, as a command line, for `--list` and `--dry-run`. Build it from the
+    /// same command builder `run` uses, so that the plan is exactly what runs.
+    fn plan(&self, ws: &Workspace, session: &Session) -> String;
     /// Runs it. Findings are reported through `session`; the outcome says whether they fail
     /// the step. An `Err` means it could not run at all.
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome>;
@@ -110,7 +111,7 @@ impl Pipeline {
             .iter()
             .map(|s| PlannedStep {
                 name: s.name().to_string(),
-                runs: s.plan(ws),
+                runs: s.plan(ws, session),
                 selected: Self::selected(selection, s.name()),
             })
             .collect();

@@ -81,6 +81,11 @@ impl Session {
         });
     }
 
+    /// How `cmd` is echoed: the command line a user can paste, with the variables it sets.
+    pub fn describe(cmd: xshell::Cmd<'_>) -> String {
+        describe_command(&cmd.into())
+    }
+
     /// Runs a command built with xshell; see [`Runner::run`].
     pub fn run(&mut self, cmd: xshell::Cmd<'_>, capture: Capture) -> Result<Finished> {
         self.run_command(cmd.into(), capture)

@@ -155,7 +155,11 @@ fn list_and_dry_run_print_the_plan_and_run_nothing() {
         "{out}"
     );
     assert!(out.contains(" 2. lint       (skipped)"), "{out}");
-    assert!(out.contains(" 3. test       cargo "), "{out}");
+    assert!(out.contains(" 3. test       "), "{out}");
+    assert!(
+        out.contains("cargo nextest run --workspace") || out.contains("cargo test --workspace"),
+        "{out}"
+    );
     assert!(!fx.root.join("target").exists(), "a dry run must not build");
 
     let plan = fx

@@ -20,7 +20,10 @@ fn interrupt_while_a_test_runs(runner: &str) {
             marker
         ),
     );
-    let mut child = fx.command(&["test", "--runner", runner]).spawn().unwrap();
+    let mut child = fx
+        .command(&["test", "--runner", runner])
+        .spawn()
+        .expect("windlass starts");
     let started = Instant::now();
     while !marker.exists() {
         assert!(
@@ -29,18 +32,18 @@ fn interrupt_while_a_test_runs(runner: &str) {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let test_pid = std::fs::read_to_string(&marker).unwrap();
+    let test_pid = std::fs::read_to_string(&marker).expect("pid file");
     assert!(alive(&test_pid));
 
     // Only windlass's own pid is signalled, as a CI runner or supervisor would.
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
-        .unwrap();
+        .expect("kill runs");
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(30);
     let code = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.try_wait().expect("wait") {
             break status.code();
         }
         assert!(

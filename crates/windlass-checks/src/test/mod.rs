@@ -233,17 +233,18 @@ impl Step for Test {
         NAME
     }
 
-    fn plan(&self, ws: &Workspace) -> String {
-        let line = |args: Vec<String>| {
-            windlass_core::paths::shell_line(std::iter::once("cargo".to_string()).chain(args))
-        };
+    fn plan(&self, ws: &Workspace, session: &Session) -> String {
+        let sh = session.shell();
         let main = match self.resolve() {
-            Ok(Resolved::Nextest) => line(self.nextest_args(false)),
-            Ok(Resolved::Cargo) => return line(self.cargo_test_args(false, false)),
+            Ok(Resolved::Nextest) => Session::describe(nextest_cmd(&sh, self.nextest_args(false))),
+            Ok(Resolved::Cargo) => {
+                return Session::describe(sh.cmd("cargo").args(self.cargo_test_args(false, false)));
+            }
             Err(err) => return format!("cannot run: {err}"),
         };
         if self.runs_doctests(ws) {
-            format!("{main} && {}", line(self.cargo_test_args(true, false)))
+            let doc = Session::describe(sh.cmd("cargo").args(self.cargo_test_args(true, false)));
+            format!("{main} && {doc}")
         } else {
             main
         }
@@ -315,12 +316,16 @@ impl Test {
     }
 }
 
+/// nextest with its libtest-json output switched on (still marked experimental upstream).
+fn nextest_cmd(sh: &xshell::Shell, args: Vec<String>) -> xshell::Cmd<'_> {
+    sh.cmd("cargo")
+        .args(args)
+        .env("NEXTEST_EXPERIMENTAL_LIBTEST_JSON", "1")
+}
+
 fn run_nextest(session: &mut Session, args: Vec<String>) -> Result<(Tally, bool)> {
     let sh = session.shell();
-    let cmd = sh
-        .cmd("cargo")
-        .args(args)
-        .env("NEXTEST_EXPERIMENTAL_LIBTEST_JSON", "1");
+    let cmd = nextest_cmd(&sh, args);
     let mut parser = libtest_json::Parser::default();
     let finished = session.run_lines(cmd, Capture::Stdout, &mut |line, _| parser.line(line))?;
     let tally = parser.finish();
