@@ -36,7 +36,7 @@ impl Step for FmtCheck {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, session: &Session) -> String {
+    fn plan(&self, _ws: &Workspace, session: &mut Session) -> String {
         Session::describe(session.shell().cmd("cargo").args(Self::args(false)))
     }
 
@@ -84,25 +84,80 @@ impl Step for FmtCheck {
         if finished.success() {
             return Ok(StepOutcome::passed("all files formatted"));
         }
-        // No diff, yet a failure: rustfmt is missing, or it could not parse a file.
+        // No diff, yet a failure: a manifest cargo cannot read, rustfmt missing, or a file
+        // rustfmt cannot parse.
+        let stderr = strip_ansi(finished.stderr.trim());
+        if let Some(at) = stderr.find("`cargo metadata` exited with an error: ") {
+            let cargo_error = stderr[at..]
+                .split("\n\nThis utility formats")
+                .next()
+                .unwrap_or("");
+            return Err(UsageError::new(cargo_error.trim().to_string())
+                .hint("fix the manifest named above")
+                .into());
+        }
         if !tool::cargo_subcommand_works(session, "fmt") {
             return Err(tool::missing("rustfmt", "rustup component add rustfmt").into());
         }
-        let stderr = strip_ansi(finished.stderr.trim());
-        if stderr.contains("error") {
-            session.diagnostic(Diagnostic::new(
-                NAME,
-                Severity::Error,
-                "rustfmt error",
-                stderr.clone(),
-            ));
-            return Ok(StepOutcome::failed(
-                "rustfmt could not format every file",
-                ws.cargo_hint(&["fmt", "--all", "--", "--check"]),
-            ));
+        let errors = parse_errors(&stderr);
+        if errors.is_empty() {
+            return Err(
+                UsageError::new(format!("`cargo fmt` failed without a diff:\n{stderr}")).into(),
+            );
         }
-        Err(UsageError::new(format!("`cargo fmt` failed without a diff:\n{stderr}")).into())
+        let total = errors.len();
+        for error in errors {
+            let mut d = Diagnostic::new(NAME, Severity::Error, "rustfmt error", error.message)
+                .rendered(error.rendered);
+            if let Some((file, line, column)) = error.location {
+                d = d.at(ws.display_path(Path::new(&file)), Some(line), Some(column));
+            }
+            session.diagnostic(d);
+        }
+        Ok(StepOutcome::failed(
+            format!("rustfmt could not parse {}", count(total, "file", "files")),
+            ws.cargo_hint(&["fmt", "--all", "--", "--check"]),
+        ))
     }
+}
+
+/// An error rustfmt reported (a file it cannot parse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FmtError {
+    /// The `error: ...` line's text.
+    pub message: String,
+    /// `file, line, column` from its `-->` line.
+    pub location: Option<(String, u32, u32)>,
+    /// The whole block as rustfmt printed it.
+    pub rendered: String,
+}
+
+/// Splits rustfmt's stderr into its `error:` blocks.
+pub fn parse_errors(stderr: &str) -> Vec<FmtError> {
+    let mut errors: Vec<FmtError> = Vec::new();
+    for line in stderr.lines() {
+        if let Some(message) = line.strip_prefix("error: ") {
+            errors.push(FmtError {
+                message: message.to_string(),
+                location: None,
+                rendered: String::new(),
+            });
+        }
+        let Some(current) = errors.last_mut() else {
+            continue;
+        };
+        current.rendered.push_str(line);
+        current.rendered.push('\n');
+        if current.location.is_none()
+            && let Some(place) = line.trim_start().strip_prefix("--> ")
+            && let Some((rest, column)) = place.rsplit_once(':')
+            && let Some((file, line_no)) = rest.rsplit_once(':')
+            && let (Ok(line_no), Ok(column)) = (line_no.parse(), column.parse())
+        {
+            current.location = Some((file.to_string(), line_no, column));
+        }
+    }
+    errors
 }
 
 /// The differences rustfmt found in one file.
@@ -203,6 +258,22 @@ mod tests {
             diff: " a\n \n-b\n+c\n d\n".into(),
         };
         assert_eq!(hunk.first_changed_line(), 3);
+    }
+
+    #[test]
+    fn reads_parse_errors_with_their_location() {
+        let stderr = "error: this file contains an unclosed delimiter\n --> /w/src/main.rs:1:13\n  |\n1 | fn main( {}\n";
+        let errors = parse_errors(stderr);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "this file contains an unclosed delimiter"
+        );
+        assert_eq!(
+            errors[0].location,
+            Some(("/w/src/main.rs".to_string(), 1, 13))
+        );
+        assert!(errors[0].rendered.ends_with("1 | fn main( {}\n"));
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl Step for Lint {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, session: &Session) -> String {
+    fn plan(&self, _ws: &Workspace, session: &mut Session) -> String {
         Session::describe(session.shell().cmd("cargo").args(self.args("json", false)))
     }
 

@@ -19,7 +19,7 @@ pub trait Step {
     fn name(&self) -> &str;
     /// What it will run, as a command line, for `--list` and `--dry-run`. Build it from the
     /// same command builder `run` uses, so that the plan is exactly what runs.
-    fn plan(&self, ws: &Workspace, session: &Session) -> String;
+    fn plan(&self, ws: &Workspace, session: &mut Session) -> String;
     /// Runs it. Findings are reported through `session`; the outcome says whether they fail
     /// the step. An `Err` means it could not run at all.
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome>;

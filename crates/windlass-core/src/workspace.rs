@@ -1,5 +1,12 @@
-//! The workspace windlass works on: found through `cargo metadata`, so that any Cargo
-//! workspace (one that never heard of windlass included) is understood as cargo does.
+//! The workspace windlass works on.
+//!
+//! Its root is found the way cargo finds it — the nearest `Cargo.toml`, then the first
+//! ancestor manifest with a `[workspace]` that does not exclude it — by reading manifests, not
+//! by starting cargo: most tasks (fmt, clippy, tests, an advisory scan of `Cargo.lock`) need
+//! nothing more, and a git hook cannot afford 40 ms of `cargo metadata` on every commit.
+//! Members, targets and dependencies come from `cargo metadata` (through `cargo_metadata`)
+//! the first time a task asks for them, so any Cargo workspace, one that never heard of
+//! windlass included, is understood exactly as cargo understands it.
 
 use crate::config::Config;
 use crate::error::UsageError;
@@ -8,6 +15,7 @@ use crate::runner::Capture;
 use crate::session::Session;
 use anyhow::Result;
 use cargo_metadata::{Metadata, MetadataCommand, Package};
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 /// A discovered workspace.
@@ -19,38 +27,76 @@ pub struct Workspace {
     pub manifest_path: PathBuf,
     /// The repository root: paths in annotations and reports are relative to it.
     pub repo_root: PathBuf,
-    /// `cargo metadata --no-deps`: members, targets, features.
-    pub metadata: Metadata,
     /// The `[workspace.metadata.windlass]` table.
     pub config: Config,
+    metadata: OnceCell<Metadata>,
+    resolved: OnceCell<Metadata>,
 }
 
 impl Workspace {
-    /// Discovers the workspace that holds `manifest_path` (or the current directory), and
-    /// moves the session's commands into its root, so that its `.cargo/config.toml` and
-    /// `rust-toolchain.toml` apply as they would for a user working there.
+    /// Finds the workspace that holds `manifest_path` (or the current directory), reads its
+    /// config, and moves the session's commands into its root, so that its
+    /// `.cargo/config.toml` and `rust-toolchain.toml` apply as they would for a user there.
     pub fn discover(session: &mut Session, manifest_path: Option<&Path>) -> Result<Self> {
+        let start = match manifest_path {
+            Some(path) => check_manifest_path(path)?,
+            None => nearest_manifest(&session.shell().current_dir())?,
+        };
+        let manifest_path = workspace_manifest(&start)?;
+        let root = manifest_path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let config = Config::load(&manifest_path)?;
+        session.runner().change_dir(&root);
+        Ok(Self {
+            repo_root: paths::repository_root(&root),
+            root,
+            manifest_path,
+            config,
+            metadata: OnceCell::new(),
+            resolved: OnceCell::new(),
+        })
+    }
+
+    /// `cargo metadata --no-deps`: members, targets, features. Loaded on first use.
+    pub fn metadata(&self, session: &mut Session) -> Result<&Metadata> {
+        if let Some(metadata) = self.metadata.get() {
+            return Ok(metadata);
+        }
+        let metadata = self.load_metadata(session, true)?;
+        Ok(self.metadata.get_or_init(|| metadata))
+    }
+
+    /// `cargo metadata` with the whole resolved graph (every package's manifest, licence and
+    /// dependencies). Needs the packages' sources, so cargo may download them.
+    pub fn resolved_metadata(&self, session: &mut Session) -> Result<&Metadata> {
+        if let Some(metadata) = self.resolved.get() {
+            return Ok(metadata);
+        }
+        let metadata = self.load_metadata(session, false)?;
+        Ok(self.resolved.get_or_init(|| metadata))
+    }
+
+    fn load_metadata(&self, session: &mut Session, no_deps: bool) -> Result<Metadata> {
         let mut command = MetadataCommand::new();
         // The `cargo` on PATH, as for every other command: rustup's proxy honours the
         // workspace's rust-toolchain.toml, and the echoed command stays readable.
-        command.cargo_path("cargo").no_deps();
-        if let Some(path) = manifest_path {
-            let path = check_manifest_path(path)?;
-            command.manifest_path(path);
+        command
+            .cargo_path("cargo")
+            .manifest_path(&self.manifest_path);
+        if no_deps {
+            command.no_deps();
         }
         let mut cargo = command.cargo_command();
-        cargo.current_dir(session.runner().shell().current_dir());
+        cargo.current_dir(&self.root);
         let finished = session.run_command(cargo, Capture::Everything)?;
         if !finished.success() {
-            let shown = manifest_path.map_or_else(
-                || "the current directory".to_string(),
-                |p| p.display().to_string(),
-            );
             return Err(UsageError::new(format!(
-                "cannot read the Cargo workspace at {shown}:\n{}",
+                "cannot read the Cargo workspace at {}:\n{}",
+                self.manifest_path.display(),
                 indent(finished.stderr.trim())
             ))
-            .hint("fix the manifest named above, or pass --manifest-path to a valid Cargo.toml")
+            .hint("fix the manifest named above")
             .into());
         }
         let json = finished
@@ -58,24 +104,21 @@ impl Workspace {
             .lines()
             .find(|l| l.starts_with('{'))
             .unwrap_or("");
-        let metadata = MetadataCommand::parse(json)
-            .map_err(|err| anyhow::anyhow!("cannot parse the output of `cargo metadata`: {err}"))?;
-        let root = metadata.workspace_root.clone().into_std_path_buf();
-        let manifest_path = root.join("Cargo.toml");
-        let config = Config::load(&manifest_path)?;
-        session.runner().change_dir(&root);
-        Ok(Self {
-            repo_root: paths::repository_root(&root),
-            root,
-            manifest_path,
-            metadata,
-            config,
-        })
+        MetadataCommand::parse(json)
+            .map_err(|err| anyhow::anyhow!("cannot parse the output of `cargo metadata`: {err}"))
     }
 
     /// The workspace members.
-    pub fn members(&self) -> impl Iterator<Item = &Package> {
-        self.metadata.workspace_packages().into_iter()
+    pub fn members<'a>(&'a self, session: &mut Session) -> Result<Vec<&'a Package>> {
+        Ok(self.metadata(session)?.workspace_packages())
+    }
+
+    /// Whether any member has a library target (doctests live there).
+    pub fn has_library(&self, session: &mut Session) -> Result<bool> {
+        Ok(self
+            .members(session)?
+            .iter()
+            .any(|p| p.targets.iter().any(|t| t.is_lib() || t.is_proc_macro())))
     }
 
     /// A cargo command line for messages, with `--manifest-path` when the workspace is not the
@@ -88,19 +131,14 @@ impl Workspace {
         let here = std::env::current_dir()
             .ok()
             .and_then(|d| d.canonicalize().ok());
-        if here.as_deref() != self.root.canonicalize().ok().as_deref() {
+        let inside = here.is_some_and(|h| self.root.canonicalize().is_ok_and(|r| h.starts_with(r)));
+        if !inside {
             // `--manifest-path` goes before a `--` that passes arguments on to another tool.
             let at = line.iter().position(|a| a == "--").unwrap_or(line.len());
             line.insert(at, "--manifest-path".into());
             line.insert(at + 1, self.manifest_path.to_string_lossy().into_owned());
         }
         paths::shell_line(line)
-    }
-
-    /// Whether any member has a library target (doctests live there).
-    pub fn has_library(&self) -> bool {
-        self.members()
-            .any(|p| p.targets.iter().any(|t| t.is_lib() || t.is_proc_macro()))
     }
 
     /// `path` (absolute, or relative to the workspace root) as shown to users.
@@ -122,7 +160,73 @@ fn check_manifest_path(path: &Path) -> Result<PathBuf> {
                 .into(),
         );
     }
-    Ok(std::path::absolute(&manifest).unwrap_or(manifest))
+    Ok(paths::normalize(
+        &std::path::absolute(&manifest).unwrap_or(manifest),
+    ))
+}
+
+fn nearest_manifest(dir: &Path) -> Result<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join("Cargo.toml"))
+        .find(|m| m.is_file())
+        .ok_or_else(|| {
+            UsageError::new(format!(
+                "no Cargo.toml in {} or any parent directory",
+                dir.display()
+            ))
+            .hint("run from inside a Cargo workspace, or pass --manifest-path")
+            .into()
+        })
+}
+
+/// The manifest of the workspace that `manifest` belongs to, following cargo's rules:
+/// itself when it has `[workspace]`; the one `package.workspace` names; else the first
+/// ancestor with a `[workspace]` that does not list it in `exclude`.
+fn workspace_manifest(manifest: &Path) -> Result<PathBuf> {
+    let doc = read_manifest(manifest)?;
+    if doc.contains_key("workspace") {
+        return Ok(manifest.to_path_buf());
+    }
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    if let Some(explicit) = doc
+        .get("package")
+        .and_then(|p| p.get("workspace"))
+        .and_then(|w| w.as_str())
+    {
+        return Ok(paths::normalize(&dir.join(explicit).join("Cargo.toml")));
+    }
+    for ancestor in dir.ancestors().skip(1) {
+        let candidate = ancestor.join("Cargo.toml");
+        if !candidate.is_file() {
+            continue;
+        }
+        let Ok(parent) = read_manifest(&candidate) else {
+            continue;
+        };
+        let Some(workspace) = parent.get("workspace") else {
+            continue;
+        };
+        let excluded = workspace
+            .get("exclude")
+            .and_then(|e| e.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.as_str())
+            .any(|e| dir.starts_with(paths::normalize(&ancestor.join(e))));
+        if !excluded {
+            return Ok(candidate);
+        }
+    }
+    Ok(manifest.to_path_buf())
+}
+
+fn read_manifest(manifest: &Path) -> Result<toml::Table> {
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|err| UsageError::new(format!("cannot read {}: {err}", manifest.display())))?;
+    Ok(toml::from_str(&text).map_err(|err| {
+        UsageError::new(format!("{} is not valid TOML: {err}", manifest.display()))
+            .hint("fix the syntax at the line shown")
+    })?)
 }
 
 fn indent(text: &str) -> String {
@@ -130,4 +234,60 @@ fn indent(text: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, path: &str, text: &str) {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+
+    #[test]
+    fn finds_the_workspace_above_a_member_unless_it_is_excluded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"other\"]\n",
+        );
+        write(root, "crates/a/Cargo.toml", "[package]\nname = \"a\"\n");
+        write(root, "other/b/Cargo.toml", "[package]\nname = \"b\"\n");
+        write(
+            root,
+            "elsewhere/Cargo.toml",
+            "[package]\nname = \"c\"\nworkspace = \"../crates/a\"\n",
+        );
+        assert_eq!(
+            workspace_manifest(&root.join("crates/a/Cargo.toml")).unwrap(),
+            root.join("Cargo.toml")
+        );
+        assert_eq!(
+            workspace_manifest(&root.join("Cargo.toml")).unwrap(),
+            root.join("Cargo.toml")
+        );
+        assert_eq!(
+            workspace_manifest(&root.join("other/b/Cargo.toml")).unwrap(),
+            root.join("other/b/Cargo.toml")
+        );
+        assert_eq!(
+            workspace_manifest(&root.join("elsewhere/Cargo.toml")).unwrap(),
+            root.join("crates/a/Cargo.toml")
+        );
+    }
+
+    #[test]
+    fn a_malformed_manifest_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "Cargo.toml", "[package\n");
+        let err = workspace_manifest(&tmp.path().join("Cargo.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Cargo.toml is not valid TOML"), "{err}");
+        assert!(err.contains("line 1"), "{err}");
+    }
 }

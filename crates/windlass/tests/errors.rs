@@ -12,12 +12,45 @@ fn a_malformed_manifest_exits_2_naming_it() {
     let run = fx.run(&["ci"]).expect_code(2);
     let err = run.stderr();
     assert!(
-        err.contains("error: cannot read the Cargo workspace at the current directory"),
+        err.contains("my workspace/Cargo.toml is not valid TOML"),
         "{err}"
     );
-    assert!(err.contains("Cargo.toml"), "{err}");
-    assert!(err.contains("help: fix the manifest named above"), "{err}");
+    assert!(err.contains("line 1"), "{err}");
+    assert!(
+        err.contains("help: fix the syntax at the line shown"),
+        "{err}"
+    );
     assert_eq!(files_under(&fx.root), before, "nothing may be written");
+}
+
+#[test]
+fn a_manifest_cargo_rejects_exits_2_with_cargos_reason() {
+    let fx = Fixture::new(CLEAN_LIB);
+    fx.write(
+        "Cargo.toml",
+        "[package]\nversion = \"0.1.0\"\n\n[workspace]\n",
+    );
+    for task in ["fmt-check", "lint", "test"] {
+        let run = fx.run(&[task]).expect_code(2);
+        let out = run.stdout() + &run.stderr();
+        assert!(
+            out.contains("missing field `package.name`"),
+            "{task}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_file_rustfmt_cannot_parse_fails_fmt_check_at_its_line() {
+    let fx = Fixture::new("pub fn broken( {}\n");
+    let report = fx
+        .run(&["fmt-check", "--format", "json"])
+        .expect_code(1)
+        .json();
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["title"], "rustfmt error");
+    assert_eq!(d["file"], "src/lib.rs");
+    assert_eq!(d["line"], 1);
 }
 
 #[test]
@@ -60,7 +93,7 @@ fn errors_are_json_documents_with_format_json() {
         doc["error"]
             .as_str()
             .unwrap()
-            .contains("cannot read the Cargo workspace")
+            .contains("Cargo.toml is not valid TOML")
     );
 }
 

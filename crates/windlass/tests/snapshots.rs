@@ -17,7 +17,6 @@ fn terminal_output_of_a_failing_ci() {
     assert_data_eq!(
         run.stdout(),
         str![[r#"
-    $ cargo metadata --format-version 1 --no-deps
 ==> fmt-check
     $ cargo fmt --all -- --check --color never
 ✓ fmt-check passed in [..]s: all files formatted
@@ -107,7 +106,6 @@ fn terminal_plan() {
     assert_data_eq!(
         run.stdout(),
         str![[r#"
-    $ cargo metadata --format-version 1 --no-deps
  1. fmt-check  cargo fmt --all -- --check --color never
  2. lint       cargo clippy --workspace --all-targets --message-format=json --color never
  3. test       (skipped)

@@ -198,8 +198,11 @@ impl Test {
         args
     }
 
-    fn runs_doctests(&self, ws: &Workspace) -> bool {
-        self.doctests && ws.has_library() && self.partition.is_none_or(|p| p.index == 1)
+    fn runs_doctests(&self, ws: &Workspace, session: &mut Session) -> Result<bool> {
+        if !self.doctests || self.partition.is_some_and(|p| p.index != 1) {
+            return Ok(false);
+        }
+        ws.has_library(session)
     }
 }
 
@@ -233,7 +236,7 @@ impl Step for Test {
         NAME
     }
 
-    fn plan(&self, ws: &Workspace, session: &Session) -> String {
+    fn plan(&self, ws: &Workspace, session: &mut Session) -> String {
         let sh = session.shell();
         let main = match self.resolve() {
             Ok(Resolved::Nextest) => Session::describe(nextest_cmd(&sh, self.nextest_args(false))),
@@ -242,7 +245,11 @@ impl Step for Test {
             }
             Err(err) => return format!("cannot run: {err}"),
         };
-        if self.runs_doctests(ws) {
+        let doctests = match self.runs_doctests(ws, session) {
+            Ok(doctests) => doctests,
+            Err(err) => return format!("cannot run: {err}"),
+        };
+        if doctests {
             let doc = Session::describe(sh.cmd("cargo").args(self.cargo_test_args(true, false)));
             format!("{main} && {doc}")
         } else {
@@ -255,7 +262,7 @@ impl Step for Test {
         let (tally, built) = match self.resolve()? {
             Resolved::Nextest => {
                 let (mut tally, mut built) = run_nextest(session, self.nextest_args(color))?;
-                if self.runs_doctests(ws) {
+                if self.runs_doctests(ws, session)? {
                     let (doc, doc_built) =
                         run_cargo_test(session, self.cargo_test_args(true, color), false)?;
                     tally.passed += doc.passed;
@@ -268,7 +275,8 @@ impl Step for Test {
             Resolved::Cargo => run_cargo_test(session, self.cargo_test_args(false, color), true)?,
         };
         for failure in &tally.failed {
-            session.diagnostic(failure_diagnostic(ws, failure));
+            let diagnostic = failure_diagnostic(ws, session, failure);
+            session.diagnostic(diagnostic);
         }
         let mut summary = format!("{} passed", tally.passed);
         if !tally.failed.is_empty() {
@@ -365,7 +373,7 @@ fn run_cargo_test(session: &mut Session, args: Vec<String>, echo: bool) -> Resul
     Ok((tally, finished.success()))
 }
 
-fn failure_diagnostic(ws: &Workspace, failure: &Failure) -> Diagnostic {
+fn failure_diagnostic(ws: &Workspace, session: &mut Session, failure: &Failure) -> Diagnostic {
     let where_ = failure
         .binary
         .as_deref()
@@ -380,7 +388,7 @@ fn failure_diagnostic(ws: &Workspace, failure: &Failure) -> Diagnostic {
     }
     let mut d = Diagnostic::new(NAME, Severity::Error, failure.name.clone(), message);
     if let Some(p) = panic
-        && let Some(file) = resolve_source(ws, &p.file)
+        && let Some(file) = resolve_source(ws, session, &p.file)
     {
         d = d.at(file, Some(p.line), Some(p.column));
     }
@@ -388,19 +396,19 @@ fn failure_diagnostic(ws: &Workspace, failure: &Failure) -> Diagnostic {
 }
 
 /// A panic's file is relative to where rustc ran: the workspace root for members, a package
-/// directory for doctests. The first that exists wins.
-fn resolve_source(ws: &Workspace, file: &str) -> Option<String> {
+/// directory for doctests. The first that exists wins; members are only listed when needed.
+fn resolve_source(ws: &Workspace, session: &mut Session, file: &str) -> Option<String> {
     let path = Path::new(file);
     if path.is_absolute() {
         return path.is_file().then(|| ws.display_path(path));
     }
-    std::iter::once(ws.root.clone())
-        .chain(ws.members().filter_map(|p| {
-            p.manifest_path
-                .parent()
-                .map(|d| d.as_std_path().to_path_buf())
-        }))
-        .map(|dir| dir.join(path))
+    if ws.root.join(path).is_file() {
+        return Some(ws.display_path(path));
+    }
+    ws.members(session)
+        .ok()?
+        .iter()
+        .filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path().join(path)))
         .find(|candidate| candidate.is_file())
         .map(|found| ws.display_path(&found))
 }
