@@ -66,6 +66,15 @@ impl Config {
         })
     }
 
+    /// No config at all, as if `manifest` had no windlass table.
+    pub fn empty(manifest: &Path) -> Self {
+        Self {
+            manifest: manifest.to_path_buf(),
+            table_name: "workspace.metadata.windlass",
+            table: toml::Table::new(),
+        }
+    }
+
     /// The manifest the config was read from.
     pub fn manifest(&self) -> &Path {
         &self.manifest

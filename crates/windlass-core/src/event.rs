@@ -59,6 +59,9 @@ pub struct Diagnostic {
     /// The tool's own rendering (rustc's, rustfmt's diff), shown as is on a terminal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rendered: Option<String>,
+    /// Structured data of the step that found it (an advisory, a licence), for scripts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl Diagnostic {
@@ -80,6 +83,7 @@ impl Diagnostic {
             end_line: None,
             end_column: None,
             rendered: None,
+            details: None,
         }
     }
 
@@ -101,6 +105,12 @@ impl Diagnostic {
     /// Attaches the tool's own rendering.
     pub fn rendered(mut self, rendered: impl Into<String>) -> Self {
         self.rendered = Some(rendered.into());
+        self
+    }
+
+    /// Attaches structured data for the JSON report.
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
         self
     }
 

@@ -37,6 +37,8 @@ pub struct Finished {
     pub stderr: String,
     /// Its wall time.
     pub duration: Duration,
+    /// Whether it was killed for running past its timeout.
+    pub timed_out: bool,
 }
 
 impl Finished {
@@ -82,9 +84,21 @@ impl Runner {
     /// program that cannot be started (exit 2, naming it) and an interrupt (exit 130).
     pub fn run(
         &self,
+        command: Command,
+        capture: Capture,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<Finished> {
+        self.run_with_timeout(command, capture, on_line, None)
+    }
+
+    /// As [`Runner::run`]; past `timeout` the command and everything it started are killed
+    /// and [`Finished::timed_out`] says so. For network calls that could hang for minutes.
+    pub fn run_with_timeout(
+        &self,
         mut command: Command,
         capture: Capture,
         on_line: &mut dyn FnMut(&str),
+        timeout: Option<Duration>,
     ) -> Result<Finished> {
         signal::install();
         if signal::interrupted() {
@@ -107,6 +121,7 @@ impl Runner {
         let started = Instant::now();
         let mut child = command.spawn().map_err(|err| spawn_error(&command, &err))?;
         let _guard = ChildGuard::register(child.id());
+        let watchdog = timeout.map(|limit| Watchdog::start(child.id(), limit));
 
         let stderr_reader = child.stderr.take().map(|mut stderr| {
             std::thread::spawn(move || {
@@ -137,6 +152,7 @@ impl Runner {
         let stderr = stderr_reader
             .and_then(|r| r.join().ok())
             .unwrap_or_default();
+        let timed_out = watchdog.is_some_and(Watchdog::stop);
         if signal::interrupted() {
             return Err(Interrupted.into());
         }
@@ -145,6 +161,7 @@ impl Runner {
             stdout,
             stderr,
             duration: started.elapsed(),
+            timed_out,
         })
     }
 
@@ -163,6 +180,32 @@ impl Runner {
         }
         #[cfg(not(unix))]
         Ok(Stdio::inherit())
+    }
+}
+
+/// Kills a child's process group when its time is up, unless stopped first.
+struct Watchdog {
+    done: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    fn start(pid: u32, limit: Duration) -> Self {
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || match finished.recv_timeout(limit) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                signal::kill_group(pid);
+                true
+            }
+            _ => false,
+        });
+        Self { done, thread }
+    }
+
+    /// Whether it had to kill.
+    fn stop(self) -> bool {
+        let _ = self.done.send(());
+        self.thread.join().unwrap_or(false)
     }
 }
 

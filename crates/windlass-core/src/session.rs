@@ -102,6 +102,27 @@ impl Session {
         self.run_command_lines(cmd.into(), capture, on_line)
     }
 
+    /// Runs a command, killing it past `timeout`; see [`Runner::run_with_timeout`].
+    pub fn run_timeout(
+        &mut self,
+        cmd: xshell::Cmd<'_>,
+        capture: Capture,
+        timeout: std::time::Duration,
+    ) -> Result<Finished> {
+        let command: Command = cmd.into();
+        self.emit(Event::CommandStarted {
+            command: describe_command(&command),
+            streaming: capture != Capture::Everything,
+        });
+        let finished =
+            self.runner
+                .run_with_timeout(command, capture, &mut |_| {}, Some(timeout))?;
+        self.emit(Event::CommandFinished {
+            duration: finished.duration,
+        });
+        Ok(finished)
+    }
+
     /// Runs a ready-made `std::process::Command` (one a library built for us).
     pub fn run_command(&mut self, command: Command, capture: Capture) -> Result<Finished> {
         self.run_command_lines(command, capture, &mut |_, _| {})

@@ -57,6 +57,11 @@ impl Drop for ChildGuard {
     }
 }
 
+/// Kills the process group of a child (a command past its timeout).
+pub(crate) fn kill_group(pid: u32) {
+    forward(pid, true);
+}
+
 #[cfg(unix)]
 fn forward(pid: u32, kill: bool) {
     let Ok(pid) = libc::pid_t::try_from(pid) else {

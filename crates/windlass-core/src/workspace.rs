@@ -58,6 +58,21 @@ impl Workspace {
         })
     }
 
+    /// A directory that is not (or not known to be) in a Cargo workspace, for tasks that work
+    /// on a single file in it, such as an audit of a lockfile; its config is empty.
+    pub fn detached(session: &mut Session, dir: &Path) -> Self {
+        session.runner().change_dir(dir);
+        let manifest_path = dir.join("Cargo.toml");
+        Self {
+            repo_root: paths::repository_root(dir),
+            root: dir.to_path_buf(),
+            config: Config::empty(&manifest_path),
+            manifest_path,
+            metadata: OnceCell::new(),
+            resolved: OnceCell::new(),
+        }
+    }
+
     /// `cargo metadata --no-deps`: members, targets, features. Loaded on first use.
     pub fn metadata(&self, session: &mut Session) -> Result<&Metadata> {
         if let Some(metadata) = self.metadata.get() {

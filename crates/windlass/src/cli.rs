@@ -60,6 +60,62 @@ pub enum Command {
     Lint(LintArgs),
     /// Run the tests with cargo-nextest (or cargo test), optionally one shard of them.
     Test(TestArgs),
+    /// Check Cargo.lock against the RustSec advisories, and licences against deny.toml.
+    #[cfg(feature = "audit")]
+    Audit(AuditArgs),
+}
+
+/// Options of `audit`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Audit this lockfile instead of the workspace's.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// The advisory database checkout (default: $CARGO_HOME/advisory-db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Never touch the network (also when CARGO_NET_OFFLINE=true).
+    #[arg(long)]
+    pub no_fetch: bool,
+    /// Make warnings fail: warnings, unmaintained, unsound, notice, yanked (repeatable).
+    #[arg(long, value_name = "KIND")]
+    pub deny: Vec<String>,
+    /// Also check for yanked versions.
+    #[arg(long)]
+    pub yanked: bool,
+    /// Check only advisories or only licences.
+    #[arg(long, value_enum)]
+    pub only: Option<AuditScope>,
+}
+
+/// `audit --only`.
+#[cfg(feature = "audit")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditScope {
+    /// RustSec advisories (and yanked versions with --yanked).
+    Advisories,
+    /// Licences against deny.toml.
+    Licenses,
+}
+
+#[cfg(feature = "audit")]
+impl AuditArgs {
+    /// As the audit takes them.
+    pub fn to_audit_args(&self) -> windlass_audit::AuditArgs {
+        windlass_audit::AuditArgs {
+            file: self.file.clone(),
+            db: self.db.clone(),
+            no_fetch: self.no_fetch,
+            deny: self.deny.clone(),
+            yanked: self.yanked,
+            scope: match self.only {
+                None => windlass_audit::Scope::All,
+                Some(AuditScope::Advisories) => windlass_audit::Scope::Advisories,
+                Some(AuditScope::Licenses) => windlass_audit::Scope::Licenses,
+            },
+        }
+    }
 }
 
 /// Options of `ci`.
@@ -173,6 +229,8 @@ impl Cli {
             Command::FmtCheck => "fmt-check",
             Command::Lint(_) => "lint",
             Command::Test(_) => "test",
+            #[cfg(feature = "audit")]
+            Command::Audit(_) => "audit",
         }
     }
 

@@ -14,10 +14,10 @@ use windlass_core::runner::Runner;
 use windlass_core::{Session, Step, UsageError, Workspace};
 
 /// The config sections this command line knows; any other key is an error.
-const CONFIG_SECTIONS: &[&str] = &["ci", "lint", "test"];
+const CONFIG_SECTIONS: &[&str] = &["ci", "lint", "test", "audit"];
 
 /// The steps `ci` can run, in their default order.
-pub const CI_STEPS: &[&str] = &["fmt-check", "lint", "test"];
+pub const CI_STEPS: &[&str] = &["fmt-check", "lint", "audit", "test"];
 
 /// `[workspace.metadata.windlass.ci]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -41,7 +41,33 @@ impl Default for CiConfig {
 }
 
 fn default_steps() -> Vec<String> {
-    CI_STEPS.iter().map(|s| (*s).to_string()).collect()
+    CI_STEPS
+        .iter()
+        .filter(|s| available(s))
+        .map(|s| (*s).to_string())
+        .collect()
+}
+
+/// Whether this build has the step (audit is a feature).
+fn available(step: &str) -> bool {
+    step != "audit" || cfg!(feature = "audit")
+}
+
+/// What to run.
+struct Plan {
+    pipeline: Pipeline,
+    selection: Selection,
+    plan_only: bool,
+}
+
+impl Plan {
+    fn single(task: &str, step: Box<dyn Step>) -> Self {
+        Self {
+            pipeline: Pipeline::new(task, vec![step]),
+            selection: Selection::default(),
+            plan_only: false,
+        }
+    }
 }
 
 /// Runs the task the command line names; returns the exit code.
@@ -57,75 +83,113 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let runner = Runner::new(&cwd, format == Format::Json)?;
     let mut session = Session::new(runner, Box::new(reporter), color);
 
-    let ws = Workspace::discover(&mut session, cli.manifest_path.as_deref())?;
+    let ws = discover(cli, &mut session)?;
     ws.config.check_sections(CONFIG_SECTIONS)?;
+    let plan = plan(cli, &ws)?;
+    if plan.plan_only {
+        plan.pipeline.plan(&ws, &mut session, &plan.selection)?;
+        return Ok(windlass_core::error::EXIT_OK);
+    }
+    plan.pipeline.run(&ws, &mut session, &plan.selection)
+}
 
-    let (pipeline, selection, plan_only) = match &cli.command {
+/// The workspace; an audit of a lone lockfile (`audit --file`) needs none.
+fn discover(cli: &Cli, session: &mut Session) -> Result<Workspace> {
+    let found = Workspace::discover(session, cli.manifest_path.as_deref());
+    #[cfg(feature = "audit")]
+    if let (Err(_), Command::Audit(args)) = (&found, &cli.command)
+        && cli.manifest_path.is_none()
+        && let Some(file) = &args.file
+    {
+        let dir = std::path::absolute(file)?
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        return Ok(Workspace::detached(session, &dir));
+    }
+    found
+}
+
+fn plan(cli: &Cli, ws: &Workspace) -> Result<Plan> {
+    Ok(match &cli.command {
         Command::Ci(args) => {
             let config: CiConfig = ws.config.section("ci")?;
             let steps = config
                 .steps
                 .iter()
-                .map(|name| step_by_name(&ws, name, &Features::default()))
+                .map(|name| step_by_name(ws, name))
                 .collect::<Result<Vec<_>>>()?;
-            let selection = Selection {
-                keep_going: args.keep_going || config.keep_going,
-                skip: args.skip.clone(),
-                only: args.only.clone(),
-            };
-            (
-                Pipeline::new("ci", steps),
-                selection,
-                args.list || args.dry_run,
-            )
+            Plan {
+                pipeline: Pipeline::new("ci", steps),
+                selection: Selection {
+                    keep_going: args.keep_going || config.keep_going,
+                    skip: args.skip.clone(),
+                    only: args.only.clone(),
+                },
+                plan_only: args.list || args.dry_run,
+            }
         }
-        Command::FmtCheck => single("fmt-check", Box::new(FmtCheck)),
+        Command::FmtCheck => Plan::single("fmt-check", Box::new(FmtCheck)),
         Command::Lint(args) => {
             let config: LintConfig = ws.config.section("lint")?;
-            single(
+            Plan::single(
                 "lint",
                 Box::new(Lint::from_config(&config, &args.features.features())),
             )
         }
         Command::Test(args) => {
             let config: TestConfig = ws.config.section("test")?;
+            let features = args.features.features();
             let step = Test::from_config(
                 &config,
-                &args.features.features(),
+                &features,
                 args.runner.map(Into::into),
                 args.partition,
             );
-            single("test", Box::new(step))
+            Plan::single("test", Box::new(step))
         }
-    };
-    if plan_only {
-        pipeline.plan(&ws, &mut session, &selection)?;
-        return Ok(windlass_core::error::EXIT_OK);
-    }
-    pipeline.run(&ws, &mut session, &selection)
-}
-
-fn single(task: &str, step: Box<dyn Step>) -> (Pipeline, Selection, bool) {
-    (Pipeline::new(task, vec![step]), Selection::default(), false)
+        #[cfg(feature = "audit")]
+        Command::Audit(args) => {
+            let config: windlass_audit::AuditConfig = ws.config.section("audit")?;
+            let step = windlass_audit::Audit::from_config(&config, &args.to_audit_args())?;
+            Plan::single("audit", Box::new(step))
+        }
+    })
 }
 
 /// A `ci` step from its name, configured from the workspace's config.
-fn step_by_name(ws: &Workspace, name: &str, cli: &Features) -> Result<Box<dyn Step>> {
+fn step_by_name(ws: &Workspace, name: &str) -> Result<Box<dyn Step>> {
+    let none = Features::default();
     Ok(match name {
         "fmt-check" => Box::new(FmtCheck),
-        "lint" => Box::new(Lint::from_config(&ws.config.section("lint")?, cli)),
+        "lint" => Box::new(Lint::from_config(&ws.config.section("lint")?, &none)),
         "test" => Box::new(Test::from_config(
             &ws.config.section("test")?,
-            cli,
+            &none,
             None,
             None,
         )),
+        #[cfg(feature = "audit")]
+        "audit" => {
+            let config = ws.config.section("audit")?;
+            Box::new(windlass_audit::Audit::from_config(
+                &config,
+                &windlass_audit::AuditArgs::default(),
+            )?)
+        }
         other => {
+            let hint = if CI_STEPS.contains(&other) {
+                format!(
+                    "`{other}` is left out of this build; enable the `{other}` feature of windlass"
+                )
+            } else {
+                format!("the steps are: {}", CI_STEPS.join(", "))
+            };
             return Err(UsageError::new(format!(
                 "{}: unknown step `{other}` in [workspace.metadata.windlass.ci] steps",
                 ws.config.manifest().display()
             ))
-            .hint(format!("the steps are: {}", CI_STEPS.join(", ")))
+            .hint(hint)
             .into());
         }
     })

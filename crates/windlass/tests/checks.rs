@@ -1,4 +1,6 @@
 //! fmt-check, lint and test against real cargo on fixture workspaces.
+// In test helpers a panic is the failure report.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

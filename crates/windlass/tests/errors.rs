@@ -1,4 +1,6 @@
 //! Bad input: a clear message naming the file and the fix, exit code 2, nothing written.
+// In test helpers a panic is the failure report.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

@@ -1,4 +1,6 @@
 //! Ctrl-C: the children stop too, and the run exits 130.
+// In test helpers a panic is the failure report.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

@@ -1,6 +1,8 @@
 //! What users see, snapshotted: a change to the terminal or JSON output is a reviewed change.
 //! Update with `SNAPSHOTS=overwrite cargo test -p windlass --test snapshots`, then put `[..]`
 //! back over the durations.
+// In test helpers a panic is the failure report.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
@@ -12,7 +14,7 @@ fn terminal_output_of_a_failing_ci() {
     let lib = "//! F.\n\n/// A.\npub fn add(a: u32, b: u32) -> u32 {\n    return a + b;\n}\n";
     let fx = Fixture::new(lib);
     let run = fx
-        .run(&["ci", "--keep-going", "--skip", "test"])
+        .run(&["ci", "--keep-going", "--skip", "audit", "--skip", "test"])
         .expect_code(1);
     assert_data_eq!(
         run.stdout(),
@@ -43,8 +45,9 @@ help: remove `return`
 step       result       time
 fmt-check  passed [..]s
 lint       failed [..]s
+audit      skipped         -
 test       skipped         -
-ci failed: 1 passed, 1 failed, 1 skipped in [..]s
+ci failed: 1 passed, 1 failed, 2 skipped in [..]s
 
 "#]]
     );
@@ -89,6 +92,12 @@ fn json_report_of_a_failing_ci() {
     },
     {
       "duration_ms": 0,
+      "name": "audit",
+      "status": "skipped",
+      "summary": "left out by --skip/--only"
+    },
+    {
+      "duration_ms": 0,
       "name": "test",
       "status": "skipped",
       "summary": "left out by --skip/--only"
@@ -102,13 +111,16 @@ fn json_report_of_a_failing_ci() {
 #[test]
 fn terminal_plan() {
     let fx = Fixture::new(CLEAN_LIB);
-    let run = fx.run(&["ci", "--list", "--skip", "test"]).expect_code(0);
+    let run = fx
+        .run(&["ci", "--list", "--skip", "audit", "--skip", "test"])
+        .expect_code(0);
     assert_data_eq!(
         run.stdout(),
         str![[r#"
  1. fmt-check  cargo fmt --all -- --check --color never
  2. lint       cargo clippy --workspace --all-targets --message-format=json --color never
- 3. test       (skipped)
+ 3. audit      (skipped)
+ 4. test       (skipped)
 
 "#]]
     );

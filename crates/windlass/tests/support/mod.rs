@@ -76,10 +76,19 @@ impl Fixture {
             .expect("temp dir");
         let root = dir.path().join("my workspace");
         let fixture = Self { _dir: dir, root };
+        // Audits read the real snapshot and never the network, unless a test says otherwise.
+        let audit = if extra.contains("[workspace.metadata.windlass.audit]") {
+            String::new()
+        } else {
+            format!(
+                "\n[workspace.metadata.windlass.audit]\ndb = {:?}\nfetch = false\n",
+                shared_advisory_db()
+            )
+        };
         fixture.write(
             "Cargo.toml",
             &format!(
-                "[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[workspace.metadata.windlass.test]\ndoctests = false\n{extra}"
+                "[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[workspace.metadata.windlass.test]\ndoctests = false\n{audit}{extra}"
             ),
         );
         fixture.write("src/lib.rs", lib);
@@ -143,6 +152,12 @@ impl Run {
         String::from_utf8_lossy(&self.0.stderr).into_owned()
     }
 
+    /// Both streams: a step that cannot run reports through the event stream (stdout), an
+    /// error before any step on stderr.
+    pub fn all_output(&self) -> String {
+        self.stdout() + &self.stderr()
+    }
+
     /// Asserts the exit code, showing both streams when it differs.
     pub fn expect_code(self, code: i32) -> Self {
         assert_eq!(
@@ -159,6 +174,19 @@ impl Run {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("{e}: {}", self.stdout()))
     }
+}
+
+/// The real advisory-db snapshot: `$WINDLASS_ADVISORY_DB`, or `shared/advisory-db` beside
+/// the repository.
+pub fn shared_advisory_db() -> PathBuf {
+    if let Some(db) = std::env::var_os("WINDLASS_ADVISORY_DB") {
+        return PathBuf::from(db);
+    }
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .map(|a| a.join("shared/advisory-db"))
+        .find(|p| p.join("crates").is_dir())
+        .expect("the advisory-db snapshot: set WINDLASS_ADVISORY_DB or put shared/ beside the repository")
 }
 
 /// Whether cargo-nextest is installed (the test runner then defaults to it).

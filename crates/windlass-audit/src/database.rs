@@ -1,0 +1,300 @@
+//! The RustSec advisory database: where it lives, keeping it fresh with the `git` CLI, and
+//! reading only the advisories of the crates a lockfile holds.
+//!
+//! The default location is the one cargo-audit uses (`$CARGO_HOME/advisory-db`), so the two
+//! share a copy. Fetching is shallow and bounded in time; a failed fetch over an existing copy
+//! is a warning naming the copy's age, never the end of the audit. Offline (`--no-fetch`,
+//! `CARGO_NET_OFFLINE=true`) the network is never touched.
+
+use anyhow::Result;
+use rustsec::Advisory;
+use rustsec::advisory::Id;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use windlass_core::runner::Capture;
+use windlass_core::{Session, Severity, UsageError};
+
+/// The public database.
+pub const DEFAULT_URL: &str = "https://github.com/rustsec/advisory-db.git";
+
+/// How long a fetch may take before it is abandoned.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where the database is and whether it may be fetched.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// The checkout; `None` for `$CARGO_HOME/advisory-db`.
+    pub path: Option<PathBuf>,
+    /// The repository to clone or fetch from.
+    pub url: String,
+    /// Whether the network may be used.
+    pub fetch: bool,
+    /// A copy older than this is fetched again.
+    pub max_age: Duration,
+}
+
+/// The default location: `$CARGO_HOME/advisory-db`, or `~/.cargo/advisory-db`.
+pub fn default_path() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("advisory-db")
+}
+
+/// Whether cargo has been told to stay offline.
+pub fn cargo_offline() -> bool {
+    std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// An opened database.
+#[derive(Debug)]
+pub struct Database {
+    root: PathBuf,
+    /// Time since the copy was last fetched (or written).
+    pub age: Option<Duration>,
+    cache: HashMap<String, Vec<Advisory>>,
+}
+
+/// Makes sure a usable copy exists (fetching it when allowed and needed) and opens it.
+pub fn open(session: &mut Session, options: &DbOptions) -> Result<Database> {
+    let path = options.path.clone().unwrap_or_else(default_path);
+    let exists = path.join("crates").is_dir();
+    let mut age = age_of(&path);
+    if !exists {
+        if !options.fetch {
+            return Err(missing(
+                &path,
+                &options.url,
+                "fetching is off (--no-fetch or CARGO_NET_OFFLINE)",
+            ));
+        }
+        clone(session, &path, &options.url)?;
+        age = Some(Duration::ZERO);
+    } else if options.fetch && is_git(&path) && age.is_none_or(|age| age > options.max_age) {
+        if update(session, &path, age) {
+            age = Some(Duration::ZERO);
+        }
+    } else if let Some(age) = age.filter(|age| *age > options.max_age) {
+        let why = if is_git(&path) {
+            "fetching is off"
+        } else {
+            "it is not a git checkout"
+        };
+        session.message(
+            Severity::Warning,
+            format!(
+                "the advisory database at {} is {} old and {why}; findings may be missing",
+                path.display(),
+                human_age(age)
+            ),
+        );
+    }
+    Ok(Database {
+        age,
+        root: path,
+        cache: HashMap::new(),
+    })
+}
+
+fn missing(path: &Path, url: &str, why: &str) -> anyhow::Error {
+    UsageError::new(format!(
+        "no advisory database at {} ({why})",
+        path.display()
+    ))
+    .hint(format!(
+        "get one with `git clone --depth 1 {url} {}`, or pass --db PATH",
+        path.display()
+    ))
+    .into()
+}
+
+fn clone(session: &mut Session, path: &Path, url: &str) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| UsageError::new(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    // Clone next to the target and rename, so that a failed clone leaves nothing behind.
+    let partial = path.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&partial);
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("git")
+        .args(["clone", "--quiet", "--depth", "1", url])
+        .arg(&partial)
+        .env("GIT_TERMINAL_PROMPT", "0");
+    let finished = session.run_timeout(cmd, Capture::Everything, FETCH_TIMEOUT)?;
+    if !finished.success() || std::fs::rename(&partial, path).is_err() {
+        let _ = std::fs::remove_dir_all(&partial);
+        let reason = if finished.timed_out {
+            "the clone timed out".to_string()
+        } else {
+            finished.stderr.trim().to_string()
+        };
+        return Err(missing(path, url, &format!("cloning it failed: {reason}")));
+    }
+    Ok(())
+}
+
+/// Fetches the latest database into the checkout; whether it worked. `age` is the copy's age
+/// before trying (git touches its files even when a fetch fails).
+fn update(session: &mut Session, path: &Path, age: Option<Duration>) -> bool {
+    let sh = session.shell();
+    let fetch = sh
+        .cmd("git")
+        .arg("-C")
+        .arg(path)
+        .args(["fetch", "--quiet", "--depth", "1", "origin", "HEAD"])
+        .env("GIT_TERMINAL_PROMPT", "0");
+    let fetched = session.run_timeout(fetch, Capture::Everything, FETCH_TIMEOUT);
+    let ok = match fetched {
+        Ok(f) if f.success() => {
+            let reset = sh.cmd("git").arg("-C").arg(path).args([
+                "reset",
+                "--quiet",
+                "--hard",
+                "FETCH_HEAD",
+            ]);
+            session
+                .run(reset, Capture::Everything)
+                .is_ok_and(|r| r.success())
+        }
+        _ => false,
+    };
+    if !ok {
+        let age = age.map_or_else(
+            || "of unknown age".to_string(),
+            |a| format!("{} old", human_age(a)),
+        );
+        session.message(
+            Severity::Warning,
+            format!(
+                "could not update the advisory database; auditing with the copy at {} ({age})",
+                path.display()
+            ),
+        );
+    }
+    ok
+}
+
+fn is_git(path: &Path) -> bool {
+    path.join(".git").exists()
+}
+
+/// When the copy was last fetched: git's FETCH_HEAD (or HEAD after a clone), else the
+/// directory's own modification time.
+fn age_of(path: &Path) -> Option<Duration> {
+    let marker = [
+        path.join(".git/FETCH_HEAD"),
+        path.join(".git/HEAD"),
+        path.to_path_buf(),
+    ]
+    .into_iter()
+    .find(|p| p.exists())?;
+    let modified = std::fs::metadata(marker).and_then(|m| m.modified()).ok()?;
+    SystemTime::now().duration_since(modified).ok()
+}
+
+/// An error and its causes on one line: rustsec keeps the useful part in the source.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// `3 days`, `5 hours`, `12 minutes`.
+pub fn human_age(age: Duration) -> String {
+    let secs = age.as_secs();
+    let (n, unit) = match secs {
+        s if s >= 2 * 86_400 => (s / 86_400, "days"),
+        s if s >= 2 * 3_600 => (s / 3_600, "hours"),
+        s => (s / 60, "minutes"),
+    };
+    format!("{n} {unit}")
+}
+
+/// Parses `30m`, `24h`, `7d` or a number of seconds.
+pub fn parse_age(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3_600,
+        "d" => n * 86_400,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+impl Database {
+    /// The database's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The advisories about crate `name`: `crates/<name>/*.md`, read and parsed on first
+    /// request only. Loading every advisory of the database is most of cargo-audit's run.
+    pub fn advisories_for(&mut self, name: &str) -> Result<&[Advisory]> {
+        if !self.cache.contains_key(name) {
+            let dir = self.root.join("crates").join(name);
+            let mut advisories = Vec::new();
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+                paths.sort();
+                for path in paths {
+                    if path.extension().is_some_and(|e| e == "md" || e == "toml")
+                        && !Advisory::is_draft(&path)
+                    {
+                        let mut advisory = Advisory::load_file(&path).map_err(|e| {
+                            UsageError::new(format!(
+                                "the advisory database at {} is damaged: {}",
+                                self.root.display(),
+                                error_chain(&e)
+                            ))
+                            .hint("delete it and fetch a fresh copy")
+                        })?;
+                        advisory.metadata.collection = Some(rustsec::Collection::Crates);
+                        advisories.push(advisory);
+                    }
+                }
+            }
+            self.cache.insert(name.to_string(), advisories);
+        }
+        Ok(self.cache.get(name).map_or(&[], Vec::as_slice))
+    }
+
+    /// Whether an advisory with this id (or alias) exists anywhere in the database. Used to
+    /// tell a stale `ignore` entry (the advisory exists but matches nothing) from a typo.
+    pub fn knows(&mut self, id: &Id) -> bool {
+        let Ok(entries) = std::fs::read_dir(self.root.join("crates")) else {
+            return false;
+        };
+        let file = format!("{}.md", id.as_str());
+        entries.flatten().any(|e| e.path().join(&file).is_file())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_parse_in_common_units() {
+        assert_eq!(parse_age("24h"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_age("7d"), Some(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_age("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_age("1w"), None);
+        assert_eq!(human_age(Duration::from_secs(3 * 86_400 + 5)), "3 days");
+        assert_eq!(human_age(Duration::from_secs(600)), "10 minutes");
+    }
+}

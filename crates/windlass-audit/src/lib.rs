@@ -1,0 +1,177 @@
+//! windlass's dependency audit: the `audit` step.
+//!
+//! - advisories: `Cargo.lock` against the RustSec database, the same findings as cargo-audit,
+//!   reading only the advisories of the crates present ([`database`], [`advisories`]);
+//! - licences: every package's SPDX expression against `deny.toml` ([`policy`], [`licenses`]);
+//! - yanked versions, on request ([`yanked`]).
+//!
+//! Each finding names the crate, the advisory and its aliases, severity, the fixed versions
+//! and the dependency path from a workspace member, and is placed at the package's line in
+//! `Cargo.lock`. The crate is kept apart from the other checks because of `rustsec`'s weight:
+//! an adopter can leave it out with a feature of the `windlass` crate.
+
+pub mod advisories;
+pub mod database;
+pub mod licenses;
+pub mod lockfile;
+pub mod policy;
+mod report;
+pub mod yanked;
+
+use anyhow::Result;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+
+/// The name of the step.
+pub const NAME: &str = "audit";
+
+/// `[workspace.metadata.windlass.audit]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AuditConfig {
+    /// The advisory database checkout (default `$CARGO_HOME/advisory-db`).
+    pub db: Option<PathBuf>,
+    /// Where to clone it from.
+    pub db_url: Option<String>,
+    /// Fetch when the copy is older than this (`30m`, `24h`, `7d`; default `24h`).
+    pub max_age: Option<String>,
+    /// Whether the network may be used (default true).
+    pub fetch: Option<bool>,
+    /// Warnings that fail the step: `warnings` (all), `unmaintained`, `unsound`, `notice`, `yanked`.
+    #[serde(default)]
+    pub deny: Vec<String>,
+    /// Check for yanked versions.
+    #[serde(default)]
+    pub yanked: bool,
+    /// The policy file, relative to the workspace root (default `deny.toml`).
+    pub policy: Option<PathBuf>,
+}
+
+/// Which parts of the audit to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Advisories and licences.
+    #[default]
+    All,
+    /// Advisories only.
+    Advisories,
+    /// Licences only.
+    Licenses,
+}
+
+/// The `audit` step.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// The lockfile; default the workspace's.
+    pub file: Option<PathBuf>,
+    /// The database.
+    pub db: database::DbOptions,
+    /// Kinds of warning that fail.
+    pub deny: Vec<String>,
+    /// Check yanked versions.
+    pub yanked: bool,
+    /// What to check.
+    pub scope: Scope,
+    /// The policy file.
+    pub policy: PathBuf,
+}
+
+/// Command-line overrides of [`AuditConfig`].
+#[derive(Debug, Clone, Default)]
+pub struct AuditArgs {
+    /// `--file`.
+    pub file: Option<PathBuf>,
+    /// `--db`.
+    pub db: Option<PathBuf>,
+    /// `--no-fetch`.
+    pub no_fetch: bool,
+    /// `--deny`.
+    pub deny: Vec<String>,
+    /// `--yanked`.
+    pub yanked: bool,
+    /// `--only`.
+    pub scope: Scope,
+}
+
+/// The values `--deny` accepts.
+pub const DENY_KINDS: &[&str] = &["warnings", "unmaintained", "unsound", "notice", "yanked"];
+
+impl Audit {
+    /// The step as configured; command-line values take precedence.
+    pub fn from_config(config: &AuditConfig, args: &AuditArgs) -> Result<Self> {
+        let deny: Vec<String> = config.deny.iter().chain(&args.deny).cloned().collect();
+        if let Some(bad) = deny.iter().find(|d| !DENY_KINDS.contains(&d.as_str())) {
+            return Err(UsageError::new(format!("`{bad}` cannot be denied"))
+                .hint(format!("use one of: {}", DENY_KINDS.join(", ")))
+                .into());
+        }
+        let max_age = match &config.max_age {
+            None => Duration::from_secs(24 * 3_600),
+            Some(text) => database::parse_age(text).ok_or_else(|| {
+                UsageError::new(format!(
+                    "invalid max-age `{text}` in [workspace.metadata.windlass.audit]"
+                ))
+                .hint("write a number with a unit: 30m, 24h, 7d")
+            })?,
+        };
+        let fetch = !args.no_fetch && config.fetch.unwrap_or(true) && !database::cargo_offline();
+        Ok(Self {
+            file: args.file.clone(),
+            db: database::DbOptions {
+                path: args.db.clone().or_else(|| config.db.clone()),
+                url: config
+                    .db_url
+                    .clone()
+                    .unwrap_or_else(|| database::DEFAULT_URL.to_string()),
+                fetch,
+                max_age,
+            },
+            deny,
+            yanked: args.yanked || config.yanked,
+            scope: args.scope,
+            policy: config
+                .policy
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("deny.toml")),
+        })
+    }
+
+    fn denies(&self, kind: &str) -> bool {
+        self.deny.iter().any(|d| d == kind || d == "warnings")
+    }
+}
+
+impl Step for Audit {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn plan(&self, ws: &Workspace, _session: &mut Session) -> String {
+        let lock = self
+            .file
+            .clone()
+            .unwrap_or_else(|| ws.root.join("Cargo.lock"));
+        let db = self.db.path.clone().unwrap_or_else(database::default_path);
+        let parts = match self.scope {
+            Scope::All => "advisories and licences",
+            Scope::Advisories => "advisories",
+            Scope::Licenses => "licences",
+        };
+        format!(
+            "audit {parts} of {} against {} ({})",
+            ws.display_path(&lock),
+            db.display(),
+            if self.db.fetch {
+                "fetched when stale"
+            } else {
+                "offline"
+            }
+        )
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        report::run(self, ws, session)
+    }
+}

@@ -1,0 +1,282 @@
+//! The policy, read from `deny.toml` so that cargo-deny and windlass share one file:
+//! `[advisories] ignore` and `[licenses] allow`, `exceptions`, `clarify` and
+//! `confidence-threshold`. Keys cargo-deny knows and we do not use are left to cargo-deny.
+
+use anyhow::Result;
+use serde::Deserialize;
+use spdx::{Licensee, ParseMode};
+use std::path::{Path, PathBuf};
+use windlass_core::UsageError;
+
+/// The parts of `deny.toml` the audit applies.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// The file it came from, when there was one.
+    pub path: Option<PathBuf>,
+    /// Advisory ids not to report.
+    pub ignore: Vec<Ignored>,
+    /// The licence policy; `None` when the file has no `[licenses]` section.
+    pub licenses: Option<LicensePolicy>,
+    text: String,
+}
+
+/// An `[advisories] ignore` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    /// The advisory id (or an alias such as a CVE or GHSA id).
+    pub id: String,
+    /// Why it is ignored.
+    pub reason: Option<String>,
+}
+
+/// The licence rules.
+#[derive(Debug, Clone, Default)]
+pub struct LicensePolicy {
+    /// Licences every package may use.
+    pub allow: Vec<Licensee>,
+    /// Extra licences for one crate (optionally one version).
+    pub exceptions: Vec<Exception>,
+    /// Expressions that replace what a crate declares (e.g. for a crate with only a licence file).
+    pub clarify: Vec<Clarification>,
+    /// cargo-deny's threshold for recognising licence texts; accepted and reported, since the
+    /// audit reads declared expressions only.
+    pub confidence_threshold: f32,
+}
+
+/// `[[licenses.exceptions]]`.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    /// The crate.
+    pub name: String,
+    /// Its version, when the exception is for one version only.
+    pub version: Option<String>,
+    /// What it may use beyond `allow`.
+    pub allow: Vec<Licensee>,
+}
+
+/// `[[licenses.clarify]]`.
+#[derive(Debug, Clone)]
+pub struct Clarification {
+    /// The crate.
+    pub name: String,
+    /// Its version, when the clarification is for one version only.
+    pub version: Option<String>,
+    /// The expression to use instead of the declared one.
+    pub expression: String,
+}
+
+#[derive(Deserialize, Default)]
+struct File {
+    #[serde(default)]
+    advisories: Option<AdvisoriesSection>,
+    #[serde(default)]
+    licenses: Option<LicensesSection>,
+}
+
+#[derive(Deserialize, Default)]
+struct AdvisoriesSection {
+    #[serde(default)]
+    ignore: Vec<IgnoreEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IgnoreEntry {
+    Id(String),
+    Detailed {
+        id: Option<String>,
+        reason: Option<String>,
+    },
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct LicensesSection {
+    #[serde(default)]
+    allow: Vec<String>,
+    #[serde(default)]
+    exceptions: Vec<ExceptionEntry>,
+    #[serde(default)]
+    clarify: Vec<ClarifyEntry>,
+    #[serde(default)]
+    confidence_threshold: Option<f32>,
+}
+
+#[derive(Deserialize)]
+struct ExceptionEntry {
+    #[serde(rename = "crate", alias = "name")]
+    krate: String,
+    version: Option<String>,
+    allow: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ClarifyEntry {
+    #[serde(rename = "crate", alias = "name")]
+    krate: String,
+    version: Option<String>,
+    expression: String,
+}
+
+impl Policy {
+    /// Reads `path` when it exists; no file is an empty policy.
+    pub fn load(path: &Path) -> Result<Self> {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Ok(Self::default());
+        };
+        let file: File = toml::from_str(&text).map_err(|e| {
+            UsageError::new(format!("{} is not a valid policy: {e}", path.display()))
+                .hint("fix the entry shown; the format is cargo-deny's")
+        })?;
+        let bad = |what: &str, e: &dyn std::fmt::Display| {
+            UsageError::new(format!("{}: {what}: {e}", path.display())).hint(
+                "use SPDX license identifiers, e.g. \"MIT\" or \"Apache-2.0 WITH LLVM-exception\"",
+            )
+        };
+        let licensees = |names: &[String]| -> Result<Vec<Licensee>> {
+            names
+                .iter()
+                .map(|n| {
+                    // Lax, as cargo-deny is: deprecated ids such as `GPL-3.0` are understood.
+                    Licensee::parse_mode(n, ParseMode::LAX).map_err(|e| {
+                        bad(&format!("`{n}` is not an SPDX licence"), &e.reason).into()
+                    })
+                })
+                .collect()
+        };
+        let ignore = file
+            .advisories
+            .unwrap_or_default()
+            .ignore
+            .into_iter()
+            .filter_map(|entry| match entry {
+                IgnoreEntry::Id(id) => Some(Ignored { id, reason: None }),
+                // `{ crate = "..." }` entries ignore yanked crates in cargo-deny, not advisories.
+                IgnoreEntry::Detailed {
+                    id: Some(id),
+                    reason,
+                    ..
+                } => Some(Ignored { id, reason }),
+                IgnoreEntry::Detailed { id: None, .. } => None,
+            })
+            .collect();
+        let licenses = match file.licenses {
+            None => None,
+            Some(section) => {
+                let exceptions = section
+                    .exceptions
+                    .iter()
+                    .map(|e| {
+                        let (name, spec_version) = split_spec(&e.krate);
+                        Ok(Exception {
+                            name,
+                            version: e.version.clone().or(spec_version),
+                            allow: licensees(&e.allow)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let clarify = section
+                    .clarify
+                    .iter()
+                    .map(|c| {
+                        spdx::Expression::parse_mode(&c.expression, ParseMode::LAX)
+                            .map_err(|e| bad(&format!("clarify `{}`", c.krate), &e))?;
+                        let (name, spec_version) = split_spec(&c.krate);
+                        Ok(Clarification {
+                            name,
+                            version: c.version.clone().or(spec_version),
+                            expression: c.expression.clone(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Some(LicensePolicy {
+                    allow: licensees(&section.allow)?,
+                    exceptions,
+                    clarify,
+                    confidence_threshold: section.confidence_threshold.unwrap_or(0.8),
+                })
+            }
+        };
+        Ok(Self {
+            path: Some(path.to_path_buf()),
+            ignore,
+            licenses,
+            text,
+        })
+    }
+
+    /// The 1-based line where `id` is written in the policy file.
+    pub fn line_of(&self, id: &str) -> Option<u32> {
+        let quoted = format!("\"{id}\"");
+        self.text
+            .lines()
+            .position(|l| l.contains(&quoted))
+            .and_then(|i| u32::try_from(i + 1).ok())
+    }
+}
+
+/// `name@version` (cargo-deny's package spec) into its parts.
+fn split_spec(spec: &str) -> (String, Option<String>) {
+    match spec.split_once('@') {
+        Some((name, version)) => (name.to_string(), Some(version.to_string())),
+        None => (spec.to_string(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Policy> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deny.toml");
+        std::fs::write(&path, text).unwrap();
+        Policy::load(&path)
+    }
+
+    #[test]
+    fn reads_ignores_in_both_forms_and_the_licence_rules() {
+        let policy = load(
+            "[advisories]\nversion = 2\nignore = [\"RUSTSEC-2020-0001\", { id = \"RUSTSEC-2021-0002\", reason = \"not reachable\" }, { crate = \"x@1.0\" }]\n\n[licenses]\nallow = [\"MIT\", \"Apache-2.0 WITH LLVM-exception\"]\nexceptions = [{ allow = [\"OpenSSL\"], crate = \"ring@0.17.0\" }]\n[[licenses.clarify]]\ncrate = \"ring\"\nexpression = \"MIT AND ISC AND OpenSSL\"\n\n[bans]\nmultiple-versions = \"warn\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            policy.ignore,
+            [
+                Ignored {
+                    id: "RUSTSEC-2020-0001".into(),
+                    reason: None
+                },
+                Ignored {
+                    id: "RUSTSEC-2021-0002".into(),
+                    reason: Some("not reachable".into())
+                }
+            ]
+        );
+        assert_eq!(policy.line_of("RUSTSEC-2021-0002"), Some(3));
+        let licenses = policy.licenses.unwrap();
+        assert_eq!(licenses.allow.len(), 2);
+        assert_eq!(licenses.exceptions[0].name, "ring");
+        assert_eq!(licenses.exceptions[0].version.as_deref(), Some("0.17.0"));
+        assert_eq!(licenses.clarify[0].expression, "MIT AND ISC AND OpenSSL");
+    }
+
+    #[test]
+    fn no_file_is_an_empty_policy_and_a_bad_one_is_named() {
+        assert!(
+            Policy::load(Path::new("/nowhere/deny.toml"))
+                .unwrap()
+                .licenses
+                .is_none()
+        );
+        let err = load("[licenses]\nallow = [\"Not A Licence\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("deny.toml") && err.contains("Not A Licence"),
+            "{err}"
+        );
+        let err = load("[licenses\n").unwrap_err().to_string();
+        assert!(err.contains("deny.toml is not a valid policy"), "{err}");
+    }
+}

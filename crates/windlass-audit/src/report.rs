@@ -1,0 +1,378 @@
+//! Runs the audit's parts and turns what they find into diagnostics and an outcome.
+
+use crate::advisories::{self, Finding, Kind};
+use crate::licenses::{self, Declared, Problem};
+use crate::lockfile::Lock;
+use crate::policy::Policy;
+use crate::{Audit, NAME, Scope, database, yanked};
+use anyhow::Result;
+use serde_json::json;
+use windlass_core::{Diagnostic, Session, Severity, StepOutcome, Workspace};
+
+/// Counts for the summary line.
+#[derive(Default)]
+struct Tally {
+    failing: usize,
+    warnings: usize,
+    parts: Vec<String>,
+}
+
+pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+    let policy = Policy::load(&ws.root.join(&audit.policy))?;
+    let lock_path = audit
+        .file
+        .clone()
+        .unwrap_or_else(|| ws.root.join("Cargo.lock"));
+    if audit.file.is_none() && !lock_path.exists() {
+        generate_lockfile(audit, session)?;
+    }
+    let lock = Lock::load(&lock_path)?;
+    let mut tally = Tally::default();
+
+    if audit.scope != Scope::Licenses {
+        advisories_part(audit, ws, session, &lock, &policy, &mut tally)?;
+        if audit.yanked {
+            yanked_part(audit, ws, session, &lock, &mut tally)?;
+        }
+    }
+    if audit.scope != Scope::Advisories {
+        licenses_part(audit, ws, session, &lock, &policy, &mut tally)?;
+    }
+
+    let summary = tally.parts.join("; ");
+    if tally.failing > 0 {
+        let mut fix = "upgrade the dependencies named above (`cargo update -p NAME`)".to_string();
+        if tally.warnings > 0 {
+            fix.push_str(", or review and ignore an advisory in deny.toml with a reason");
+        }
+        Ok(StepOutcome::failed(summary, fix))
+    } else {
+        Ok(StepOutcome::passed(summary))
+    }
+}
+
+/// A workspace without `Cargo.lock` (a library, say) gets one, as cargo-audit does: the
+/// audit is of what a build would resolve today.
+fn generate_lockfile(audit: &Audit, session: &mut Session) -> Result<()> {
+    session.message(
+        Severity::Notice,
+        "no Cargo.lock: generating one to audit what a build would use",
+    );
+    let sh = session.shell();
+    let mut cmd = sh.cmd("cargo").arg("generate-lockfile");
+    if !audit.db.fetch {
+        cmd = cmd.arg("--offline");
+    }
+    let finished = session.run(cmd, windlass_core::runner::Capture::Everything)?;
+    if !finished.success() {
+        return Err(windlass_core::UsageError::new(format!(
+            "no Cargo.lock, and `cargo generate-lockfile` failed:\n{}",
+            finished.stderr.trim()
+        ))
+        .hint("run `cargo generate-lockfile` where the crate registry can be reached, or pass --file PATH")
+        .into());
+    }
+    Ok(())
+}
+
+fn advisories_part(
+    audit: &Audit,
+    ws: &Workspace,
+    session: &mut Session,
+    lock: &Lock,
+    policy: &Policy,
+    tally: &mut Tally,
+) -> Result<()> {
+    let mut db = database::open(session, &audit.db)?;
+    let scan = advisories::scan(&mut db, lock, &policy.ignore)?;
+    let (mut vulnerabilities, mut warnings) = (0, 0);
+    for finding in &scan.findings {
+        let fails = finding.kind == Kind::Vulnerability || audit.denies(finding.kind.as_str());
+        if finding.kind == Kind::Vulnerability {
+            vulnerabilities += 1;
+        } else {
+            warnings += 1;
+        }
+        if fails {
+            tally.failing += 1;
+        } else {
+            tally.warnings += 1;
+        }
+        session.diagnostic(advisory_diagnostic(ws, lock, finding, fails));
+    }
+    for (id, package) in &scan.ignored {
+        session.message(
+            Severity::Notice,
+            format!("{id} ({package}) is ignored by {}", audit.policy.display()),
+        );
+    }
+    for stale in &scan.stale {
+        let known = db.knows(
+            &stale
+                .id
+                .parse()
+                .unwrap_or_else(|_| rustsec::advisory::Id::default()),
+        );
+        let why = if known {
+            "no longer matches any dependency"
+        } else {
+            "is not in the advisory database"
+        };
+        let fails = audit.denies("warnings");
+        let mut d = Diagnostic::new(
+            NAME,
+            if fails {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            "stale ignore",
+            format!(
+                "the ignored advisory {} {why}; remove it from {}",
+                stale.id,
+                audit.policy.display()
+            ),
+        );
+        if let Some(path) = &policy.path {
+            d = d.at(ws.display_path(path), policy.line_of(&stale.id), None);
+        }
+        session.diagnostic(d);
+        if fails {
+            tally.failing += 1;
+        } else {
+            tally.warnings += 1;
+        }
+    }
+    let age = db
+        .age
+        .map(|a| format!(", database {} old", database::human_age(a)))
+        .unwrap_or_default();
+    tally.parts.push(format!(
+        "{} {}, {} {} in {} packages{age}",
+        vulnerabilities,
+        if vulnerabilities == 1 {
+            "vulnerability"
+        } else {
+            "vulnerabilities"
+        },
+        warnings,
+        if warnings == 1 { "warning" } else { "warnings" },
+        scan.checked
+    ));
+    Ok(())
+}
+
+fn advisory_diagnostic(ws: &Workspace, lock: &Lock, finding: &Finding, fails: bool) -> Diagnostic {
+    let advisory = &finding.advisory.metadata;
+    let package = &finding.package;
+    let path = lock.dependency_path(package);
+    let mut message = format!("{} {}: {}", package.name, package.version, advisory.title);
+    if finding.kind != Kind::Vulnerability {
+        message.push_str(&format!(" ({})", finding.kind.as_str()));
+    }
+    if !advisory.aliases.is_empty() {
+        let aliases: Vec<_> = advisory.aliases.iter().map(|a| a.as_str()).collect();
+        message.push_str(&format!("\naliases: {}", aliases.join(", ")));
+    }
+    if let Some(cvss) = &advisory.cvss {
+        message.push_str(&format!(
+            "\nseverity: {} ({:.1})",
+            cvss.severity(),
+            cvss.score()
+        ));
+    }
+    let patched: Vec<String> = finding
+        .advisory
+        .versions
+        .patched()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    message.push_str(&format!(
+        "\nfixed in: {}",
+        if patched.is_empty() {
+            "no fixed version yet".to_string()
+        } else {
+            patched.join(", ")
+        }
+    ));
+    message.push_str(&format!("\npath: {}", path.join(" → ")));
+    if path.len() > 2 {
+        message.push_str(&format!(
+            "\nupgrade: {} (the direct dependency of {})",
+            path[1], path[0]
+        ));
+    }
+    if let Some(url) = advisory
+        .id
+        .url()
+        .or_else(|| advisory.url.as_ref().map(ToString::to_string))
+    {
+        message.push_str(&format!("\n{url}"));
+    }
+    let severity = if fails {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let details = json!({
+        "kind": finding.kind,
+        "advisory": advisory,
+        "versions": finding.advisory.versions,
+        "affected": finding.advisory.affected,
+        "package": package,
+        "dependency_path": path,
+    });
+    Diagnostic::new(NAME, severity, advisory.id.to_string(), message)
+        .at(ws.display_path(&lock.path), lock.line_of(package), None)
+        .details(details)
+}
+
+fn yanked_part(
+    audit: &Audit,
+    ws: &Workspace,
+    session: &mut Session,
+    lock: &Lock,
+    tally: &mut Tally,
+) -> Result<()> {
+    let scan = yanked::scan(session, lock, audit.db.fetch)?;
+    let fails = audit.denies("yanked");
+    for package in &scan.yanked {
+        let d = Diagnostic::new(
+            NAME,
+            if fails {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            "yanked",
+            format!(
+                "{} {} is yanked from the crate registry; update it with `cargo update -p {}`",
+                package.name, package.version, package.name
+            ),
+        )
+        .at(ws.display_path(&lock.path), lock.line_of(package), None)
+        .details(json!({"kind": "yanked", "package": package}));
+        session.diagnostic(d);
+    }
+    if fails {
+        tally.failing += scan.yanked.len();
+    } else {
+        tally.warnings += scan.yanked.len();
+    }
+    if !scan.unknown.is_empty() {
+        session.message(
+            Severity::Warning,
+            format!(
+                "could not check {} packages for yanked versions (not in cargo's local index cache): {}",
+                scan.unknown.len(),
+                scan.unknown.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+    tally.parts.push(format!("{} yanked", scan.yanked.len()));
+    Ok(())
+}
+
+fn licenses_part(
+    audit: &Audit,
+    ws: &Workspace,
+    session: &mut Session,
+    lock: &Lock,
+    policy: &Policy,
+    tally: &mut Tally,
+) -> Result<()> {
+    let Some(rules) = &policy.licenses else {
+        session.message(
+            Severity::Notice,
+            format!(
+                "no [licenses] policy in {}: licences not checked",
+                audit.policy.display()
+            ),
+        );
+        return Ok(());
+    };
+    if audit.file.is_some() {
+        session.message(
+            Severity::Notice,
+            "licences are checked for a workspace, not for a lone lockfile (--file)",
+        );
+        return Ok(());
+    }
+    let metadata = ws.resolved_metadata(session)?;
+    let mut refused = 0;
+    let mut packages: Vec<_> = metadata.packages.iter().collect();
+    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    for package in &packages {
+        let declared = Declared {
+            name: package.name.as_str(),
+            version: package.version.to_string(),
+            license: package.license.as_deref(),
+            license_file: package.license_file.is_some(),
+        };
+        let Some(problem) = licenses::check(rules, &declared) else {
+            continue;
+        };
+        refused += 1;
+        let (title, message) = match &problem {
+            Problem::NotAllowed {
+                expression,
+                refused,
+            } => (
+                "licence not allowed",
+                format!(
+                    "{} {} is licensed `{expression}`; not allowed: {}",
+                    package.name,
+                    package.version,
+                    refused.join(", ")
+                ),
+            ),
+            Problem::Unknown { license_file: true } => (
+                "licence unknown",
+                format!(
+                    "{} {} has only a licence file; clarify it or add an exception in {}",
+                    package.name,
+                    package.version,
+                    audit.policy.display()
+                ),
+            ),
+            Problem::Unknown {
+                license_file: false,
+            } => (
+                "licence missing",
+                format!("{} {} declares no licence", package.name, package.version),
+            ),
+            Problem::Invalid { expression, reason } => (
+                "licence invalid",
+                format!(
+                    "{} {}: `{expression}` is not a valid SPDX expression: {reason}",
+                    package.name, package.version
+                ),
+            ),
+        };
+        let line = lock
+            .lockfile
+            .packages
+            .iter()
+            .find(|p| {
+                p.name.as_str() == package.name.as_str()
+                    && p.version.to_string() == package.version.to_string()
+            })
+            .and_then(|p| lock.line_of(p));
+        let d = Diagnostic::new(NAME, Severity::Error, title, message)
+            .at(ws.display_path(&lock.path), line, None)
+            .details(json!({
+                "kind": "license",
+                "package": {"name": package.name.as_str(), "version": package.version.to_string()},
+                "license": package.license,
+            }));
+        session.diagnostic(d);
+    }
+    tally.failing += refused;
+    tally.parts.push(format!(
+        "licences: {} of {} packages refused",
+        refused,
+        packages.len()
+    ));
+    Ok(())
+}
