@@ -534,3 +534,59 @@ fn without_a_licence_policy_licences_are_not_checked_and_say_so() {
         run.stdout()
     );
 }
+
+#[test]
+fn yanked_versions_are_read_from_cargos_index_cache_offline() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let db = tiny_db(&fx.root);
+    fx.write(
+        "Cargo.lock",
+        &lockfile(&[
+            ("pulled", "1.0.1"),
+            ("kept", "2.0.0"),
+            ("never-seen", "1.0.0"),
+        ]),
+    );
+    let home = fx.root.join("cargo-home");
+    let cache = home.join("registry/index/index.crates.io-1949cf8c6b5b557f/.cache");
+    let entry = |name: &str, versions: &[(&str, bool)]| {
+        let mut bytes = vec![3, 2, 0, 0, 0];
+        bytes.extend_from_slice(b"etag\0");
+        for (version, yanked) in versions {
+            bytes.extend_from_slice(format!("{version}\0{{\"name\":\"{name}\",\"vers\":\"{version}\",\"yanked\":{yanked}}}\0").as_bytes());
+        }
+        bytes
+    };
+    for (path, bytes) in [
+        (
+            "pu/ll/pulled",
+            entry("pulled", &[("1.0.0", false), ("1.0.1", true)]),
+        ),
+        ("ke/pt/kept", entry("kept", &[("2.0.0", false)])),
+    ] {
+        let file = cache.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, bytes).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "audit",
+            "--no-fetch",
+            "--only",
+            "advisories",
+            "--yanked",
+            "--db",
+            db.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        Run(fx.command(&args).env("CARGO_HOME", &home).output().unwrap())
+    };
+    let out = run(&[]).expect_code(0).stdout();
+    assert!(
+        out.contains("warning[yanked]: pulled 1.0.1 is yanked from the crate registry"),
+        "{out}"
+    );
+    assert!(out.contains("could not check 1 packages for yanked versions (not in cargo's local index cache): never-seen 1.0.0"), "{out}");
+    assert!(!out.contains("kept 2.0.0 is yanked"), "{out}");
+    run(&["--deny", "yanked"]).expect_code(1);
+}
