@@ -91,21 +91,23 @@ def main() -> int:
         chosen = packages[:: max(1, len(packages) // size)][:size]
         lock = tmp / f"lock-{size}.lock"
         write_lockfile(lock, chosen)
-        ours = [str(args.windlass), "audit", "--no-fetch", "--only", "advisories", "--format", "json",
+        ours = [str(args.windlass), "audit", "--no-fetch", "--only", "advisories",
                 "--db", str(args.db), "--file", str(lock)]
-        theirs = [args.cargo_audit, "audit", "--no-fetch", "--no-yanked", "--json",
+        theirs = [args.cargo_audit, "audit", "--no-fetch", "--no-yanked",
                   "--db", str(args.db), "--file", str(lock)]
-        t_ours, t_theirs = [], []
-        for _ in range(args.runs):
-            t, out_ours = timed(ours)
-            t_ours.append(t)
-            t, out_theirs = timed(theirs)
-            t_theirs.append(t)
-        a, b = windlass_ids(out_ours), cargo_audit_ids(out_theirs)
+        # Same findings: compared through each tool's JSON output.
+        a = windlass_ids(timed(ours + ["--format", "json"])[1])
+        b = cargo_audit_ids(timed(theirs + ["--json"])[1])
         same = "identical" if a == b else f"DIFFERENT: windlass {a} vs cargo-audit {b}"
-        mo, mt = statistics.median(t_ours), statistics.median(t_theirs)
-        print(f"{len(chosen)} packages: windlass {mo * 1000:.1f} ms, cargo-audit {mt * 1000:.1f} ms, "
-              f"speed-up {mt / mo:.1f}x; {len(a)} advisory ids, {same}")
+        for label, extra_ours, extra_theirs in (("terminal", [], []), ("json", ["--format", "json"], ["--json"])):
+            t_ours, t_theirs = [], []
+            for _ in range(args.runs):
+                t_ours.append(timed(ours + extra_ours)[0])
+                t_theirs.append(timed(theirs + extra_theirs)[0])
+            mo, mt = statistics.median(t_ours), statistics.median(t_theirs)
+            print(f"{len(chosen)} packages, {label} output: windlass {mo * 1000:.1f} ms, "
+                  f"cargo-audit {mt * 1000:.1f} ms, speed-up {mt / mo:.1f}x")
+        print(f"{len(chosen)} packages: {len(a)} advisory ids, {same}")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

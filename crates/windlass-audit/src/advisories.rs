@@ -76,7 +76,7 @@ pub fn scan(db: &mut Database, lock: &Lock, ignore: &[Ignored]) -> Result<Scan> 
         }
         out.checked += 1;
         let query = Query::new().package(package).withdrawn(false);
-        for advisory in db.advisories_for(package.name.as_str())? {
+        for advisory in db.advisories_for(package.name.as_str(), &package.version)? {
             if !query.matches(advisory) {
                 continue;
             }

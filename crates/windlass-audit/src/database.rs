@@ -7,8 +7,9 @@
 //! `CARGO_NET_OFFLINE=true`) the network is never touched.
 
 use anyhow::Result;
-use rustsec::Advisory;
 use rustsec::advisory::Id;
+use rustsec::advisory::Versions;
+use rustsec::{Advisory, Version, VersionReq};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -54,7 +55,56 @@ pub struct Database {
     root: PathBuf,
     /// Time since the copy was last fetched (or written).
     pub age: Option<Duration>,
-    cache: HashMap<String, Vec<Advisory>>,
+    cache: HashMap<String, Vec<Entry>>,
+}
+
+/// One advisory file: its text, its version ranges when they could be read without a full
+/// parse, and the full parse once something needed it.
+#[derive(Debug)]
+struct Entry {
+    path: PathBuf,
+    text: String,
+    versions: Option<Versions>,
+    advisory: Option<Advisory>,
+}
+
+/// The `patched` and `unaffected` requirements of an advisory's `[versions]` table, read from
+/// its text; `None` whenever the text is not in the plain layout the database uses, so that
+/// the caller falls back to a full parse.
+fn version_ranges(text: &str) -> Option<Versions> {
+    let start = text.find("\n[versions]")?;
+    let section = &text[start + "\n[versions]".len()..];
+    let end = section
+        .find("\n[")
+        .into_iter()
+        .chain(section.find("\n```"))
+        .min()
+        .unwrap_or(section.len());
+    let section = &section[..end];
+    let (mut patched, mut unaffected) = (None, None);
+    let mut rest = section;
+    while let Some(eq) = rest.find('=') {
+        let key = rest[..eq].trim();
+        let after = rest[eq + 1..].trim_start();
+        let body = after.strip_prefix('[')?;
+        let close = body.find(']')?;
+        // Between the quotes: the requirements; outside them only separators.
+        let mut reqs = Vec::new();
+        for (i, part) in body[..close].split('"').enumerate() {
+            if i % 2 == 1 {
+                reqs.push(part.parse::<VersionReq>().ok()?);
+            } else if !part.chars().all(|c| c == ',' || c.is_whitespace()) {
+                return None;
+            }
+        }
+        match key {
+            "patched" => patched = Some(reqs),
+            "unaffected" => unaffected = Some(reqs),
+            _ => return None,
+        }
+        rest = &body[close + 1..];
+    }
+    Versions::new(patched.unwrap_or_default(), unaffected.unwrap_or_default()).ok()
 }
 
 /// Makes sure a usable copy exists (fetching it when allowed and needed) and opens it.
@@ -242,35 +292,71 @@ impl Database {
         &self.root
     }
 
-    /// The advisories about crate `name`: `crates/<name>/*.md`, read and parsed on first
-    /// request only. Loading every advisory of the database is most of cargo-audit's run.
-    pub fn advisories_for(&mut self, name: &str) -> Result<&[Advisory]> {
+    /// The advisories about crate `name` that may affect `version`.
+    ///
+    /// Files are read once per crate; each advisory's `[versions]` ranges are read from its
+    /// text and checked with rustsec's own `Versions::is_vulnerable`, and only an advisory
+    /// that may affect the version is parsed in full (and parsed once). Parsing every
+    /// advisory of the database is most of cargo-audit's run.
+    pub fn advisories_for(&mut self, name: &str, version: &Version) -> Result<Vec<&Advisory>> {
         if !self.cache.contains_key(name) {
-            let dir = self.root.join("crates").join(name);
-            let mut advisories = Vec::new();
-            if let Ok(entries) = std::fs::read_dir(&dir) {
-                let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-                paths.sort();
-                for path in paths {
-                    if path.extension().is_some_and(|e| e == "md" || e == "toml")
-                        && !Advisory::is_draft(&path)
-                    {
-                        let mut advisory = Advisory::load_file(&path).map_err(|e| {
-                            UsageError::new(format!(
-                                "the advisory database at {} is damaged: {}",
-                                self.root.display(),
-                                error_chain(&e)
-                            ))
-                            .hint("delete it and fetch a fresh copy")
-                        })?;
-                        advisory.metadata.collection = Some(rustsec::Collection::Crates);
-                        advisories.push(advisory);
-                    }
-                }
-            }
-            self.cache.insert(name.to_string(), advisories);
+            let entries = self.read_crate(name);
+            self.cache.insert(name.to_string(), entries);
         }
-        Ok(self.cache.get(name).map_or(&[], Vec::as_slice))
+        let root = self.root.clone();
+        let entries = self
+            .cache
+            .get_mut(name)
+            .map(Vec::as_mut_slice)
+            .unwrap_or_default();
+        for entry in entries.iter_mut() {
+            let may_affect = entry
+                .versions
+                .as_ref()
+                .is_none_or(|v| v.is_vulnerable(version));
+            if may_affect && entry.advisory.is_none() {
+                let mut advisory: Advisory = entry.text.parse().map_err(|e: rustsec::Error| {
+                    UsageError::new(format!(
+                        "the advisory database at {} is damaged: {}: {}",
+                        root.display(),
+                        entry.path.display(),
+                        error_chain(&e)
+                    ))
+                    .hint("delete it and fetch a fresh copy")
+                })?;
+                advisory.metadata.collection = Some(rustsec::Collection::Crates);
+                entry.advisory = Some(advisory);
+            }
+        }
+        Ok(entries
+            .iter()
+            .filter(|e| e.versions.as_ref().is_none_or(|v| v.is_vulnerable(version)))
+            .filter_map(|e| e.advisory.as_ref())
+            .collect())
+    }
+
+    fn read_crate(&self, name: &str) -> Vec<Entry> {
+        let Ok(dir) = std::fs::read_dir(self.root.join("crates").join(name)) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = dir.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "md" || e == "toml") && !Advisory::is_draft(p)
+            })
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(&path).ok()?;
+                let versions = version_ranges(&text);
+                Some(Entry {
+                    path,
+                    text,
+                    versions,
+                    advisory: None,
+                })
+            })
+            .collect()
     }
 
     /// Whether an advisory with this id (or alias) exists anywhere in the database. Used to
@@ -287,6 +373,37 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut must read exactly what the full parse reads, for every advisory of the
+    /// real database that it reads at all.
+    #[test]
+    fn version_ranges_agree_with_the_full_parse_on_the_real_database() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let db = std::env::var_os("WINDLASS_ADVISORY_DB")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                here.ancestors()
+                    .map(|a| a.join("shared/advisory-db"))
+                    .find(|p| p.join("crates").is_dir())
+                    .expect("the advisory-db snapshot beside the repository")
+            });
+        let (mut read, mut total) = (0, 0);
+        for dir in std::fs::read_dir(db.join("crates")).unwrap().flatten() {
+            for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+                let text = std::fs::read_to_string(file.path()).unwrap();
+                let full: Advisory = text.parse().unwrap();
+                total += 1;
+                if let Some(versions) = version_ranges(&text) {
+                    read += 1;
+                    assert_eq!(versions, full.versions, "{}", file.path().display());
+                }
+            }
+        }
+        assert!(
+            read * 100 / total >= 95,
+            "the shortcut read only {read} of {total} advisories"
+        );
+    }
 
     #[test]
     fn ages_parse_in_common_units() {

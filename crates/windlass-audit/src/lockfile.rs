@@ -14,7 +14,8 @@ pub struct Lock {
     pub path: PathBuf,
     /// Its packages.
     pub lockfile: Lockfile,
-    lines: HashMap<(String, String), u32>,
+    lines: HashMap<Key, u32>,
+    graph: std::cell::OnceCell<Graph>,
 }
 
 /// A package's identity in the lockfile.
@@ -24,6 +25,31 @@ fn key(name: &str, version: &str) -> Key {
     (name.to_string(), version.to_string())
 }
 
+/// Who depends on whom, by package index; built once, on the first path asked for.
+struct Graph {
+    index: HashMap<Key, usize>,
+    dependents: Vec<Vec<usize>>,
+}
+
+impl Graph {
+    fn new(packages: &[Package]) -> Self {
+        let index: HashMap<Key, usize> = packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (key(p.name.as_str(), &p.version.to_string()), i))
+            .collect();
+        let mut dependents = vec![Vec::new(); packages.len()];
+        for (i, package) in packages.iter().enumerate() {
+            for dep in &package.dependencies {
+                if let Some(&d) = index.get(&key(dep.name.as_str(), &dep.version.to_string())) {
+                    dependents[d].push(i);
+                }
+            }
+        }
+        Self { index, dependents }
+    }
+}
+
 impl Lock {
     /// Reads `path`; a missing or unreadable lockfile is a usage error naming it.
     pub fn load(path: &Path) -> Result<Self> {
@@ -31,7 +57,7 @@ impl Lock {
             UsageError::new(format!("cannot read {}: {e}", path.display()))
                 .hint("create it with `cargo generate-lockfile`, or pass --file PATH")
         })?;
-        let lockfile: Lockfile = text.parse().map_err(|e| {
+        let lockfile = parse(&text).map_err(|e| {
             UsageError::new(format!("{} is not a valid Cargo.lock: {e}", path.display()))
                 .hint("regenerate it with `cargo generate-lockfile`")
         })?;
@@ -39,6 +65,7 @@ impl Lock {
             path: path.to_path_buf(),
             lockfile,
             lines: package_lines(&text),
+            graph: std::cell::OnceCell::new(),
         })
     }
 
@@ -53,50 +80,247 @@ impl Lock {
     /// `name version` strings, the member first and `target` last.
     pub fn dependency_path(&self, target: &Package) -> Vec<String> {
         let packages = &self.lockfile.packages;
-        let mut dependents: HashMap<Key, Vec<usize>> = HashMap::new();
-        for (i, package) in packages.iter().enumerate() {
-            for dep in &package.dependencies {
-                dependents
-                    .entry(key(dep.name.as_str(), &dep.version.to_string()))
-                    .or_default()
-                    .push(i);
-            }
-        }
-        let label = |p: &Package| format!("{} {}", p.name, p.version);
-        let start = key(target.name.as_str(), &target.version.to_string());
-        let mut came_from: HashMap<Key, Option<Key>> = HashMap::from([(start.clone(), None)]);
-        let mut queue = VecDeque::from([start.clone()]);
-        let index: HashMap<Key, usize> = packages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (key(p.name.as_str(), &p.version.to_string()), i))
-            .collect();
+        let graph = self.graph.get_or_init(|| Graph::new(packages));
+        let label = |i: usize| format!("{} {}", packages[i].name, packages[i].version);
+        let Some(&start) = graph
+            .index
+            .get(&key(target.name.as_str(), &target.version.to_string()))
+        else {
+            return vec![format!("{} {}", target.name, target.version)];
+        };
+        let mut came_from: Vec<Option<usize>> = vec![None; packages.len()];
+        let mut seen = vec![false; packages.len()];
+        seen[start] = true;
+        let mut queue = VecDeque::from([start]);
         while let Some(current) = queue.pop_front() {
-            let is_member = index
-                .get(&current)
-                .is_some_and(|&i| packages[i].source.is_none());
-            if is_member && current != start {
-                let mut chain = vec![current.clone()];
+            if current != start && packages[current].source.is_none() {
+                let mut chain = vec![label(current)];
                 let mut at = current;
-                while let Some(Some(next)) = came_from.get(&at) {
-                    chain.push(next.clone());
-                    at = next.clone();
+                while let Some(next) = came_from[at] {
+                    chain.push(label(next));
+                    at = next;
                 }
-                return chain
-                    .into_iter()
-                    .filter_map(|k| index.get(&k).map(|&i| label(&packages[i])))
-                    .collect();
+                return chain;
             }
-            for &i in dependents.get(&current).into_iter().flatten() {
-                let parent = key(packages[i].name.as_str(), &packages[i].version.to_string());
-                if !came_from.contains_key(&parent) {
-                    came_from.insert(parent.clone(), Some(current.clone()));
+            for &parent in &graph.dependents[current] {
+                if !seen[parent] {
+                    seen[parent] = true;
+                    came_from[parent] = Some(current);
                     queue.push_back(parent);
                 }
             }
         }
-        vec![label(target)]
+        vec![label(start)]
     }
+}
+
+/// Reads a lockfile (format versions 1 to 4) into `cargo_lock`'s types.
+///
+/// Cargo writes lockfiles in one fixed layout, read here line by line; anything else (a
+/// hand-edited file) goes through a full TOML parse. `Lockfile::from_str`'s serde code,
+/// compiled into an unoptimised xtask, was half of an audit's time.
+fn parse(text: &str) -> std::result::Result<Lockfile, String> {
+    let raw = match raw_entries(text) {
+        Some(raw) => raw,
+        None => toml_entries(text)?,
+    };
+    build(raw)
+}
+
+/// One `[[package]]` entry as written.
+#[derive(Default)]
+struct RawEntry {
+    name: Option<String>,
+    version: Option<String>,
+    source: Option<String>,
+    checksum: Option<String>,
+    dependencies: Vec<String>,
+}
+
+struct Raw {
+    format: Option<i64>,
+    entries: Vec<RawEntry>,
+}
+
+/// The line reader: `None` as soon as a line is not in cargo's layout.
+fn raw_entries(text: &str) -> Option<Raw> {
+    let mut raw = Raw {
+        format: None,
+        entries: Vec::new(),
+    };
+    let mut in_package = false;
+    let mut in_dependencies = false;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if in_dependencies {
+            if line == "]" {
+                in_dependencies = false;
+            } else {
+                let dep = line.trim().trim_end_matches(',');
+                raw.entries.last_mut()?.dependencies.push(unquote(dep)?);
+            }
+            continue;
+        }
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line == "[[package]]" {
+            raw.entries.push(RawEntry::default());
+            in_package = true;
+            continue;
+        }
+        if line.starts_with('[') {
+            // [metadata] (format 1 checksums) and [[patch.unused]]: nothing we need.
+            in_package = false;
+            continue;
+        }
+        let (key, value) = line.split_once(" = ")?;
+        if !in_package {
+            if key == "version" {
+                raw.format = Some(value.parse().ok()?);
+            }
+            continue;
+        }
+        let entry = raw.entries.last_mut()?;
+        match key {
+            "name" => entry.name = Some(unquote(value)?),
+            "version" => entry.version = Some(unquote(value)?),
+            "source" => entry.source = Some(unquote(value)?),
+            "checksum" => entry.checksum = Some(unquote(value)?),
+            "dependencies" if value == "[" => in_dependencies = true,
+            "dependencies" => {
+                let inner = value.strip_prefix('[')?.strip_suffix(']')?;
+                for dep in inner.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+                    entry.dependencies.push(unquote(dep)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(raw)
+}
+
+/// `"text"` without escapes, as cargo writes every value it puts there.
+fn unquote(value: &str) -> Option<String> {
+    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+    // A byte scan: `str::contains` with a char set is slow in an unoptimised build.
+    (!inner.bytes().any(|b| b == b'"' || b == b'\\')).then(|| inner.to_string())
+}
+
+/// The same entries through a full TOML parse.
+fn toml_entries(text: &str) -> std::result::Result<Raw, String> {
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let field = |t: &toml::Table, k: &str| t.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let mut raw = Raw {
+        format: doc.get("version").and_then(|v| v.as_integer()),
+        entries: Vec::new(),
+    };
+    for entry in doc
+        .get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let table = entry
+            .as_table()
+            .ok_or("a [[package]] entry is not a table")?;
+        raw.entries.push(RawEntry {
+            name: field(table, "name"),
+            version: field(table, "version"),
+            source: field(table, "source"),
+            checksum: field(table, "checksum"),
+            dependencies: table
+                .get("dependencies")
+                .and_then(|d| d.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect(),
+        });
+    }
+    Ok(raw)
+}
+
+fn build(raw: Raw) -> std::result::Result<Lockfile, String> {
+    use rustsec::cargo_lock::{Dependency, ResolveVersion, SourceId};
+    let mut sources: HashMap<String, SourceId> = HashMap::new();
+    let mut packages = Vec::with_capacity(raw.entries.len());
+    let mut raw_deps = Vec::with_capacity(raw.entries.len());
+    for entry in raw.entries {
+        let name = entry.name.ok_or("a package without a name")?;
+        let version = entry
+            .version
+            .ok_or_else(|| format!("package `{name}` without a version"))?;
+        let source = match entry.source {
+            None => None,
+            Some(text) => match sources.get(&text) {
+                Some(known) => Some(known.clone()),
+                None => {
+                    let parsed: SourceId =
+                        text.parse().map_err(|e| format!("source `{text}`: {e}"))?;
+                    sources.insert(text, parsed.clone());
+                    Some(parsed)
+                }
+            },
+        };
+        packages.push(Package {
+            name: name
+                .parse()
+                .map_err(|e| format!("package name `{name}`: {e}"))?,
+            version: version
+                .parse()
+                .map_err(|e| format!("version of `{name}`: {e}"))?,
+            source,
+            checksum: entry.checksum.and_then(|c| c.parse().ok()),
+            dependencies: Vec::new(),
+            replace: None,
+        });
+        raw_deps.push(entry.dependencies);
+    }
+    // Formats 3 and 4 write a dependency as just its name when one version is locked.
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        by_name
+            .entry(p.name.as_str().to_string())
+            .or_default()
+            .push(i);
+    }
+    for (i, deps) in raw_deps.into_iter().enumerate() {
+        let mut resolved = Vec::with_capacity(deps.len());
+        for dep in deps {
+            let mut parts = dep.splitn(3, ' ');
+            let name = parts.next().unwrap_or_default();
+            let version = parts.next();
+            let candidates = by_name.get(name).map(Vec::as_slice).unwrap_or_default();
+            let target = match version {
+                Some(v) => candidates
+                    .iter()
+                    .find(|&&c| packages[c].version.to_string() == v),
+                None => candidates.first(),
+            };
+            if let Some(&t) = target {
+                resolved.push(Dependency {
+                    name: packages[t].name.clone(),
+                    version: packages[t].version.clone(),
+                    source: packages[t].source.clone(),
+                });
+            }
+        }
+        packages[i].dependencies = resolved;
+    }
+    let version = match raw.format {
+        Some(1) | None => ResolveVersion::V1,
+        Some(2) => ResolveVersion::V2,
+        Some(3) => ResolveVersion::V3,
+        _ => ResolveVersion::V4,
+    };
+    Ok(Lockfile {
+        version,
+        packages,
+        root: None,
+        metadata: Default::default(),
+        patch: Default::default(),
+    })
 }
 
 fn package_lines(text: &str) -> HashMap<Key, u32> {
@@ -165,6 +389,38 @@ dependencies = [
             lock.dependency_path(h2),
             ["app 0.1.0", "hyper 0.14.0", "h2 0.3.0"]
         );
+    }
+
+    #[test]
+    fn the_line_reader_and_the_toml_parse_agree() {
+        let hand_edited = LOCK.replace(
+            "dependencies = [\n \"hyper\",\n]",
+            "dependencies = [ \"hyper\" ]  # edited",
+        );
+        assert!(
+            raw_entries(&hand_edited).is_none(),
+            "a comment after a value is not cargo's layout"
+        );
+        for text in [LOCK.to_string(), hand_edited] {
+            let lockfile = parse(&text).unwrap();
+            let names: Vec<_> = lockfile
+                .packages
+                .iter()
+                .map(|p| p.name.as_str().to_string())
+                .collect();
+            assert_eq!(names, ["app", "h2", "hyper"]);
+            assert_eq!(lockfile.packages[0].dependencies[0].name.as_str(), "hyper");
+            assert_eq!(
+                lockfile.packages[2].dependencies[0].version.to_string(),
+                "0.3.0"
+            );
+            assert!(
+                lockfile.packages[1]
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.is_default_registry())
+            );
+        }
     }
 
     #[test]

@@ -85,6 +85,7 @@ fn advisories_part(
 ) -> Result<()> {
     let mut db = database::open(session, &audit.db)?;
     let scan = advisories::scan(&mut db, lock, &policy.ignore)?;
+    let with_details = session.wants_details();
     let (mut vulnerabilities, mut warnings) = (0, 0);
     for finding in &scan.findings {
         let fails = finding.kind == Kind::Vulnerability || audit.denies(finding.kind.as_str());
@@ -98,7 +99,7 @@ fn advisories_part(
         } else {
             tally.warnings += 1;
         }
-        session.diagnostic(advisory_diagnostic(ws, lock, finding, fails));
+        session.diagnostic(advisory_diagnostic(ws, lock, finding, fails, with_details));
     }
     for (id, package) in &scan.ignored {
         session.message(
@@ -162,7 +163,13 @@ fn advisories_part(
     Ok(())
 }
 
-fn advisory_diagnostic(ws: &Workspace, lock: &Lock, finding: &Finding, fails: bool) -> Diagnostic {
+fn advisory_diagnostic(
+    ws: &Workspace,
+    lock: &Lock,
+    finding: &Finding,
+    fails: bool,
+    with_details: bool,
+) -> Diagnostic {
     let advisory = &finding.advisory.metadata;
     let package = &finding.package;
     let path = lock.dependency_path(package);
@@ -215,17 +222,22 @@ fn advisory_diagnostic(ws: &Workspace, lock: &Lock, finding: &Finding, fails: bo
     } else {
         Severity::Warning
     };
-    let details = json!({
+    let d = Diagnostic::new(NAME, severity, advisory.id.to_string(), message).at(
+        ws.display_path(&lock.path),
+        lock.line_of(package),
+        None,
+    );
+    if !with_details {
+        return d;
+    }
+    d.details(json!({
         "kind": finding.kind,
         "advisory": advisory,
         "versions": finding.advisory.versions,
         "affected": finding.advisory.affected,
         "package": package,
         "dependency_path": path,
-    });
-    Diagnostic::new(NAME, severity, advisory.id.to_string(), message)
-        .at(ws.display_path(&lock.path), lock.line_of(package), None)
-        .details(details)
+    }))
 }
 
 fn yanked_part(

@@ -12,6 +12,7 @@ pub struct Session {
     runner: Runner,
     reporter: Recording,
     color: bool,
+    details: bool,
 }
 
 /// Passes events on, keeping the diagnostics for the run's report.
@@ -40,6 +41,7 @@ impl Session {
                 diagnostics: Vec::new(),
             },
             color,
+            details: false,
         }
     }
 
@@ -51,6 +53,18 @@ impl Session {
     /// The shell to build commands with: `let sh = session.shell(); cmd!(sh, "cargo fmt")`.
     pub fn shell(&self) -> std::rc::Rc<xshell::Shell> {
         self.runner.shell()
+    }
+
+    /// Asks tasks to attach [`Diagnostic::details`]: only a machine-readable report shows
+    /// them, and some (a whole advisory) are costly to build.
+    pub fn with_details(mut self, details: bool) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Whether diagnostics should carry their structured details.
+    pub fn wants_details(&self) -> bool {
+        self.details
     }
 
     /// Whether captured tool output should be coloured.

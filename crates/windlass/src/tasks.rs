@@ -81,7 +81,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let reporter = report::for_environment(format, color, &Environment::from_env());
     let cwd = std::env::current_dir()?;
     let runner = Runner::new(&cwd, format == Format::Json)?;
-    let mut session = Session::new(runner, Box::new(reporter), color);
+    let mut session =
+        Session::new(runner, Box::new(reporter), color).with_details(format == Format::Json);
 
     let ws = discover(cli, &mut session)?;
     ws.config.check_sections(CONFIG_SECTIONS)?;

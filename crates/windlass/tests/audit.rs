@@ -402,7 +402,66 @@ fn real_advisories_match_cargo_audit() {
 type Case = (Vec<(&'static str, &'static str)>, Vec<&'static str>);
 
 fn real_cases() -> Vec<Case> {
-    vec![]
+    vec![
+        (
+            vec![("smallvec", "0.6.9")],
+            vec![
+                "RUSTSEC-2018-0018",
+                "RUSTSEC-2019-0009",
+                "RUSTSEC-2019-0012",
+                "RUSTSEC-2021-0003",
+            ],
+        ),
+        (
+            vec![("time", "0.1.43"), ("chrono", "0.4.19")],
+            vec!["RUSTSEC-2020-0071", "RUSTSEC-2020-0159"],
+        ),
+        (
+            vec![("hyper", "0.14.9"), ("h2", "0.3.15"), ("tokio", "1.8.0")],
+            vec![
+                "RUSTSEC-2021-0072",
+                "RUSTSEC-2021-0078",
+                "RUSTSEC-2021-0079",
+                "RUSTSEC-2021-0124",
+                "RUSTSEC-2022-0022",
+                "RUSTSEC-2023-0001",
+                "RUSTSEC-2023-0005",
+                "RUSTSEC-2023-0034",
+                "RUSTSEC-2024-0003",
+                "RUSTSEC-2024-0332",
+                "RUSTSEC-2025-0023",
+                "RUSTSEC-2026-0258",
+            ],
+        ),
+        // Informational: unmaintained and unsound (warnings in both tools).
+        (
+            vec![("atty", "0.2.14"), ("ansi_term", "0.12.1")],
+            vec![
+                "RUSTSEC-2021-0139",
+                "RUSTSEC-2021-0145",
+                "RUSTSEC-2024-0375",
+            ],
+        ),
+        (
+            vec![
+                ("regex", "1.5.4"),
+                ("openssl", "0.10.38"),
+                ("rustls", "0.20.0"),
+            ],
+            vec![
+                "RUSTSEC-2022-0013",
+                "RUSTSEC-2023-0022",
+                "RUSTSEC-2023-0023",
+                "RUSTSEC-2023-0024",
+                "RUSTSEC-2023-0044",
+                "RUSTSEC-2023-0072",
+                "RUSTSEC-2024-0336",
+                "RUSTSEC-2024-0357",
+                "RUSTSEC-2025-0004",
+            ],
+        ),
+        (vec![("serde", "1.0.200"), ("libc", "0.2.150")], vec![]),
+    ]
 }
 
 /// A workspace whose members declare the licences under test (path packages only, so that

@@ -25,7 +25,8 @@ pub struct TerminalReporter {
     progress: bool,
     spinner: Option<Spinner>,
     current_step: String,
-    step_diagnostics: Vec<Diagnostic>,
+    /// `place  severity title` of the current step's findings, listed again if it fails.
+    step_locations: Vec<String>,
 }
 
 impl TerminalReporter {
@@ -37,7 +38,7 @@ impl TerminalReporter {
             progress: is_tty,
             spinner: None,
             current_step: String::new(),
-            step_diagnostics: Vec::new(),
+            step_locations: Vec::new(),
         }
     }
 
@@ -81,7 +82,11 @@ impl TerminalReporter {
             }
         };
         self.write(&text);
-        self.step_diagnostics.push(d.clone());
+        if d.severity >= Severity::Warning {
+            let place = d.location().unwrap_or_else(|| "-".into());
+            self.step_locations
+                .push(format!("{place}  {} {}", d.severity.as_str(), d.title));
+        }
     }
 
     fn step_finished(&mut self, record: &StepRecord) {
@@ -103,23 +108,13 @@ impl TerminalReporter {
         }
         text.push('\n');
         if matches!(record.status, StepStatus::Failed | StepStatus::Error) {
-            let located: Vec<&Diagnostic> = self
-                .step_diagnostics
-                .iter()
-                .filter(|d| d.severity >= Severity::Warning)
-                .collect();
-            for d in located.iter().take(LOCATIONS_SHOWN) {
-                let place = d.location().unwrap_or_else(|| "-".into());
-                text.push_str(&format!(
-                    "    {place}  {} {}\n",
-                    d.severity.as_str(),
-                    d.title
-                ));
+            for line in self.step_locations.iter().take(LOCATIONS_SHOWN) {
+                text.push_str(&format!("    {line}\n"));
             }
-            if located.len() > LOCATIONS_SHOWN {
+            if self.step_locations.len() > LOCATIONS_SHOWN {
                 text.push_str(&format!(
                     "    ... and {} more\n",
-                    located.len() - LOCATIONS_SHOWN
+                    self.step_locations.len() - LOCATIONS_SHOWN
                 ));
             }
             if let Some(fix) = &record.fix {
@@ -130,7 +125,7 @@ impl TerminalReporter {
             }
         }
         self.write(&text);
-        self.step_diagnostics.clear();
+        self.step_locations.clear();
     }
 
     fn run_finished(&mut self, report: &RunReport) {
@@ -218,7 +213,7 @@ impl Reporter for TerminalReporter {
             Event::Plan(steps) => self.plan(steps),
             Event::StepStarted { name } => {
                 self.current_step.clone_from(name);
-                self.step_diagnostics.clear();
+                self.step_locations.clear();
                 self.write(&format!(
                     "{} {}\n",
                     self.paint(NOTE, "==>"),
