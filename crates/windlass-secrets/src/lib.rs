@@ -1,0 +1,135 @@
+//! windlass's secret scanner.
+//!
+//! One engine ([`scan_text`] over [`rules`]) serves three sources: the files of the tree
+//! (`secrets --all`), the lines that commits add (`secrets --since REV`, `--history`) and the
+//! lines that a commit is about to add (the pre-commit hook). A finding never carries the
+//! secret, only where it is, which rule matched and its first four characters.
+//!
+//! Suppression: `windlass:allow-secret` on the line, or the finding's fingerprint
+//! (`path:rule:line-hash`, stable when lines move) in `.windlass-secrets-ignore`.
+
+pub mod diff;
+pub mod files;
+pub mod ignore;
+pub mod rules;
+pub mod sarif;
+pub mod step;
+mod text;
+
+use serde_json::json;
+use windlass_core::{Diagnostic, Severity};
+
+/// The inline marker that suppresses findings on its line.
+pub const ALLOW_MARKER: &str = "windlass:allow-secret";
+
+/// A secret found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// What the rule finds.
+    pub description: &'static str,
+    /// The file, relative to the repository root, `/`-separated.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters).
+    pub column: u32,
+    /// The secret, redacted: its first four characters and its length.
+    pub redacted: String,
+    /// `path:rule:line-hash`, for `.windlass-secrets-ignore`.
+    pub fingerprint: String,
+    /// The commit that added it (history scans).
+    pub commit: Option<String>,
+}
+
+impl Finding {
+    /// As a diagnostic of `step`.
+    pub fn to_diagnostic(&self, step: &str) -> Diagnostic {
+        let commit = self.commit.as_deref().map(|c| format!(" (added in commit {})", &c[..c.len().min(12)])).unwrap_or_default();
+        let message = format!(
+            "possible {}: `{}`{commit}\nremove it (and rotate it: it may already be copied), or if it is not a secret add `{ALLOW_MARKER}` on the line or `{}` to .windlass-secrets-ignore",
+            self.description, self.redacted, self.fingerprint
+        );
+        Diagnostic::new(step, Severity::Error, self.rule, message)
+            .at(self.path.clone(), Some(self.line), Some(self.column))
+            .details(json!({
+                "rule": self.rule,
+                "redacted": self.redacted,
+                "fingerprint": self.fingerprint,
+                "commit": self.commit,
+            }))
+    }
+}
+
+/// Scans `text` (the whole file, or the added lines of one file given with their numbers)
+/// and returns its findings; `path` is used for fingerprints.
+pub fn scan_lines<'a>(path: &str, lines: impl Iterator<Item = (u32, &'a str)>, out: &mut Vec<Finding>) {
+    let lines: Vec<(u32, &str)> = lines.collect();
+    let mut hits = Vec::new();
+    for (i, &(number, line)) in lines.iter().enumerate() {
+        if line.contains(ALLOW_MARKER) || !worth_scanning(line) {
+            continue;
+        }
+        let next = lines.get(i + 1).filter(|(n, _)| *n == number + 1).map(|(_, l)| *l);
+        hits.clear();
+        rules::scan_line(line, next, &mut hits);
+        for hit in &hits {
+            let secret = &line[hit.start..hit.end];
+            out.push(Finding {
+                rule: hit.rule.id,
+                description: hit.rule.description,
+                path: path.to_string(),
+                line: number,
+                column: u32::try_from(line[..hit.start].chars().count() + 1).unwrap_or(u32::MAX),
+                redacted: text::redact(secret),
+                fingerprint: ignore::fingerprint(path, hit.rule.id, line),
+                commit: None,
+            });
+        }
+    }
+}
+
+/// Scans a whole file's text.
+pub fn scan_text(path: &str, text: &str, out: &mut Vec<Finding>) {
+    scan_lines(path, text.lines().enumerate().map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l)), out);
+}
+
+/// A cheap first look: every rule needs a run of at least 16 characters without spaces, a
+/// `://`, a PEM header or a mnemonic's name; most lines of code have none of these.
+fn worth_scanning(line: &str) -> bool {
+    let mut run = 0;
+    for b in line.bytes() {
+        if b.is_ascii_whitespace() || b == b'(' || b == b')' || b == b';' || b == b',' {
+            run = 0;
+        } else {
+            run += 1;
+            if run >= 16 {
+                return true;
+            }
+        }
+    }
+    line.contains("://")
+        || line.contains("-----BEGIN ")
+        || line.contains("nemonic")
+        || line.contains("eed phrase")
+        || line.contains("eed_phrase")
+        || line.contains("eedPhrase")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_allow_marker_suppresses_its_line_only() {
+        let key = format!("AKIA{}", "Q7ZR2XV7MK4PT1WL");
+        let text = format!("a = \"{key}\" // {ALLOW_MARKER}\nb = \"{key}\"\n");
+        let mut out = Vec::new();
+        scan_text("x.rs", &text, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].line, out[0].column), (2, 6));
+        assert_eq!(out[0].redacted, "AKIA… (20 chars)");
+        assert!(!format!("{out:?}").contains(&key), "the secret is never kept");
+    }
+}

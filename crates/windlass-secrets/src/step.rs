@@ -1,0 +1,129 @@
+//! The `secrets` step: the whole tree, the commits since a revision, or all of history.
+
+use crate::ignore::{self, IGNORE_FILE};
+use crate::{Finding, diff, files, sarif};
+use anyhow::Result;
+use std::path::PathBuf;
+use windlass_core::runner::Capture;
+use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+
+/// The name of the step.
+pub const NAME: &str = "secrets";
+
+/// What to scan.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Every file of the tree.
+    #[default]
+    Tree,
+    /// The lines added by the commits after `REV` (a pull request's commits: `--since origin/main`).
+    Since(String),
+    /// The lines added by every commit of every branch.
+    History,
+}
+
+/// The `secrets` step.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// What to scan.
+    pub scope: Scope,
+    /// Also write a SARIF log here.
+    pub sarif: Option<PathBuf>,
+}
+
+impl Secrets {
+    fn git_log(&self, rev_range: Option<&str>) -> Vec<String> {
+        let mut args: Vec<String> = ["-c", "core.quotePath=false", "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-renames", "--format=commit %H"]
+            .map(String::from)
+            .into();
+        match rev_range {
+            Some(range) => args.push(range.to_string()),
+            None => args.push("--all".into()),
+        }
+        args
+    }
+}
+
+impl Step for Secrets {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn plan(&self, ws: &Workspace, _session: &mut Session) -> String {
+        let root = ws.display_path(&ws.repo_root);
+        let root = if root.is_empty() { ".".to_string() } else { root };
+        match &self.scope {
+            Scope::Tree => format!("scan every file of {root} for secrets"),
+            Scope::Since(rev) => format!("scan the lines added since {rev} for secrets"),
+            Scope::History => "scan the lines every commit added for secrets".to_string(),
+        }
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let root = ws.repo_root.clone();
+        let (mut findings, what) = match &self.scope {
+            Scope::Tree => {
+                let list = files::list(session, &root)?;
+                let (found, scanned) = files::scan(&root, &list);
+                (found, format!("{scanned} files"))
+            }
+            Scope::Since(rev) => {
+                let range = format!("{rev}..HEAD");
+                scan_log(session, &root, self.git_log(Some(&range)), &format!("commits since {rev}"))?
+            }
+            Scope::History => scan_log(session, &root, self.git_log(None), "all commits")?,
+        };
+        let ignored = ignore::apply(&mut findings, &ignore::load(&root));
+        if let Some(path) = &self.sarif {
+            write_sarif(path, &findings)?;
+        }
+        for finding in &findings {
+            session.diagnostic(finding.to_diagnostic(NAME));
+        }
+        let mut summary = format!("{} in {what}", count(findings.len()));
+        if ignored > 0 {
+            summary.push_str(&format!(" ({ignored} reviewed in {IGNORE_FILE})"));
+        }
+        if findings.is_empty() {
+            Ok(StepOutcome::passed(summary))
+        } else {
+            Ok(StepOutcome::failed(
+                summary,
+                format!("remove and rotate each secret; mark false positives with `windlass:allow-secret` or {IGNORE_FILE}"),
+            ))
+        }
+    }
+}
+
+fn count(n: usize) -> String {
+    format!("{n} possible {}", if n == 1 { "secret" } else { "secrets" })
+}
+
+fn scan_log(session: &mut Session, root: &std::path::Path, args: Vec<String>, what: &str) -> Result<(Vec<Finding>, String)> {
+    if !root.join(".git").exists() {
+        return Err(UsageError::new(format!("{} is not a git repository", root.display()))
+            .hint("scan the files instead with `secrets --all`")
+            .into());
+    }
+    let sh = session.shell();
+    let cmd = sh.cmd("git").arg("-C").arg(root).args(args);
+    let finished = session.run(cmd, Capture::Everything)?;
+    if !finished.success() {
+        return Err(UsageError::new(format!("git could not list {what}: {}", finished.stderr.trim()))
+            .hint("check the revision (e.g. `--since origin/main` needs that branch fetched)")
+            .into());
+    }
+    let added = diff::parse(&finished.stdout);
+    let commits: std::collections::HashSet<_> = added.iter().filter_map(|a| a.commit.as_ref()).collect();
+    Ok((diff::scan(&added), format!("{} commits ({what})", commits.len())))
+}
+
+fn write_sarif(path: &std::path::Path, findings: &[Finding]) -> Result<()> {
+    let text = serde_json::to_string_pretty(&sarif::log(findings))?;
+    // Written next to the target and renamed: never a half-written report.
+    let partial = path.with_extension("sarif.partial");
+    std::fs::write(&partial, text)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|e| UsageError::new(format!("cannot write {}: {e}", path.display())))?;
+    Ok(())
+}
