@@ -65,6 +65,8 @@ pub struct Selection {
     pub skip: Vec<String>,
     /// Run only these.
     pub only: Vec<String>,
+    /// What left steps out, for the report (default `--skip/--only`).
+    pub skipped_by: Option<String>,
 }
 
 /// An ordered list of steps.
@@ -131,7 +133,8 @@ impl Pipeline {
         for step in &self.steps {
             let name = step.name().to_string();
             if !Self::selected(selection, &name) {
-                records.push(skipped(&name, "left out by --skip/--only"));
+                let by = selection.skipped_by.as_deref().unwrap_or("--skip/--only");
+                records.push(skipped(&name, &format!("left out by {by}")));
                 continue;
             }
             if let Some(reason) = stop_reason {

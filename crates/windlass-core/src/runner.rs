@@ -95,16 +95,33 @@ impl Runner {
     /// and [`Finished::timed_out`] says so. For network calls that could hang for minutes.
     pub fn run_with_timeout(
         &self,
+        command: Command,
+        capture: Capture,
+        on_line: &mut dyn FnMut(&str),
+        timeout: Option<Duration>,
+    ) -> Result<Finished> {
+        self.run_full(command, capture, on_line, timeout, None)
+    }
+
+    /// The general form: an optional timeout, and optional bytes for the child's stdin
+    /// (written from a thread, so that a child that writes before it reads cannot deadlock).
+    pub fn run_full(
+        &self,
         mut command: Command,
         capture: Capture,
         on_line: &mut dyn FnMut(&str),
         timeout: Option<Duration>,
+        input: Option<Vec<u8>>,
     ) -> Result<Finished> {
         signal::install();
         if signal::interrupted() {
             return Err(Interrupted.into());
         }
-        command.stdin(Stdio::null());
+        command.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         match capture {
             Capture::Nothing => {
                 command.stdout(self.user_stdout()?);
@@ -122,6 +139,13 @@ impl Runner {
         let mut child = command.spawn().map_err(|err| spawn_error(&command, &err))?;
         let _guard = ChildGuard::register(child.id());
         let watchdog = timeout.map(|limit| Watchdog::start(child.id(), limit));
+        let writer = child.stdin.take().zip(input).map(|(mut stdin, bytes)| {
+            std::thread::spawn(move || {
+                use std::io::Write;
+                // A child that exits without reading all of it is not our error.
+                let _ = stdin.write_all(&bytes);
+            })
+        });
 
         let stderr_reader = child.stderr.take().map(|mut stderr| {
             std::thread::spawn(move || {
@@ -153,6 +177,9 @@ impl Runner {
             .and_then(|r| r.join().ok())
             .unwrap_or_default();
         let timed_out = watchdog.is_some_and(Watchdog::stop);
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
         if signal::interrupted() {
             return Err(Interrupted.into());
         }

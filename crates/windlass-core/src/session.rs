@@ -137,6 +137,22 @@ impl Session {
         Ok(finished)
     }
 
+    /// Runs a command with `input` on its stdin, capturing its output.
+    pub fn run_input(&mut self, cmd: xshell::Cmd<'_>, input: Vec<u8>) -> Result<Finished> {
+        let command: Command = cmd.into();
+        self.emit(Event::CommandStarted {
+            command: describe_command(&command),
+            streaming: false,
+        });
+        let finished =
+            self.runner
+                .run_full(command, Capture::Everything, &mut |_| {}, None, Some(input))?;
+        self.emit(Event::CommandFinished {
+            duration: finished.duration,
+        });
+        Ok(finished)
+    }
+
     /// Runs a ready-made `std::process::Command` (one a library built for us).
     pub fn run_command(&mut self, command: Command, capture: Capture) -> Result<Finished> {
         self.run_command_lines(command, capture, &mut |_, _| {})

@@ -22,7 +22,10 @@ pub fn parse(patch: &str) -> Vec<AddedLines> {
     let mut current: Option<AddedLines> = None;
     let mut next_line: u32 = 0;
     for line in patch.lines() {
-        if let Some(sha) = line.strip_prefix("commit ").filter(|s| s.len() >= 40 && s.bytes().take(40).all(|b| b.is_ascii_hexdigit())) {
+        if let Some(sha) = line
+            .strip_prefix("commit ")
+            .filter(|s| s.len() >= 40 && s.bytes().take(40).all(|b| b.is_ascii_hexdigit()))
+        {
             out.extend(current.take());
             commit = Some(sha[..40].to_string());
         } else if line.starts_with("diff --git ") {
@@ -60,7 +63,11 @@ pub fn scan(files: &[AddedLines]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for file in files {
         let before = findings.len();
-        scan_lines(&file.path, file.lines.iter().map(|(n, l)| (*n, l.as_str())), &mut findings);
+        scan_lines(
+            &file.path,
+            file.lines.iter().map(|(n, l)| (*n, l.as_str())),
+            &mut findings,
+        );
         for finding in &mut findings[before..] {
             finding.commit.clone_from(&file.commit);
         }
@@ -114,8 +121,18 @@ mod tests {
         let files = parse(patch);
         assert_eq!(files.len(), 2);
         assert_eq!(files[0].path, "src/a.rs");
-        assert_eq!(files[0].commit.as_deref(), Some("0123456789012345678901234567890123456789"));
-        assert_eq!(files[0].lines, vec![(4, "let a = 1;".into()), (5, "let b = 2;".into()), (12, "new".into())]);
+        assert_eq!(
+            files[0].commit.as_deref(),
+            Some("0123456789012345678901234567890123456789")
+        );
+        assert_eq!(
+            files[0].lines,
+            vec![
+                (4, "let a = 1;".into()),
+                (5, "let b = 2;".into()),
+                (12, "new".into())
+            ]
+        );
         assert_eq!(files[1].path, "café x.rs");
     }
 }

@@ -14,15 +14,21 @@ pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 pub fn list(session: &mut Session, root: &Path) -> Result<Vec<PathBuf>> {
     if root.join(".git").exists() {
         let sh = session.shell();
-        let cmd = sh
-            .cmd("git")
-            .arg("-C")
-            .arg(root)
-            .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+        let cmd = sh.cmd("git").arg("-C").arg(root).args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ]);
         let finished = session.run(cmd, Capture::Everything)?;
         if finished.success() {
-            let mut files: Vec<PathBuf> =
-                finished.stdout.split('\0').filter(|p| !p.is_empty()).map(PathBuf::from).collect();
+            let mut files: Vec<PathBuf> = finished
+                .stdout
+                .split('\0')
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect();
             files.sort();
             files.dedup();
             return Ok(files);
@@ -41,7 +47,9 @@ pub fn list(session: &mut Session, root: &Path) -> Result<Vec<PathBuf>> {
 /// Scans `files` (relative to `root`) on every core; returns the findings in path order and
 /// how many files were scanned (binary, unreadable and oversized files are not).
 pub fn scan(root: &Path, files: &[PathBuf]) -> (Vec<Finding>, usize) {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
     let chunk = files.len().div_ceil(workers).max(1);
     let results: Vec<(Vec<Finding>, usize)> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
@@ -53,7 +61,11 @@ pub fn scan(root: &Path, files: &[PathBuf]) -> (Vec<Finding>, usize) {
                     for file in part {
                         if let Some(text) = read_text(&root.join(file)) {
                             scanned += 1;
-                            scan_text(&file.to_string_lossy().replace('\\', "/"), &text, &mut found);
+                            scan_text(
+                                &file.to_string_lossy().replace('\\', "/"),
+                                &text,
+                                &mut found,
+                            );
                         }
                     }
                     (found, scanned)

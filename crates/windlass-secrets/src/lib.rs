@@ -46,7 +46,11 @@ pub struct Finding {
 impl Finding {
     /// As a diagnostic of `step`.
     pub fn to_diagnostic(&self, step: &str) -> Diagnostic {
-        let commit = self.commit.as_deref().map(|c| format!(" (added in commit {})", &c[..c.len().min(12)])).unwrap_or_default();
+        let commit = self
+            .commit
+            .as_deref()
+            .map(|c| format!(" (added in commit {})", &c[..c.len().min(12)]))
+            .unwrap_or_default();
         let message = format!(
             "possible {}: `{}`{commit}\nremove it (and rotate it: it may already be copied), or if it is not a secret add `{ALLOW_MARKER}` on the line or `{}` to .windlass-secrets-ignore",
             self.description, self.redacted, self.fingerprint
@@ -64,14 +68,21 @@ impl Finding {
 
 /// Scans `text` (the whole file, or the added lines of one file given with their numbers)
 /// and returns its findings; `path` is used for fingerprints.
-pub fn scan_lines<'a>(path: &str, lines: impl Iterator<Item = (u32, &'a str)>, out: &mut Vec<Finding>) {
+pub fn scan_lines<'a>(
+    path: &str,
+    lines: impl Iterator<Item = (u32, &'a str)>,
+    out: &mut Vec<Finding>,
+) {
     let lines: Vec<(u32, &str)> = lines.collect();
     let mut hits = Vec::new();
     for (i, &(number, line)) in lines.iter().enumerate() {
         if line.contains(ALLOW_MARKER) || !worth_scanning(line) {
             continue;
         }
-        let next = lines.get(i + 1).filter(|(n, _)| *n == number + 1).map(|(_, l)| *l);
+        let next = lines
+            .get(i + 1)
+            .filter(|(n, _)| *n == number + 1)
+            .map(|(_, l)| *l);
         hits.clear();
         rules::scan_line(line, next, &mut hits);
         for hit in &hits {
@@ -92,7 +103,13 @@ pub fn scan_lines<'a>(path: &str, lines: impl Iterator<Item = (u32, &'a str)>, o
 
 /// Scans a whole file's text.
 pub fn scan_text(path: &str, text: &str, out: &mut Vec<Finding>) {
-    scan_lines(path, text.lines().enumerate().map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l)), out);
+    scan_lines(
+        path,
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l)),
+        out,
+    );
 }
 
 /// A cheap first look: every rule needs a run of at least 16 characters without spaces, a
@@ -130,6 +147,9 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!((out[0].line, out[0].column), (2, 6));
         assert_eq!(out[0].redacted, "AKIA… (20 chars)");
-        assert!(!format!("{out:?}").contains(&key), "the secret is never kept");
+        assert!(
+            !format!("{out:?}").contains(&key),
+            "the secret is never kept"
+        );
     }
 }

@@ -6,7 +6,9 @@
 //! hashes and public keys (a `0x` + 64 hex value only counts where the line speaks of a
 //! private key, a wallet or a signer, and not of a hash, transaction or public key).
 
-use crate::text::{boundary_after, boundary_before, entropy, find_all, is_placeholder, is_word, run_end};
+use crate::text::{
+    boundary_after, boundary_before, entropy, find_all, is_placeholder, is_word, run_end,
+};
 
 /// A span of a line that holds a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +28,11 @@ pub struct Rule {
     pub id: &'static str,
     /// What it finds, for messages.
     pub description: &'static str,
-    detect: fn(&str, Option<&str>, &mut Vec<(usize, usize)>),
+    detect: Detector,
 }
+
+/// Reports the byte spans of secrets in a line, given the next line.
+type Detector = fn(&str, Option<&str>, &mut Vec<(usize, usize)>);
 
 impl PartialEq for Rule {
     fn eq(&self, other: &Self) -> bool {
@@ -39,18 +44,66 @@ impl Eq for Rule {}
 
 /// Every rule, in the order they are tried.
 pub static RULES: &[Rule] = &[
-    Rule { id: "private-key", description: "private key (PEM)", detect: private_key },
-    Rule { id: "aws-access-key-id", description: "AWS access key id", detect: aws_access_key_id },
-    Rule { id: "aws-secret-access-key", description: "AWS secret access key", detect: aws_secret_access_key },
-    Rule { id: "github-token", description: "GitHub token", detect: github_token },
-    Rule { id: "slack-token", description: "Slack token or webhook", detect: slack_token },
-    Rule { id: "stripe-live-key", description: "Stripe live secret key", detect: stripe_live_key },
-    Rule { id: "google-api-key", description: "Google API key", detect: google_api_key },
-    Rule { id: "jwt", description: "JSON Web Token", detect: jwt },
-    Rule { id: "url-password", description: "password in a connection URL", detect: url_password },
-    Rule { id: "ethereum-private-key", description: "Ethereum-style private key", detect: ethereum_private_key },
-    Rule { id: "mnemonic", description: "wallet mnemonic phrase", detect: mnemonic },
-    Rule { id: "generic-secret", description: "high-entropy secret assigned to a key, token or password", detect: generic_secret },
+    Rule {
+        id: "private-key",
+        description: "private key (PEM)",
+        detect: private_key,
+    },
+    Rule {
+        id: "aws-access-key-id",
+        description: "AWS access key id",
+        detect: aws_access_key_id,
+    },
+    Rule {
+        id: "aws-secret-access-key",
+        description: "AWS secret access key",
+        detect: aws_secret_access_key,
+    },
+    Rule {
+        id: "github-token",
+        description: "GitHub token",
+        detect: github_token,
+    },
+    Rule {
+        id: "slack-token",
+        description: "Slack token or webhook",
+        detect: slack_token,
+    },
+    Rule {
+        id: "stripe-live-key",
+        description: "Stripe live secret key",
+        detect: stripe_live_key,
+    },
+    Rule {
+        id: "google-api-key",
+        description: "Google API key",
+        detect: google_api_key,
+    },
+    Rule {
+        id: "jwt",
+        description: "JSON Web Token",
+        detect: jwt,
+    },
+    Rule {
+        id: "url-password",
+        description: "password in a connection URL",
+        detect: url_password,
+    },
+    Rule {
+        id: "ethereum-private-key",
+        description: "Ethereum-style private key",
+        detect: ethereum_private_key,
+    },
+    Rule {
+        id: "mnemonic",
+        description: "wallet mnemonic phrase",
+        detect: mnemonic,
+    },
+    Rule {
+        id: "generic-secret",
+        description: "high-entropy secret assigned to a key, token or password",
+        detect: generic_secret,
+    },
 ];
 
 /// The rule with this id.
@@ -83,7 +136,14 @@ fn b64url(b: u8) -> bool {
 
 /// Tokens `prefix` + `len` bytes of `body` (exactly `len` when `exact`, else at least),
 /// standing alone as a word.
-fn prefixed(line: &str, prefixes: &[&str], body: fn(u8) -> bool, len: usize, exact: bool, out: &mut Vec<(usize, usize)>) {
+fn prefixed(
+    line: &str,
+    prefixes: &[&str],
+    body: fn(u8) -> bool,
+    len: usize,
+    exact: bool,
+    out: &mut Vec<(usize, usize)>,
+) {
     let bytes = line.as_bytes();
     for prefix in prefixes {
         for start in find_all(line, prefix) {
@@ -102,7 +162,9 @@ fn prefixed(line: &str, prefixes: &[&str], body: fn(u8) -> bool, len: usize, exa
 fn private_key(line: &str, next: Option<&str>, out: &mut Vec<(usize, usize)>) {
     for start in find_all(line, "-----BEGIN ") {
         let rest = &line[start + 11..];
-        let Some(close) = rest.find("-----") else { continue };
+        let Some(close) = rest.find("-----") else {
+            continue;
+        };
         let label = &rest[..close];
         if !label.ends_with("PRIVATE KEY") && !label.ends_with("PRIVATE KEY BLOCK") {
             continue;
@@ -110,7 +172,9 @@ fn private_key(line: &str, next: Option<&str>, out: &mut Vec<(usize, usize)>) {
         let header_end = start + 11 + close + 5;
         // The body: on the next line, or on this one after an escaped newline (a key in a
         // string literal). A header alone is a parser's constant, not a key.
-        let after = line[header_end..].trim_start_matches("\\n").trim_start_matches("\\r");
+        let after = line[header_end..]
+            .trim_start_matches("\\n")
+            .trim_start_matches("\\r");
         let inline_body = after.bytes().take_while(|&b| b64(b)).count() >= 40;
         let next_body = next.is_some_and(|n| {
             let n = n.trim().trim_start_matches('"');
@@ -125,8 +189,19 @@ fn private_key(line: &str, next: Option<&str>, out: &mut Vec<(usize, usize)>) {
 fn aws_access_key_id(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
     let upper_digit = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
     let mut found = Vec::new();
-    prefixed(line, &["AKIA", "ASIA", "ABIA", "ACCA"], upper_digit, 16, true, &mut found);
-    out.extend(found.into_iter().filter(|&(s, e)| !line[s..e].contains("EXAMPLE")));
+    prefixed(
+        line,
+        &["AKIA", "ASIA", "ABIA", "ACCA"],
+        upper_digit,
+        16,
+        true,
+        &mut found,
+    );
+    out.extend(
+        found
+            .into_iter()
+            .filter(|&(s, e)| !line[s..e].contains("EXAMPLE")),
+    );
 }
 
 fn aws_secret_access_key(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
@@ -140,7 +215,11 @@ fn aws_secret_access_key(line: &str, _: Option<&str>, out: &mut Vec<(usize, usiz
         if b64(bytes[i]) && boundary_before(bytes, i) {
             let end = run_end(bytes, i, b64);
             let token = &line[i..end];
-            if end - i == 40 && boundary_after(bytes, end) && entropy(token) > 4.0 && !is_placeholder(token) {
+            if end - i == 40
+                && boundary_after(bytes, end)
+                && entropy(token) > 4.0
+                && !is_placeholder(token)
+            {
                 out.push((i, end));
             }
             i = end.max(i + 1);
@@ -152,18 +231,38 @@ fn aws_secret_access_key(line: &str, _: Option<&str>, out: &mut Vec<(usize, usiz
 
 fn github_token(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
     let alnum = |b: u8| b.is_ascii_alphanumeric();
-    prefixed(line, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], alnum, 36, true, out);
+    prefixed(
+        line,
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        alnum,
+        36,
+        true,
+        out,
+    );
     prefixed(line, &["github_pat_"], is_word, 82, true, out);
 }
 
 fn slack_token(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
     let body = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
     let mut found = Vec::new();
-    prefixed(line, &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xapp-"], body, 20, false, &mut found);
-    out.extend(found.into_iter().filter(|&(s, e)| line[s..e].bytes().any(|b| b.is_ascii_digit())));
+    prefixed(
+        line,
+        &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xapp-"],
+        body,
+        20,
+        false,
+        &mut found,
+    );
+    out.extend(
+        found
+            .into_iter()
+            .filter(|&(s, e)| line[s..e].bytes().any(|b| b.is_ascii_digit())),
+    );
     let bytes = line.as_bytes();
     for start in find_all(line, "hooks.slack.com/services/T") {
-        let end = run_end(bytes, start, |b| b.is_ascii_alphanumeric() || b == b'/' || b == b'.');
+        let end = run_end(bytes, start, |b| {
+            b.is_ascii_alphanumeric() || b == b'/' || b == b'.'
+        });
         if line[start..end].matches('/').count() >= 3 && end - start > 50 {
             out.push((start, end));
         }
@@ -171,7 +270,14 @@ fn slack_token(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
 }
 
 fn stripe_live_key(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
-    prefixed(line, &["sk_live_", "rk_live_"], |b| b.is_ascii_alphanumeric(), 20, false, out);
+    prefixed(
+        line,
+        &["sk_live_", "rk_live_"],
+        |b| b.is_ascii_alphanumeric(),
+        20,
+        false,
+        out,
+    );
 }
 
 fn google_api_key(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
@@ -198,7 +304,13 @@ fn jwt(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
             }
             end += 1;
         }
-        if parts == 3 && line[start..].starts_with("eyJ") && line[start..end].split('.').nth(1).is_some_and(|p| p.starts_with("eyJ")) {
+        if parts == 3
+            && line[start..].starts_with("eyJ")
+            && line[start..end]
+                .split('.')
+                .nth(1)
+                .is_some_and(|p| p.starts_with("eyJ"))
+        {
             out.push((start, end));
         }
     }
@@ -207,18 +319,31 @@ fn jwt(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
 fn url_password(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
     let bytes = line.as_bytes();
     for sep in find_all(line, "://") {
-        let scheme_start = (0..sep).rev().take_while(|&i| bytes[i].is_ascii_alphanumeric() || b"+.-".contains(&bytes[i])).last();
+        let scheme_start = (0..sep)
+            .rev()
+            .take_while(|&i| bytes[i].is_ascii_alphanumeric() || b"+.-".contains(&bytes[i]))
+            .last();
         if scheme_start.is_none() {
             continue;
         }
         let authority_start = sep + 3;
         let authority_end = run_end(bytes, authority_start, |b| !b"/ \t\"'`?#<>)".contains(&b));
         let authority = &line[authority_start..authority_end];
-        let Some(at) = authority.rfind('@') else { continue };
-        let Some(colon) = authority[..at].find(':') else { continue };
+        let Some(at) = authority.rfind('@') else {
+            continue;
+        };
+        let Some(colon) = authority[..at].find(':') else {
+            continue;
+        };
         let password = &authority[colon + 1..at];
-        let weak = ["password", "pass", "passwd", "pwd", "secret", "user", "pw", "root", "postgres", "admin", "guest"];
-        if password.len() < 3 || is_placeholder(password) || weak.contains(&password.to_ascii_lowercase().as_str()) {
+        let weak = [
+            "password", "pass", "passwd", "pwd", "secret", "user", "pw", "root", "postgres",
+            "admin", "guest",
+        ];
+        if password.len() < 3
+            || is_placeholder(password)
+            || weak.contains(&password.to_ascii_lowercase().as_str())
+        {
             continue;
         }
         let start = authority_start + colon + 1;
@@ -227,10 +352,12 @@ fn url_password(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
 }
 
 /// Words that make a `0x` + 64 hex value a private key, and words that make it something public.
-const KEY_CONTEXT: &[&str] = &["private", "secret", "wallet", "signer", "signing", "mnemonic", "key"];
+const KEY_CONTEXT: &[&str] = &[
+    "private", "secret", "wallet", "signer", "signing", "mnemonic", "key",
+];
 const PUBLIC_CONTEXT: &[&str] = &[
-    "public", "pubkey", "pub_key", "hash", "tx", "digest", "address", "root", "block", "topic", "checksum",
-    "sha", "selector", "salt", "nonce", "commit", "merkle", "id",
+    "public", "pubkey", "pub_key", "hash", "tx", "digest", "address", "root", "block", "topic",
+    "checksum", "sha", "selector", "salt", "nonce", "commit", "merkle", "id",
 ];
 
 fn ethereum_private_key(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
@@ -247,13 +374,27 @@ fn ethereum_private_key(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize
     }
     // The context is the words of the line outside the values themselves.
     let lower = line.to_ascii_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     let mentions = |w: &str, k: &str| w == k || w.starts_with(k) || w.ends_with(k);
-    let keyed = words.iter().any(|w| KEY_CONTEXT.iter().any(|k| mentions(w, k)));
-    let public = words.iter().any(|w| PUBLIC_CONTEXT.iter().any(|k| w == k || (k.len() > 3 && mentions(w, k))));
+    let keyed = words
+        .iter()
+        .any(|w| KEY_CONTEXT.iter().any(|k| mentions(w, k)));
+    let public = words.iter().any(|w| {
+        PUBLIC_CONTEXT
+            .iter()
+            .any(|k| w == k || (k.len() > 3 && mentions(w, k)))
+    });
     if keyed && !public {
         for (start, end) in candidates {
-            if line[start + 2..end].bytes().collect::<std::collections::HashSet<_>>().len() > 4 {
+            if line[start + 2..end]
+                .bytes()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                > 4
+            {
                 out.push((start, end));
             }
         }
@@ -262,17 +403,25 @@ fn ethereum_private_key(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize
 
 fn mnemonic(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
     let lower = line.to_ascii_lowercase();
-    if !(lower.contains("mnemonic") || lower.contains("seed_phrase") || lower.contains("seed phrase") || lower.contains("seedphrase")) {
+    if !(lower.contains("mnemonic")
+        || lower.contains("seed_phrase")
+        || lower.contains("seed phrase")
+        || lower.contains("seedphrase"))
+    {
         return;
     }
     for (i, quote) in line.char_indices().filter(|(_, c)| *c == '"' || *c == '\'') {
         let rest = &line[i + 1..];
-        let Some(close) = rest.find(quote) else { continue };
+        let Some(close) = rest.find(quote) else {
+            continue;
+        };
         let value = &rest[..close];
         let words: Vec<&str> = value.split(' ').collect();
         let distinct: std::collections::HashSet<&&str> = words.iter().collect();
         if [12, 15, 18, 21, 24].contains(&words.len())
-            && words.iter().all(|w| (3..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()))
+            && words
+                .iter()
+                .all(|w| (3..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()))
             && distinct.len() > 3
         {
             out.push((i + 1, i + 1 + value.len()));
@@ -282,7 +431,17 @@ fn mnemonic(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
 }
 
 /// Identifier parts that name a secret.
-const SECRET_NAMES: &[&str] = &["key", "secret", "token", "password", "passwd", "pwd", "credential", "auth", "apikey"];
+const SECRET_NAMES: &[&str] = &[
+    "key",
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "pwd",
+    "credential",
+    "auth",
+    "apikey",
+];
 
 fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
     let bytes = line.as_bytes();
@@ -295,10 +454,11 @@ fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
         let name_end = run_end(bytes, i, |b| is_word(b) || b == b'-' || b == b'.');
         let name = line[i..name_end].to_ascii_lowercase();
         let next = name_end.max(i + 1);
-        let names_secret = name
-            .split(['_', '-', '.'])
-            .any(|part| SECRET_NAMES.iter().any(|s| part == *s || (part.ends_with(s) && part.len() <= s.len() + 4)))
-            && !name.ends_with("keys")
+        let names_secret = name.split(['_', '-', '.']).any(|part| {
+            SECRET_NAMES
+                .iter()
+                .any(|s| part == *s || (part.ends_with(s) && part.len() <= s.len() + 4))
+        }) && !name.ends_with("keys")
             && !name.contains("pub")
             && !name.contains("path")
             && !name.contains("file")
@@ -309,8 +469,13 @@ fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
             continue;
         }
         // NAME ["'] ws (= | : | := | =>) ws value
-        let mut j = run_end(bytes, name_end, |b| b == b'"' || b == b'\'' || b == b' ' || b == b'\t');
-        let sep_len = [":=", "=>", "=", ":"].iter().find(|s| line[j..].starts_with(**s)).map(|s| s.len());
+        let mut j = run_end(bytes, name_end, |b| {
+            b == b'"' || b == b'\'' || b == b' ' || b == b'\t'
+        });
+        let sep_len = [":=", "=>", "=", ":"]
+            .iter()
+            .find(|s| line[j..].starts_with(**s))
+            .map(|s| s.len());
         let Some(sep_len) = sep_len else {
             i = next;
             continue;
@@ -322,7 +487,10 @@ fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
                 None => (j + 1, j + 1),
             },
             // Unquoted (`.env`, YAML): one token.
-            Some(_) => (j, run_end(bytes, j, |b| b64(b) || b == b'-' || b == b'_' || b == b'.')),
+            Some(_) => (
+                j,
+                run_end(bytes, j, |b| b64(b) || b == b'-' || b == b'_' || b == b'.'),
+            ),
             None => (j, j),
         };
         let value = &line[start..end];
@@ -334,11 +502,17 @@ fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
 }
 
 fn looks_secret(value: &str) -> bool {
-    if value.len() < 16 || value.len() > 256 || value.contains(char::is_whitespace) || is_placeholder(value) {
+    if value.len() < 16
+        || value.len() > 256
+        || value.contains(char::is_whitespace)
+        || is_placeholder(value)
+    {
         return false;
     }
     // Names of things rather than values: ENV_VAR_NAMES, paths, URLs, dotted identifiers.
-    let all_upper_snake = value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let all_upper_snake = value
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     if all_upper_snake || value.contains("://") || value.starts_with('/') || value.contains("::") {
         return false;
     }

@@ -33,9 +33,19 @@ pub struct Secrets {
 
 impl Secrets {
     fn git_log(&self, rev_range: Option<&str>) -> Vec<String> {
-        let mut args: Vec<String> = ["-c", "core.quotePath=false", "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-renames", "--format=commit %H"]
-            .map(String::from)
-            .into();
+        let mut args: Vec<String> = [
+            "-c",
+            "core.quotePath=false",
+            "log",
+            "-p",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-renames",
+            "--format=commit %H",
+        ]
+        .map(String::from)
+        .into();
         match rev_range {
             Some(range) => args.push(range.to_string()),
             None => args.push("--all".into()),
@@ -51,7 +61,11 @@ impl Step for Secrets {
 
     fn plan(&self, ws: &Workspace, _session: &mut Session) -> String {
         let root = ws.display_path(&ws.repo_root);
-        let root = if root.is_empty() { ".".to_string() } else { root };
+        let root = if root.is_empty() {
+            ".".to_string()
+        } else {
+            root
+        };
         match &self.scope {
             Scope::Tree => format!("scan every file of {root} for secrets"),
             Scope::Since(rev) => format!("scan the lines added since {rev} for secrets"),
@@ -69,7 +83,12 @@ impl Step for Secrets {
             }
             Scope::Since(rev) => {
                 let range = format!("{rev}..HEAD");
-                scan_log(session, &root, self.git_log(Some(&range)), &format!("commits since {rev}"))?
+                scan_log(
+                    session,
+                    &root,
+                    self.git_log(Some(&range)),
+                    &format!("commits since {rev}"),
+                )?
             }
             Scope::History => scan_log(session, &root, self.git_log(None), "all commits")?,
         };
@@ -89,7 +108,9 @@ impl Step for Secrets {
         } else {
             Ok(StepOutcome::failed(
                 summary,
-                format!("remove and rotate each secret; mark false positives with `windlass:allow-secret` or {IGNORE_FILE}"),
+                format!(
+                    "remove and rotate each secret; mark false positives with `windlass:allow-secret` or {IGNORE_FILE}"
+                ),
             ))
         }
     }
@@ -99,23 +120,37 @@ fn count(n: usize) -> String {
     format!("{n} possible {}", if n == 1 { "secret" } else { "secrets" })
 }
 
-fn scan_log(session: &mut Session, root: &std::path::Path, args: Vec<String>, what: &str) -> Result<(Vec<Finding>, String)> {
+fn scan_log(
+    session: &mut Session,
+    root: &std::path::Path,
+    args: Vec<String>,
+    what: &str,
+) -> Result<(Vec<Finding>, String)> {
     if !root.join(".git").exists() {
-        return Err(UsageError::new(format!("{} is not a git repository", root.display()))
-            .hint("scan the files instead with `secrets --all`")
-            .into());
+        return Err(
+            UsageError::new(format!("{} is not a git repository", root.display()))
+                .hint("scan the files instead with `secrets --all`")
+                .into(),
+        );
     }
     let sh = session.shell();
     let cmd = sh.cmd("git").arg("-C").arg(root).args(args);
     let finished = session.run(cmd, Capture::Everything)?;
     if !finished.success() {
-        return Err(UsageError::new(format!("git could not list {what}: {}", finished.stderr.trim()))
-            .hint("check the revision (e.g. `--since origin/main` needs that branch fetched)")
-            .into());
+        return Err(UsageError::new(format!(
+            "git could not list {what}: {}",
+            finished.stderr.trim()
+        ))
+        .hint("check the revision (e.g. `--since origin/main` needs that branch fetched)")
+        .into());
     }
     let added = diff::parse(&finished.stdout);
-    let commits: std::collections::HashSet<_> = added.iter().filter_map(|a| a.commit.as_ref()).collect();
-    Ok((diff::scan(&added), format!("{} commits ({what})", commits.len())))
+    let commits: std::collections::HashSet<_> =
+        added.iter().filter_map(|a| a.commit.as_ref()).collect();
+    Ok((
+        diff::scan(&added),
+        format!("{} commits ({what})", commits.len()),
+    ))
 }
 
 fn write_sarif(path: &std::path::Path, findings: &[Finding]) -> Result<()> {

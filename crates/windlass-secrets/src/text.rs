@@ -18,7 +18,10 @@ pub fn find_all<'a>(haystack: &'a str, needle: &'a str) -> impl Iterator<Item = 
 
 /// The end of the run of bytes from `start` that satisfy `keep`.
 pub fn run_end(bytes: &[u8], start: usize, keep: impl Fn(u8) -> bool) -> usize {
-    bytes[start.min(bytes.len())..].iter().position(|&b| !keep(b)).map_or(bytes.len(), |n| start + n)
+    bytes[start.min(bytes.len())..]
+        .iter()
+        .position(|&b| !keep(b))
+        .map_or(bytes.len(), |n| start + n)
 }
 
 /// Whether `start` is not preceded by a word byte.
@@ -52,9 +55,32 @@ pub fn entropy(text: &str) -> f64 {
 pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     const MARKERS: &[&str] = &[
-        "example", "sample", "dummy", "placeholder", "changeme", "change_me", "your_", "your-", "yourkey",
-        "xxxx", "****", "....", "redacted", "insert", "replace", "todo", "fixme", "<", ">", "${", "{{", "$(",
-        "%s", "env(", "not-a-real", "fake",
+        "example",
+        "sample",
+        "dummy",
+        "placeholder",
+        "changeme",
+        "change_me",
+        "your_",
+        "your-",
+        "yourkey",
+        "xxxx",
+        "****",
+        "....",
+        "redacted",
+        "insert",
+        "replace",
+        "todo",
+        "fixme",
+        "<",
+        ">",
+        "${",
+        "{{",
+        "$(",
+        "%s",
+        "env(",
+        "not-a-real",
+        "fake",
     ];
     value.starts_with('$') || value.starts_with('{') || MARKERS.iter().any(|m| lower.contains(m))
 }
@@ -67,7 +93,9 @@ pub fn redact(secret: &str) -> String {
 
 /// FNV-1a, 64 bits: a stable hash for fingerprints (not for security).
 pub fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -82,7 +110,13 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised() {
-        for p in ["<your-key-here>", "${DB_PASSWORD}", "changeme", "AKIAIOSFODNN7EXAMPLE", "{{ secrets.X }}"] {
+        for p in [
+            "<your-key-here>",
+            "${DB_PASSWORD}",
+            "changeme",
+            "AKIAIOSFODNN7EXAMPLE",
+            "{{ secrets.X }}",
+        ] {
             assert!(is_placeholder(p), "{p}");
         }
         assert!(!is_placeholder("q9Zr2xV7mK4pT1wL8sN3"));

@@ -20,7 +20,9 @@ impl Random {
 
     fn pick(&mut self, alphabet: &str, len: usize) -> String {
         let chars: Vec<char> = alphabet.chars().collect();
-        (0..len).map(|_| chars[usize::try_from(self.next() % chars.len() as u64).unwrap()]).collect()
+        (0..len)
+            .map(|_| chars[usize::try_from(self.next() % chars.len() as u64).unwrap()])
+            .collect()
     }
 }
 
@@ -30,8 +32,9 @@ const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 const B64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const HEX: &str = "0123456789abcdef";
 const WORDS: &[&str] = &[
-    "abandon", "ability", "absorb", "across", "actor", "adapt", "badge", "bamboo", "cable", "canyon", "dawn",
-    "debris", "eagle", "echo", "fabric", "fancy", "galaxy", "gentle", "habit", "harbor", "icon", "impulse",
+    "abandon", "ability", "absorb", "across", "actor", "adapt", "badge", "bamboo", "cable",
+    "canyon", "dawn", "debris", "eagle", "echo", "fabric", "fancy", "galaxy", "gentle", "habit",
+    "harbor", "icon", "impulse",
 ];
 
 /// `(rule, text)` pairs that must be found, `text` possibly spanning lines.
@@ -40,41 +43,121 @@ fn positives(r: &mut Random) -> Vec<(&'static str, String)> {
     for _ in 0..5 {
         let body = r.pick(B64, 64);
         for kind in ["RSA ", "EC ", "OPENSSH ", ""] {
-            out.push(("private-key", format!("-----BEGIN {kind}PRIVATE KEY-----\n{body}\n-----END {kind}PRIVATE KEY-----")));
+            out.push((
+                "private-key",
+                format!(
+                    "-----BEGIN {kind}PRIVATE KEY-----\n{body}\n-----END {kind}PRIVATE KEY-----"
+                ),
+            ));
         }
         out.push(("private-key", format!("const KEY: &str = \"-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\";")));
         let akia = format!("AKIA{}", r.pick(UPPER_DIGITS, 16));
         out.push(("aws-access-key-id", format!("aws_access_key_id = {akia}")));
         out.push(("aws-access-key-id", format!("let id = \"{akia}\";")));
-        out.push(("aws-access-key-id", format!("ASIA{}", r.pick(UPPER_DIGITS, 16))));
-        out.push(("aws-secret-access-key", format!("aws_secret_access_key = {}", r.pick(B64, 40))));
-        out.push(("aws-secret-access-key", format!("AWS_SECRET_ACCESS_KEY=\"{}\"", r.pick(B64, 40))));
-        out.push(("github-token", format!("GITHUB_TOKEN=ghp_{}", r.pick(ALNUM, 36))));
-        out.push(("github-token", format!("token: \"github_pat_{}_{}\"", r.pick(ALNUM, 22), r.pick(ALNUM, 59))));
+        out.push((
+            "aws-access-key-id",
+            format!("ASIA{}", r.pick(UPPER_DIGITS, 16)),
+        ));
+        out.push((
+            "aws-secret-access-key",
+            format!("aws_secret_access_key = {}", r.pick(B64, 40)),
+        ));
+        out.push((
+            "aws-secret-access-key",
+            format!("AWS_SECRET_ACCESS_KEY=\"{}\"", r.pick(B64, 40)),
+        ));
+        out.push((
+            "github-token",
+            format!("GITHUB_TOKEN=ghp_{}", r.pick(ALNUM, 36)),
+        ));
+        out.push((
+            "github-token",
+            format!(
+                "token: \"github_pat_{}_{}\"",
+                r.pick(ALNUM, 22),
+                r.pick(ALNUM, 59)
+            ),
+        ));
         out.push(("github-token", format!("gho_{}", r.pick(ALNUM, 36))));
-        out.push(("slack-token", format!("slack = \"xoxb-{}-{}-{}\"", r.pick("0123456789", 12), r.pick("0123456789", 13), r.pick(ALNUM, 24))));
         out.push((
             "slack-token",
-            format!("https://hooks.slack.com/services/T{}/B{}/{}", r.pick(UPPER_DIGITS, 8), r.pick(UPPER_DIGITS, 8), r.pick(ALNUM, 24)),
+            format!(
+                "slack = \"xoxb-{}-{}-{}\"",
+                r.pick("0123456789", 12),
+                r.pick("0123456789", 13),
+                r.pick(ALNUM, 24)
+            ),
         ));
-        out.push(("stripe-live-key", format!("Stripe::new(\"sk_live_{}\")", r.pick(ALNUM, 24))));
-        out.push(("google-api-key", format!("maps_key: AIza{}", r.pick(B64URL, 35))));
+        out.push((
+            "slack-token",
+            format!(
+                "https://hooks.slack.com/services/T{}/B{}/{}",
+                r.pick(UPPER_DIGITS, 8),
+                r.pick(UPPER_DIGITS, 8),
+                r.pick(ALNUM, 24)
+            ),
+        ));
+        out.push((
+            "stripe-live-key",
+            format!("Stripe::new(\"sk_live_{}\")", r.pick(ALNUM, 24)),
+        ));
+        out.push((
+            "google-api-key",
+            format!("maps_key: AIza{}", r.pick(B64URL, 35)),
+        ));
         out.push((
             "jwt",
-            format!("Authorization: Bearer eyJ{}.eyJ{}.{}", r.pick(B64URL, 30), r.pick(B64URL, 60), r.pick(B64URL, 43)),
+            format!(
+                "Authorization: Bearer eyJ{}.eyJ{}.{}",
+                r.pick(B64URL, 30),
+                r.pick(B64URL, 60),
+                r.pick(B64URL, 43)
+            ),
         ));
-        out.push(("url-password", format!("DATABASE_URL=postgres://orders:{}@db.internal:5432/orders", r.pick(ALNUM, 18))));
-        out.push(("url-password", format!("let url = \"redis://:{}@127.0.0.1:6379/0\";", r.pick(ALNUM, 24))));
+        out.push((
+            "url-password",
+            format!(
+                "DATABASE_URL=postgres://orders:{}@db.internal:5432/orders",
+                r.pick(ALNUM, 18)
+            ),
+        ));
+        out.push((
+            "url-password",
+            format!(
+                "let url = \"redis://:{}@127.0.0.1:6379/0\";",
+                r.pick(ALNUM, 24)
+            ),
+        ));
         let key = r.pick(HEX, 64);
-        out.push(("ethereum-private-key", format!("let signer_key = \"0x{key}\";")));
+        out.push((
+            "ethereum-private-key",
+            format!("let signer_key = \"0x{key}\";"),
+        ));
         out.push(("ethereum-private-key", format!("PRIVATE_KEY=0x{key}")));
-        out.push(("ethereum-private-key", format!("wallet: LocalWallet::from_str(\"0x{key}\")?,")));
-        let phrase: Vec<&str> = (0..12).map(|_| WORDS[usize::try_from(r.next() % WORDS.len() as u64).unwrap()]).collect();
+        out.push((
+            "ethereum-private-key",
+            format!("wallet: LocalWallet::from_str(\"0x{key}\")?,"),
+        ));
+        let phrase: Vec<&str> = (0..12)
+            .map(|_| WORDS[usize::try_from(r.next() % WORDS.len() as u64).unwrap()])
+            .collect();
         out.push(("mnemonic", format!("mnemonic = \"{}\"", phrase.join(" "))));
-        out.push(("generic-secret", format!("api_token = \"{}\"", r.pick(ALNUM, 32))));
-        out.push(("generic-secret", format!("SECRET_KEY={}", r.pick(ALNUM, 40))));
-        out.push(("generic-secret", format!("let client_secret = \"{}\";", r.pick(ALNUM, 28))));
-        out.push(("generic-secret", format!("  password: \"{}\"", r.pick(ALNUM, 20))));
+        out.push((
+            "generic-secret",
+            format!("api_token = \"{}\"", r.pick(ALNUM, 32)),
+        ));
+        out.push((
+            "generic-secret",
+            format!("SECRET_KEY={}", r.pick(ALNUM, 40)),
+        ));
+        out.push((
+            "generic-secret",
+            format!("let client_secret = \"{}\";", r.pick(ALNUM, 28)),
+        ));
+        out.push((
+            "generic-secret",
+            format!("  password: \"{}\"", r.pick(ALNUM, 20)),
+        ));
     }
     out
 }
@@ -154,7 +237,10 @@ fn every_rule_finds_its_secrets_and_nothing_else() {
         if found.iter().any(|f| f.rule == rule) {
             entry.0 += 1;
         } else {
-            missed.push(format!("{rule}: {text} -> {:?}", found.iter().map(|f| f.rule).collect::<Vec<_>>()));
+            missed.push(format!(
+                "{rule}: {text} -> {:?}",
+                found.iter().map(|f| f.rule).collect::<Vec<_>>()
+            ));
         }
     }
     let mut false_positives = Vec::new();
@@ -170,6 +256,14 @@ fn every_rule_finds_its_secrets_and_nothing_else() {
     }
     eprintln!("false positives: {}", false_positives.len());
     assert!(missed.is_empty(), "missed:\n{}", missed.join("\n"));
-    assert!(false_positives.is_empty(), "false positives:\n{}", false_positives.join("\n"));
-    assert_eq!(per_rule.len(), windlass_secrets::rules::RULES.len(), "every rule has positives");
+    assert!(
+        false_positives.is_empty(),
+        "false positives:\n{}",
+        false_positives.join("\n")
+    );
+    assert_eq!(
+        per_rule.len(),
+        windlass_secrets::rules::RULES.len(),
+        "every rule has positives"
+    );
 }

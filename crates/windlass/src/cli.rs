@@ -63,6 +63,40 @@ pub enum Command {
     /// Check Cargo.lock against the RustSec advisories, and licences against deny.toml.
     #[cfg(feature = "audit")]
     Audit(AuditArgs),
+    /// Scan for secrets: every file of the tree, the commits since a revision, or all history.
+    Secrets(SecretsArgs),
+    /// Check what is staged for commit: formatting, secrets, large and secret files.
+    PreCommit,
+    /// Install the git pre-commit hook that runs `pre-commit` (or remove it).
+    InstallHooks(InstallHooksArgs),
+}
+
+/// Options of `secrets`.
+#[derive(Debug, Args)]
+pub struct SecretsArgs {
+    /// Scan every file of the tree (the default).
+    #[arg(long, conflicts_with_all = ["since", "history"])]
+    pub all: bool,
+    /// Scan the lines added by the commits after REV (a pull request: `--since origin/main`).
+    #[arg(long, value_name = "REV", conflicts_with = "history")]
+    pub since: Option<String>,
+    /// Scan the lines added by every commit of every branch.
+    #[arg(long)]
+    pub history: bool,
+    /// Also write the findings as SARIF, for GitHub code scanning.
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+}
+
+/// Options of `install-hooks`.
+#[derive(Debug, Args)]
+pub struct InstallHooksArgs {
+    /// Replace a pre-commit hook windlass did not write (it is kept as a backup).
+    #[arg(long, conflicts_with = "uninstall")]
+    pub force: bool,
+    /// Remove windlass's hook and restore the one it replaced.
+    #[arg(long)]
+    pub uninstall: bool,
 }
 
 /// Options of `audit`.
@@ -231,6 +265,9 @@ impl Cli {
             Command::Test(_) => "test",
             #[cfg(feature = "audit")]
             Command::Audit(_) => "audit",
+            Command::Secrets(_) => "secrets",
+            Command::PreCommit => "pre-commit",
+            Command::InstallHooks(_) => "install-hooks",
         }
     }
 

@@ -12,12 +12,15 @@ use windlass_core::pipeline::{Pipeline, Selection};
 use windlass_core::report::{self, Environment, Format};
 use windlass_core::runner::Runner;
 use windlass_core::{Session, Step, UsageError, Workspace};
+use windlass_hooks::PreCommitConfig;
+use windlass_hooks::install::{Action, InstallHooks};
+use windlass_secrets::step::{Scope as SecretsScope, Secrets};
 
 /// The config sections this command line knows; any other key is an error.
-const CONFIG_SECTIONS: &[&str] = &["ci", "lint", "test", "audit"];
+const CONFIG_SECTIONS: &[&str] = &["ci", "lint", "test", "audit", "pre-commit"];
 
 /// The steps `ci` can run, in their default order.
-pub const CI_STEPS: &[&str] = &["fmt-check", "lint", "audit", "test"];
+pub const CI_STEPS: &[&str] = &["fmt-check", "lint", "audit", "secrets", "test"];
 
 /// `[workspace.metadata.windlass.ci]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -86,7 +89,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
 
     let ws = discover(cli, &mut session)?;
     ws.config.check_sections(CONFIG_SECTIONS)?;
-    let plan = plan(cli, &ws)?;
+    let plan = plan(cli, &ws, &mut session)?;
     if plan.plan_only {
         plan.pipeline.plan(&ws, &mut session, &plan.selection)?;
         return Ok(windlass_core::error::EXIT_OK);
@@ -111,7 +114,7 @@ fn discover(cli: &Cli, session: &mut Session) -> Result<Workspace> {
     found
 }
 
-fn plan(cli: &Cli, ws: &Workspace) -> Result<Plan> {
+fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
     Ok(match &cli.command {
         Command::Ci(args) => {
             let config: CiConfig = ws.config.section("ci")?;
@@ -126,6 +129,7 @@ fn plan(cli: &Cli, ws: &Workspace) -> Result<Plan> {
                     keep_going: args.keep_going || config.keep_going,
                     skip: args.skip.clone(),
                     only: args.only.clone(),
+                    skipped_by: None,
                 },
                 plan_only: args.list || args.dry_run,
             }
@@ -155,7 +159,63 @@ fn plan(cli: &Cli, ws: &Workspace) -> Result<Plan> {
             let step = windlass_audit::Audit::from_config(&config, &args.to_audit_args())?;
             Plan::single("audit", Box::new(step))
         }
+        Command::Secrets(args) => {
+            let scope = match (&args.since, args.history) {
+                (Some(rev), _) => SecretsScope::Since(rev.clone()),
+                (None, true) => SecretsScope::History,
+                (None, false) => SecretsScope::Tree,
+            };
+            Plan::single(
+                "secrets",
+                Box::new(Secrets {
+                    scope,
+                    sarif: args.sarif.clone(),
+                }),
+            )
+        }
+        Command::PreCommit => {
+            let config: PreCommitConfig = ws.config.section("pre-commit")?;
+            let extra = config
+                .extra_steps
+                .iter()
+                .map(|name| step_by_name(ws, name))
+                .collect::<Result<Vec<_>>>()?;
+            let (steps, selection) = windlass_hooks::pre_commit_steps(session, &config, extra)?;
+            Plan {
+                pipeline: Pipeline::new("pre-commit", steps),
+                selection,
+                plan_only: false,
+            }
+        }
+        Command::InstallHooks(args) => {
+            let action = if args.uninstall {
+                Action::Uninstall
+            } else {
+                Action::Install { force: args.force }
+            };
+            Plan::single(
+                "install-hooks",
+                Box::new(InstallHooks {
+                    action,
+                    command: hook_command(),
+                }),
+            )
+        }
     })
+}
+
+/// What the hook runs: the way this program was started, so that an adopter's `cargo xtask`
+/// and the stock `windlass` binary each install a hook that calls themselves.
+fn hook_command() -> String {
+    let program = std::env::args_os().next().map(std::path::PathBuf::from);
+    let stem = program
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned());
+    match stem.as_deref() {
+        Some("windlass") => "windlass pre-commit".to_string(),
+        _ => "cargo xtask pre-commit".to_string(),
+    }
 }
 
 /// A `ci` step from its name, configured from the workspace's config.
@@ -170,6 +230,7 @@ fn step_by_name(ws: &Workspace, name: &str) -> Result<Box<dyn Step>> {
             None,
             None,
         )),
+        "secrets" => Box::new(Secrets::default()),
         #[cfg(feature = "audit")]
         "audit" => {
             let config = ws.config.section("audit")?;

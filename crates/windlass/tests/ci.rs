@@ -45,7 +45,10 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
         .iter()
         .map(|s| s["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["failed", "skipped", "skipped", "skipped"]);
+    assert_eq!(
+        statuses,
+        ["failed", "skipped", "skipped", "skipped", "skipped"]
+    );
     assert!(
         report["steps"][1]["summary"]
             .as_str()
@@ -65,7 +68,7 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
         .collect();
     assert_eq!(
         statuses,
-        ["failed", "failed", "passed", "failed"],
+        ["failed", "failed", "passed", "passed", "failed"],
         "{report}"
     );
     let titles: Vec<_> = report["diagnostics"]
@@ -91,8 +94,9 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
         "{fixes:?}"
     );
     assert_eq!(fixes[2], None, "a passed step has nothing to fix");
+    assert_eq!(fixes[3], None);
     assert!(
-        fixes[3].is_some_and(|f| f.contains("test(=tests::wrong)") || f.contains("tests::wrong")),
+        fixes[4].is_some_and(|f| f.contains("test(=tests::wrong)") || f.contains("tests::wrong")),
         "{fixes:?}"
     );
 }
@@ -134,7 +138,10 @@ fn skip_and_only_select_steps() {
         .iter()
         .map(|s| s["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["skipped", "passed", "passed", "skipped"]);
+    assert_eq!(
+        statuses,
+        ["skipped", "passed", "passed", "passed", "skipped"]
+    );
 
     let report = fx
         .run(&["ci", "--only", "fmt-check", "--format", "json"])
@@ -151,7 +158,7 @@ fn skip_and_only_select_steps() {
     );
     assert!(
         run.stderr()
-            .contains("the steps are: fmt-check, lint, audit, test"),
+            .contains("the steps are: fmt-check, lint, audit, secrets, test"),
         "{}",
         run.stderr()
     );
@@ -169,7 +176,7 @@ fn list_and_dry_run_print_the_plan_and_run_nothing() {
         "{out}"
     );
     assert!(out.contains(" 2. lint       (skipped)"), "{out}");
-    assert!(out.contains(" 4. test       "), "{out}");
+    assert!(out.contains(" 5. test       "), "{out}");
     assert!(
         out.contains("cargo nextest run --workspace") || out.contains("cargo test --workspace"),
         "{out}"

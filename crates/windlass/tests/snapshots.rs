@@ -14,7 +14,16 @@ fn terminal_output_of_a_failing_ci() {
     let lib = "//! F.\n\n/// A.\npub fn add(a: u32, b: u32) -> u32 {\n    return a + b;\n}\n";
     let fx = Fixture::new(lib);
     let run = fx
-        .run(&["ci", "--keep-going", "--skip", "audit", "--skip", "test"])
+        .run(&[
+            "ci",
+            "--keep-going",
+            "--skip",
+            "audit",
+            "--skip",
+            "secrets",
+            "--skip",
+            "test",
+        ])
         .expect_code(1);
     assert_data_eq!(
         run.stdout(),
@@ -45,9 +54,10 @@ help: remove `return`
 step       result       time
 fmt-check  passed [..]s
 lint       failed [..]s
-audit      skipped         -
-test       skipped         -
-ci failed: 1 passed, 1 failed, 2 skipped in [..]s
+audit      skipped         -  left out by --skip/--only
+secrets    skipped         -  left out by --skip/--only
+test       skipped         -  left out by --skip/--only
+ci failed: 1 passed, 1 failed, 3 skipped in [..]s
 
 "#]]
     );
@@ -98,6 +108,12 @@ fn json_report_of_a_failing_ci() {
     },
     {
       "duration_ms": 0,
+      "name": "secrets",
+      "status": "skipped",
+      "summary": "left out by --skip/--only"
+    },
+    {
+      "duration_ms": 0,
       "name": "test",
       "status": "skipped",
       "summary": "left out by --skip/--only"
@@ -112,7 +128,9 @@ fn json_report_of_a_failing_ci() {
 fn terminal_plan() {
     let fx = Fixture::new(CLEAN_LIB);
     let run = fx
-        .run(&["ci", "--list", "--skip", "audit", "--skip", "test"])
+        .run(&[
+            "ci", "--list", "--skip", "audit", "--skip", "secrets", "--skip", "test",
+        ])
         .expect_code(0);
     assert_data_eq!(
         run.stdout(),
@@ -120,7 +138,8 @@ fn terminal_plan() {
  1. fmt-check  cargo fmt --all -- --check --color never
  2. lint       cargo clippy --workspace --all-targets --message-format=json --color never
  3. audit      (skipped)
- 4. test       (skipped)
+ 4. secrets    (skipped)
+ 5. test       (skipped)
 
 "#]]
     );

@@ -154,8 +154,14 @@ impl TerminalReporter {
             } else {
                 seconds(step.duration)
             };
+            // A skipped step says why, so that no check is left out silently.
+            let why = if step.status == StepStatus::Skipped {
+                format!("  {}", self.paint(DIM, &step.summary))
+            } else {
+                String::new()
+            };
             text.push_str(&format!(
-                "{:<width$}  {}  {:>8}\n",
+                "{:<width$}  {}  {:>8}{why}\n",
                 step.name,
                 self.paint(style, &format!("{:<7}", step.status.as_str())),
                 time

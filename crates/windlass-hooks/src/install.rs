@@ -1,0 +1,173 @@
+//! `install-hooks`: a small `pre-commit` shim that runs windlass's pre-commit checks.
+//!
+//! The hooks directory comes from git itself (`git rev-parse --git-path hooks`), so
+//! `core.hooksPath` and worktrees are honoured. A hook windlass did not write is never
+//! replaced unless `--force`, and then it is kept as `pre-commit.windlass-backup`, which
+//! `--uninstall` puts back.
+
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use windlass_core::runner::Capture;
+use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+
+/// The name of the step.
+pub const NAME: &str = "install-hooks";
+
+/// The line that marks a hook as windlass's.
+pub const MARKER: &str = "# windlass pre-commit hook";
+
+/// The backup of a hook windlass replaced.
+pub const BACKUP: &str = "pre-commit.windlass-backup";
+
+/// What to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Write the hook.
+    Install {
+        /// Replace a hook windlass did not write (keeping a backup).
+        force: bool,
+    },
+    /// Remove it, restoring what it replaced.
+    Uninstall,
+}
+
+/// The `install-hooks` step.
+#[derive(Debug, Clone)]
+pub struct InstallHooks {
+    /// Install or uninstall.
+    pub action: Action,
+    /// The command the hook runs, e.g. `cargo xtask pre-commit`.
+    pub command: String,
+}
+
+/// The hook's text.
+pub fn shim(command: &str) -> String {
+    format!(
+        "#!/bin/sh\n{MARKER}: written by `install-hooks`, removed by `install-hooks --uninstall`.\n# Bypass visibly: WINDLASS_SKIP=secrets git commit ..., or git commit --no-verify.\nexec {command}\n"
+    )
+}
+
+fn hooks_dir(session: &mut Session, root: &Path) -> Result<PathBuf> {
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--git-path", "hooks"]);
+    let finished = session.run(cmd, Capture::Everything)?;
+    if !finished.success() {
+        return Err(
+            UsageError::new(format!("{} is not in a git repository", root.display()))
+                .hint("run `git init` first")
+                .into(),
+        );
+    }
+    let path = PathBuf::from(finished.stdout.trim());
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        root.join(path)
+    })
+}
+
+impl Step for InstallHooks {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
+        match self.action {
+            Action::Install { .. } => {
+                format!("write a pre-commit hook that runs `{}`", self.command)
+            }
+            Action::Uninstall => "remove windlass's pre-commit hook".into(),
+        }
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let dir = hooks_dir(session, &ws.repo_root)?;
+        let hook = dir.join("pre-commit");
+        let backup = dir.join(BACKUP);
+        let existing = std::fs::read_to_string(&hook).ok();
+        let ours = existing.as_deref().is_some_and(|t| t.contains(MARKER));
+        let shown = ws.display_path(&hook);
+        match self.action {
+            Action::Uninstall => {
+                if existing.is_none() {
+                    return Ok(StepOutcome::passed(format!(
+                        "no pre-commit hook at {shown}"
+                    )));
+                }
+                if !ours {
+                    return Err(UsageError::new(format!(
+                        "the pre-commit hook at {shown} was not written by windlass"
+                    ))
+                    .hint("leave it, or remove it yourself")
+                    .into());
+                }
+                remove(&hook)?;
+                if backup.exists() {
+                    std::fs::rename(&backup, &hook).map_err(|e| io_error(&hook, &e))?;
+                    return Ok(StepOutcome::passed(format!(
+                        "removed; the previous hook is back at {shown}"
+                    )));
+                }
+                Ok(StepOutcome::passed(format!("removed {shown}")))
+            }
+            Action::Install { force } => {
+                let text = shim(&self.command);
+                if existing.as_deref() == Some(text.as_str()) {
+                    return Ok(StepOutcome::passed(format!("already installed at {shown}")));
+                }
+                if existing.is_some() && !ours {
+                    if !force {
+                        return Err(UsageError::new(format!(
+                            "a pre-commit hook that windlass did not write exists at {shown}"
+                        ))
+                        .hint(format!(
+                            "keep it, or pass --force to replace it (it is kept as {BACKUP})"
+                        ))
+                        .into());
+                    }
+                    if backup.exists() {
+                        return Err(UsageError::new(format!(
+                            "{} already exists",
+                            ws.display_path(&backup)
+                        ))
+                        .hint("restore or delete the old backup first")
+                        .into());
+                    }
+                    std::fs::rename(&hook, &backup).map_err(|e| io_error(&hook, &e))?;
+                }
+                std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, &e))?;
+                write_executable(&hook, &text)?;
+                Ok(StepOutcome::passed(format!(
+                    "installed at {shown}: it runs `{}`",
+                    self.command
+                )))
+            }
+        }
+    }
+}
+
+/// Writes next to the target, then renames: never a half-written hook.
+fn write_executable(path: &Path, text: &str) -> Result<()> {
+    let partial = path.with_extension("windlass-partial");
+    std::fs::write(&partial, text).map_err(|e| io_error(&partial, &e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| io_error(&partial, &e))?;
+    }
+    std::fs::rename(&partial, path).map_err(|e| io_error(path, &e))?;
+    Ok(())
+}
+
+fn remove(path: &Path) -> Result<()> {
+    std::fs::remove_file(path).map_err(|e| io_error(path, &e))
+}
+
+fn io_error(path: &Path, err: &std::io::Error) -> anyhow::Error {
+    UsageError::new(format!("cannot write {}: {err}", path.display())).into()
+}

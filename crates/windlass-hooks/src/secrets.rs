@@ -1,0 +1,64 @@
+//! `secrets` in the hook: the lines the commit adds, scanned for credentials.
+
+use crate::staged;
+use anyhow::Result;
+use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+use windlass_secrets::ignore::{self, IGNORE_FILE};
+
+/// The name of the step.
+pub const NAME: &str = "secrets";
+
+/// Secrets in the staged additions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StagedSecrets;
+
+impl Step for StagedSecrets {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
+        "scan the lines the commit adds for secrets".into()
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let root = ws.repo_root.clone();
+        let staged = staged::files(session, &root)?;
+        let (added, any_diff) = staged::added_lines(session, &root)?;
+        if !staged.is_empty() && !any_diff {
+            // Files are staged, yet git showed nothing: never pass a commit unscanned.
+            return Err(UsageError::new(format!(
+                "{} files are staged but git showed no changes to scan",
+                staged.len()
+            ))
+            .hint("check `git diff --cached`; bypass deliberately with WINDLASS_SKIP=secrets")
+            .into());
+        }
+        let mut findings = windlass_secrets::diff::scan(&added);
+        let reviewed = ignore::apply(&mut findings, &ignore::load(&root));
+        for finding in &findings {
+            session.diagnostic(finding.to_diagnostic(NAME));
+        }
+        let lines: usize = added.iter().map(|a| a.lines.len()).sum();
+        let mut summary = format!(
+            "{} in {lines} added lines of {} files",
+            plural(findings.len()),
+            staged.len()
+        );
+        if reviewed > 0 {
+            summary.push_str(&format!(" ({reviewed} reviewed in {IGNORE_FILE})"));
+        }
+        if findings.is_empty() {
+            Ok(StepOutcome::passed(summary))
+        } else {
+            Ok(StepOutcome::failed(
+                summary,
+                "unstage the secret (git restore --staged FILE) and rotate it; for a false positive add `windlass:allow-secret` on the line",
+            ))
+        }
+    }
+}
+
+fn plural(n: usize) -> String {
+    format!("{n} possible {}", if n == 1 { "secret" } else { "secrets" })
+}
