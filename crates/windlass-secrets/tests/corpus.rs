@@ -251,6 +251,7 @@ fn every_rule_finds_its_secrets_and_nothing_else() {
             false_positives.push(format!("{}: {text}", f.rule));
         }
     }
+    export_corpus(&mut Random(0x5eed_cafe_f00d_d00d));
     for (rule, (hit, total)) in &per_rule {
         eprintln!("{rule:24} recall {hit}/{total}");
     }
@@ -266,4 +267,25 @@ fn every_rule_finds_its_secrets_and_nothing_else() {
         windlass_secrets::rules::RULES.len(),
         "every rule has positives"
     );
+}
+
+/// With `WINDLASS_CORPUS_DIR` set, writes the corpus there (`positive/<rule>-<n>.txt`,
+/// `negative/<n>.txt`) so that `benches/secrets.py` can run another scanner on the same input.
+fn export_corpus(random: &mut Random) {
+    let Some(dir) = std::env::var_os("WINDLASS_CORPUS_DIR").map(std::path::PathBuf::from) else {
+        return;
+    };
+    for sub in ["positive", "negative"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    for (i, (rule, text)) in positives(random).into_iter().enumerate() {
+        std::fs::write(
+            dir.join(format!("positive/{rule}-{i}.txt")),
+            format!("{text}\n"),
+        )
+        .unwrap();
+    }
+    for (i, text) in negatives(random).into_iter().enumerate() {
+        std::fs::write(dir.join(format!("negative/{i}.txt")), format!("{text}\n")).unwrap();
+    }
 }

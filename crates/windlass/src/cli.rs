@@ -271,6 +271,16 @@ impl Cli {
         }
     }
 
+    /// Whether the task needs a Cargo workspace; the others also work in any directory.
+    pub fn needs_cargo_workspace(&self) -> bool {
+        match &self.command {
+            Command::Secrets(_) | Command::PreCommit | Command::InstallHooks(_) => false,
+            #[cfg(feature = "audit")]
+            Command::Audit(args) => args.file.is_none(),
+            _ => true,
+        }
+    }
+
     /// Tells the user why the run could not happen: on stderr, and as a JSON document on
     /// stdout with `--format json` so that a script always gets one.
     pub fn report_error(&self, err: &anyhow::Error) {

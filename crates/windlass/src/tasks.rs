@@ -97,21 +97,25 @@ pub fn run(cli: &Cli) -> Result<u8> {
     plan.pipeline.run(&ws, &mut session, &plan.selection)
 }
 
-/// The workspace; an audit of a lone lockfile (`audit --file`) needs none.
+/// The workspace. Tasks that work on files or on git (secrets, the hook, an audit of a lone
+/// lockfile) also run where there is no Cargo workspace at all, on the current directory.
 fn discover(cli: &Cli, session: &mut Session) -> Result<Workspace> {
-    let found = Workspace::discover(session, cli.manifest_path.as_deref());
-    #[cfg(feature = "audit")]
-    if let (Err(_), Command::Audit(args)) = (&found, &cli.command)
-        && cli.manifest_path.is_none()
-        && let Some(file) = &args.file
-    {
-        let dir = std::path::absolute(file)?
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
+    let cwd = session.shell().current_dir();
+    let no_manifest = !cwd.ancestors().any(|d| d.join("Cargo.toml").is_file());
+    if cli.manifest_path.is_none() && no_manifest && !cli.needs_cargo_workspace() {
+        let dir = match &cli.command {
+            #[cfg(feature = "audit")]
+            Command::Audit(crate::cli::AuditArgs {
+                file: Some(file), ..
+            }) => std::path::absolute(file)?
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or(cwd),
+            _ => cwd,
+        };
         return Ok(Workspace::detached(session, &dir));
     }
-    found
+    Workspace::discover(session, cli.manifest_path.as_deref())
 }
 
 fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
