@@ -45,9 +45,9 @@ def main() -> int:
     for target_lines in (int(s) for s in args.sizes.split(",")):
         root = work / f"ws-{target_lines}"
         root.mkdir()
-        # 8 crates x 20 modules x 16 functions is about 27k lines.
+        # A module of 16 functions is about 170 lines; 8 crates x 20 modules about 27k.
         crates = max(4, target_lines // 27_000 * 4)
-        modules = max(10, round(target_lines / (crates * 16 * 21)))
+        modules = max(10, round(target_lines / (crates * 170)))
         lines = ci_overhead.generate(root, crates, modules, 16)
         run(["cargo", "fmt", "--all"], root, env)
         for cmd in (["git", "init", "-q"], ["git", "add", "."], ["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "init"]):

@@ -69,6 +69,16 @@ pub enum Command {
     PreCommit,
     /// Install the git pre-commit hook that runs `pre-commit` (or remove it).
     InstallHooks(InstallHooksArgs),
+    /// Write the GitHub Actions workflows and Dependabot config from their Rust definitions.
+    Workflows(WorkflowsArgs),
+}
+
+/// Options of `workflows`.
+#[derive(Debug, Args)]
+pub struct WorkflowsArgs {
+    /// Do not write: fail when a committed file differs from what would be generated.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Options of `secrets`.
@@ -268,6 +278,7 @@ impl Cli {
             Command::Secrets(_) => "secrets",
             Command::PreCommit => "pre-commit",
             Command::InstallHooks(_) => "install-hooks",
+            Command::Workflows(_) => "workflows",
         }
     }
 

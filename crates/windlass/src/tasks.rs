@@ -15,12 +15,13 @@ use windlass_core::{Session, Step, UsageError, Workspace};
 use windlass_hooks::PreCommitConfig;
 use windlass_hooks::install::{Action, InstallHooks};
 use windlass_secrets::step::{Scope as SecretsScope, Secrets};
+use windlass_workflows::Workflows;
 
 /// The config sections this command line knows; any other key is an error.
-const CONFIG_SECTIONS: &[&str] = &["ci", "lint", "test", "audit", "pre-commit"];
+const CONFIG_SECTIONS: &[&str] = &["ci", "lint", "test", "audit", "pre-commit", "workflows"];
 
 /// The steps `ci` can run, in their default order.
-pub const CI_STEPS: &[&str] = &["fmt-check", "lint", "audit", "secrets", "test"];
+pub const CI_STEPS: &[&str] = &["fmt-check", "lint", "audit", "secrets", "workflows", "test"];
 
 /// `[workspace.metadata.windlass.ci]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +192,9 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 plan_only: false,
             }
         }
+        Command::Workflows(args) => {
+            Plan::single("workflows", Box::new(workflows_step(ws, args.check)?))
+        }
         Command::InstallHooks(args) => {
             let action = if args.uninstall {
                 Action::Uninstall
@@ -205,6 +209,16 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 }),
             )
         }
+    })
+}
+
+/// The `workflows` step, with one job per configured `ci` step.
+fn workflows_step(ws: &Workspace, check: bool) -> Result<Workflows> {
+    let ci: CiConfig = ws.config.section("ci")?;
+    Ok(Workflows {
+        config: ws.config.section("workflows")?,
+        ci_steps: ci.steps,
+        check,
     })
 }
 
@@ -235,6 +249,7 @@ fn step_by_name(ws: &Workspace, name: &str) -> Result<Box<dyn Step>> {
             None,
         )),
         "secrets" => Box::new(Secrets::default()),
+        "workflows" => Box::new(workflows_step(ws, true)?),
         #[cfg(feature = "audit")]
         "audit" => {
             let config = ws.config.section("audit")?;

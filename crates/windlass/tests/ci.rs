@@ -9,6 +9,7 @@ use support::*;
 #[test]
 fn a_clean_workspace_passes_and_the_step_summary_holds_the_table() {
     let fx = Fixture::new(CLEAN_LIB);
+    fx.run(&["workflows"]).expect_code(0);
     let summary = fx.root.join("summary.md");
     let run = Run(fx
         .command(&["ci"])
@@ -37,6 +38,7 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
     // Unformatted, a clippy warning, and a failing test, all at once.
     let lib = "//! F.\n\n/// A.\npub fn add(a: u32, b: u32) -> u32 {  return a + b; }\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn wrong() {\n        assert_eq!(super::add(1, 1), 3);\n    }\n}\n";
     let fx = Fixture::new(lib);
+    fx.run(&["workflows"]).expect_code(0);
 
     let report = fx.run(&["ci", "--format", "json"]).expect_code(1).json();
     let statuses: Vec<_> = report["steps"]
@@ -47,7 +49,9 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
         .collect();
     assert_eq!(
         statuses,
-        ["failed", "skipped", "skipped", "skipped", "skipped"]
+        [
+            "failed", "skipped", "skipped", "skipped", "skipped", "skipped"
+        ]
     );
     assert!(
         report["steps"][1]["summary"]
@@ -68,7 +72,7 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
         .collect();
     assert_eq!(
         statuses,
-        ["failed", "failed", "passed", "passed", "failed"],
+        ["failed", "failed", "passed", "passed", "passed", "failed"],
         "{report}"
     );
     let titles: Vec<_> = report["diagnostics"]
@@ -95,8 +99,9 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
     );
     assert_eq!(fixes[2], None, "a passed step has nothing to fix");
     assert_eq!(fixes[3], None);
+    assert_eq!(fixes[4], None);
     assert!(
-        fixes[4].is_some_and(|f| f.contains("test(=tests::wrong)") || f.contains("tests::wrong")),
+        fixes[5].is_some_and(|f| f.contains("test(=tests::wrong)") || f.contains("tests::wrong")),
         "{fixes:?}"
     );
 }
@@ -120,6 +125,7 @@ fn keep_going_can_be_configured() {
 #[test]
 fn skip_and_only_select_steps() {
     let fx = Fixture::new(UNFORMATTED_LIB);
+    fx.run(&["workflows"]).expect_code(0);
     let report = fx
         .run(&[
             "ci",
@@ -140,7 +146,7 @@ fn skip_and_only_select_steps() {
         .collect();
     assert_eq!(
         statuses,
-        ["skipped", "passed", "passed", "passed", "skipped"]
+        ["skipped", "passed", "passed", "passed", "passed", "skipped"]
     );
 
     let report = fx
@@ -158,7 +164,7 @@ fn skip_and_only_select_steps() {
     );
     assert!(
         run.stderr()
-            .contains("the steps are: fmt-check, lint, audit, secrets, test"),
+            .contains("the steps are: fmt-check, lint, audit, secrets, workflows, test"),
         "{}",
         run.stderr()
     );
@@ -176,7 +182,7 @@ fn list_and_dry_run_print_the_plan_and_run_nothing() {
         "{out}"
     );
     assert!(out.contains(" 2. lint       (skipped)"), "{out}");
-    assert!(out.contains(" 5. test       "), "{out}");
+    assert!(out.contains(" 6. test       "), "{out}");
     assert!(
         out.contains("cargo nextest run --workspace") || out.contains("cargo test --workspace"),
         "{out}"

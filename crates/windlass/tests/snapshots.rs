@@ -22,6 +22,8 @@ fn terminal_output_of_a_failing_ci() {
             "--skip",
             "secrets",
             "--skip",
+            "workflows",
+            "--skip",
             "test",
         ])
         .expect_code(1);
@@ -56,8 +58,9 @@ fmt-check  passed [..]s
 lint       failed [..]s
 audit      skipped         -  left out by --skip/--only
 secrets    skipped         -  left out by --skip/--only
+workflows  skipped         -  left out by --skip/--only
 test       skipped         -  left out by --skip/--only
-ci failed: 1 passed, 1 failed, 3 skipped in [..]s
+ci failed: 1 passed, 1 failed, 4 skipped in [..]s
 
 "#]]
     );
@@ -114,6 +117,12 @@ fn json_report_of_a_failing_ci() {
     },
     {
       "duration_ms": 0,
+      "name": "workflows",
+      "status": "skipped",
+      "summary": "left out by --skip/--only"
+    },
+    {
+      "duration_ms": 0,
       "name": "test",
       "status": "skipped",
       "summary": "left out by --skip/--only"
@@ -129,7 +138,16 @@ fn terminal_plan() {
     let fx = Fixture::new(CLEAN_LIB);
     let run = fx
         .run(&[
-            "ci", "--list", "--skip", "audit", "--skip", "secrets", "--skip", "test",
+            "ci",
+            "--list",
+            "--skip",
+            "audit",
+            "--skip",
+            "secrets",
+            "--skip",
+            "workflows",
+            "--skip",
+            "test",
         ])
         .expect_code(0);
     assert_data_eq!(
@@ -139,7 +157,8 @@ fn terminal_plan() {
  2. lint       cargo clippy --workspace --all-targets --message-format=json --color never
  3. audit      (skipped)
  4. secrets    (skipped)
- 5. test       (skipped)
+ 5. workflows  (skipped)
+ 6. test       (skipped)
 
 "#]]
     );

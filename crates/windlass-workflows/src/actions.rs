@@ -1,0 +1,58 @@
+//! The third-party actions the workflows use, pinned by full commit SHA (a tag can be moved;
+//! a commit cannot), with the version in a comment for people and Dependabot.
+
+/// A pinned action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Action {
+    /// `owner/repo`.
+    pub repo: &'static str,
+    /// The full commit SHA.
+    pub sha: &'static str,
+    /// The release that commit is.
+    pub version: &'static str,
+}
+
+impl Action {
+    /// `owner/repo@sha # version`, as a `uses:` value with its comment.
+    pub fn uses(&self) -> String {
+        format!("{}@{} # {}", self.repo, self.sha, self.version)
+    }
+}
+
+/// actions/checkout.
+pub const CHECKOUT: Action = Action {
+    repo: "actions/checkout",
+    sha: "11bd71901bbe5b1630ceea73d27597364c9af683",
+    version: "v4.2.2",
+};
+
+/// actions/cache.
+pub const CACHE: Action = Action {
+    repo: "actions/cache",
+    sha: "5a3ec84eff668545956fd18022155c47e93e2684",
+    version: "v4.2.3",
+};
+
+/// actions/upload-artifact.
+pub const UPLOAD_ARTIFACT: Action = Action {
+    repo: "actions/upload-artifact",
+    sha: "ea165f8d65b6e75b540449e92b4886f43607fa02",
+    version: "v4.6.2",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pin_is_a_full_sha() {
+        for action in [CHECKOUT, CACHE, UPLOAD_ARTIFACT] {
+            assert_eq!(action.sha.len(), 40, "{}", action.repo);
+            assert!(
+                action.sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{}",
+                action.repo
+            );
+        }
+    }
+}
