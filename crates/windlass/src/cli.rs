@@ -71,6 +71,72 @@ pub enum Command {
     InstallHooks(InstallHooksArgs),
     /// Write the GitHub Actions workflows and Dependabot config from their Rust definitions.
     Workflows(WorkflowsArgs),
+    /// GET a health endpoint until it is healthy or a deadline passes.
+    HealthCheck(HealthCheckArgs),
+    /// Check the variables, config files and services an environment needs.
+    ValidateConfig(EnvArgs),
+    /// Deploy a release to an environment, rolling back automatically if it is not healthy.
+    Deploy(DeployArgs),
+    /// Switch an environment back to the previous (or a named) release.
+    Rollback(RollbackArgs),
+    /// Print a hardened systemd unit for an environment's service.
+    SystemdUnit(EnvArgs),
+}
+
+/// Options of `health-check`.
+#[derive(Debug, Args)]
+pub struct HealthCheckArgs {
+    /// The endpoint, e.g. http://127.0.0.1:8080/health.
+    #[arg(long)]
+    pub url: String,
+    /// Give up after this long.
+    #[arg(long, default_value = "60s")]
+    pub deadline: String,
+    /// Wait between attempts (grows after failures).
+    #[arg(long, default_value = "1s")]
+    pub interval: String,
+    /// Each attempt's time limit.
+    #[arg(long, default_value = "1s")]
+    pub timeout: String,
+    /// Consecutive healthy answers required.
+    #[arg(long, default_value_t = 2)]
+    pub successes: u32,
+    /// Count `"status": "degraded"` as healthy.
+    #[arg(long)]
+    pub degraded_ok: bool,
+}
+
+/// `--env NAME`.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The environment: a [workspace.metadata.windlass.deploy.NAME] section.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: String,
+}
+
+/// Options of `deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The environment: a [workspace.metadata.windlass.deploy.NAME] section.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: String,
+    /// Ship this file instead of building the environment's binary.
+    #[arg(long, value_name = "PATH")]
+    pub artifact: Option<PathBuf>,
+    /// Print the success rate, rollback rate and median time to deploy, and exit.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Options of `rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The environment: a [workspace.metadata.windlass.deploy.NAME] section.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: String,
+    /// The release to switch to (default: the one before the current).
+    #[arg(long, value_name = "RELEASE")]
+    pub to: Option<String>,
 }
 
 /// Options of `workflows`.
@@ -279,13 +345,21 @@ impl Cli {
             Command::PreCommit => "pre-commit",
             Command::InstallHooks(_) => "install-hooks",
             Command::Workflows(_) => "workflows",
+            Command::HealthCheck(_) => "health-check",
+            Command::ValidateConfig(_) => "validate-config",
+            Command::Deploy(_) => "deploy",
+            Command::Rollback(_) => "rollback",
+            Command::SystemdUnit(_) => "systemd-unit",
         }
     }
 
     /// Whether the task needs a Cargo workspace; the others also work in any directory.
     pub fn needs_cargo_workspace(&self) -> bool {
         match &self.command {
-            Command::Secrets(_) | Command::PreCommit | Command::InstallHooks(_) => false,
+            Command::Secrets(_)
+            | Command::PreCommit
+            | Command::InstallHooks(_)
+            | Command::HealthCheck(_) => false,
             #[cfg(feature = "audit")]
             Command::Audit(args) => args.file.is_none(),
             _ => true,

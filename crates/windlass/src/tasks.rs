@@ -18,7 +18,15 @@ use windlass_secrets::step::{Scope as SecretsScope, Secrets};
 use windlass_workflows::Workflows;
 
 /// The config sections this command line knows; any other key is an error.
-const CONFIG_SECTIONS: &[&str] = &["ci", "lint", "test", "audit", "pre-commit", "workflows"];
+const CONFIG_SECTIONS: &[&str] = &[
+    "ci",
+    "lint",
+    "test",
+    "audit",
+    "pre-commit",
+    "workflows",
+    "deploy",
+];
 
 /// The steps `ci` can run, in their default order.
 pub const CI_STEPS: &[&str] = &["fmt-check", "lint", "audit", "secrets", "workflows", "test"];
@@ -194,6 +202,76 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
         }
         Command::Workflows(args) => {
             Plan::single("workflows", Box::new(workflows_step(ws, args.check)?))
+        }
+        Command::HealthCheck(args) => {
+            let config = windlass_deploy::health::HealthConfig {
+                url: Some(args.url.clone()),
+                deadline: Some(args.deadline.clone()),
+                interval: Some(args.interval.clone()),
+                timeout: Some(args.timeout.clone()),
+                successes: Some(args.successes),
+                degraded_ok: Some(args.degraded_ok),
+            };
+            let options = config.options()?;
+            windlass_deploy::health::parse_url(&options.url)?;
+            Plan::single(
+                "health-check",
+                Box::new(windlass_deploy::HealthCheck { options }),
+            )
+        }
+        Command::ValidateConfig(args) => {
+            let env = windlass_deploy::config::environment(ws, &args.env)?;
+            Plan::single(
+                "validate-config",
+                Box::new(windlass_deploy::validate::ValidateConfig {
+                    env_name: args.env.clone(),
+                    env,
+                }),
+            )
+        }
+        Command::Deploy(args) if args.stats => {
+            let env = windlass_deploy::config::environment(ws, &args.env)?;
+            let layout = windlass_deploy::releases::Layout {
+                root: env.root(ws, &args.env)?,
+            };
+            let text = windlass_deploy::deploy::stats(&layout)?;
+            session.emit(windlass_core::event::Event::Output {
+                step: "deploy".into(),
+                text,
+            });
+            Plan {
+                pipeline: Pipeline::new("deploy", Vec::new()),
+                selection: Selection::default(),
+                plan_only: true,
+            }
+        }
+        Command::Deploy(args) => {
+            let env = windlass_deploy::config::environment(ws, &args.env)?;
+            let step = windlass_deploy::deploy::Deploy {
+                env_name: args.env.clone(),
+                env,
+                artifact: args.artifact.clone(),
+            };
+            Plan::single("deploy", Box::new(step))
+        }
+        Command::Rollback(args) => {
+            let env = windlass_deploy::config::environment(ws, &args.env)?;
+            let step = windlass_deploy::deploy::Rollback {
+                env_name: args.env.clone(),
+                env,
+                to: args.to.clone(),
+            };
+            Plan::single("rollback", Box::new(step))
+        }
+        Command::SystemdUnit(args) => {
+            let env = windlass_deploy::config::environment(ws, &args.env)?;
+            Plan::single(
+                "systemd-unit",
+                Box::new(windlass_deploy::systemd::SystemdUnit {
+                    env_name: args.env.clone(),
+                    env,
+                }),
+            )
         }
         Command::InstallHooks(args) => {
             let action = if args.uninstall {

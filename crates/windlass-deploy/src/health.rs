@@ -1,0 +1,488 @@
+//! The health check: HTTP GET until the service is healthy or a deadline passes.
+//!
+//! Healthy means a 2xx answer and, when the body is JSON with a `status` field, a status of
+//! `healthy`/`ok`/`up`/`pass` (`degraded` only when allowed). Each attempt is bounded in time
+//! and in bytes, so that a hostile or broken endpoint — a huge body, a response that never
+//! ends, a redirect loop (redirects are not followed), something that is not HTTP — costs one
+//! failed attempt, never a hang.
+
+use crate::duration;
+use anyhow::Result;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+use windlass_core::event::Event;
+use windlass_core::{Session, UsageError};
+
+/// The most of a response read: enough for any health body.
+const MAX_RESPONSE: usize = 64 * 1024;
+
+/// How to check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthOptions {
+    /// `http://host:port/path`.
+    pub url: String,
+    /// Give up after this long.
+    pub deadline: Duration,
+    /// Wait between attempts (growing by half up to four times this, with jitter).
+    pub interval: Duration,
+    /// Each attempt's time limit.
+    pub timeout: Duration,
+    /// Consecutive healthy answers required.
+    pub successes: u32,
+    /// Whether `"status": "degraded"` counts as healthy.
+    pub degraded_ok: bool,
+}
+
+impl Default for HealthOptions {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:8080/health".into(),
+            deadline: Duration::from_secs(60),
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            successes: 2,
+            degraded_ok: false,
+        }
+    }
+}
+
+/// `[...deploy.<env>] health = { url, deadline, interval, timeout, successes, degraded-ok }`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HealthConfig {
+    /// The URL.
+    pub url: Option<String>,
+    /// `60s`.
+    pub deadline: Option<String>,
+    /// `1s`.
+    pub interval: Option<String>,
+    /// `1s`.
+    pub timeout: Option<String>,
+    /// 2.
+    pub successes: Option<u32>,
+    /// false.
+    pub degraded_ok: Option<bool>,
+}
+
+impl HealthConfig {
+    /// The options, defaults filled in; a bad duration is a usage error naming the key.
+    pub fn options(&self) -> Result<HealthOptions> {
+        let d = HealthOptions::default();
+        let parse = |key: &str, value: &Option<String>, default: Duration| -> Result<Duration> {
+            match value {
+                None => Ok(default),
+                Some(text) => duration::parse(text).ok_or_else(|| {
+                    UsageError::new(format!("invalid health {key} `{text}`"))
+                        .hint("write e.g. 500ms, 2s, 1m")
+                        .into()
+                }),
+            }
+        };
+        Ok(HealthOptions {
+            url: self.url.clone().unwrap_or(d.url),
+            deadline: parse("deadline", &self.deadline, d.deadline)?,
+            interval: parse("interval", &self.interval, d.interval)?,
+            timeout: parse("timeout", &self.timeout, d.timeout)?,
+            successes: self.successes.unwrap_or(d.successes).max(1),
+            degraded_ok: self.degraded_ok.unwrap_or(d.degraded_ok),
+        })
+    }
+}
+
+/// An HTTP URL, split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    host: String,
+    port: u16,
+    path: String,
+}
+
+/// Parses `http://host[:port][/path]`; anything else is a usage error.
+pub fn parse_url(url: &str) -> Result<Target> {
+    let bad = |why: &str| -> anyhow::Error {
+        UsageError::new(format!("cannot check `{url}`: {why}"))
+            .hint("use an http:// URL, e.g. http://127.0.0.1:8080/health")
+            .into()
+    };
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(bad(if url.starts_with("https://") {
+            "https is not supported; check the service on its local http port"
+        } else {
+            "not an http:// URL"
+        }));
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (host, after) = v6
+            .split_once(']')
+            .ok_or_else(|| bad("unclosed [ in the host"))?;
+        (
+            host.to_string(),
+            after.strip_prefix(':').map(str::to_string),
+        )
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p.to_string())),
+            None => (authority.to_string(), None),
+        }
+    };
+    let port = match port {
+        None => 80,
+        Some(p) => p.parse().map_err(|_| bad("the port is not a number"))?,
+    };
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    Ok(Target {
+        host,
+        port,
+        path: path.to_string(),
+    })
+}
+
+/// One attempt's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Healthy, with what was seen.
+    Healthy(String),
+    /// Not healthy, and why.
+    Unhealthy(String),
+}
+
+/// One GET, bounded by `timeout` in all.
+pub fn probe(target: &Target, timeout: Duration, degraded_ok: bool) -> Verdict {
+    let started = Instant::now();
+    let addrs: Vec<SocketAddr> = match (target.host.as_str(), target.port).to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(e) => return Verdict::Unhealthy(format!("cannot resolve {}: {e}", target.host)),
+    };
+    let mut last_error = String::from("no address");
+    let mut stream = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                last_error = "connection refused".into()
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                last_error = "connect timed out".into()
+            }
+            Err(e) => last_error = e.to_string(),
+        }
+    }
+    let Some(mut stream) = stream else {
+        return Verdict::Unhealthy(last_error);
+    };
+    let host = if target.host.contains(':') {
+        format!("[{}]", target.host)
+    } else {
+        target.host.clone()
+    };
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: windlass-health-check\r\nAccept: application/json, */*\r\nConnection: close\r\n\r\n",
+        target.path, target.port
+    );
+    let left = |started: Instant| {
+        timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1))
+    };
+    let _ = stream.set_write_timeout(Some(left(started)));
+    if let Err(e) = stream.write_all(request.as_bytes()) {
+        return Verdict::Unhealthy(format!("cannot send the request: {e}"));
+    }
+    let mut response = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut truncated = false;
+    loop {
+        if started.elapsed() >= timeout {
+            if response.is_empty() {
+                return Verdict::Unhealthy("timed out waiting for a response".into());
+            }
+            // A response that never ends: judge what arrived.
+            truncated = true;
+            break;
+        }
+        let _ = stream.set_read_timeout(Some(left(started)));
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                response.extend_from_slice(&buf[..n]);
+                if response.len() >= MAX_RESPONSE {
+                    truncated = true;
+                    break;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if response.is_empty() {
+                    return Verdict::Unhealthy("timed out waiting for a response".into());
+                }
+                truncated = true;
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && !response.is_empty() => {
+                break;
+            }
+            Err(e) => return Verdict::Unhealthy(format!("connection failed: {e}")),
+        }
+    }
+    judge(&response, truncated, degraded_ok)
+}
+
+/// The verdict on a raw response.
+pub fn judge(response: &[u8], truncated: bool, degraded_ok: bool) -> Verdict {
+    if !response.starts_with(b"HTTP/") {
+        return Verdict::Unhealthy("the reply is not HTTP".into());
+    }
+    let Some(head_end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Verdict::Unhealthy("incomplete or oversized response headers".into());
+    };
+    let head = String::from_utf8_lossy(&response[..head_end]);
+    let mut lines = head.lines();
+    let status_line = lines.next().unwrap_or_default();
+    let Some(code) = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok())
+    else {
+        return Verdict::Unhealthy(format!("malformed status line `{status_line}`"));
+    };
+    let header = |name: &str| {
+        lines.clone().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    };
+    if (300..400).contains(&code) {
+        let to = header("location").unwrap_or_default();
+        return Verdict::Unhealthy(format!(
+            "status {code}, a redirect to `{to}` (not followed)"
+        ));
+    }
+    if !(200..300).contains(&code) {
+        return Verdict::Unhealthy(format!("status {code}"));
+    }
+    let raw_body = &response[head_end + 4..];
+    let chunked = header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked"));
+    let body = if chunked {
+        dechunk(raw_body)
+    } else {
+        raw_body.to_vec()
+    };
+    let text = String::from_utf8_lossy(&body);
+    let trimmed = text.trim();
+    if !trimmed.starts_with('{') {
+        return Verdict::Healthy(format!("status {code}"));
+    }
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(trimmed) else {
+        return if truncated {
+            Verdict::Unhealthy(format!(
+                "status {code}, but the JSON body is too large to read"
+            ))
+        } else {
+            Verdict::Unhealthy(format!("status {code}, but the body is not valid JSON"))
+        };
+    };
+    match json
+        .get("status")
+        .and_then(|s| s.as_str())
+        .map(str::to_ascii_lowercase)
+    {
+        None => Verdict::Healthy(format!("status {code}")),
+        Some(s) if ["healthy", "ok", "up", "pass"].contains(&s.as_str()) => {
+            Verdict::Healthy(format!("status {code}, {s}"))
+        }
+        Some(s) if s == "degraded" && degraded_ok => {
+            Verdict::Healthy(format!("status {code}, degraded (allowed)"))
+        }
+        Some(s) => Verdict::Unhealthy(format!("status {code}, but the body says `{s}`")),
+    }
+}
+
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&raw[..line_end]);
+        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+        else {
+            break;
+        };
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        let end = (start + size).min(raw.len());
+        out.extend_from_slice(&raw[start..end]);
+        raw = raw.get(end + 2..).unwrap_or_default();
+    }
+    out
+}
+
+/// How a wait ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Whether the service was healthy in time.
+    pub healthy: bool,
+    /// How many attempts were made.
+    pub attempts: u32,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// The last reason it was not healthy.
+    pub last_reason: Option<String>,
+}
+
+/// Checks until `successes` consecutive healthy answers, or the deadline. Every attempt is
+/// logged with its elapsed time and, when it failed, why.
+pub fn wait_healthy(session: &mut Session, step: &str, options: &HealthOptions) -> Result<Outcome> {
+    let target = parse_url(&options.url)?;
+    let started = Instant::now();
+    let (mut attempts, mut streak) = (0, 0);
+    let mut pause = options.interval;
+    let mut last_reason = None;
+    loop {
+        let remaining = options.deadline.saturating_sub(started.elapsed());
+        if remaining.is_zero() {
+            break;
+        }
+        attempts += 1;
+        let verdict = probe(&target, options.timeout.min(remaining), options.degraded_ok);
+        let at = started.elapsed().as_secs_f64();
+        let line = match &verdict {
+            Verdict::Healthy(what) => {
+                streak += 1;
+                format!(
+                    "  attempt {attempts} at {at:.2}s: healthy ({what}), {streak}/{}",
+                    options.successes
+                )
+            }
+            Verdict::Unhealthy(why) => {
+                streak = 0;
+                last_reason = Some(why.clone());
+                format!("  attempt {attempts} at {at:.2}s: not healthy: {why}")
+            }
+        };
+        session.emit(Event::Output {
+            step: step.to_string(),
+            text: line,
+        });
+        if streak >= options.successes {
+            return Ok(Outcome {
+                healthy: true,
+                attempts,
+                elapsed: started.elapsed(),
+                last_reason: None,
+            });
+        }
+        let wait = if streak > 0 {
+            options.interval
+        } else {
+            jitter(pause)
+        };
+        let remaining = options.deadline.saturating_sub(started.elapsed());
+        if remaining.is_zero() {
+            break;
+        }
+        std::thread::sleep(wait.min(remaining));
+        if streak == 0 {
+            pause = (pause.mul_f64(1.5)).min(options.interval * 4);
+        }
+    }
+    Ok(Outcome {
+        healthy: false,
+        attempts,
+        elapsed: started.elapsed(),
+        last_reason,
+    })
+}
+
+/// ±10%, so that many checkers do not beat in step.
+fn jitter(d: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |t| t.subsec_nanos());
+    let factor = 0.9 + f64::from(nanos % 1000) / 5000.0;
+    d.mul_f64(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_and_https_is_refused() {
+        assert_eq!(
+            parse_url("http://127.0.0.1:8080/health").unwrap(),
+            Target {
+                host: "127.0.0.1".into(),
+                port: 8080,
+                path: "/health".into()
+            }
+        );
+        assert_eq!(parse_url("http://[::1]:9/").unwrap().host, "::1");
+        assert_eq!(parse_url("http://localhost").unwrap().port, 80);
+        assert!(
+            parse_url("https://x/health")
+                .unwrap_err()
+                .to_string()
+                .contains("https is not supported")
+        );
+        assert!(parse_url("ftp://x").is_err());
+    }
+
+    #[test]
+    fn responses_are_judged_by_status_and_json_status() {
+        let ok = |r: &str| judge(r.as_bytes(), false, false);
+        assert!(matches!(
+            ok("HTTP/1.1 200 OK\r\n\r\n{\"status\":\"healthy\"}"),
+            Verdict::Healthy(_)
+        ));
+        assert!(matches!(
+            ok("HTTP/1.1 200 OK\r\n\r\nfine"),
+            Verdict::Healthy(_)
+        ));
+        assert_eq!(
+            ok("HTTP/1.1 200 OK\r\n\r\n{\"status\":\"down\"}"),
+            Verdict::Unhealthy("status 200, but the body says `down`".into())
+        );
+        assert!(matches!(
+            judge(
+                b"HTTP/1.1 200 OK\r\n\r\n{\"status\":\"degraded\"}",
+                false,
+                true
+            ),
+            Verdict::Healthy(_)
+        ));
+        assert_eq!(
+            ok("HTTP/1.1 503 Service Unavailable\r\n\r\n"),
+            Verdict::Unhealthy("status 503".into())
+        );
+        assert_eq!(
+            ok("HTTP/1.1 302 Found\r\nLocation: /health\r\n\r\n"),
+            Verdict::Unhealthy("status 302, a redirect to `/health` (not followed)".into())
+        );
+        assert_eq!(
+            ok("SSH-2.0-OpenSSH\r\n"),
+            Verdict::Unhealthy("the reply is not HTTP".into())
+        );
+        assert!(matches!(
+            ok(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{\"statu\r\nd\r\ns\":\"healthy\"}\r\n0\r\n\r\n"
+            ),
+            Verdict::Healthy(_)
+        ));
+    }
+}

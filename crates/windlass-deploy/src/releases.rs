@@ -1,0 +1,375 @@
+//! The layout on the host: `releases/<id>/`, the `current` link, the lock, the journal of a
+//! deploy in progress, and the deploy log.
+//!
+//! `current` is switched atomically: a new link is made beside it and renamed over it, so
+//! that at every instant it names a whole release (never delete-then-create).
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+use windlass_core::UsageError;
+
+/// The paths of one environment.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The environment's root.
+    pub root: PathBuf,
+}
+
+/// What a deploy in progress has done, so that an interrupted one can be recognised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    /// The release being switched to.
+    pub release: String,
+    /// The release `current` named before.
+    pub previous: Option<String>,
+    /// `switched`: `current` names `release`, its health not yet known.
+    pub phase: String,
+}
+
+/// `release.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReleaseInfo {
+    /// The crate's version.
+    pub version: String,
+    /// The commit it was built from.
+    pub commit: String,
+    /// When it was made (UTC, RFC 3339).
+    pub time: String,
+    /// The binary's SHA-256.
+    pub sha256: String,
+    /// The binary's file name.
+    pub bin: String,
+}
+
+fn io(path: &Path, err: std::io::Error) -> anyhow::Error {
+    UsageError::new(format!("{}: {err}", path.display())).into()
+}
+
+impl Layout {
+    /// `releases/`.
+    pub fn releases(&self) -> PathBuf {
+        self.root.join("releases")
+    }
+
+    /// The `current` link.
+    pub fn current_link(&self) -> PathBuf {
+        self.root.join("current")
+    }
+
+    /// The deploy log.
+    pub fn log(&self) -> PathBuf {
+        self.root.join("deploy.log")
+    }
+
+    fn journal_path(&self) -> PathBuf {
+        self.root.join(".windlass-deploy.journal")
+    }
+
+    /// The release `current` names.
+    pub fn current(&self) -> Option<String> {
+        let target = std::fs::read_link(self.current_link()).ok()?;
+        target.file_name().map(|n| n.to_string_lossy().into_owned())
+    }
+
+    /// Every release, oldest first (ids sort by time).
+    pub fn list(&self) -> Vec<String> {
+        let mut ids: Vec<String> = std::fs::read_dir(self.releases())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Points `current` at `release`, atomically.
+    pub fn switch(&self, release: &str) -> Result<()> {
+        let staging = self
+            .root
+            .join(format!("current.windlass-{}", std::process::id()));
+        let _ = std::fs::remove_file(&staging);
+        symlink(&Path::new("releases").join(release), &staging).map_err(|e| io(&staging, e))?;
+        std::fs::rename(&staging, self.current_link()).map_err(|e| io(&self.current_link(), e))
+    }
+
+    /// Copies `binary` into a new release directory, checks the copy's SHA-256, and writes
+    /// `release.json`. A failure leaves no release directory behind.
+    pub fn create(
+        &self,
+        id: &str,
+        binary: &Path,
+        bin_name: &str,
+        version: &str,
+        commit: &str,
+    ) -> Result<ReleaseInfo> {
+        let dir = self.releases().join(id);
+        let result = (|| {
+            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            let source = sha256_file(binary)?;
+            let dest = dir.join(bin_name);
+            std::fs::copy(binary, &dest).map_err(|e| io(&dest, e))?;
+            make_executable(&dest)?;
+            let copied = sha256_file(&dest)?;
+            if copied != source {
+                return Err(UsageError::new(format!(
+                    "the copy of {} is corrupt (SHA-256 {copied}, expected {source})",
+                    binary.display()
+                ))
+                .into());
+            }
+            let info = ReleaseInfo {
+                version: version.into(),
+                commit: commit.into(),
+                time: rfc3339(SystemTime::now()),
+                sha256: source,
+                bin: bin_name.into(),
+            };
+            let json = serde_json::to_string_pretty(&info)?;
+            std::fs::write(dir.join("release.json"), json + "\n").map_err(|e| io(&dir, e))?;
+            Ok(info)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        result
+    }
+
+    /// Removes the oldest releases beyond `keep`, never `current` nor `previous`.
+    pub fn prune(&self, keep: usize, previous: Option<&str>) -> Vec<String> {
+        let current = self.current();
+        let all = self.list();
+        let excess = all.len().saturating_sub(keep);
+        let mut removed = Vec::new();
+        for id in all.into_iter().take(excess) {
+            if Some(id.as_str()) == current.as_deref() || Some(id.as_str()) == previous {
+                continue;
+            }
+            if std::fs::remove_dir_all(self.releases().join(&id)).is_ok() {
+                removed.push(id);
+            }
+        }
+        removed
+    }
+
+    /// The journal of an unfinished deploy, if one was interrupted.
+    pub fn journal(&self) -> Option<Journal> {
+        serde_json::from_str(&std::fs::read_to_string(self.journal_path()).ok()?).ok()
+    }
+
+    /// Records progress.
+    pub fn write_journal(&self, journal: &Journal) -> Result<()> {
+        let path = self.journal_path();
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, serde_json::to_string(journal)?).map_err(|e| io(&partial, e))?;
+        std::fs::rename(&partial, &path).map_err(|e| io(&path, e))
+    }
+
+    /// The deploy is over.
+    pub fn clear_journal(&self) {
+        let _ = std::fs::remove_file(self.journal_path());
+    }
+
+    /// Appends a line to the deploy log.
+    pub fn append_log(&self, line: &serde_json::Value) -> Result<()> {
+        let path = self.log();
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| io(&path, e))?;
+        writeln!(file, "{line}").map_err(|e| io(&path, e))
+    }
+}
+
+/// Held while a deploy or rollback runs; a second one is refused. A lock left by a process
+/// that no longer exists (a deploy killed with SIGKILL) is taken over.
+pub struct Lock {
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Takes the lock, or says who holds it. Returns whether a stale lock was taken over.
+    pub fn take(root: &Path) -> Result<(Self, Option<u32>)> {
+        std::fs::create_dir_all(root).map_err(|e| io(root, e))?;
+        let path = root.join(".windlass-deploy.lock");
+        let mut stale = None;
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut file) => {
+                    let _ = write!(file, "{}", std::process::id());
+                    return Ok((Self { path }, stale));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder: Option<u32> = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.trim().parse().ok());
+                    match holder {
+                        Some(pid) if alive(pid) => {
+                            return Err(UsageError::new(format!(
+                                "another deploy (pid {pid}) is running in {}",
+                                root.display()
+                            ))
+                            .hint("wait for it to finish")
+                            .into());
+                        }
+                        _ => {
+                            stale = holder;
+                            let _ = std::fs::remove_file(&path);
+                        }
+                    }
+                }
+                Err(e) => return Err(io(&path, e)),
+            }
+        }
+        Err(UsageError::new(format!("cannot take the deploy lock {}", path.display())).into())
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    let proc_dir = Path::new("/proc");
+    if !proc_dir.is_dir() {
+        return true;
+    }
+    let stat =
+        std::fs::read_to_string(proc_dir.join(pid.to_string()).join("stat")).unwrap_or_default();
+    !stat.is_empty() && !stat.contains(") Z ")
+}
+
+/// The SHA-256 of a file, in hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| io(path, e))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| io(path, e))?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_dir(target, link)
+}
+
+fn make_executable(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| io(path, e))?;
+    }
+    let _ = path;
+    Ok(())
+}
+
+/// A release id: UTC time to the millisecond, then the short commit.
+pub fn release_id(now: SystemTime, short_sha: &str) -> String {
+    let (date, time, millis) = civil(now);
+    format!(
+        "{}T{}{millis:03}Z-{short_sha}",
+        date.replace('-', ""),
+        time.replace(':', "")
+    )
+}
+
+/// `2026-11-27T10:57:11Z`.
+pub fn rfc3339(now: SystemTime) -> String {
+    let (date, time, _) = civil(now);
+    format!("{date}T{time}Z")
+}
+
+/// (`YYYY-MM-DD`, `HH:MM:SS`, milliseconds) in UTC.
+fn civil(now: SystemTime) -> (String, String, u32) {
+    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        format!("{year:04}-{month:02}-{day:02}"),
+        format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60),
+        since.subsec_millis(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn ids_and_times_are_utc() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_795_777_031_042);
+        assert_eq!(rfc3339(t), "2026-11-27T10:57:11Z");
+        assert_eq!(release_id(t, "abc1234"), "20261127T105711042Z-abc1234");
+    }
+
+    #[test]
+    fn switching_is_a_rename_and_pruning_spares_current_and_previous() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout {
+            root: dir.path().to_path_buf(),
+        };
+        for id in ["r1", "r2", "r3", "r4"] {
+            std::fs::create_dir_all(layout.releases().join(id)).unwrap();
+        }
+        layout.switch("r1").unwrap();
+        assert_eq!(layout.current().as_deref(), Some("r1"));
+        layout.switch("r2").unwrap();
+        assert_eq!(layout.current().as_deref(), Some("r2"));
+        let removed = layout.prune(2, Some("r1"));
+        assert_eq!(removed, Vec::<String>::new(), "r1 is previous, r2 current");
+        layout.switch("r4").unwrap();
+        assert_eq!(layout.prune(2, Some("r3")), ["r1", "r2"]);
+        assert_eq!(layout.list(), ["r3", "r4"]);
+    }
+
+    #[test]
+    fn a_second_lock_is_refused_and_a_dead_holders_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let (lock, stale) = Lock::take(dir.path()).unwrap();
+        assert_eq!(stale, None);
+        assert!(
+            Lock::take(dir.path())
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("another deploy")
+        );
+        drop(lock);
+        std::fs::write(dir.path().join(".windlass-deploy.lock"), "999999999").unwrap();
+        let (_lock, stale) = Lock::take(dir.path()).unwrap();
+        assert_eq!(stale, Some(999_999_999));
+    }
+}

@@ -1,0 +1,139 @@
+//! `validate-config`: what a release needs from its host, checked before anything changes —
+//! environment variables (never printed), config files, and the services it talks to.
+
+use crate::config::Environment;
+use anyhow::Result;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
+
+/// The name of the step.
+pub const NAME: &str = "validate-config";
+
+/// Every problem with the environment, each a diagnostic of `step`; the count.
+pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &str) -> usize {
+    let mut problems = Vec::new();
+    for var in &env.required_env {
+        match std::env::var_os(var) {
+            None => problems.push(Diagnostic::new(
+                step,
+                Severity::Error,
+                "missing variable",
+                format!("environment variable {var} is not set"),
+            )),
+            Some(v) if v.is_empty() => {
+                problems.push(Diagnostic::new(
+                    step,
+                    Severity::Error,
+                    "empty variable",
+                    format!("environment variable {var} is empty"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for file in &env.config_files {
+        let path = if file.is_absolute() {
+            file.clone()
+        } else {
+            ws.root.join(file)
+        };
+        let shown = ws.display_path(&path);
+        match std::fs::read_to_string(&path) {
+            Err(e) => problems.push(
+                Diagnostic::new(
+                    step,
+                    Severity::Error,
+                    "config file",
+                    format!("cannot read {shown}: {e}"),
+                )
+                .at(shown, None, None),
+            ),
+            Ok(text) => {
+                if let Err(e) = text.parse::<toml::Table>() {
+                    let line = e.span().map(|s| {
+                        u32::try_from(text[..s.start].lines().count().max(1)).unwrap_or(1)
+                    });
+                    problems.push(
+                        Diagnostic::new(
+                            step,
+                            Severity::Error,
+                            "config file",
+                            format!("{shown} is not valid TOML: {}", e.message()),
+                        )
+                        .at(shown, line, None),
+                    );
+                }
+            }
+        }
+    }
+    for target in &env.reachable {
+        if let Err(why) = reachable(target, Duration::from_secs(2)) {
+            problems.push(Diagnostic::new(
+                step,
+                Severity::Error,
+                "unreachable",
+                format!("{target}: {why}"),
+            ));
+        }
+    }
+    let count = problems.len();
+    for d in problems {
+        session.diagnostic(d);
+    }
+    count
+}
+
+fn reachable(target: &str, timeout: Duration) -> std::result::Result<(), String> {
+    let addrs: Vec<_> = target
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve: {e}"))?
+        .collect();
+    let mut last = "no address".to_string();
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
+}
+
+/// The `validate-config` step.
+#[derive(Debug, Clone)]
+pub struct ValidateConfig {
+    /// The environment's name.
+    pub env_name: String,
+    /// Its settings.
+    pub env: Environment,
+}
+
+impl Step for ValidateConfig {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
+        format!(
+            "check the variables, config files and services that {} needs",
+            self.env_name
+        )
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let problems = check(session, ws, &self.env, NAME);
+        let checked =
+            self.env.required_env.len() + self.env.config_files.len() + self.env.reachable.len();
+        if problems == 0 {
+            Ok(StepOutcome::passed(format!(
+                "{checked} requirements of {} met",
+                self.env_name
+            )))
+        } else {
+            Ok(StepOutcome::failed(
+                format!("{problems} of {checked} requirements not met"),
+                "set the variables and fix the files named above",
+            ))
+        }
+    }
+}

@@ -1,0 +1,484 @@
+//! Deploy safety with real processes on loopback: a fixture service (a small HTTP server
+//! whose behaviour each release chooses), a real restart command, real health checks.
+// In test helpers a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::*;
+
+/// The service, as a release: `mode` is healthy, unhealthy, crash, hang or slow (healthy
+/// after `delay` seconds).
+fn service(mode: &str, delay: f64) -> String {
+    format!(
+        r#"#!/usr/bin/env python3
+import http.server, json, os, sys, time
+MODE, DELAY, STARTED = {mode:?}, {delay}, time.time()
+if MODE == "crash":
+    sys.exit(1)
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if MODE == "hang":
+            time.sleep(3600)
+        healthy = MODE == "healthy" or (MODE == "slow" and time.time() - STARTED >= DELAY)
+        body = json.dumps({{"status": "healthy" if healthy else "starting", "release": MODE}}).encode()
+        self.send_response(200 if healthy else 503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer.allow_reuse_address = True
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["SVC_PORT"])), Handler).serve_forever()
+"#
+    )
+}
+
+/// Stops the running service and starts `current/svc`, detached, recording its pid.
+const RESTART: &str = r#"#!/bin/sh
+root="$WINDLASS_DEPLOY_ROOT"
+if [ -f "$root/service.pid" ]; then
+    kill "$(cat "$root/service.pid")" 2>/dev/null
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$(cat "$root/service.pid")" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$(cat "$root/service.pid")" 2>/dev/null
+fi
+nohup "$root/current/svc" > "$root/service.log" 2>&1 &
+echo $! > "$root/service.pid"
+"#;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Host {
+    fx: Fixture,
+    port: u16,
+    root: PathBuf,
+}
+
+impl Host {
+    fn new(extra: &str) -> Self {
+        let port = free_port();
+        let fx = Fixture::with_manifest(
+            CLEAN_LIB,
+            &format!(
+                "\n[workspace.metadata.windlass.deploy.staging]\nroot = \"host\"\nbin = \"svc\"\nrestart = [\"sh\", \"restart.sh\"]\nkeep = 3\nhealth = {{ url = \"http://127.0.0.1:{port}/health\", deadline = \"3s\", interval = \"100ms\", timeout = \"500ms\", successes = 2 }}\n{extra}"
+            ),
+        );
+        fx.write("restart.sh", RESTART);
+        let root = fx.root.join("host");
+        Self { fx, port, root }
+    }
+
+    fn release(&self, name: &str, mode: &str, delay: f64) -> PathBuf {
+        let path = self.fx.root.join(format!("artifacts/{name}"));
+        self.fx
+            .write(&format!("artifacts/{name}"), &service(mode, delay));
+        path
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = self.fx.command(args);
+        cmd.env("SVC_PORT", self.port.to_string());
+        cmd
+    }
+
+    fn deploy(&self, artifact: &Path) -> Run {
+        Run(self
+            .command(&[
+                "deploy",
+                "--env",
+                "staging",
+                "--artifact",
+                artifact.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap())
+    }
+
+    fn current(&self) -> String {
+        std::fs::read_link(self.root.join("current"))
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn answering(&self) -> String {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        stream.write_all(b"GET /health HTTP/1.0\r\n\r\n").unwrap();
+        let mut out = String::new();
+        let _ = stream.read_to_string(&mut out);
+        out
+    }
+
+    fn releases(&self) -> Vec<String> {
+        let mut ids: Vec<String> = std::fs::read_dir(self.root.join("releases"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.root.join("service.pid")) {
+            let _ = std::process::Command::new("kill")
+                .arg("-9")
+                .arg(pid.trim())
+                .status();
+        }
+    }
+}
+
+#[test]
+fn an_unhealthy_release_is_rolled_back_and_the_previous_one_answers() {
+    let host = Host::new("");
+    let v1 = host.release("v1", "healthy", 0.0);
+    let run = host.deploy(&v1).expect_code(0);
+    assert!(
+        run.stdout().contains("is live and healthy"),
+        "{}",
+        run.stdout()
+    );
+    let first = host.current();
+    let release_json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(host.root.join("releases").join(&first).join("release.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(release_json["sha256"].as_str().unwrap().len(), 64);
+
+    let v2 = host.release("v2", "unhealthy", 0.0);
+    let run = host.deploy(&v2).expect_code(1);
+    let out = run.stdout();
+    assert!(out.contains("not healthy: status 503"), "{out}");
+    assert!(
+        out.contains(&format!("rolled back to {first}, which is healthy")),
+        "{out}"
+    );
+    assert_eq!(host.current(), first);
+    assert!(host.answering().contains("\"release\": \"healthy\""));
+
+    let log = std::fs::read_to_string(host.root.join("deploy.log")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["result"], "rolled_back");
+    assert_eq!(last["rolled_back"], true);
+    assert!(last["durations_ms"]["rollback"].is_u64());
+    let stats = host
+        .command(&["deploy", "--env", "staging", "--stats"])
+        .output()
+        .unwrap();
+    let stats = String::from_utf8_lossy(&stats.stdout);
+    assert!(
+        stats.contains("2 deploys: 50% succeeded, 50% rolled back"),
+        "{stats}"
+    );
+}
+
+#[test]
+fn releases_that_crash_or_hang_are_rolled_back_and_a_slow_one_passes() {
+    let host = Host::new("");
+    host.deploy(&host.release("v1", "healthy", 0.0))
+        .expect_code(0);
+    let good = host.current();
+    for mode in ["crash", "hang"] {
+        let run = host.deploy(&host.release(mode, mode, 0.0)).expect_code(1);
+        assert!(
+            run.stdout().contains("rolled back to"),
+            "{mode}: {}",
+            run.stdout()
+        );
+        assert_eq!(host.current(), good, "{mode}");
+    }
+    let started = Instant::now();
+    host.deploy(&host.release("slow", "slow", 1.0))
+        .expect_code(0);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_ne!(host.current(), good);
+}
+
+#[test]
+fn a_deploy_killed_after_the_switch_is_recovered_by_the_next_rollback() {
+    let host = Host::new("");
+    host.deploy(&host.release("v1", "healthy", 0.0))
+        .expect_code(0);
+    let good = host.current();
+    // A release that is never healthy, and a deploy killed while its health gate waits.
+    let mut child = host
+        .command(&[
+            "deploy",
+            "--env",
+            "staging",
+            "--artifact",
+            host.release("v2", "unhealthy", 0.0).to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(host.root.join(".windlass-deploy.journal").exists() && host.current() != good) {
+        assert!(Instant::now() < deadline, "the deploy never switched");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_ne!(
+        host.current(),
+        good,
+        "killed between the switch and the verdict"
+    );
+
+    let run = Run(host
+        .command(&["rollback", "--env", "staging"])
+        .output()
+        .unwrap())
+    .expect_code(0);
+    let out = run.stdout();
+    assert!(out.contains("was interrupted after switching"), "{out}");
+    assert!(
+        out.contains("took over the lock") || !host.root.join(".windlass-deploy.lock").exists(),
+        "{out}"
+    );
+    assert_eq!(host.current(), good);
+    assert!(host.answering().contains("healthy"));
+}
+
+#[test]
+fn a_second_deploy_at_once_is_refused() {
+    let host = Host::new("");
+    host.deploy(&host.release("v1", "healthy", 0.0))
+        .expect_code(0);
+    let mut first = host
+        .command(&[
+            "deploy",
+            "--env",
+            "staging",
+            "--artifact",
+            host.release("slow", "slow", 1.5).to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !host.root.join(".windlass-deploy.journal").exists() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = host
+        .deploy(&host.release("v3", "healthy", 0.0))
+        .expect_code(2);
+    assert!(
+        second.all_output().contains("another deploy (pid"),
+        "{}",
+        second.all_output()
+    );
+    assert!(first.wait().unwrap().success());
+}
+
+#[test]
+fn pruning_keeps_current_and_previous() {
+    let host = Host::new("");
+    for i in 0..5 {
+        host.deploy(&host.release(&format!("v{i}"), "healthy", 0.0))
+            .expect_code(0);
+    }
+    let releases = host.releases();
+    assert_eq!(releases.len(), 3, "{releases:?}");
+    assert_eq!(releases.last().unwrap(), &host.current());
+    // A failed deploy keeps the good current and its predecessor.
+    host.deploy(&host.release("bad", "unhealthy", 0.0))
+        .expect_code(1);
+    assert!(host.releases().contains(&host.current()));
+}
+
+#[test]
+fn a_missing_variable_switches_nothing() {
+    let host = Host::new(
+        "required-env = [\"WINDLASS_TEST_DATABASE_URL\"]\nconfig-files = [\"config/app.toml\"]\n",
+    );
+    host.fx.write("config/app.toml", "[db]\nurl = \n");
+    let run = Run(host
+        .command(&[
+            "deploy",
+            "--env",
+            "staging",
+            "--artifact",
+            host.release("v1", "healthy", 0.0).to_str().unwrap(),
+        ])
+        .env_remove("WINDLASS_TEST_DATABASE_URL")
+        .output()
+        .unwrap())
+    .expect_code(1);
+    let out = run.stdout();
+    assert!(
+        out.contains("environment variable WINDLASS_TEST_DATABASE_URL is not set"),
+        "{out}"
+    );
+    assert!(out.contains("config/app.toml is not valid TOML"), "{out}");
+    assert!(out.contains("nothing was switched"), "{out}");
+    assert!(!host.root.join("current").exists());
+    assert!(!host.root.join("releases").exists() || host.releases().is_empty());
+
+    let run = Run(host
+        .command(&["validate-config", "--env", "staging"])
+        .env("WINDLASS_TEST_DATABASE_URL", "postgres://db")
+        .output()
+        .unwrap())
+    .expect_code(1);
+    assert!(
+        !run.stdout().contains("postgres://db"),
+        "values are never printed"
+    );
+}
+
+/// A one-shot server on loopback that answers every connection with `reply` (or, for
+/// `trickle`, one byte a second forever).
+fn hostile(reply: &'static [u8], trickle: bool) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                if trickle {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{");
+                    for _ in 0..60 {
+                        if stream.write_all(b" ").is_err() {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                } else {
+                    let _ = stream.write_all(reply);
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn health_check_survives_hostile_endpoints() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let huge: &'static [u8] = Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\n\r\n{{\"status\":\"ok\",\"pad\":\"{}\"}}",
+            "x".repeat(5_000_000)
+        )
+        .into_bytes()
+        .into_boxed_slice(),
+    );
+    for (label, port, reason) in [
+        ("huge body", hostile(huge, false), "too large to read"),
+        ("never-ending", hostile(b"", true), "too large to read"),
+        (
+            "redirect loop",
+            hostile(b"HTTP/1.1 302 Found\r\nLocation: /health\r\n\r\n", false),
+            "a redirect to `/health` (not followed)",
+        ),
+        (
+            "not HTTP",
+            hostile(b"SSH-2.0-OpenSSH_9.6\r\n", false),
+            "the reply is not HTTP",
+        ),
+        ("refused", free_port(), "connection refused"),
+    ] {
+        let url = format!("http://127.0.0.1:{port}/health");
+        let started = Instant::now();
+        let run = fx
+            .run(&[
+                "health-check",
+                "--url",
+                &url,
+                "--deadline",
+                "1500ms",
+                "--timeout",
+                "500ms",
+                "--interval",
+                "100ms",
+            ])
+            .expect_code(1);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{label} took {:?}",
+            started.elapsed()
+        );
+        assert!(run.stdout().contains(reason), "{label}: {}", run.stdout());
+    }
+    let good = hostile(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"status\":\"healthy\"}",
+        false,
+    );
+    let run = fx
+        .run(&[
+            "health-check",
+            "--url",
+            &format!("http://127.0.0.1:{good}/health"),
+            "--deadline",
+            "5s",
+        ])
+        .expect_code(0);
+    assert!(
+        run.stdout().contains("attempt 2 at"),
+        "two consecutive successes: {}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn the_systemd_unit_is_hardened() {
+    let host =
+        Host::new("systemd = { environment-file = \"/etc/svc/env\", memory-max = \"256M\" }\n");
+    let run = Run(host
+        .command(&["systemd-unit", "--env", "staging"])
+        .output()
+        .unwrap())
+    .expect_code(0);
+    let unit = run.stdout();
+    for line in [
+        "Restart=on-failure",
+        "RestartSec=5",
+        "StartLimitIntervalSec=300",
+        "StartLimitBurst=5",
+        "MemoryMax=256M",
+        "CPUQuota=100%",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "EnvironmentFile=/etc/svc/env",
+        "StandardOutput=journal",
+    ] {
+        assert!(unit.contains(line), "{line}: {unit}");
+    }
+    assert!(
+        unit.contains(&format!("ExecStart={}/current/svc", host.root.display())),
+        "{unit}"
+    );
+    let unit_start = unit.find("[Unit]").unwrap();
+    assert!(
+        unit[unit_start..].find("StartLimitBurst").unwrap()
+            < unit[unit_start..].find("[Service]").unwrap(),
+        "start limits belong in [Unit]"
+    );
+}
