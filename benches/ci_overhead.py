@@ -53,8 +53,10 @@ pub fn mix_{f}(x: u64) -> u64 {{
 
 def generate(root: Path, crates: int, modules: int, functions: int) -> int:
     members = [f"crates/c{c}" for c in range(crates)] + ["xtask"]
+    # The pipeline of the comparison: the steps that are cargo commands a user would run.
     (root / "Cargo.toml").write_text(
-        "[workspace]\nresolver = \"3\"\nmembers = [%s]\n\n[workspace.package]\nedition = \"2024\"\n"
+        "[workspace]\nresolver = \"3\"\nmembers = [%s]\n\n[workspace.package]\nedition = \"2024\"\n\n"
+        "[workspace.metadata.windlass.ci]\nsteps = [\"fmt-check\", \"lint\", \"test\"]\n"
         % ", ".join(f'"{m}"' for m in members)
     )
     (root / ".cargo").mkdir()
