@@ -313,7 +313,13 @@ fn licenses_part(
     }
     let metadata = ws.resolved_metadata(session)?;
     let mut refused = 0;
-    let mut packages: Vec<_> = metadata.packages.iter().collect();
+    // The workspace's own crates are its authors' to license (a service is often never
+    // published): the policy is about what the workspace depends on.
+    let mut packages: Vec<_> = metadata
+        .packages
+        .iter()
+        .filter(|p| !metadata.workspace_members.contains(&p.id))
+        .collect();
     packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     for package in &packages {
         let declared = Declared {

@@ -326,7 +326,9 @@ impl Step for Deploy {
         let restored = switch_and_verify(
             session, "deploy", &self.env, &layout, &previous, &health, &mut back,
         )?;
-        timings.0.push(("rollback", back.0.iter().map(|(_, d)| *d).sum()));
+        timings
+            .0
+            .push(("rollback", back.0.iter().map(|(_, d)| *d).sum()));
         // Each phase of the way back, so that the time to recover can be told from the
         // restart command's own time.
         for (phase, took) in back.0 {

@@ -81,6 +81,36 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Print a hardened systemd unit for an environment's service.
     SystemdUnit(EnvArgs),
+    /// Add windlass to a Rust repository: xtask crate, alias, config, workflows, hook.
+    Init(InitArgs),
+    /// Score a repository's production readiness, area by area, with the fix for each gap.
+    Doctor(DoctorArgs),
+}
+
+/// Options of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// Depend on a local windlass checkout by path instead of by git.
+    #[arg(long, value_name = "DIR")]
+    pub windlass_path: Option<PathBuf>,
+    /// Replace files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options of `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The repository (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// Fail (exit 1) when the maturity is below this level, 0 to 5.
+    #[arg(long, value_name = "LEVEL")]
+    pub min_level: Option<f64>,
+    /// Print the report as Markdown (for a pull request comment or job summary).
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 /// Options of `health-check`.
@@ -350,6 +380,8 @@ impl Cli {
             Command::Deploy(_) => "deploy",
             Command::Rollback(_) => "rollback",
             Command::SystemdUnit(_) => "systemd-unit",
+            Command::Init(_) => "init",
+            Command::Doctor(_) => "doctor",
         }
     }
 
@@ -359,7 +391,8 @@ impl Cli {
             Command::Secrets(_)
             | Command::PreCommit
             | Command::InstallHooks(_)
-            | Command::HealthCheck(_) => false,
+            | Command::HealthCheck(_)
+            | Command::Doctor(_) => false,
             #[cfg(feature = "audit")]
             Command::Audit(args) => args.file.is_none(),
             _ => true,

@@ -109,6 +109,21 @@ pub fn run(cli: &Cli) -> Result<u8> {
 /// The workspace. Tasks that work on files or on git (secrets, the hook, an audit of a lone
 /// lockfile) also run where there is no Cargo workspace at all, on the current directory.
 fn discover(cli: &Cli, session: &mut Session) -> Result<Workspace> {
+    // `init PATH` and `doctor PATH` name the repository to work on.
+    let target = match &cli.command {
+        Command::Init(args) => args.path.clone(),
+        Command::Doctor(args) => args.path.clone(),
+        _ => None,
+    };
+    if let Some(dir) = target {
+        if !dir.is_dir() {
+            return Err(UsageError::new(format!("no directory {}", dir.display())).into());
+        }
+        session.runner().change_dir(&std::path::absolute(&dir)?);
+        if matches!(cli.command, Command::Init(_)) {
+            return Workspace::discover(session, Some(&dir));
+        }
+    }
     let cwd = session.shell().current_dir();
     let no_manifest = !cwd.ancestors().any(|d| d.join("Cargo.toml").is_file());
     if cli.manifest_path.is_none() && no_manifest && !cli.needs_cargo_workspace() {
@@ -273,6 +288,20 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 }),
             )
         }
+        Command::Init(args) => Plan::single(
+            "init",
+            Box::new(windlass_adopt::init::Init {
+                windlass_path: args.windlass_path.clone(),
+                force: args.force,
+            }),
+        ),
+        Command::Doctor(args) => Plan::single(
+            "doctor",
+            Box::new(windlass_adopt::doctor::Doctor {
+                min_level: args.min_level,
+                markdown: args.markdown,
+            }),
+        ),
         Command::InstallHooks(args) => {
             let action = if args.uninstall {
                 Action::Uninstall

@@ -468,17 +468,16 @@ fn real_cases() -> Vec<Case> {
 /// A workspace whose members declare the licences under test (path packages only, so that
 /// `cargo metadata` needs no network).
 fn licence_workspace(licenses: &[(&str, Option<&str>, bool)]) -> Fixture {
-    let members: Vec<String> = licenses
-        .iter()
-        .map(|(name, _, _)| format!("\"{name}\""))
-        .collect();
+    // The workspace is one unlicensed app (its own crates are not judged) depending on
+    // crates outside it, whose licences are.
     let fx = Fixture::new(CLEAN_LIB);
+    let deps: String = licenses
+        .iter()
+        .map(|(name, _, _)| format!("{name} = {{ path = \"../deps/{name}\" }}\n"))
+        .collect();
     fx.write(
         "Cargo.toml",
-        &format!(
-            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
-            members.join(", ")
-        ),
+        &format!("[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}\n[workspace]\n"),
     );
     for (name, license, file) in licenses {
         let mut manifest =
@@ -488,10 +487,10 @@ fn licence_workspace(licenses: &[(&str, Option<&str>, bool)]) -> Fixture {
         }
         if *file {
             manifest.push_str("license-file = \"LICENSE\"\n");
-            fx.write(&format!("{name}/LICENSE"), "All rights reserved.\n");
+            fx.write(&format!("../deps/{name}/LICENSE"), "All rights reserved.\n");
         }
-        fx.write(&format!("{name}/Cargo.toml"), &manifest);
-        fx.write(&format!("{name}/src/lib.rs"), "//! Member.\n");
+        fx.write(&format!("../deps/{name}/Cargo.toml"), &manifest);
+        fx.write(&format!("../deps/{name}/src/lib.rs"), "//! A dependency.\n");
     }
     let status = std::process::Command::new("cargo")
         .args(["generate-lockfile", "--offline"])

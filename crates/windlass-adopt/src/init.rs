@@ -1,0 +1,372 @@
+//! `init`: windlass in any Rust repository, in one command.
+
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use toml_edit::{Array, DocumentMut, Item, Table, value};
+use windlass_core::event::Event;
+use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+use windlass_hooks::install::{Action, InstallHooks};
+use windlass_workflows::WorkflowsConfig;
+
+/// Where windlass is fetched from by default.
+pub const DEFAULT_GIT: &str = "https://github.com/windlass-rs/windlass";
+
+/// The `init` step.
+#[derive(Debug, Clone)]
+pub struct Init {
+    /// A local checkout of windlass to depend on by path (offline, and what tests use).
+    pub windlass_path: Option<PathBuf>,
+    /// Replace files that exist.
+    pub force: bool,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Wrote,
+    Updated,
+    Kept,
+    Unchanged,
+}
+
+struct Log(Vec<(Change, String, String)>);
+
+impl Log {
+    fn note(&mut self, change: Change, path: &str, why: &str) {
+        self.0.push((change, path.to_string(), why.to_string()));
+    }
+}
+
+impl Init {
+    fn dependency(&self) -> Result<String> {
+        match &self.windlass_path {
+            None => Ok(format!("windlass = {{ git = \"{DEFAULT_GIT}\" }}")),
+            Some(dir) => {
+                let crate_dir = dir.join("crates/windlass");
+                if !crate_dir.join("Cargo.toml").is_file() {
+                    return Err(UsageError::new(format!(
+                        "{} is not a windlass checkout (no crates/windlass)",
+                        dir.display()
+                    ))
+                    .hint("pass --windlass-path the root of a windlass repository")
+                    .into());
+                }
+                let abs = std::path::absolute(&crate_dir).unwrap_or(crate_dir);
+                Ok(format!(
+                    "windlass = {{ path = {:?} }}",
+                    abs.to_string_lossy()
+                ))
+            }
+        }
+    }
+
+    /// Writes `text` at `path` unless a file is there (or `--force`).
+    fn file(&self, root: &Path, rel: &str, text: &str, log: &mut Log) -> Result<()> {
+        let path = root.join(rel);
+        match std::fs::read_to_string(&path) {
+            Ok(existing) if existing == text => {
+                log.note(Change::Unchanged, rel, "already as windlass writes it")
+            }
+            Ok(_) if !self.force => log.note(
+                Change::Kept,
+                rel,
+                "exists; left alone (--force replaces it)",
+            ),
+            existing => {
+                write(&path, text)?;
+                log.note(
+                    if existing.is_ok() {
+                        Change::Updated
+                    } else {
+                        Change::Wrote
+                    },
+                    rel,
+                    "",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| UsageError::new(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let partial = path.with_extension("windlass-partial");
+    std::fs::write(&partial, text)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|e| UsageError::new(format!("cannot write {}: {e}", path.display())).into())
+}
+
+fn read_doc(path: &Path) -> Result<DocumentMut> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.parse()
+        .map_err(|e| UsageError::new(format!("{} is not valid TOML: {e}", path.display())).into())
+}
+
+/// `edition` and `rust-version` of the root package or `[workspace.package]`.
+fn detect(doc: &DocumentMut, key: &str) -> Option<String> {
+    doc.get("package")
+        .and_then(|p| p.get(key))
+        .and_then(Item::as_str)
+        .or_else(|| doc.get("workspace")?.get("package")?.get(key)?.as_str())
+        .map(str::to_string)
+}
+
+/// Adds `xtask` as a member, the windlass config and the dev-profile settings to the root
+/// manifest, keeping its comments and layout.
+fn edit_manifest(doc: &mut DocumentMut) {
+    let has_package = doc.contains_key("package");
+    let workspace = doc.entry("workspace").or_insert(Item::Table(Table::new()));
+    if let Some(ws) = workspace.as_table_like_mut() {
+        let members = ws.entry("members").or_insert(value(Array::new()));
+        if let Some(array) = members.as_array_mut() {
+            let covered = array
+                .iter()
+                .filter_map(|m| m.as_str())
+                .any(|m| m == "xtask" || m == "*");
+            if !covered {
+                if has_package && array.is_empty() {
+                    array.push(".");
+                }
+                array.push("xtask");
+            }
+        }
+    }
+    let steps: Array = ["fmt-check", "lint", "audit", "secrets", "workflows", "test"]
+        .into_iter()
+        .collect();
+    let metadata = doc["workspace"]
+        .as_table_like_mut()
+        .map(|ws| ws.entry("metadata").or_insert(Item::Table(Table::new())));
+    if let Some(metadata) = metadata.and_then(Item::as_table_like_mut) {
+        let windlass = metadata
+            .entry("windlass")
+            .or_insert(Item::Table(Table::new()));
+        if let Some(windlass) = windlass.as_table_like_mut() {
+            let ci = windlass.entry("ci").or_insert(Item::Table(Table::new()));
+            if let Some(ci) = ci.as_table_like_mut()
+                && !ci.contains_key("steps")
+            {
+                ci.insert("steps", value(steps));
+            }
+        }
+    }
+    // The xtask runs unoptimised: these make its scanner fast at no cold-build cost.
+    let implicit = |item: &mut Item| {
+        if let Some(t) = item.as_table_mut() {
+            t.set_implicit(true);
+        }
+    };
+    let profile = doc.entry("profile").or_insert(Item::Table(Table::new()));
+    implicit(profile);
+    let Some(profile) = profile.as_table_mut() else {
+        return;
+    };
+    let dev = profile.entry("dev").or_insert(Item::Table(Table::new()));
+    implicit(dev);
+    let Some(dev) = dev.as_table_mut() else {
+        return;
+    };
+    let package = dev.entry("package").or_insert(Item::Table(Table::new()));
+    implicit(package);
+    let Some(package) = package.as_table_mut() else {
+        return;
+    };
+    if !package.contains_key("*") {
+        let mut all = Table::new();
+        all.insert("debug-assertions", value(false));
+        package.insert("*", Item::Table(all));
+    }
+    if !package.contains_key("windlass-secrets") {
+        let mut secrets = Table::new();
+        secrets.insert("opt-level", value(2));
+        package.insert("windlass-secrets", Item::Table(secrets));
+    }
+}
+
+const DENY_TOML: &str = r#"# The dependency policy, read by `cargo xtask audit` and by cargo-deny.
+
+[advisories]
+# Reviewed advisories that do not affect this project: { id = "RUSTSEC-YYYY-NNNN", reason = "..." }.
+ignore = []
+
+[licenses]
+confidence-threshold = 0.93
+allow = [
+    "Apache-2.0",
+    "Apache-2.0 WITH LLVM-exception",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "ISC",
+    "MIT",
+    "MPL-2.0",
+    "Unicode-3.0",
+    "Zlib",
+]
+"#;
+
+const MAIN_RS: &str = "//! This repository's automation: `cargo xtask ci`, `cargo xtask --help` for the rest.\n\nfn main() -> std::process::ExitCode {\n    windlass::main()\n}\n";
+
+impl Step for Init {
+    fn name(&self) -> &str {
+        "init"
+    }
+
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
+        "add an xtask crate, the alias, config, rustfmt/clippy/deny files, workflows and the hook"
+            .into()
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let root = ws.root.clone();
+        let mut log = Log(Vec::new());
+        let mut doc = read_doc(&ws.manifest_path)?;
+        let edition = detect(&doc, "edition").unwrap_or_else(|| "2021".into());
+        let rust_version = detect(&doc, "rust-version");
+
+        self.file(
+            &root,
+            "xtask/Cargo.toml",
+            &format!("[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\npublish = false\n\n[dependencies]\n{}\n", self.dependency()?),
+            &mut log,
+        )?;
+        self.file(&root, "xtask/src/main.rs", MAIN_RS, &mut log)?;
+
+        let before = doc.to_string();
+        edit_manifest(&mut doc);
+        if doc.to_string() == before {
+            log.note(
+                Change::Unchanged,
+                "Cargo.toml",
+                "already has xtask, the config and the profile settings",
+            );
+        } else {
+            write(&ws.manifest_path, &doc.to_string())?;
+            log.note(
+                Change::Updated,
+                "Cargo.toml",
+                "xtask member, [workspace.metadata.windlass], dev-profile settings",
+            );
+        }
+
+        let config_path = root.join(".cargo/config.toml");
+        let mut config = read_doc(&config_path)?;
+        let alias = config.entry("alias").or_insert(Item::Table(Table::new()));
+        match alias.get("xtask").and_then(Item::as_str) {
+            Some(existing) if existing.contains("xtask") => log.note(
+                Change::Unchanged,
+                ".cargo/config.toml",
+                "has the xtask alias",
+            ),
+            Some(_) if !self.force => log.note(
+                Change::Kept,
+                ".cargo/config.toml",
+                "has another `xtask` alias; left alone",
+            ),
+            _ => {
+                alias["xtask"] = value("run --quiet --package xtask --");
+                write(&config_path, &config.to_string())?;
+                log.note(Change::Updated, ".cargo/config.toml", "alias xtask");
+            }
+        }
+
+        self.file(
+            &root,
+            "rustfmt.toml",
+            &format!("edition = \"{edition}\"\n"),
+            &mut log,
+        )?;
+        let clippy = match &rust_version {
+            Some(msrv) => format!("# Only keys stable clippy knows: an unknown key makes clippy fail.\nmsrv = \"{msrv}\"\n"),
+            None => "# Only keys stable clippy knows: an unknown key makes clippy fail.\nallow-unwrap-in-tests = true\n".to_string(),
+        };
+        self.file(&root, "clippy.toml", &clippy, &mut log)?;
+        self.file(&root, "deny.toml", DENY_TOML, &mut log)?;
+
+        let gitignore = root.join(".gitignore");
+        let mut ignore = std::fs::read_to_string(&gitignore).unwrap_or_default();
+        let lines: Vec<&str> = ignore.lines().map(str::trim).collect();
+        let mut added = Vec::new();
+        for entry in ["/target", ".env"] {
+            let bare = entry.trim_start_matches('/');
+            if !lines
+                .iter()
+                .any(|l| l.trim_start_matches('/').trim_end_matches('/') == bare)
+            {
+                added.push(entry);
+            }
+        }
+        if added.is_empty() {
+            log.note(Change::Unchanged, ".gitignore", "ignores target/ and .env");
+        } else {
+            if !ignore.is_empty() && !ignore.ends_with('\n') {
+                ignore.push('\n');
+            }
+            for entry in &added {
+                ignore.push_str(entry);
+                ignore.push('\n');
+            }
+            write(&gitignore, &ignore)?;
+            log.note(Change::Updated, ".gitignore", &added.join(", "));
+        }
+
+        let steps: Vec<String> = ["fmt-check", "lint", "audit", "secrets", "workflows", "test"]
+            .map(String::from)
+            .into();
+        let workflows = WorkflowsConfig {
+            xtask_sources: Some(vec!["xtask/**".into()]),
+            ..WorkflowsConfig::default()
+        };
+        for (path, text) in windlass_workflows::generate(&workflows, &steps) {
+            self.file(&ws.repo_root, &path.to_string_lossy(), &text, &mut log)?;
+        }
+
+        if ws.repo_root.join(".git").exists() {
+            let hook = InstallHooks {
+                action: Action::Install { force: false },
+                command: "cargo xtask pre-commit".into(),
+            };
+            match hook.run(ws, session) {
+                Ok(outcome) if outcome.summary.starts_with("already installed") => {
+                    log.note(Change::Unchanged, "pre-commit hook", &outcome.summary);
+                }
+                Ok(outcome) => log.note(Change::Wrote, "pre-commit hook", &outcome.summary),
+                Err(err) => log.note(Change::Kept, "pre-commit hook", &err.to_string()),
+            }
+        }
+
+        let mut wrote = 0;
+        for (change, path, why) in &log.0 {
+            let label = match change {
+                Change::Wrote => {
+                    wrote += 1;
+                    "wrote    "
+                }
+                Change::Updated => {
+                    wrote += 1;
+                    "updated  "
+                }
+                Change::Kept => "kept     ",
+                Change::Unchanged => "unchanged",
+            };
+            let why = if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({why})")
+            };
+            session.emit(Event::Output {
+                step: "init".into(),
+                text: format!("  {label} {path}{why}"),
+            });
+        }
+        let summary = if wrote == 0 {
+            "nothing to change: windlass is set up".to_string()
+        } else {
+            format!("{wrote} files written or updated; next: `cargo xtask ci`")
+        };
+        Ok(StepOutcome::passed(summary))
+    }
+}

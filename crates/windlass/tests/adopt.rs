@@ -1,0 +1,241 @@
+//! `init` and `doctor` on fixture repositories at known levels.
+// In test helpers a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use support::*;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn commit_all(dir: &Path) {
+    git(dir, &["init", "--quiet", "--initial-branch=main"]);
+    git(dir, &["add", "."]);
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "--quiet",
+            "-m",
+            "init",
+        ],
+    );
+}
+
+/// `check id → status` from `doctor --format json`.
+fn doctor(fx: &Fixture) -> (BTreeMap<String, String>, serde_json::Value) {
+    let report = fx
+        .run(&["doctor", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let readiness = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["title"] == "readiness")
+        .unwrap()["details"]
+        .clone();
+    let checks = readiness["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (checks, readiness)
+}
+
+#[test]
+fn a_bare_cargo_project_scores_low_check_by_check() {
+    let fx = Fixture::new(CLEAN_LIB);
+    fx.write(
+        "Cargo.toml",
+        "[package]\nname = \"bare\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    let (checks, report) = doctor(&fx);
+    for failing in [
+        "vc.git",
+        "build.ci",
+        "build.xtask",
+        "sec.audit-in-ci",
+        "deps.lockfile",
+        "doc.readme",
+        "deploy.health-gate",
+    ] {
+        assert_eq!(checks[failing], "fail", "{failing}: {report}");
+    }
+    for passing in ["test.exists", "secrets.tree-clean", "test.tool-configs"] {
+        assert_eq!(checks[passing], "pass", "{passing}");
+    }
+    assert_eq!(
+        checks["deploy.docker-nonroot"], "skip",
+        "no Dockerfile, nothing to judge"
+    );
+    assert!(report["maturity"].as_f64().unwrap() < 1.5, "{report}");
+}
+
+#[test]
+fn the_first_users_setup_is_diagnosed_with_evidence() {
+    let fx = Fixture::new(CLEAN_LIB);
+    fx.write(
+        ".github/workflows/ci.yml",
+        "name: ci\non: [push]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: clippy\n        run: cargo clippy -- -D warnings\n        continue-on-error: true\n      - run: cargo test\n  rollback:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ssh host 'cp ploy.bak ploy && systemctl restart ploy'\n",
+    );
+    fx.write(
+        "Dockerfile",
+        "FROM rust:1.88 AS build\nCOPY . .\nRUN cargo build --release\nFROM gcr.io/distroless/cc-debian12\nCOPY --from=build /target/release/ploy /ploy\nHEALTHCHECK CMD curl -f http://localhost:8080/health || exit 1\nENTRYPOINT [\"/ploy\"]\n",
+    );
+    commit_all(&fx.root);
+    let (checks, report) = doctor(&fx);
+    let evidence = |id: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["evidence"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(checks["test.lint-blocks"], "fail");
+    assert_eq!(evidence("test.lint-blocks"), ".github/workflows/ci.yml:10");
+    assert_eq!(checks["sec.audit-in-ci"], "fail");
+    assert_eq!(checks["sec.actions-pinned"], "fail");
+    assert_eq!(evidence("sec.actions-pinned"), ".github/workflows/ci.yml:7");
+    assert_eq!(checks["sec.permissions"], "fail");
+    assert_eq!(checks["deploy.auto-rollback"], "fail");
+    assert_eq!(
+        evidence("deploy.auto-rollback"),
+        ".github/workflows/ci.yml:15"
+    );
+    assert_eq!(
+        checks["mon.docker-healthcheck"], "fail",
+        "curl does not exist in a distroless image"
+    );
+    assert_eq!(checks["deploy.docker-nonroot"], "fail");
+    assert_eq!(
+        checks["deploy.docker-pinned"], "fail",
+        "distroless without a tag is `latest`"
+    );
+    assert_eq!(evidence("deploy.docker-pinned"), "Dockerfile:4");
+    assert_eq!(checks["test.in-ci"], "pass");
+
+    let gate = fx.run(&["doctor", "--min-level", "4"]).expect_code(1);
+    assert!(
+        gate.stdout().contains("below the required 4.0"),
+        "{}",
+        gate.stdout()
+    );
+    let md = fx.run(&["doctor", "--markdown"]).expect_code(0).stdout();
+    assert!(
+        md.contains("## Production readiness:") && md.contains("| `test.lint-blocks`"),
+        "{md}"
+    );
+}
+
+#[test]
+fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
+    let fx = Fixture::new(CLEAN_LIB);
+    fx.write("Cargo.toml", "# The service.\n[package]\nname = \"svc\" # keep this comment\nversion = \"0.1.0\"\nedition = \"2021\"\nrust-version = \"1.88\"\n");
+    fx.write("rustfmt.toml", "# ours\nmax_width = 100\n");
+    commit_all(&fx.root);
+    let windlass = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let windlass = windlass.canonicalize().unwrap();
+    let run = fx
+        .run(&["init", "--windlass-path", windlass.to_str().unwrap()])
+        .expect_code(0);
+    let out = run.stdout();
+    assert!(out.contains("wrote     xtask/Cargo.toml"), "{out}");
+    assert!(out.contains("kept      rustfmt.toml"), "{out}");
+    assert_eq!(
+        fx.read("rustfmt.toml"),
+        "# ours\nmax_width = 100\n",
+        "existing files are left alone"
+    );
+    let manifest = fx.read("Cargo.toml");
+    assert!(
+        manifest.contains("name = \"svc\" # keep this comment"),
+        "comments survive: {manifest}"
+    );
+    assert!(
+        manifest.contains("members = [\".\", \"xtask\"]"),
+        "{manifest}"
+    );
+    assert!(
+        fx.read(".git/hooks/pre-commit")
+            .contains("cargo xtask pre-commit")
+    );
+
+    let snapshot = |fx: &Fixture| {
+        files_under(&fx.root)
+            .into_iter()
+            .filter(|p| !p.to_string_lossy().contains("/.git/objects/"))
+            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let before = snapshot(&fx);
+    let again = fx
+        .run(&["init", "--windlass-path", windlass.to_str().unwrap()])
+        .expect_code(0);
+    assert!(
+        again.stdout().contains("nothing to change"),
+        "{}",
+        again.stdout()
+    );
+    assert!(before == snapshot(&fx), "a second init changes nothing");
+
+    // The adopted repository checks itself. Built offline, into a target dir shared between
+    // runs of this test so that windlass is compiled once.
+    let target = std::env::temp_dir().join("windlass-init-test-target");
+    let ci = std::process::Command::new("cargo")
+        .args(["xtask", "ci"])
+        .current_dir(&fx.root)
+        .env("CARGO_TARGET_DIR", &target)
+        .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let run = Run(ci);
+    assert_eq!(run.code(), 0, "{}", run.all_output());
+    assert!(
+        run.stdout().contains("ci passed: 6 passed"),
+        "{}",
+        run.stdout()
+    );
+
+    let (checks, report) = doctor(&fx);
+    for id in [
+        "build.xtask",
+        "build.ci",
+        "sec.audit-in-ci",
+        "sec.actions-pinned",
+        "sec.permissions",
+        "vc.pre-commit",
+        "deps.updates",
+        "test.lint-blocks",
+    ] {
+        assert_eq!(checks[id], "pass", "{id}: {report}");
+    }
+}
