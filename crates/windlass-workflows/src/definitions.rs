@@ -89,9 +89,15 @@ fn job(
     extra: Vec<(String, Node)>,
     steps: Vec<Node>,
 ) -> Node {
+    // The deploy job runs on the host itself: a self-hosted runner labelled with the environment.
+    let runs_on = if name.starts_with("deploy to ") {
+        strs(["self-hosted", "${{ inputs.environment }}"])
+    } else {
+        s(config.runs_on())
+    };
     let mut pairs = vec![
         ("name".to_string(), s(name)),
-        ("runs-on".to_string(), s(config.runs_on())),
+        ("runs-on".to_string(), runs_on),
         (
             "timeout-minutes".to_string(),
             plain(config.timeout_minutes()),
@@ -313,6 +319,96 @@ pub fn security(config: &WorkflowsConfig) -> Node {
                                         ("path", s("secrets.sarif")),
                                         ("if-no-files-found", s("ignore")),
                                     ]),
+                                ),
+                            ]),
+                        ],
+                    ),
+                ),
+            ]),
+        ),
+    ])
+}
+
+/// `deploy.yml`: a manual deploy to one of the configured environments, after the checks
+/// pass. The deploy job runs on a self-hosted runner on the target host (labelled with the
+/// environment's name), so that `cargo xtask deploy` — its health gate and its automatic
+/// rollback — happens there, and no SSH key ever passes through the workflow. GitHub's
+/// environment protection (required reviewers for production) applies through `environment:`.
+pub fn deploy(config: &WorkflowsConfig, environments: &[String]) -> Node {
+    let read = [("contents", "read")];
+    let environment = map([("ENVIRONMENT", s("${{ inputs.environment }}"))]);
+    map([
+        ("name", s("deploy")),
+        (
+            "on",
+            map([(
+                "workflow_dispatch",
+                map([(
+                    "inputs",
+                    map([(
+                        "environment",
+                        map([
+                            ("description", s("Where to deploy")),
+                            ("required", plain(true)),
+                            ("type", s("choice")),
+                            ("options", strs(environments.iter().cloned())),
+                        ]),
+                    )]),
+                )]),
+            )]),
+        ),
+        ("permissions", Node::EmptyMap),
+        // One deploy per environment at a time, and never cancelled half-way.
+        (
+            "concurrency",
+            map([
+                ("group", s("deploy-${{ inputs.environment }}")),
+                ("cancel-in-progress", plain(false)),
+            ]),
+        ),
+        ("env", workflow_env()),
+        (
+            "jobs",
+            map([
+                (
+                    "checks",
+                    job(
+                        config,
+                        "checks",
+                        &read,
+                        Vec::new(),
+                        vec![
+                            checkout(false),
+                            cache(config),
+                            install_nextest(),
+                            run("cargo xtask ci", "cargo xtask ci"),
+                        ],
+                    ),
+                ),
+                (
+                    "deploy",
+                    job(
+                        config,
+                        "deploy to ${{ inputs.environment }}",
+                        &read,
+                        vec![
+                            ("needs".into(), s("checks")),
+                            ("environment".into(), s("${{ inputs.environment }}")),
+                        ],
+                        vec![
+                            checkout(false),
+                            run_env(
+                                "cargo xtask deploy",
+                                "cargo xtask deploy --env \"$ENVIRONMENT\"",
+                                environment.clone(),
+                            ),
+                            map([
+                                ("name", s("Deploy statistics")),
+                                ("if", s("always()")),
+                                ("env", environment),
+                                (
+                                    "run",
+                                    s("cargo xtask deploy --env \"$ENVIRONMENT\" --stats"),
                                 ),
                             ]),
                         ],

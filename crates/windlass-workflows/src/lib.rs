@@ -69,9 +69,13 @@ impl WorkflowsConfig {
 }
 
 /// Every generated file: its path relative to the repository root, and its text.
-pub fn generate(config: &WorkflowsConfig, ci_steps: &[String]) -> Vec<(PathBuf, String)> {
+pub fn generate(
+    config: &WorkflowsConfig,
+    ci_steps: &[String],
+    deploy_envs: &[String],
+) -> Vec<(PathBuf, String)> {
     let with_header = |node| format!("{HEADER}{}", yaml::render(&node));
-    vec![
+    let mut files = vec![
         (
             PathBuf::from(".github/workflows/ci.yml"),
             with_header(definitions::ci(config, ci_steps)),
@@ -84,7 +88,15 @@ pub fn generate(config: &WorkflowsConfig, ci_steps: &[String]) -> Vec<(PathBuf, 
             PathBuf::from(".github/dependabot.yml"),
             with_header(definitions::dependabot()),
         ),
-    ]
+    ];
+    if !deploy_envs.is_empty() {
+        let deploy = definitions::deploy(config, deploy_envs);
+        files.push((
+            PathBuf::from(".github/workflows/deploy.yml"),
+            with_header(deploy),
+        ));
+    }
+    files
 }
 
 /// The `workflows` step: write the files, or check them (`--check`).
@@ -94,6 +106,8 @@ pub struct Workflows {
     pub config: WorkflowsConfig,
     /// The `ci` steps, one job each.
     pub ci_steps: Vec<String>,
+    /// The deploy environments; with any, `deploy.yml` is written too.
+    pub deploy_envs: Vec<String>,
     /// Compare instead of writing.
     pub check: bool,
 }
@@ -112,7 +126,7 @@ impl Step for Workflows {
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let files = generate(&self.config, &self.ci_steps);
+        let files = generate(&self.config, &self.ci_steps, &self.deploy_envs);
         let root = &ws.repo_root;
         let mut differing = Vec::new();
         for (path, text) in &files {

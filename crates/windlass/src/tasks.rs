@@ -322,9 +322,11 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
 /// The `workflows` step, with one job per configured `ci` step.
 fn workflows_step(ws: &Workspace, check: bool) -> Result<Workflows> {
     let ci: CiConfig = ws.config.section("ci")?;
+    let deploy: windlass_deploy::config::Environments = ws.config.section("deploy")?;
     Ok(Workflows {
         config: ws.config.section("workflows")?,
         ci_steps: ci.steps,
+        deploy_envs: deploy.keys().cloned().collect(),
         check,
     })
 }
