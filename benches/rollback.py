@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = REPO / "crates/windlass/tests/fixtures"  # shared with the deploy tests
 
 
 def free_port():
@@ -48,7 +48,7 @@ def main() -> int:
     shutil.copy(FIXTURES / "restart.sh", work / "restart.sh")
     template = (FIXTURES / "service.py").read_text()
     for mode in ("healthy", "unhealthy"):
-        (work / f"{mode}.py").write_text(template.replace('os.environ.get("SVC_MODE", "healthy")', repr(mode)))
+        (work / f"{mode}.py").write_text(template.replace('MODE, DELAY = "healthy", 0.0', f'MODE, DELAY = "{mode}", 0.0'))
     env = {**os.environ, "SVC_PORT": str(port)}
     deploy = lambda artifact: subprocess.run(  # noqa: E731
         [str(args.windlass), "deploy", "--env", "bench", "--artifact", str(work / artifact)],

@@ -90,14 +90,7 @@ impl Init {
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| UsageError::new(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let partial = path.with_extension("windlass-partial");
-    std::fs::write(&partial, text)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| UsageError::new(format!("cannot write {}: {e}", path.display())).into())
+    windlass_core::files::write_atomic(path, text.as_bytes(), false)
 }
 
 fn read_doc(path: &Path) -> Result<DocumentMut> {

@@ -47,10 +47,7 @@ impl Step for FmtCheck {
         let files = parse_check_output(&finished.stdout);
         for file in &files {
             let shown = ws.display_path(Path::new(&file.path));
-            let mut rendered = String::new();
-            for hunk in &file.hunks {
-                rendered.push_str(&format!("Diff in {shown}:{}:\n{}", hunk.line, hunk.diff));
-            }
+            let rendered = file.render(&shown);
             session.diagnostic(
                 Diagnostic::new(
                     NAME,
@@ -176,6 +173,16 @@ pub struct Hunk {
     pub line: u32,
     /// The diff lines, as printed (possibly coloured).
     pub diff: String,
+}
+
+impl UnformattedFile {
+    /// rustfmt's diff of the file, shown as `path`.
+    pub fn render(&self, path: &str) -> String {
+        self.hunks
+            .iter()
+            .map(|h| format!("Diff in {path}:{}:\n{}", h.line, h.diff))
+            .collect()
+    }
 }
 
 impl Hunk {

@@ -11,6 +11,7 @@
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod files;
 pub mod paths;
 pub mod pipeline;
 pub mod report;

@@ -164,10 +164,11 @@ impl Layout {
 
     /// Records progress.
     pub fn write_journal(&self, journal: &Journal) -> Result<()> {
-        let path = self.journal_path();
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, serde_json::to_string(journal)?).map_err(|e| io(&partial, e))?;
-        std::fs::rename(&partial, &path).map_err(|e| io(&path, e))
+        windlass_core::files::write_atomic(
+            &self.journal_path(),
+            serde_json::to_string(journal)?.as_bytes(),
+            false,
+        )
     }
 
     /// The deploy is over.

@@ -59,10 +59,7 @@ impl Step for StagedFmt {
             let files = parse_check_output(&finished.stdout);
             if let Some(file) = files.first() {
                 unformatted += 1;
-                let mut rendered = String::new();
-                for hunk in &file.hunks {
-                    rendered.push_str(&format!("Diff in {path}:{}:\n{}", hunk.line, hunk.diff));
-                }
+                let rendered = file.render(path);
                 session.diagnostic(
                     Diagnostic::new(
                         NAME,

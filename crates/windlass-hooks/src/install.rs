@@ -150,18 +150,8 @@ impl Step for InstallHooks {
     }
 }
 
-/// Writes next to the target, then renames: never a half-written hook.
 fn write_executable(path: &Path, text: &str) -> Result<()> {
-    let partial = path.with_extension("windlass-partial");
-    std::fs::write(&partial, text).map_err(|e| io_error(&partial, &e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| io_error(&partial, &e))?;
-    }
-    std::fs::rename(&partial, path).map_err(|e| io_error(path, &e))?;
-    Ok(())
+    windlass_core::files::write_atomic(path, text.as_bytes(), true)
 }
 
 fn remove(path: &Path) -> Result<()> {

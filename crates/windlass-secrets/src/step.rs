@@ -155,10 +155,5 @@ fn scan_log(
 
 fn write_sarif(path: &std::path::Path, findings: &[Finding]) -> Result<()> {
     let text = serde_json::to_string_pretty(&sarif::log(findings))?;
-    // Written next to the target and renamed: never a half-written report.
-    let partial = path.with_extension("sarif.partial");
-    std::fs::write(&partial, text)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| UsageError::new(format!("cannot write {}: {e}", path.display())))?;
-    Ok(())
+    windlass_core::files::write_atomic(path, text.as_bytes(), false)
 }

@@ -13,7 +13,7 @@ pub mod yaml;
 use anyhow::Result;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace};
+use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 
 /// The name of the step.
 pub const NAME: &str = "workflows";
@@ -168,14 +168,6 @@ impl Step for Workflows {
     }
 }
 
-/// Written next to the target and renamed: never a half-written file.
 fn write(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| UsageError::new(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let partial = path.with_extension("windlass-partial");
-    std::fs::write(&partial, text)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| UsageError::new(format!("cannot write {}: {e}", path.display())).into())
+    windlass_core::files::write_atomic(path, text.as_bytes(), false)
 }

@@ -8,19 +8,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use support::*;
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn commit_all(dir: &Path) {
     git(dir, &["init", "--quiet", "--initial-branch=main"]);
     git(dir, &["add", "."]);

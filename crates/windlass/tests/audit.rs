@@ -336,29 +336,28 @@ fn a_stale_database_whose_fetch_fails_warns_with_its_age_and_still_audits() {
         "\n[workspace.metadata.windlass.audit]\nmax-age = \"1h\"\n",
     );
     let db = tiny_db(&fx.root);
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&db)
-            .output()
-            .unwrap()
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
-    };
-    git(&["init", "--quiet"]);
-    git(&["-c", "user.name=t", "-c", "user.email=t@t", "add", "."]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "commit",
-        "--quiet",
-        "-m",
-        "db",
-    ]);
-    git(&["remote", "add", "origin", "file:///nonexistent/advisory-db"]);
+    git(&db, &["init", "--quiet"]);
+    git(
+        &db,
+        &["-c", "user.name=t", "-c", "user.email=t@t", "add", "."],
+    );
+    git(
+        &db,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "--quiet",
+            "-m",
+            "db",
+        ],
+    );
+    git(
+        &db,
+        &["remote", "add", "origin", "file:///nonexistent/advisory-db"],
+    );
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
     std::fs::File::options()
         .write(true)

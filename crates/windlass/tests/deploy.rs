@@ -14,42 +14,14 @@ use support::*;
 /// The service, as a release: `mode` is healthy, unhealthy, crash, hang or slow (healthy
 /// after `delay` seconds).
 fn service(mode: &str, delay: f64) -> String {
-    format!(
-        r#"#!/usr/bin/env python3
-import http.server, json, os, sys, time
-MODE, DELAY, STARTED = {mode:?}, {delay}, time.time()
-if MODE == "crash":
-    sys.exit(1)
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if MODE == "hang":
-            time.sleep(3600)
-        healthy = MODE == "healthy" or (MODE == "slow" and time.time() - STARTED >= DELAY)
-        body = json.dumps({{"status": "healthy" if healthy else "starting", "release": MODE}}).encode()
-        self.send_response(200 if healthy else 503)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-http.server.ThreadingHTTPServer.allow_reuse_address = True
-http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["SVC_PORT"])), Handler).serve_forever()
-"#
+    include_str!("fixtures/service.py").replace(
+        "MODE, DELAY = \"healthy\", 0.0",
+        &format!("MODE, DELAY = {mode:?}, {delay}"),
     )
 }
 
 /// Stops the running service and starts `current/svc`, detached, recording its pid.
-const RESTART: &str = r#"#!/bin/sh
-root="$WINDLASS_DEPLOY_ROOT"
-if [ -f "$root/service.pid" ]; then
-    kill "$(cat "$root/service.pid")" 2>/dev/null
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$(cat "$root/service.pid")" 2>/dev/null || break; sleep 0.05; done
-    kill -9 "$(cat "$root/service.pid")" 2>/dev/null
-fi
-nohup "$root/current/svc" > "$root/service.log" 2>&1 &
-echo $! > "$root/service.pid"
-"#;
+const RESTART: &str = include_str!("fixtures/restart.sh");
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -386,22 +386,9 @@ fn the_pre_commit_framework_runs_windlass() {
     std::fs::create_dir_all(&hooks_repo).unwrap();
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.pre-commit-hooks.yaml");
     std::fs::copy(manifest, hooks_repo.join(".pre-commit-hooks.yaml")).unwrap();
-    let git_in = |dir: &Path, args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    git_in(&hooks_repo, &["init", "--quiet"]);
-    git_in(&hooks_repo, &["add", "."]);
-    git_in(
+    git(&hooks_repo, &["init", "--quiet"]);
+    git(&hooks_repo, &["add", "."]);
+    git(
         &hooks_repo,
         &[
             "-c",
@@ -414,7 +401,7 @@ fn the_pre_commit_framework_runs_windlass() {
             "hooks",
         ],
     );
-    let rev = git_in(&hooks_repo, &["rev-parse", "HEAD"]);
+    let rev = git(&hooks_repo, &["rev-parse", "HEAD"]);
     // `cargo xtask` in this repository runs the windlass binary, as an adopter's alias would.
     let shim_dir = repo.root().join("../bin");
     std::fs::create_dir_all(&shim_dir).unwrap();

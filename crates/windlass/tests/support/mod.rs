@@ -189,6 +189,21 @@ pub fn shared_advisory_db() -> PathBuf {
         .expect("the advisory-db snapshot: set WINDLASS_ADVISORY_DB or put shared/ beside the repository")
 }
 
+/// `git ARGS` in `dir`, which must succeed; its stdout, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Whether cargo-nextest is installed (the test runner then defaults to it).
 pub fn has_nextest() -> bool {
     std::env::var_os("PATH")
