@@ -18,6 +18,7 @@ pub mod report;
 pub mod runner;
 pub mod session;
 pub mod signal;
+pub mod time;
 pub mod tool;
 pub mod workspace;
 

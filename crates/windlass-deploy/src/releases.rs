@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 use windlass_core::UsageError;
 
 /// The paths of one environment.
@@ -295,39 +295,13 @@ pub fn release_id(now: SystemTime, short_sha: &str) -> String {
     )
 }
 
-/// `2026-11-27T10:57:11Z`.
-pub fn rfc3339(now: SystemTime) -> String {
-    let (date, time, _) = civil(now);
-    format!("{date}T{time}Z")
-}
-
-/// (`YYYY-MM-DD`, `HH:MM:SS`, milliseconds) in UTC.
-fn civil(now: SystemTime) -> (String, String, u32) {
-    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        format!("{year:04}-{month:02}-{day:02}"),
-        format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60),
-        since.subsec_millis(),
-    )
-}
+use windlass_core::time::civil;
+pub use windlass_core::time::rfc3339;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn ids_and_times_are_utc() {

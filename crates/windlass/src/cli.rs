@@ -85,6 +85,40 @@ pub enum Command {
     Init(InitArgs),
     /// Score a repository's production readiness, area by area, with the fix for each gap.
     Doctor(DoctorArgs),
+    /// Write, lint, build and smoke-test the service's container image.
+    DockerBuild(DockerArgs),
+}
+
+/// Options of `docker-build`.
+#[derive(Debug, Args)]
+pub struct DockerArgs {
+    /// Write a Dockerfile and .dockerignore for the binary.
+    #[arg(long, conflicts_with_all = ["check", "prebuilt", "smoke", "push"])]
+    pub init: bool,
+    /// Lint a Dockerfile (default: the workspace's) and exit.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, conflicts_with_all = ["prebuilt", "smoke", "push"])]
+    pub check: Option<Option<PathBuf>>,
+    /// Build the binary on the host (static) and copy it into a `scratch` image.
+    #[arg(long)]
+    pub prebuilt: bool,
+    /// Run the image until its HEALTHCHECK says healthy.
+    #[arg(long)]
+    pub smoke: bool,
+    /// Push the tags after building.
+    #[arg(long)]
+    pub push: bool,
+    /// Print the docker command without running it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The binary to package.
+    #[arg(long)]
+    pub bin: Option<String>,
+    /// With --init: replace an existing Dockerfile.
+    #[arg(long)]
+    pub force: bool,
+    /// How long --smoke waits for healthy.
+    #[arg(long, default_value = "60s")]
+    pub deadline: String,
 }
 
 /// Options of `init`.
@@ -382,6 +416,7 @@ impl Cli {
             Command::SystemdUnit(_) => "systemd-unit",
             Command::Init(_) => "init",
             Command::Doctor(_) => "doctor",
+            Command::DockerBuild(_) => "docker-build",
         }
     }
 

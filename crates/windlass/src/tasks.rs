@@ -26,6 +26,7 @@ const CONFIG_SECTIONS: &[&str] = &[
     "pre-commit",
     "workflows",
     "deploy",
+    "docker",
 ];
 
 /// The steps `ci` can run, in their default order.
@@ -302,6 +303,33 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 markdown: args.markdown,
             }),
         ),
+        Command::DockerBuild(args) => {
+            use windlass_docker::{DockerBuild, Mode};
+            let mode = if args.init {
+                Mode::Init { force: args.force }
+            } else if let Some(file) = &args.check {
+                Mode::Check(file.clone())
+            } else {
+                Mode::Build {
+                    prebuilt: args.prebuilt,
+                    smoke: args.smoke,
+                    push: args.push,
+                    dry_run: args.dry_run,
+                }
+            };
+            let smoke_deadline =
+                windlass_deploy::duration::parse(&args.deadline).ok_or_else(|| {
+                    UsageError::new(format!("invalid --deadline `{}`", args.deadline))
+                        .hint("write e.g. 30s or 2m")
+                })?;
+            let step = DockerBuild {
+                config: ws.config.section("docker")?,
+                bin: args.bin.clone(),
+                mode,
+                smoke_deadline,
+            };
+            Plan::single("docker-build", Box::new(step))
+        }
         Command::InstallHooks(args) => {
             let action = if args.uninstall {
                 Action::Uninstall

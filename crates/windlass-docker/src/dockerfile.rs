@@ -1,0 +1,193 @@
+//! The Dockerfiles windlass writes.
+
+use cargo_metadata::Metadata;
+use windlass_core::Workspace;
+
+/// Keeps out of the build context what must never be in an image, or slows the build.
+pub const DOCKERIGNORE: &str = "# Written by `cargo xtask docker-build --init`.\ntarget/\n.git/\n.github/\n.env\n.env.*\n!.env.example\n*.pem\n*.key\nid_rsa*\nid_ed25519*\n**/*.rs.bk\n";
+
+/// The default runtime: glibc's C runtime, no shell, non-root.
+pub const DEFAULT_BASE: &str = "gcr.io/distroless/cc-debian12:nonroot";
+
+fn exec_form(parts: &[String]) -> String {
+    let quoted: Vec<String> = parts
+        .iter()
+        .map(|p| format!("\"{}\"", p.replace('"', "\\\"")))
+        .collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The multi-stage Dockerfile of `--init`: dependencies built in a layer of their own from
+/// stub sources (the cargo-chef idea, without cargo-chef), then the real build, then a
+/// minimal non-root runtime with an exec-form health check.
+pub fn multi_stage(
+    ws: &Workspace,
+    metadata: &Metadata,
+    bin: &str,
+    base: Option<&str>,
+    healthcheck: &[String],
+) -> String {
+    let rust_version = metadata
+        .workspace_packages()
+        .iter()
+        .find_map(|p| p.rust_version.as_ref().map(ToString::to_string))
+        .unwrap_or_else(|| "1.88".into());
+    let relative = |p: &std::path::Path| {
+        p.strip_prefix(&ws.root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    let mut manifests = Vec::new();
+    let mut stubs = Vec::new();
+    for package in metadata.workspace_packages() {
+        let manifest = relative(package.manifest_path.as_std_path());
+        if manifest != "Cargo.toml" {
+            manifests.push(manifest);
+        }
+        for target in &package.targets {
+            let is_main = target.is_bin() || target.is_custom_build();
+            if is_main || target.is_lib() || target.is_proc_macro() {
+                stubs.push((relative(target.src_path.as_std_path()), is_main));
+            }
+        }
+    }
+    stubs.sort();
+    stubs.dedup();
+    let mut dirs: Vec<String> = stubs
+        .iter()
+        .filter_map(|(p, _)| p.rsplit_once('/').map(|(d, _)| d.to_string()))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let base = base.unwrap_or(DEFAULT_BASE);
+    // Numeric, so that the host can resolve it (distroless's `nonroot` is 65532 too).
+    let user = "65532:65532";
+    let copy_manifests: String = manifests
+        .iter()
+        .map(|m| format!("COPY {m} {m}\n"))
+        .collect();
+    let create: Vec<String> = stubs
+        .iter()
+        .map(|(p, main)| {
+            if *main {
+                format!("echo 'fn main() {{}}' > {p}")
+            } else {
+                format!("touch {p}")
+            }
+        })
+        .collect();
+    let paths: Vec<&str> = stubs.iter().map(|(p, _)| p.as_str()).collect();
+    let mkdir = if dirs.is_empty() {
+        String::new()
+    } else {
+        format!("mkdir -p {} \\\n && ", dirs.join(" "))
+    };
+    let exe = format!("/usr/local/bin/{bin}");
+    let probe: Vec<String> = std::iter::once(exe.clone())
+        .chain(healthcheck.iter().cloned())
+        .collect();
+    format!(
+        "# Written by `cargo xtask docker-build --init`; `cargo xtask docker-build --check` lints it.\n\
+ARG RUST_VERSION={rust_version}\n\
+FROM rust:${{RUST_VERSION}}-slim-bookworm AS builder\n\
+WORKDIR /app\n\
+\n\
+# The dependencies first, in a layer of their own: a change to the sources does not rebuild them.\n\
+COPY Cargo.toml Cargo.lock ./\n\
+{copy_manifests}\
+RUN {mkdir}{} \\\n && cargo build --release --locked --bin {bin} \\\n && rm -f {}\n\
+\n\
+COPY . .\n\
+# The real sources must look newer to cargo than the stubs it just built.\n\
+RUN touch {} \\\n && cargo build --release --locked --bin {bin}\n\
+\n\
+FROM {base}\n\
+COPY --from=builder /app/target/release/{bin} {exe}\n\
+USER {user}\n\
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD {}\n\
+ENTRYPOINT {}\n",
+        create.join(" \\\n && "),
+        paths.join(" "),
+        paths.join(" "),
+        exec_form(&probe),
+        exec_form(std::slice::from_ref(&exe)),
+    )
+}
+
+/// The Dockerfile of `--prebuilt`: a static binary in `scratch`.
+pub fn prebuilt(bin: &str, healthcheck: &[String]) -> String {
+    let exe = format!("/{bin}");
+    let probe: Vec<String> = std::iter::once(exe.clone())
+        .chain(healthcheck.iter().cloned())
+        .collect();
+    format!(
+        "FROM scratch\nCOPY {bin} {exe}\nUSER 65532:65532\nHEALTHCHECK --interval=1s --timeout=2s --start-period=1s --retries=3 CMD {}\nENTRYPOINT {}\n",
+        exec_form(&probe),
+        exec_form(std::slice::from_ref(&exe))
+    )
+}
+
+/// The images a Dockerfile starts from (not `scratch`, not its own stages), with `ARG`
+/// defaults substituted.
+pub fn external_images(text: &str) -> Vec<String> {
+    let mut args: Vec<(String, String)> = Vec::new();
+    let mut stages = Vec::new();
+    let mut images = Vec::new();
+    for line in text.lines().map(str::trim) {
+        let mut words = line.split_whitespace();
+        match words.next().map(str::to_ascii_uppercase).as_deref() {
+            Some("ARG") => {
+                if let Some((k, v)) = words.next().and_then(|kv| kv.split_once('=')) {
+                    args.push((k.to_string(), v.trim_matches('"').to_string()));
+                }
+            }
+            Some("FROM") => {
+                let rest: Vec<&str> = words.filter(|w| !w.starts_with("--")).collect();
+                let mut image = rest.first().copied().unwrap_or("").to_string();
+                for (k, v) in &args {
+                    image = image
+                        .replace(&format!("${{{k}}}"), v)
+                        .replace(&format!("${k}"), v);
+                }
+                if let Some(at) = rest.iter().position(|w| w.eq_ignore_ascii_case("AS")) {
+                    stages.push(
+                        rest.get(at + 1)
+                            .map(|s| s.to_ascii_lowercase())
+                            .unwrap_or_default(),
+                    );
+                }
+                if image != "scratch"
+                    && !stages.contains(&image.to_ascii_lowercase())
+                    && !images.contains(&image)
+                {
+                    images.push(image);
+                }
+            }
+            _ => {}
+        }
+    }
+    images
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn external_images_resolve_args_and_skip_stages() {
+        let text = "ARG RUST_VERSION=1.88\nFROM rust:${RUST_VERSION}-slim AS builder\nFROM builder AS test\nFROM scratch\nFROM gcr.io/distroless/cc-debian12:nonroot\n";
+        assert_eq!(
+            external_images(text),
+            ["rust:1.88-slim", "gcr.io/distroless/cc-debian12:nonroot"]
+        );
+    }
+
+    #[test]
+    fn the_prebuilt_dockerfile_passes_windlass_lint() {
+        assert_eq!(
+            crate::lint::check(&prebuilt("svc", &["health".into()])),
+            Vec::new()
+        );
+    }
+}
