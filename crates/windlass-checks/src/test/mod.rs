@@ -291,6 +291,9 @@ impl Step for Test {
             ));
         }
         if !built {
+            // Nothing ran: a manifest cargo cannot read is bad input (exit 2), not a failed
+            // check; `cargo metadata` tells, and costs nothing on the passing path.
+            ws.metadata(session)?;
             return Ok(StepOutcome::failed(
                 "the tests did not build or the runner failed (its output is above)",
                 ws.cargo_hint(&["test", "--workspace", "--no-run"]),
