@@ -172,7 +172,8 @@ impl Step for Lint {
 
 /// The finding in one line of cargo's JSON output, if it holds a warning or an error.
 fn finding(ws: &Workspace, line: &str) -> Option<Diagnostic> {
-    if !line.starts_with('{') {
+    // Most lines are build artifacts: a substring test skips them without a full parse.
+    if !line.starts_with('{') || !line.contains("\"reason\":\"compiler-message\"") {
         return None;
     }
     let Ok(Message::CompilerMessage(msg)) = serde_json::from_str::<Message>(line) else {
