@@ -201,6 +201,7 @@ fn a_deploy_killed_after_the_switch_is_recovered_by_the_next_rollback() {
             host.release("v2", "unhealthy", 0.0).to_str().unwrap(),
         ])
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -246,6 +247,7 @@ fn a_second_deploy_at_once_is_refused() {
             host.release("slow", "slow", 1.5).to_str().unwrap(),
         ])
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);

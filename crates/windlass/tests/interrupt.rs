@@ -22,8 +22,11 @@ fn interrupt_while_a_test_runs(runner: &str) {
             marker
         ),
     );
+    // Its output would otherwise land in the test log of whoever runs this suite.
     let mut child = fx
         .command(&["test", "--runner", runner])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("windlass starts");
     let started = Instant::now();
