@@ -52,7 +52,7 @@ pub enum ColorArg {
 /// The tasks.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the CI pipeline: fmt-check, lint and test (configurable), as one run with one report.
+    /// Run the CI pipeline (fmt-check, lint, audit, secrets, workflows, test by default) as one run with one report.
     Ci(CiArgs),
     /// Check that every file is formatted as `cargo fmt --all` would format it.
     FmtCheck,
