@@ -15,6 +15,25 @@ fn workflow_env() -> Node {
     ])
 }
 
+/// A workflow: no permissions unless a job is granted them, one concurrency group, the
+/// shared environment.
+fn workflow(name: &str, on: Node, group: Node, cancel_in_progress: bool, jobs: Node) -> Node {
+    map([
+        ("name", s(name)),
+        ("on", on),
+        ("permissions", Node::EmptyMap),
+        (
+            "concurrency",
+            map([
+                ("group", group),
+                ("cancel-in-progress", plain(cancel_in_progress)),
+            ]),
+        ),
+        ("env", workflow_env()),
+        ("jobs", jobs),
+    ])
+}
+
 fn checkout(full_history: bool) -> Node {
     let mut with = vec![("persist-credentials".to_string(), plain(false))];
     if full_history {
@@ -219,114 +238,86 @@ pub fn ci(config: &WorkflowsConfig, steps: &[String]) -> Node {
         .iter()
         .map(|step| (step.clone(), ci_job(config, step)))
         .collect();
-    map([
-        ("name", s("ci")),
-        (
-            "on",
-            map([
-                ("pull_request", Node::EmptyMap),
-                ("push", map([("branches", strs([config.branch()]))])),
-            ]),
-        ),
-        ("permissions", Node::EmptyMap),
-        (
-            "concurrency",
-            map([
-                (
-                    "group",
-                    s(
-                        "${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}",
-                    ),
-                ),
-                ("cancel-in-progress", plain(true)),
-            ]),
-        ),
-        ("env", workflow_env()),
-        ("jobs", Node::Map(jobs)),
-    ])
+    workflow(
+        "ci",
+        map([
+            ("pull_request", Node::EmptyMap),
+            ("push", map([("branches", strs([config.branch()]))])),
+        ]),
+        s("${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}"),
+        true,
+        Node::Map(jobs),
+    )
 }
 
 /// `security.yml`: a daily scan against a fresh advisory database, and secrets over the
 /// whole history, whatever the code's activity.
 pub fn security(config: &WorkflowsConfig) -> Node {
     let read = [("contents", "read")];
-    map([
-        ("name", s("security")),
-        (
-            "on",
-            map([
-                (
-                    "schedule",
-                    Node::Seq(vec![map([("cron", s("17 4 * * *"))])]),
+    workflow(
+        "security",
+        map([
+            (
+                "schedule",
+                Node::Seq(vec![map([("cron", s("17 4 * * *"))])]),
+            ),
+            ("workflow_dispatch", Node::EmptyMap),
+        ]),
+        s("${{ github.workflow }}-${{ github.ref }}"),
+        true,
+        map([
+            (
+                "audit",
+                job(
+                    config,
+                    "audit (fresh advisory database)",
+                    &read,
+                    Vec::new(),
+                    vec![
+                        checkout(false),
+                        cache(config),
+                        run("cargo xtask audit", "cargo xtask audit --deny warnings"),
+                    ],
                 ),
-                ("workflow_dispatch", Node::EmptyMap),
-            ]),
-        ),
-        ("permissions", Node::EmptyMap),
-        (
-            "concurrency",
-            map([
-                ("group", s("${{ github.workflow }}-${{ github.ref }}")),
-                ("cancel-in-progress", plain(true)),
-            ]),
-        ),
-        ("env", workflow_env()),
-        (
-            "jobs",
-            map([
-                (
-                    "audit",
-                    job(
-                        config,
-                        "audit (fresh advisory database)",
-                        &read,
-                        Vec::new(),
-                        vec![
-                            checkout(false),
-                            cache(config),
-                            run("cargo xtask audit", "cargo xtask audit --deny warnings"),
-                        ],
-                    ),
-                ),
-                (
-                    "secrets-history",
-                    job(
-                        config,
-                        "secrets (all history)",
-                        &read,
-                        Vec::new(),
-                        vec![
-                            checkout(true),
-                            cache(config),
-                            run(
-                                "cargo xtask secrets --history",
-                                "cargo xtask secrets --history --sarif secrets.sarif",
+            ),
+            (
+                "secrets-history",
+                job(
+                    config,
+                    "secrets (all history)",
+                    &read,
+                    Vec::new(),
+                    vec![
+                        checkout(true),
+                        cache(config),
+                        run(
+                            "cargo xtask secrets --history",
+                            "cargo xtask secrets --history --sarif secrets.sarif",
+                        ),
+                        map([
+                            ("name", s("Keep the findings")),
+                            ("if", s("always()")),
+                            (
+                                "uses",
+                                Node::Commented(
+                                    format!("{}@{}", UPLOAD_ARTIFACT.repo, UPLOAD_ARTIFACT.sha),
+                                    UPLOAD_ARTIFACT.version.into(),
+                                ),
                             ),
-                            map([
-                                ("name", s("Keep the findings")),
-                                ("if", s("always()")),
-                                (
-                                    "uses",
-                                    Node::Commented(
-                                        format!("{}@{}", UPLOAD_ARTIFACT.repo, UPLOAD_ARTIFACT.sha),
-                                        UPLOAD_ARTIFACT.version.into(),
-                                    ),
-                                ),
-                                (
-                                    "with",
-                                    map([
-                                        ("name", s("secrets-sarif")),
-                                        ("path", s("secrets.sarif")),
-                                        ("if-no-files-found", s("ignore")),
-                                    ]),
-                                ),
-                            ]),
-                        ],
-                    ),
+                            (
+                                "with",
+                                map([
+                                    ("name", s("secrets-sarif")),
+                                    ("path", s("secrets.sarif")),
+                                    ("if-no-files-found", s("ignore")),
+                                ]),
+                            ),
+                        ]),
+                    ],
                 ),
-            ]),
-        ),
-    ])
+            ),
+        ]),
+    )
 }
 
 /// `deploy.yml`: a manual deploy to one of the configured environments, after the checks
@@ -337,86 +328,73 @@ pub fn security(config: &WorkflowsConfig) -> Node {
 pub fn deploy(config: &WorkflowsConfig, environments: &[String]) -> Node {
     let read = [("contents", "read")];
     let environment = map([("ENVIRONMENT", s("${{ inputs.environment }}"))]);
-    map([
-        ("name", s("deploy")),
-        (
-            "on",
+    // One deploy per environment at a time, and never cancelled half-way.
+    workflow(
+        "deploy",
+        map([(
+            "workflow_dispatch",
             map([(
-                "workflow_dispatch",
+                "inputs",
                 map([(
-                    "inputs",
-                    map([(
-                        "environment",
-                        map([
-                            ("description", s("Where to deploy")),
-                            ("required", plain(true)),
-                            ("type", s("choice")),
-                            ("options", strs(environments.iter().cloned())),
-                        ]),
-                    )]),
+                    "environment",
+                    map([
+                        ("description", s("Where to deploy")),
+                        ("required", plain(true)),
+                        ("type", s("choice")),
+                        ("options", strs(environments.iter().cloned())),
+                    ]),
                 )]),
             )]),
-        ),
-        ("permissions", Node::EmptyMap),
-        // One deploy per environment at a time, and never cancelled half-way.
-        (
-            "concurrency",
-            map([
-                ("group", s("deploy-${{ inputs.environment }}")),
-                ("cancel-in-progress", plain(false)),
-            ]),
-        ),
-        ("env", workflow_env()),
-        (
-            "jobs",
-            map([
-                (
+        )]),
+        s("deploy-${{ inputs.environment }}"),
+        false,
+        map([
+            (
+                "checks",
+                job(
+                    config,
                     "checks",
-                    job(
-                        config,
-                        "checks",
-                        &read,
-                        Vec::new(),
-                        vec![
-                            checkout(false),
-                            cache(config),
-                            install_nextest(),
-                            run("cargo xtask ci", "cargo xtask ci"),
-                        ],
-                    ),
+                    &read,
+                    Vec::new(),
+                    vec![
+                        checkout(false),
+                        cache(config),
+                        install_nextest(),
+                        run("cargo xtask ci", "cargo xtask ci"),
+                    ],
                 ),
-                (
-                    "deploy",
-                    job(
-                        config,
-                        "deploy to ${{ inputs.environment }}",
-                        &read,
-                        vec![
-                            ("needs".into(), s("checks")),
-                            ("environment".into(), s("${{ inputs.environment }}")),
-                        ],
-                        vec![
-                            checkout(false),
-                            run_env(
-                                "cargo xtask deploy",
-                                "cargo xtask deploy --env \"$ENVIRONMENT\"",
-                                environment.clone(),
+            ),
+            (
+                "deploy",
+                job(
+                    config,
+                    "deploy to ${{ inputs.environment }}",
+                    &read,
+                    vec![
+                        ("needs".into(), s("checks")),
+                        ("environment".into(), s("${{ inputs.environment }}")),
+                    ],
+                    vec![
+                        checkout(false),
+                        run_env(
+                            "cargo xtask deploy",
+                            "cargo xtask deploy --env \"$ENVIRONMENT\"",
+                            environment.clone(),
+                        ),
+                        map([
+                            ("name", s("Deploy statistics")),
+                            ("if", s("always()")),
+                            ("env", environment),
+                            (
+                                "run",
+                                s("cargo xtask deploy --env \"$ENVIRONMENT\" --stats"),
                             ),
-                            map([
-                                ("name", s("Deploy statistics")),
-                                ("if", s("always()")),
-                                ("env", environment),
-                                (
-                                    "run",
-                                    s("cargo xtask deploy --env \"$ENVIRONMENT\" --stats"),
-                                ),
-                            ]),
-                        ],
-                    ),
+                        ]),
+                    ],
                 ),
-            ]),
-        ),
-    ])
+            ),
+        ]),
+    )
 }
 
 /// `dependabot.yml`: cargo and the actions, weekly, grouped, after a cooldown (a release gets

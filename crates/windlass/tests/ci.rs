@@ -41,12 +41,7 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
     fx.run(&["workflows"]).expect_code(0);
 
     let report = fx.run(&["ci", "--format", "json"]).expect_code(1).json();
-    let statuses: Vec<_> = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap())
-        .collect();
+    let statuses = step_statuses(&report);
     assert_eq!(
         statuses,
         [
@@ -64,12 +59,7 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
         .run(&["ci", "--keep-going", "--format", "json"])
         .expect_code(1)
         .json();
-    let statuses: Vec<_> = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap())
-        .collect();
+    let statuses = step_statuses(&report);
     assert_eq!(
         statuses,
         ["failed", "failed", "passed", "passed", "passed", "failed"],
@@ -113,12 +103,7 @@ fn keep_going_can_be_configured() {
         "\n[workspace.metadata.windlass.ci]\nkeep-going = true\nsteps = [\"fmt-check\", \"lint\"]\n",
     );
     let report = fx.run(&["ci", "--format", "json"]).expect_code(1).json();
-    let statuses: Vec<_> = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap())
-        .collect();
+    let statuses = step_statuses(&report);
     assert_eq!(statuses, ["failed", "passed"]);
 }
 
@@ -138,12 +123,7 @@ fn skip_and_only_select_steps() {
         ])
         .expect_code(0)
         .json();
-    let statuses: Vec<_> = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap())
-        .collect();
+    let statuses = step_statuses(&report);
     assert_eq!(
         statuses,
         ["skipped", "passed", "passed", "passed", "passed", "skipped"]

@@ -189,6 +189,16 @@ pub fn shared_advisory_db() -> PathBuf {
         .expect("the advisory-db snapshot: set WINDLASS_ADVISORY_DB or put shared/ beside the repository")
 }
 
+/// The status of each step of a JSON report, in order.
+pub fn step_statuses(report: &serde_json::Value) -> Vec<String> {
+    report["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["status"].as_str().expect("status").to_string())
+        .collect()
+}
+
 /// `git ARGS` in `dir`, which must succeed; its stdout, trimmed.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
