@@ -87,6 +87,45 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Write, lint, build and smoke-test the service's container image.
     DockerBuild(DockerArgs),
+    /// Bump the version, write the changelog, commit and tag (dry run unless --execute).
+    Release(ReleaseArgs),
+}
+
+/// Options of `release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// patch, minor, major, rc, beta, alpha, release (drop the pre-release), auto (from the
+    /// Conventional Commits since the last tag: breaking → major, feat → minor, else patch),
+    /// or a version such as 1.4.0. Default: auto.
+    #[arg(value_name = "LEVEL|VERSION", conflicts_with_all = ["level", "resume"])]
+    pub bump: Option<String>,
+    /// The same as the LEVEL argument.
+    #[arg(long, value_name = "LEVEL", conflicts_with = "resume")]
+    pub level: Option<String>,
+    /// Act; without it, the plan is shown and nothing changes.
+    #[arg(long)]
+    pub execute: bool,
+    /// Finish the release a failure interrupted after its commit.
+    #[arg(long)]
+    pub resume: bool,
+    /// Push the branch and the tag.
+    #[arg(long)]
+    pub push: bool,
+    /// Build the binaries and pack them with SHA256SUMS and a CycloneDX SBOM each.
+    #[arg(long)]
+    pub artifacts: bool,
+    /// Publish the crates to the registry, in dependency order.
+    #[arg(long)]
+    pub publish: bool,
+    /// Do not run `ci` first (the run says so).
+    #[arg(long)]
+    pub skip_ci: bool,
+    /// The cargo profile of the artifacts (default: the config's, `release`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The target triple of the artifacts (default: the host).
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
 }
 
 /// Options of `docker-build`.
@@ -417,6 +456,7 @@ impl Cli {
             Command::Init(_) => "init",
             Command::Doctor(_) => "doctor",
             Command::DockerBuild(_) => "docker-build",
+            Command::Release(_) => "release",
         }
     }
 

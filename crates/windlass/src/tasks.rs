@@ -27,6 +27,7 @@ const CONFIG_SECTIONS: &[&str] = &[
     "workflows",
     "deploy",
     "docker",
+    "release",
 ];
 
 /// The steps `ci` can run, in their default order.
@@ -330,6 +331,7 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
             };
             Plan::single("docker-build", Box::new(step))
         }
+        Command::Release(args) => release_plan(ws, args)?,
         Command::InstallHooks(args) => {
             let action = if args.uninstall {
                 Action::Uninstall
@@ -344,6 +346,60 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 }),
             )
         }
+    })
+}
+
+/// `release`: the checks and plan; with `--execute`, then `ci`, then the release itself.
+fn release_plan(ws: &Workspace, args: &crate::cli::ReleaseArgs) -> Result<Plan> {
+    use windlass_release::{Options, Release, ReleaseChecks, version::Target};
+    let config: windlass_release::config::ReleaseConfig = ws.config.section("release")?;
+    let ci: CiConfig = ws.config.section("ci")?;
+    let target = args
+        .bump
+        .as_deref()
+        .or(args.level.as_deref())
+        .map(Target::parse)
+        .transpose()?;
+    let options = Options {
+        target,
+        execute: args.execute,
+        resume: args.resume,
+        push: args.push,
+        artifacts: args.artifacts,
+        publish: args.publish,
+        skip_ci: args.skip_ci,
+        profile: args.profile.clone(),
+        build_target: args.target.clone(),
+        ci_steps: ci.steps.clone(),
+    };
+    let release = || Release {
+        config: config.clone(),
+        options: options.clone(),
+    };
+    let steps: Vec<Box<dyn Step>> = if args.resume {
+        vec![Box::new(release())]
+    } else if args.execute {
+        let mut steps: Vec<Box<dyn Step>> = vec![Box::new(ReleaseChecks {
+            config: config.clone(),
+            options: options.clone(),
+        })];
+        if !args.skip_ci {
+            for name in &ci.steps {
+                steps.push(step_by_name(ws, name)?);
+            }
+        }
+        steps.push(Box::new(release()));
+        steps
+    } else {
+        vec![Box::new(ReleaseChecks {
+            config: config.clone(),
+            options: options.clone(),
+        })]
+    };
+    Ok(Plan {
+        pipeline: Pipeline::new("release", steps),
+        selection: Selection::default(),
+        plan_only: false,
     })
 }
 

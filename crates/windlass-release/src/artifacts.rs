@@ -1,0 +1,270 @@
+//! Release artifacts: the workspace's binaries built with a chosen profile, each packed as
+//! `name-version-target.tar.gz` with the package's README and licence files, a CycloneDX SBOM
+//! beside it, and one `SHA256SUMS` over them all. Archives are reproducible: entries sorted,
+//! owner 0, mtime and gzip time from the release's timestamp.
+
+use anyhow::{Context, Result};
+use cargo_metadata::Message;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use windlass_core::runner::Capture;
+use windlass_core::{Session, UsageError};
+use xshell::cmd;
+
+/// A binary to ship.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bin {
+    /// The binary target's name.
+    pub name: String,
+    /// Its package.
+    pub package: String,
+    /// The package's directory (README and licence files are taken from there, else the root).
+    pub dir: PathBuf,
+}
+
+/// How to build.
+#[derive(Debug, Clone)]
+pub struct Build {
+    /// The cargo profile.
+    pub profile: String,
+    /// The target triple, `None` for the host.
+    pub target: Option<String>,
+}
+
+impl Build {
+    /// The `cargo build` command line for `bins`.
+    pub fn command<'a>(&self, sh: &'a xshell::Shell, bins: &[Bin]) -> xshell::Cmd<'a> {
+        let profile = &self.profile;
+        let mut args: Vec<String> = Vec::new();
+        for bin in bins {
+            args.extend(["--package".into(), bin.package.clone()]);
+            args.extend(["--bin".into(), bin.name.clone()]);
+        }
+        if let Some(target) = &self.target {
+            args.extend(["--target".into(), target.clone()]);
+        }
+        cmd!(
+            sh,
+            "cargo build --locked --profile {profile} {args...} --message-format=json-render-diagnostics"
+        )
+    }
+
+    /// Builds `bins`; the path of each built executable, by binary name.
+    pub fn run(&self, session: &mut Session, bins: &[Bin]) -> Result<BTreeMap<String, PathBuf>> {
+        let sh = session.shell();
+        let finished = session.run(self.command(&sh, bins), Capture::Stdout)?;
+        if !finished.success() {
+            return Err(UsageError::new(format!(
+                "the release build failed (profile `{}`)",
+                self.profile
+            ))
+            .hint("fix the errors above; `release --resume` then picks up from here")
+            .into());
+        }
+        let mut built = BTreeMap::new();
+        for message in Message::parse_stream(finished.stdout.as_bytes()).flatten() {
+            if let Message::CompilerArtifact(artifact) = message
+                && let Some(executable) = artifact.executable
+                && artifact.target.is_bin()
+            {
+                built.insert(artifact.target.name.clone(), executable.into_std_path_buf());
+            }
+        }
+        Ok(built)
+    }
+}
+
+/// The host's target triple, from `rustc -vV`.
+pub fn host_target(session: &mut Session) -> Result<String> {
+    let sh = session.shell();
+    let finished = session.run(cmd!(sh, "rustc -vV"), Capture::Everything)?;
+    finished
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("`rustc -vV` named no host target"))
+}
+
+/// `name-version-target`: the archive's stem and its top directory.
+pub fn stem(bin: &str, version: &str, target: &str) -> String {
+    format!("{bin}-{version}-{target}")
+}
+
+/// The files that go beside a binary: README and licence files of its package, else of the
+/// workspace root.
+pub fn companions(package_dir: &Path, root: &Path) -> Vec<PathBuf> {
+    let pick = |dir: &Path| -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .filter(|p| {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_ascii_uppercase())
+                    .unwrap_or_default();
+                name.starts_with("README")
+                    || name.starts_with("LICENSE")
+                    || name.starts_with("LICENCE")
+                    || name.starts_with("COPYING")
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let own = pick(package_dir);
+    if own.is_empty() { pick(root) } else { own }
+}
+
+/// Writes `name-version-target.tar.gz` into `out_dir`: `stem/bin` (0755) and the companions
+/// (0644), every entry stamped `mtime`.
+pub fn pack(
+    out_dir: &Path,
+    stem: &str,
+    executable: &Path,
+    bin_name: &str,
+    companions: &[PathBuf],
+    mtime: u64,
+) -> Result<PathBuf> {
+    let archive = out_dir.join(format!("{stem}.tar.gz"));
+    let mut entries: Vec<(String, Vec<u8>, u32)> = Vec::new();
+    let binary = std::fs::read(executable)
+        .with_context(|| format!("cannot read {}", executable.display()))?;
+    entries.push((format!("{stem}/{bin_name}"), binary, 0o755));
+    for file in companions {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        entries.push((format!("{stem}/{name}"), bytes, 0o644));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let gzip = flate2::GzBuilder::new()
+        .mtime(u32::try_from(mtime).unwrap_or(0))
+        .write(Vec::new(), flate2::Compression::best());
+    let mut tar = tar::Builder::new(gzip);
+    tar.mode(tar::HeaderMode::Deterministic);
+    for (path, bytes, mode) in &entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(*mode);
+        header.set_mtime(mtime);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut header, path, bytes.as_slice())?;
+    }
+    let mut gzip = tar.into_inner()?;
+    gzip.flush()?;
+    let bytes = gzip.finish()?;
+    windlass_core::files::write_atomic(&archive, &bytes, false)?;
+    Ok(archive)
+}
+
+/// The SHA-256 of a file, in hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `SHA256SUMS` as `sha256sum -c` reads it: `hash  name`, sorted by name.
+pub fn checksums(files: &[PathBuf]) -> Result<String> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        lines.push((name, sha256_file(file)?));
+    }
+    lines.sort();
+    Ok(lines
+        .iter()
+        .map(|(name, sum)| format!("{sum}  {name}\n"))
+        .collect())
+}
+
+/// Whether `file` is listed in the `SHA256SUMS` of its directory with its current hash: an
+/// artifact a previous run already made.
+pub fn already_made(file: &Path) -> bool {
+    let Some(dir) = file.parent() else {
+        return false;
+    };
+    let Ok(sums) = std::fs::read_to_string(dir.join("SHA256SUMS")) else {
+        return false;
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Ok(actual) = sha256_file(file) else {
+        return false;
+    };
+    sums.lines()
+        .any(|l| l.split_once("  ") == Some((actual.as_str(), name.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archives_are_reproducible_and_checksummed() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("svc");
+        std::fs::write(&exe, b"\x7fELF fake").unwrap();
+        let readme = dir.path().join("README.md");
+        std::fs::write(&readme, "# svc\n").unwrap();
+        let out = dir.path().join("out");
+        let a = pack(
+            &out,
+            "svc-1.0.0-x",
+            &exe,
+            "svc",
+            std::slice::from_ref(&readme),
+            1_700_000_000,
+        )
+        .unwrap();
+        let first = std::fs::read(&a).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let b = pack(&out, "svc-1.0.0-x", &exe, "svc", &[readme], 1_700_000_000).unwrap();
+        assert_eq!(first, std::fs::read(&b).unwrap());
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(first.as_slice()));
+        let names: Vec<(String, u32)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.path().unwrap().display().to_string(),
+                    e.header().mode().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("svc-1.0.0-x/README.md".to_string(), 0o644),
+                ("svc-1.0.0-x/svc".to_string(), 0o755)
+            ]
+        );
+        let sums = checksums(std::slice::from_ref(&a)).unwrap();
+        std::fs::write(out.join("SHA256SUMS"), &sums).unwrap();
+        assert!(sums.ends_with("  svc-1.0.0-x.tar.gz\n"), "{sums}");
+        assert!(already_made(&a));
+        std::fs::write(&a, b"tampered").unwrap();
+        assert!(!already_made(&a));
+    }
+}

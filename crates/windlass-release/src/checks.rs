@@ -1,0 +1,147 @@
+//! The checks before any change: a release from a dirty tree, the wrong branch, a stale
+//! clone, over an existing tag or to a lower version is refused, each with its fix.
+
+use crate::config::ReleaseConfig;
+use crate::git;
+use crate::journal::Journal;
+use crate::plan::Plan;
+use anyhow::Result;
+use windlass_core::event::{Diagnostic, Severity};
+use windlass_core::{Session, Workspace};
+
+/// The step name the findings are filed under.
+pub const STEP: &str = "release-checks";
+
+fn refusal(title: &str, message: String, fix: &str) -> Diagnostic {
+    Diagnostic::new(
+        STEP,
+        Severity::Error,
+        title,
+        format!("{message}\n  fix: {fix}"),
+    )
+}
+
+/// What stops the release, as diagnostics (empty: go ahead). Warnings (untracked files, a
+/// remote that cannot be reached) are reported straight away.
+pub fn run(
+    ws: &Workspace,
+    session: &mut Session,
+    config: &ReleaseConfig,
+    plan: &Plan,
+) -> Result<Vec<Diagnostic>> {
+    let mut found = Vec::new();
+    let journal = Journal::path(&git::git_dir(session)?);
+    if let Some(open) = Journal::load(&journal)? {
+        found.push(refusal(
+            "release-in-progress",
+            format!(
+                "the release of {} is not finished (done: {})",
+                open.version,
+                open.done.join(", ")
+            ),
+            &format!(
+                "`release --resume` finishes it; if it was abandoned, delete {}",
+                journal.display()
+            ),
+        ));
+    }
+
+    let (changed, untracked) = git::status(session)?;
+    if !changed.is_empty() {
+        let list: Vec<String> = changed
+            .iter()
+            .take(10)
+            .map(|l| format!("    {l}"))
+            .collect();
+        found.push(refusal(
+            "dirty-tree",
+            format!(
+                "the work tree has uncommitted changes ({}):\n{}",
+                changed.len(),
+                list.join("\n")
+            ),
+            "commit or stash them: a release commits only its own changes",
+        ));
+    }
+    if !untracked.is_empty() {
+        session.message(
+            Severity::Warning,
+            format!(
+                "{} untracked file(s) are left out of the release commit (first: {})",
+                untracked.len(),
+                untracked[0].trim_start_matches("?? ")
+            ),
+        );
+    }
+
+    match &plan.branch {
+        None => found.push(refusal(
+            "detached-head",
+            "HEAD is detached: a release is made on a branch".into(),
+            &format!("check out one of: {}", config.branches.join(", ")),
+        )),
+        Some(branch) if !config.branch_allowed(branch) => found.push(refusal(
+            "branch",
+            format!(
+                "releases are made from {}; this is `{branch}`",
+                config.branches.join(", ")
+            ),
+            &format!(
+                "check out an allowed branch, or add `{branch}` to branches under [workspace.metadata.windlass.release] in {}",
+                ws.display_path(&ws.manifest_path)
+            ),
+        )),
+        Some(_) => {}
+    }
+
+    if let Some(upstream) = git::upstream(session)? {
+        let remote = upstream.split('/').next().unwrap_or("origin").to_string();
+        if let Err(why) = git::fetch(session, &remote)? {
+            session.message(
+                Severity::Warning,
+                format!(
+                    "cannot fetch {remote} ({}); comparing with what was fetched last",
+                    why.lines().next().unwrap_or("")
+                ),
+            );
+        }
+        let behind = git::behind(session, &upstream)?;
+        if behind > 0 {
+            found.push(refusal(
+                "behind-upstream",
+                format!("the branch is {behind} commit(s) behind {upstream}"),
+                "`git pull --rebase`, check again, then release",
+            ));
+        }
+    }
+
+    if let Some(at) = git::tag_commit(session, &plan.tag)? {
+        found.push(refusal(
+            "tag-exists",
+            format!(
+                "the tag {} already exists (at {})",
+                plan.tag,
+                &at[..at.len().min(12)]
+            ),
+            "release a higher version, or delete the tag if it was a mistake: `git tag -d TAG`",
+        ));
+    }
+
+    for bump in &plan.bumps {
+        if bump.new <= bump.member.version {
+            found.push(refusal(
+                "version-not-greater",
+                format!(
+                    "{} would go from {} to {}: a release must raise the version",
+                    bump.member.name, bump.member.version, bump.new
+                ),
+                "name a higher version or a bump level",
+            ));
+            // One line says it for every member that shares the version.
+            if bump.inherited {
+                break;
+            }
+        }
+    }
+    Ok(found)
+}

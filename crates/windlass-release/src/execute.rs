@@ -1,0 +1,368 @@
+//! Doing the release: the changes up to the commit as one transaction (any failure puts every
+//! file back), then the steps after it, each recorded in the journal and each recognising
+//! "already done", so that `--resume` finishes what a failure interrupted.
+
+use crate::artifacts::{self, Bin, Build};
+use crate::config::ReleaseConfig;
+use crate::journal::Journal;
+use crate::plan::{self, Plan};
+use crate::snapshot::Snapshot;
+use crate::{git, publish, sbom};
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use windlass_core::event::{Event, Severity};
+use windlass_core::runner::Capture;
+use windlass_core::{Session, UsageError, Workspace};
+use xshell::cmd;
+
+/// The step name of the release itself.
+pub const STEP: &str = "release";
+
+/// What the steps after the commit need besides the journal.
+pub struct After<'a> {
+    /// The release config.
+    pub config: &'a ReleaseConfig,
+    /// The journal's path.
+    pub journal_path: PathBuf,
+}
+
+fn say(session: &mut Session, text: String) {
+    session.emit(Event::Output {
+        step: STEP.into(),
+        text,
+    });
+}
+
+/// Writes, updates the lockfile, commits. On failure every file is restored, the index
+/// reset, and the error says so.
+pub fn commit(ws: &Workspace, session: &mut Session, plan: &Plan) -> Result<String> {
+    let mut snapshot = Snapshot::default();
+    let mut paths: Vec<String> = Vec::new();
+    let result = (|| -> Result<String> {
+        for edit in &plan.edits {
+            snapshot.write(&edit.path, edit.after.as_bytes())?;
+            paths.push(edit.path.display().to_string());
+        }
+        let lockfile = ws.root.join("Cargo.lock");
+        if lockfile.is_file() {
+            snapshot.save(&lockfile)?;
+            update_lockfile(ws, session)?;
+            if is_tracked(session, &lockfile)? {
+                paths.push(lockfile.display().to_string());
+            }
+        }
+        if let Some((path, text)) = &plan.changelog {
+            snapshot.write(path, text.as_bytes())?;
+            paths.push(path.display().to_string());
+        }
+        git::commit(session, &paths, &plan.commit_message)?;
+        git::head(session)?.ok_or_else(|| anyhow::anyhow!("no HEAD after the release commit"))
+    })();
+    match result {
+        Ok(commit) => Ok(commit),
+        Err(err) => {
+            let _ = git::unstage(session, &paths);
+            let failed = snapshot.restore();
+            if failed.is_empty() {
+                Err(err.context("the release stopped before its commit; every file is as it was"))
+            } else {
+                Err(err.context(format!(
+                    "the release stopped before its commit, and these files could not be restored: {}",
+                    failed.join("; ")
+                )))
+            }
+        }
+    }
+}
+
+/// Moves the members' versions in `Cargo.lock`, then checks cargo agrees it is consistent.
+fn update_lockfile(ws: &Workspace, session: &mut Session) -> Result<()> {
+    let sh = session.shell();
+    let manifest = ws.manifest_path.clone();
+    let update = session.run(
+        cmd!(
+            sh,
+            "cargo update --workspace --offline --manifest-path {manifest}"
+        ),
+        Capture::Everything,
+    )?;
+    if !update.success() {
+        return Err(UsageError::new(format!(
+            "cannot update Cargo.lock for the new versions:\n{}",
+            update.stderr.trim()
+        ))
+        .hint("run `cargo update --workspace` to see why, fix it, and release again")
+        .into());
+    }
+    let check = session.run(
+        cmd!(
+            sh,
+            "cargo metadata --locked --format-version 1 --manifest-path {manifest}"
+        ),
+        Capture::Everything,
+    )?;
+    if !check.success() {
+        return Err(UsageError::new(format!(
+            "Cargo.lock is not consistent after the bump (`cargo metadata --locked`):\n{}",
+            check.stderr.trim()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn is_tracked(session: &mut Session, path: &Path) -> Result<bool> {
+    let sh = session.shell();
+    let finished = session.run(
+        cmd!(sh, "git ls-files --error-unmatch -- {path}"),
+        Capture::Everything,
+    )?;
+    Ok(finished.success())
+}
+
+/// The steps after the commit that are not done yet, in order. Returns what was done.
+pub fn finish(
+    ws: &Workspace,
+    session: &mut Session,
+    journal: &mut Journal,
+    after: &After<'_>,
+) -> Result<Vec<String>> {
+    let mut did = Vec::new();
+    for step in crate::journal::AFTER_COMMIT {
+        if !journal.wanted.iter().any(|w| w == step) || journal.is_done(step) {
+            continue;
+        }
+        match step {
+            "tag" => did.push(tag(session, journal)?),
+            "artifacts" => did.push(make_artifacts(ws, session, journal, after.config)?),
+            "push" => did.push(push(session, journal)?),
+            "publish" => did.push(publish_all(ws, session, journal, &after.journal_path)?),
+            _ => {}
+        }
+        journal.mark(step, &after.journal_path)?;
+    }
+    Ok(did)
+}
+
+fn tag(session: &mut Session, journal: &Journal) -> Result<String> {
+    if let Some(at) = git::tag_commit(session, &journal.tag)? {
+        if at == journal.commit {
+            return Ok(format!("tag {} already at the release commit", journal.tag));
+        }
+        return Err(UsageError::new(format!(
+            "the tag {} exists at {at}, not at the release commit {}",
+            journal.tag, journal.commit
+        ))
+        .hint("delete the stray tag (`git tag -d TAG`) and `release --resume`")
+        .into());
+    }
+    let message = format!("Release {}", journal.version);
+    git::tag(session, &journal.tag, &journal.commit, &message)?;
+    Ok(format!("tagged {}", journal.tag))
+}
+
+fn push(session: &mut Session, journal: &Journal) -> Result<String> {
+    let (Some(remote), Some(branch)) = (&journal.remote, &journal.branch) else {
+        return Err(UsageError::new("there is no remote to push the release to")
+            .hint("add one (`git remote add origin URL`), or release without --push")
+            .into());
+    };
+    let local = git::tag_object(session, &journal.tag)?;
+    let remote_tag = git::remote_ref(session, remote, &format!("refs/tags/{}", journal.tag))?;
+    if local.is_some() && remote_tag == local {
+        return Ok(format!("{remote} already has {}", journal.tag));
+    }
+    git::push(session, remote, branch, &journal.tag)?;
+    Ok(format!("pushed {branch} and {} to {remote}", journal.tag))
+}
+
+/// The binaries to ship: the configured ones, else every binary of every released member but
+/// the xtask.
+pub fn bins(ws: &Workspace, session: &mut Session, config: &ReleaseConfig) -> Result<Vec<Bin>> {
+    let mut bins = Vec::new();
+    for package in ws.members(session)? {
+        if config.exclude.iter().any(|e| e == package.name.as_str()) {
+            continue;
+        }
+        for target in package.targets.iter().filter(|t| t.is_bin()) {
+            let wanted = if config.bins.is_empty() {
+                package.name.as_str() != "xtask"
+            } else {
+                config.bins.contains(&target.name)
+            };
+            if wanted {
+                bins.push(Bin {
+                    name: target.name.clone(),
+                    package: package.name.to_string(),
+                    dir: package
+                        .manifest_path
+                        .parent()
+                        .map(|d| d.as_std_path().to_path_buf())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+    }
+    for name in &config.bins {
+        if !bins.iter().any(|b| &b.name == name) {
+            return Err(UsageError::new(format!(
+                "{}: bins under [workspace.metadata.windlass.release] names `{name}`, which no member builds",
+                ws.display_path(&ws.manifest_path)
+            ))
+            .into());
+        }
+    }
+    Ok(bins)
+}
+
+/// The directory a version's artifacts go to.
+pub fn artifacts_dir(ws: &Workspace, config: &ReleaseConfig, version: &str) -> PathBuf {
+    ws.root.join(&config.artifacts_dir).join(version)
+}
+
+fn make_artifacts(
+    ws: &Workspace,
+    session: &mut Session,
+    journal: &Journal,
+    config: &ReleaseConfig,
+) -> Result<String> {
+    let bins = bins(ws, session, config)?;
+    if bins.is_empty() {
+        session.message(Severity::Warning, "no binaries to ship: artifacts skipped");
+        return Ok("no binaries: no artifacts".into());
+    }
+    let target = match &journal.target {
+        Some(t) => t.clone(),
+        None => artifacts::host_target(session)?,
+    };
+    let build = Build {
+        profile: journal
+            .profile
+            .clone()
+            .unwrap_or_else(|| config.profile.clone()),
+        target: journal.target.clone(),
+    };
+    let built = build.run(session, &bins)?;
+    let epoch = match plan::release_epoch() {
+        Some(epoch) => epoch,
+        None => git::commit_time(session, &journal.commit)?,
+    };
+    let timestamp =
+        windlass_core::time::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch));
+    let metadata = sbom_metadata(ws, session, &target)?;
+    let checksums = std::fs::read_to_string(ws.root.join("Cargo.lock"))
+        .map(|text| sbom::lock_checksums(&text))
+        .unwrap_or_default();
+    let out = artifacts_dir(ws, config, &journal.version);
+    let mut files = Vec::new();
+    for bin in &bins {
+        let executable = built
+            .get(&bin.name)
+            .ok_or_else(|| anyhow::anyhow!("cargo built no executable named `{}`", bin.name))?;
+        let stem = artifacts::stem(&bin.name, &journal.version, &target);
+        let archive = out.join(format!("{stem}.tar.gz"));
+        if artifacts::already_made(&archive) {
+            say(
+                session,
+                format!(
+                    "  kept {} (checksum matches SHA256SUMS)",
+                    ws.display_path(&archive)
+                ),
+            );
+        } else {
+            let companions = artifacts::companions(&bin.dir, &ws.root);
+            artifacts::pack(&out, &stem, executable, &bin.name, &companions, epoch)?;
+            say(session, format!("  packed {}", ws.display_path(&archive)));
+        }
+        files.push(archive);
+        let package = metadata
+            .packages
+            .iter()
+            .find(|p| p.name.as_str() == bin.package && metadata.workspace_members.contains(&p.id))
+            .ok_or_else(|| anyhow::anyhow!("no package {} in cargo metadata", bin.package))?;
+        let bom = sbom::build(
+            &sbom::Subject {
+                metadata: &metadata,
+                package: &package.id,
+                bin: &bin.name,
+                version: &journal.version,
+                timestamp: &timestamp,
+                tool: ("windlass", env!("CARGO_PKG_VERSION")),
+            },
+            &checksums,
+        );
+        let sbom_path = out.join(format!("{stem}.cdx.json"));
+        windlass_core::files::write_atomic(&sbom_path, bom.as_bytes(), false)?;
+        files.push(sbom_path);
+    }
+    let sums = artifacts::checksums(&files)?;
+    windlass_core::files::write_atomic(&out.join("SHA256SUMS"), sums.as_bytes(), false)?;
+    Ok(format!(
+        "{} artifact(s), SBOMs and SHA256SUMS in {}",
+        bins.len(),
+        ws.display_path(&out)
+    ))
+}
+
+/// The resolved graph for one platform, as the binary is built for it.
+fn sbom_metadata(
+    ws: &Workspace,
+    session: &mut Session,
+    target: &str,
+) -> Result<cargo_metadata::Metadata> {
+    let mut command = cargo_metadata::MetadataCommand::new();
+    command
+        .cargo_path("cargo")
+        .manifest_path(&ws.manifest_path)
+        .other_options(vec![
+            "--locked".to_string(),
+            "--filter-platform".to_string(),
+            target.to_string(),
+        ]);
+    let mut cargo = command.cargo_command();
+    cargo.current_dir(&ws.root);
+    let finished = session.run_command(cargo, Capture::Everything)?;
+    if !finished.success() {
+        return Err(UsageError::new(format!(
+            "`cargo metadata` for the SBOM failed:\n{}",
+            finished.stderr.trim()
+        ))
+        .into());
+    }
+    let json = finished
+        .stdout
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or("");
+    Ok(cargo_metadata::MetadataCommand::parse(json)?)
+}
+
+fn publish_all(
+    ws: &Workspace,
+    session: &mut Session,
+    journal: &mut Journal,
+    journal_path: &Path,
+) -> Result<String> {
+    let members = ws.members(session)?;
+    let order = publish::order(&members)?;
+    if order.is_empty() {
+        return Ok("nothing to publish: every member has publish = false".into());
+    }
+    let mut published = 0;
+    for name in &order {
+        let key = format!("publish:{name}");
+        if journal.is_done(&key) {
+            continue;
+        }
+        if publish::publish(session, name)? {
+            published += 1;
+        } else {
+            say(
+                session,
+                format!("  {name} {} is on the registry already", journal.version),
+            );
+        }
+        journal.mark(&key, journal_path)?;
+    }
+    Ok(format!("published {published} of {} crate(s)", order.len()))
+}

@@ -1,0 +1,387 @@
+//! windlass's release task: `release [LEVEL|VERSION]`.
+//!
+//! A dry run by default: the whole plan — each crate's old and new version, the changelog
+//! section, the commit, the tag, the artifacts — and the checks, with nothing changed.
+//! `--execute` acts: the changes up to the commit are one transaction (any failure restores
+//! every file), the steps after it (tag, artifacts, push, publish) are journalled in the git
+//! directory and each recognises its own work, so `--resume` finishes a release a failure
+//! interrupted.
+
+pub mod artifacts;
+pub mod changelog;
+pub mod checks;
+pub mod config;
+pub mod execute;
+pub mod git;
+pub mod journal;
+pub mod manifest;
+pub mod plan;
+pub mod publish;
+pub mod sbom;
+pub mod snapshot;
+pub mod version;
+
+use anyhow::Result;
+use config::ReleaseConfig;
+use journal::Journal;
+use windlass_core::event::{Event, Severity};
+use windlass_core::pipeline::StepOutcome;
+use windlass_core::{Session, Step, UsageError, Workspace};
+
+/// What the command line asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The level or version; `None` is `auto`.
+    pub target: Option<version::Target>,
+    /// Act instead of showing the plan.
+    pub execute: bool,
+    /// Finish the release in progress.
+    pub resume: bool,
+    /// Push the branch and the tag.
+    pub push: bool,
+    /// Build and pack the binaries, with checksums and SBOMs.
+    pub artifacts: bool,
+    /// Publish the crates to the registry.
+    pub publish: bool,
+    /// `ci` is not run first (said loudly).
+    pub skip_ci: bool,
+    /// The artifacts' cargo profile, instead of the config's.
+    pub profile: Option<String>,
+    /// The artifacts' target triple, instead of the host's.
+    pub build_target: Option<String>,
+    /// The `ci` steps that run before the release, for the plan.
+    pub ci_steps: Vec<String>,
+}
+
+impl Options {
+    /// The steps after the commit this run asks for.
+    fn wanted(&self) -> Vec<String> {
+        let mut wanted = vec!["tag".to_string()];
+        for (on, step) in [
+            (self.artifacts, "artifacts"),
+            (self.push, "push"),
+            (self.publish, "publish"),
+        ] {
+            if on {
+                wanted.push(step.into());
+            }
+        }
+        wanted
+    }
+}
+
+/// The checks and the plan: the whole of a dry run, and the first step of `--execute`.
+pub struct ReleaseChecks {
+    /// `[workspace.metadata.windlass.release]`.
+    pub config: ReleaseConfig,
+    /// The command line.
+    pub options: Options,
+}
+
+/// The release itself (`--execute`, `--resume`).
+pub struct Release {
+    /// `[workspace.metadata.windlass.release]`.
+    pub config: ReleaseConfig,
+    /// The command line.
+    pub options: Options,
+}
+
+fn say(session: &mut Session, step: &str, text: String) {
+    session.emit(Event::Output {
+        step: step.into(),
+        text,
+    });
+}
+
+impl Step for ReleaseChecks {
+    fn name(&self) -> &str {
+        checks::STEP
+    }
+
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
+        "git status, branch, upstream and tag checks; then the release plan".into()
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let plan = plan::compute(ws, session, &self.config, &self.options)?;
+        self.show(ws, session, &plan)?;
+        let found = checks::run(ws, session, &self.config, &plan)?;
+        let refused = found.len();
+        for diagnostic in found {
+            session.diagnostic(diagnostic);
+        }
+        if refused > 0 {
+            return Ok(StepOutcome::failed(
+                format!(
+                    "{refused} check(s) refuse the release of {}; nothing changed",
+                    plan.version
+                ),
+                "fix what is reported above, then run the release again",
+            ));
+        }
+        if self.options.execute && self.options.skip_ci {
+            session.message(
+                Severity::Warning,
+                "--skip-ci: the release is made without running ci first",
+            );
+        }
+        Ok(StepOutcome::passed(if self.options.execute {
+            format!("{} → {}: checks passed", plan.old, plan.version)
+        } else {
+            format!(
+                "dry run: {} → {} ({}); nothing changed — add --execute to release",
+                plan.old, plan.version, plan.tag
+            )
+        }))
+    }
+}
+
+impl ReleaseChecks {
+    /// Prints the plan.
+    fn show(&self, ws: &Workspace, session: &mut Session, plan: &plan::Plan) -> Result<()> {
+        let how = match plan.level {
+            Some(level) => format!("{level:?}").to_lowercase(),
+            None => "explicit version".into(),
+        };
+        let since = plan
+            .previous_tag
+            .as_deref()
+            .map_or_else(|| "the first commit".to_string(), str::to_string);
+        let mut lines = vec![format!(
+            "release {} → {} ({how}; {} commit(s) since {since})",
+            plan.old, plan.version, plan.commit_count
+        )];
+        let width = plan
+            .bumps
+            .iter()
+            .map(|b| b.member.name.len())
+            .max()
+            .unwrap_or(0);
+        lines.push("  versions:".into());
+        for bump in &plan.bumps {
+            lines.push(format!(
+                "    {:width$}  {} → {}{}",
+                bump.member.name,
+                bump.member.version,
+                bump.new,
+                if bump.inherited {
+                    "  (workspace.package)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let mut files: Vec<String> = plan
+            .edits
+            .iter()
+            .map(|e| ws.display_path(&e.path))
+            .collect();
+        if ws.root.join("Cargo.lock").is_file() {
+            files.push(ws.display_path(&ws.root.join("Cargo.lock")));
+        }
+        if let Some((path, _)) = &plan.changelog {
+            files.push(ws.display_path(path));
+        }
+        lines.push(format!("  files: {}", files.join(", ")));
+        if let Some((path, _)) = &plan.changelog {
+            lines.push(format!(
+                "  changelog: {}, new section:",
+                ws.display_path(path)
+            ));
+            lines.push(format!(
+                "    {}",
+                changelog::heading(&plan.version.to_string(), &plan.date)
+            ));
+            let body = plan.notes.render();
+            for line in body.lines().filter(|l| !l.is_empty()) {
+                lines.push(format!("    {line}"));
+            }
+        }
+        if self.options.execute && !self.options.skip_ci && !self.options.ci_steps.is_empty() {
+            lines.push(format!("  ci first: {}", self.options.ci_steps.join(", ")));
+        }
+        lines.push(format!("  commit: \"{}\"", plan.commit_message));
+        lines.push(format!("  tag: {} (annotated)", plan.tag));
+        if self.options.artifacts {
+            let bins = execute::bins(ws, session, &self.config)?;
+            let target = match &self.options.build_target {
+                Some(t) => t.clone(),
+                None => artifacts::host_target(session)?,
+            };
+            let profile = self
+                .options
+                .profile
+                .as_deref()
+                .unwrap_or(&self.config.profile);
+            let dir = execute::artifacts_dir(ws, &self.config, &plan.version.to_string());
+            lines.push(format!(
+                "  artifacts (profile {profile}) in {}:",
+                ws.display_path(&dir)
+            ));
+            for bin in &bins {
+                let stem = artifacts::stem(&bin.name, &plan.version.to_string(), &target);
+                lines.push(format!(
+                    "    {stem}.tar.gz, {stem}.cdx.json (CycloneDX {})",
+                    sbom::SPEC_VERSION
+                ));
+            }
+            lines.push("    SHA256SUMS".into());
+        } else {
+            lines.push("  artifacts: none (--artifacts builds them)".into());
+        }
+        if self.options.push {
+            let remote = git::remote(session, plan.branch.as_deref())?;
+            lines.push(format!(
+                "  push: {} and {} to {}",
+                plan.branch.as_deref().unwrap_or("HEAD"),
+                plan.tag,
+                remote.as_deref().unwrap_or("(no remote)")
+            ));
+        } else {
+            lines.push("  push: no (--push pushes the branch and the tag)".into());
+        }
+        if self.options.publish {
+            let members = ws.members(session)?;
+            let order = publish::order(&members)?;
+            let skipped: Vec<&str> = members
+                .iter()
+                .map(|p| p.name.as_str())
+                .filter(|n| !order.iter().any(|o| o == n))
+                .collect();
+            lines.push(format!(
+                "  publish, in this order: {}{}",
+                if order.is_empty() {
+                    "nothing".into()
+                } else {
+                    order.join(", ")
+                },
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (publish = false: {})", skipped.join(", "))
+                }
+            ));
+        }
+        say(session, checks::STEP, lines.join("\n"));
+        Ok(())
+    }
+}
+
+impl Step for Release {
+    fn name(&self) -> &str {
+        execute::STEP
+    }
+
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
+        if self.options.resume {
+            "finish the release in progress (its journal)".into()
+        } else {
+            "bump, Cargo.lock, changelog, commit, then the journalled steps after it".into()
+        }
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let journal_path = Journal::path(&git::git_dir(session)?);
+        let mut journal = if self.options.resume {
+            self.resumed(session, &journal_path)?
+        } else {
+            let plan = plan::compute(ws, session, &self.config, &self.options)?;
+            // The checks ran (and were reported) in `release-checks`; ci ran since: make sure
+            // nothing moved under us in between.
+            let found = checks::run(ws, session, &self.config, &plan)?;
+            if let Some(first) = found.first() {
+                return Err(UsageError::new(format!(
+                    "the release checks no longer pass: {}",
+                    first.message
+                ))
+                .into());
+            }
+            let commit = execute::commit(ws, session, &plan)?;
+            say(
+                session,
+                execute::STEP,
+                format!(
+                    "committed \"{}\" ({})",
+                    plan.commit_message,
+                    &commit[..12.min(commit.len())]
+                ),
+            );
+            let journal = Journal {
+                schema: journal::SCHEMA.into(),
+                version: plan.version.to_string(),
+                tag: plan.tag.clone(),
+                commit,
+                remote: git::remote(session, plan.branch.as_deref())?,
+                branch: plan.branch.clone(),
+                profile: self.options.profile.clone(),
+                target: self.options.build_target.clone(),
+                wanted: self.options.wanted(),
+                done: vec!["commit".into()],
+            };
+            journal.save(&journal_path)?;
+            journal
+        };
+        let after = execute::After {
+            config: &self.config,
+            journal_path: journal_path.clone(),
+        };
+        let did = execute::finish(ws, session, &mut journal, &after)?;
+        for line in &did {
+            say(session, execute::STEP, line.clone());
+        }
+        std::fs::remove_file(&journal_path).ok();
+        Ok(StepOutcome::passed(format!(
+            "released {} ({}): {}",
+            journal.version,
+            journal.tag,
+            journal.done.join(", ")
+        )))
+    }
+}
+
+impl Release {
+    /// The journal of the release to resume, with this run's extra steps added.
+    fn resumed(&self, session: &mut Session, path: &std::path::Path) -> Result<Journal> {
+        let Some(mut journal) = Journal::load(path)? else {
+            return Err(UsageError::new("there is no release in progress to resume")
+                .hint("start one: `release LEVEL --execute`")
+                .into());
+        };
+        let head = git::head(session)?.unwrap_or_default();
+        if head != journal.commit {
+            return Err(UsageError::new(format!(
+                "HEAD ({}) is not the release commit of {} ({})",
+                &head[..12.min(head.len())],
+                journal.version,
+                &journal.commit[..12.min(journal.commit.len())]
+            ))
+            .hint(format!(
+                "check out {} to resume, or delete {} to abandon the release",
+                journal.commit,
+                path.display()
+            ))
+            .into());
+        }
+        for step in self.options.wanted() {
+            if !journal.wanted.contains(&step) {
+                journal.wanted.push(step);
+            }
+        }
+        if self.options.profile.is_some() {
+            journal.profile.clone_from(&self.options.profile);
+        }
+        if self.options.build_target.is_some() {
+            journal.target.clone_from(&self.options.build_target);
+        }
+        say(
+            session,
+            execute::STEP,
+            format!(
+                "resuming the release of {} (done: {})",
+                journal.version,
+                journal.done.join(", ")
+            ),
+        );
+        Ok(journal)
+    }
+}
