@@ -126,8 +126,11 @@ impl Notes {
                 Some("perf") => 3,
                 _ => 4,
             };
-            // A breaking `feat!` shows under both: what broke, and what was added.
-            if change.breaking.is_some() && group == 4 {
+            // A `feat!:` says it once, under breaking changes; a footer that explains the
+            // break leaves the feature listed as well, and other breaking kinds only there.
+            if change.breaking.is_some()
+                && (group == 4 || change.breaking.as_deref() == Some(change.description.as_str()))
+            {
                 continue;
             }
             let prefix = match (&change.kind, group) {

@@ -28,8 +28,16 @@ pub fn run(
     session: &mut Session,
     config: &ReleaseConfig,
     plan: &Plan,
+    push: bool,
 ) -> Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
+    if push && git::remote(session, plan.branch.as_deref())?.is_none() {
+        found.push(refusal(
+            "no-remote",
+            "--push was asked for, but the branch has no upstream and there is no `origin`".into(),
+            "`git remote add origin URL` (and `git push -u origin BRANCH`), or release without --push",
+        ));
+    }
     let journal = Journal::path(&git::git_dir(session)?);
     if let Some(open) = Journal::load(&journal)? {
         found.push(refusal(

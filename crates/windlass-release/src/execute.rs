@@ -156,7 +156,11 @@ fn tag(session: &mut Session, journal: &Journal) -> Result<String> {
         .hint("delete the stray tag (`git tag -d TAG`) and `release --resume`")
         .into());
     }
-    let message = format!("Release {}", journal.version);
+    let message = if journal.tag_message.is_empty() {
+        format!("Release {}", journal.version)
+    } else {
+        journal.tag_message.clone()
+    };
     git::tag(session, &journal.tag, &journal.commit, &message)?;
     Ok(format!("tagged {}", journal.tag))
 }

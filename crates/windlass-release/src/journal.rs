@@ -33,6 +33,9 @@ pub struct Journal {
     pub profile: Option<String>,
     /// The target triple of the artifacts (`None`: the host).
     pub target: Option<String>,
+    /// The annotated tag's message: the release's changelog section.
+    #[serde(default)]
+    pub tag_message: String,
     /// The steps after the commit this release does.
     pub wanted: Vec<String>,
     /// The steps done.
@@ -110,6 +113,7 @@ mod tests {
             remote: None,
             profile: None,
             target: None,
+            tag_message: String::new(),
             wanted: vec!["tag".into(), "push".into()],
             done: vec!["commit".into()],
         };

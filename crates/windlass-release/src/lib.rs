@@ -105,7 +105,7 @@ impl Step for ReleaseChecks {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let plan = plan::compute(ws, session, &self.config, &self.options)?;
         self.show(ws, session, &plan)?;
-        let found = checks::run(ws, session, &self.config, &plan)?;
+        let found = checks::run(ws, session, &self.config, &plan, self.options.push)?;
         let refused = found.len();
         for diagnostic in found {
             session.diagnostic(diagnostic);
@@ -288,7 +288,7 @@ impl Step for Release {
             let plan = plan::compute(ws, session, &self.config, &self.options)?;
             // The checks ran (and were reported) in `release-checks`; ci ran since: make sure
             // nothing moved under us in between.
-            let found = checks::run(ws, session, &self.config, &plan)?;
+            let found = checks::run(ws, session, &self.config, &plan, self.options.push)?;
             if let Some(first) = found.first() {
                 return Err(UsageError::new(format!(
                     "the release checks no longer pass: {}",
@@ -315,6 +315,9 @@ impl Step for Release {
                 branch: plan.branch.clone(),
                 profile: self.options.profile.clone(),
                 target: self.options.build_target.clone(),
+                tag_message: format!("Release {}\n\n{}", plan.version, plan.notes.render())
+                    .trim_end()
+                    .to_string(),
                 wanted: self.options.wanted(),
                 done: vec!["commit".into()],
             };

@@ -68,6 +68,17 @@ impl Fixture {
         Self::with_manifest(lib, "")
     }
 
+    /// An empty directory (with a space in its path) for a test that lays out its own files.
+    pub fn bare() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("windlass fixture ")
+            .tempdir()
+            .expect("temp dir");
+        let root = dir.path().join("my workspace");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        Self { _dir: dir, root }
+    }
+
     /// As [`Fixture::new`], with `extra` appended to the manifest.
     pub fn with_manifest(lib: &str, extra: &str) -> Self {
         let dir = tempfile::Builder::new()

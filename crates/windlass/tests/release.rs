@@ -1,0 +1,772 @@
+//! `release`: real workspaces in temp git repositories, real cargo, real git remotes.
+
+mod support;
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+use support::{Fixture, files_under, git};
+
+/// A committed repository on `main` with a bare `origin` it tracks.
+struct Repo {
+    fixture: Fixture,
+    remote: std::path::PathBuf,
+}
+
+const EPOCH: &str = "1790000000";
+
+impl Repo {
+    /// `files` written, `cargo generate-lockfile`, committed, tagged `v{tag}` when given,
+    /// pushed to a bare `origin`.
+    fn new(files: &[(&str, &str)], tag: Option<&str>) -> Self {
+        let fixture = Fixture::bare();
+        for (path, text) in files {
+            fixture.write(path, text);
+        }
+        fixture.write(".gitignore", "target/\n");
+        let lock = std::process::Command::new("cargo")
+            .args(["generate-lockfile", "--offline", "--quiet"])
+            .current_dir(&fixture.root)
+            .output()
+            .unwrap();
+        assert!(
+            lock.status.success(),
+            "{}",
+            String::from_utf8_lossy(&lock.stderr)
+        );
+        let root = fixture.root.clone();
+        git(&root, &["init", "--quiet", "--initial-branch=main"]);
+        git(&root, &["config", "user.name", "Release Test"]);
+        git(&root, &["config", "user.email", "release@test"]);
+        git(&root, &["add", "."]);
+        git(&root, &["commit", "--quiet", "-m", "Initial commit"]);
+        if let Some(version) = tag {
+            git(&root, &["tag", "-a", &format!("v{version}"), "-m", "first"]);
+        }
+        let remote = root.parent().unwrap().join("origin.git");
+        git(
+            root.parent().unwrap(),
+            &["init", "--quiet", "--bare", "origin.git"],
+        );
+        git(
+            &root,
+            &["remote", "add", "origin", remote.to_str().unwrap()],
+        );
+        git(
+            &root,
+            &["push", "--quiet", "-u", "origin", "main", "--tags"],
+        );
+        Repo { fixture, remote }
+    }
+
+    fn root(&self) -> &Path {
+        &self.fixture.root
+    }
+
+    /// Appends a line to `path` and commits it with `message`.
+    fn commit(&self, path: &str, message: &str) {
+        let full = self.root().join(path);
+        let mut text = std::fs::read_to_string(&full).unwrap_or_default();
+        text.push_str("// change\n");
+        std::fs::write(&full, text).unwrap();
+        git(self.root(), &["commit", "--quiet", "-am", message]);
+    }
+
+    fn release(&self, args: &[&str]) -> support::Run {
+        let mut cmd = self.fixture.command(&["release"]);
+        cmd.args(args).env("SOURCE_DATE_EPOCH", EPOCH);
+        support::Run(cmd.output().expect("windlass runs"))
+    }
+
+    /// Every file but `.git/` and `target/`, with its SHA-256.
+    fn hashes(&self) -> BTreeMap<String, String> {
+        files_under(self.root())
+            .into_iter()
+            .filter_map(|p| {
+                let rel = p
+                    .strip_prefix(self.root())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (!rel.starts_with(".git/") && !rel.starts_with("target/")).then(|| {
+                    let sum = Sha256::digest(std::fs::read(&p).unwrap());
+                    (rel, format!("{sum:x}"))
+                })
+            })
+            .collect()
+    }
+
+    /// What must not move when a release is refused or rolled back.
+    fn state(&self) -> (BTreeMap<String, String>, String, String, String) {
+        (
+            self.hashes(),
+            git(self.root(), &["status", "--porcelain"]),
+            git(self.root(), &["rev-parse", "HEAD"]),
+            git(self.root(), &["tag", "--list"]),
+        )
+    }
+
+    fn locked_metadata_passes(&self) {
+        let out = std::process::Command::new("cargo")
+            .args(["metadata", "--locked", "--offline", "--format-version", "1"])
+            .current_dir(self.root())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+const SINGLE: &str = r#"[package]
+name = "svc"
+version = "1.2.3"
+edition = "2021"
+license = "MIT"
+
+[workspace]
+"#;
+
+const MAIN_RS: &str = "fn main() {\n    println!(\"up\");\n}\n";
+
+/// A workspace with an inherited version, crates that depend on each other with
+/// `version` + `path` (normal, renamed, build, target-specific), and a dev-dependency cycle.
+fn workspace_files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "Cargo.toml",
+            r#"[workspace]
+members = ["crates/*"]
+resolver = "2"
+
+[workspace.package]
+version = "0.3.0"
+edition = "2021"
+license = "MIT OR Apache-2.0"
+
+[workspace.dependencies]
+engine = { path = "crates/engine", version = "0.3.0" }
+"#,
+        ),
+        (
+            "crates/engine/Cargo.toml",
+            r#"[package]
+name = "engine"
+version.workspace = true
+edition.workspace = true
+license.workspace = true
+
+[dev-dependencies]
+# The cycle: the service's tests of the engine use the service.
+bot = { path = "../bot", version = "0.3.0" }
+"#,
+        ),
+        (
+            "crates/engine/src/lib.rs",
+            "//! Engine.\n\n/// Ticks.\npub fn tick() {}\n",
+        ),
+        (
+            "crates/bot/Cargo.toml",
+            r#"[package]
+name = "bot"
+version.workspace = true
+edition.workspace = true
+license.workspace = true
+
+[dependencies]
+engine.workspace = true
+feed = { package = "pricefeed", path = "../pricefeed", version = "=0.1.0" }
+
+[build-dependencies]
+feed = { package = "pricefeed", path = "../pricefeed", version = "0.1" }
+
+[target.'cfg(unix)'.dependencies]
+feed = { package = "pricefeed", path = "../pricefeed", version = "^0.1.0" }
+"#,
+        ),
+        ("crates/bot/build.rs", "fn main() {}\n"),
+        ("crates/bot/src/lib.rs", "//! Bot.\n"),
+        (
+            "crates/bot/src/main.rs",
+            "fn main() {\n    engine::tick();\n}\n",
+        ),
+        (
+            "crates/pricefeed/Cargo.toml",
+            r#"[package]
+name = "pricefeed"
+version = "0.1.0"
+edition = "2021"
+license = "MIT"
+"#,
+        ),
+        ("crates/pricefeed/src/lib.rs", "//! Feed.\n"),
+    ]
+}
+
+#[test]
+fn dry_run_shows_the_plan_and_changes_nothing() {
+    let repo = Repo::new(
+        &[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "feat: new order type");
+    let before = repo.state();
+    let out = repo.release(&["--artifacts", "--push"]).expect_code(0);
+    let text = out.stdout();
+    for expected in [
+        "release 1.2.3 → 1.3.0 (minor; 1 commit(s) since v1.2.3)",
+        "svc  1.2.3 → 1.3.0",
+        "files: Cargo.toml, Cargo.lock, CHANGELOG.md",
+        "## [1.3.0] - 2026-09-21",
+        "- new order type (",
+        "commit: \"chore(release): 1.3.0\"",
+        "tag: v1.3.0 (annotated)",
+        "svc-1.3.0-",
+        "push: main and v1.3.0 to origin",
+        "nothing changed — add --execute to release",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert_eq!(repo.state(), before);
+}
+
+#[test]
+fn single_crate_patch_release_commits_tags_and_pushes() {
+    let repo = Repo::new(
+        &[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "fix: reconnect after a dropped feed");
+    repo.release(&["patch", "--execute", "--skip-ci", "--push"])
+        .expect_code(0);
+    assert!(
+        repo.fixture
+            .read("Cargo.toml")
+            .contains("version = \"1.2.4\"")
+    );
+    repo.locked_metadata_passes();
+    assert!(
+        repo.fixture
+            .read("Cargo.lock")
+            .contains("name = \"svc\"\nversion = \"1.2.4\"")
+    );
+    let root = repo.root();
+    assert_eq!(
+        git(root, &["log", "-1", "--format=%s"]),
+        "chore(release): 1.2.4"
+    );
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+    assert_eq!(git(root, &["cat-file", "-t", "v1.2.4"]), "tag", "annotated");
+    assert_eq!(
+        git(root, &["rev-parse", "v1.2.4^{commit}"]),
+        git(root, &["rev-parse", "HEAD"])
+    );
+    let message = git(root, &["tag", "-l", "--format=%(contents)", "v1.2.4"]);
+    assert!(
+        message.contains("reconnect after a dropped feed"),
+        "{message}"
+    );
+    // Pushed: the remote has the branch at the release commit and the tag.
+    assert_eq!(
+        git(&repo.remote, &["rev-parse", "main"]),
+        git(root, &["rev-parse", "HEAD"])
+    );
+    assert_eq!(git(&repo.remote, &["tag", "--list", "v1.2.4"]), "v1.2.4");
+    let changelog = repo.fixture.read("CHANGELOG.md");
+    assert!(
+        changelog
+            .contains("## [1.2.4] - 2026-09-21\n\n### Fixes\n\n- reconnect after a dropped feed ("),
+        "{changelog}"
+    );
+    // No journal is left behind by a finished release.
+    assert!(!root.join(".git/windlass/release.json").exists());
+}
+
+#[test]
+fn workspace_with_inherited_versions_and_dependencies_between_members() {
+    let repo = Repo::new(&workspace_files(), Some("0.3.0"));
+    repo.commit(
+        "crates/engine/src/lib.rs",
+        "feat(engine)!: ticks are now async",
+    );
+    repo.release(&["--execute", "--skip-ci"]).expect_code(0);
+    let f = &repo.fixture;
+    // `auto` saw a breaking change: 0.3.0 → 1.0.0.
+    assert!(
+        f.read("Cargo.toml")
+            .contains("version = \"1.0.0\"\nedition")
+    );
+    assert!(
+        f.read("Cargo.toml")
+            .contains("engine = { path = \"crates/engine\", version = \"1.0.0\" }")
+    );
+    assert!(
+        f.read("crates/engine/Cargo.toml")
+            .contains("bot = { path = \"../bot\", version = \"1.0.0\" }")
+    );
+    let bot = f.read("crates/bot/Cargo.toml");
+    assert!(
+        bot.contains("version = \"=1.0.0\" }"),
+        "renamed, operator kept:\n{bot}"
+    );
+    assert!(
+        bot.contains(
+            "[build-dependencies]\nfeed = { package = \"pricefeed\", path = \"../pricefeed\", version = \"1.0.0\" }"
+        ),
+        "{bot}"
+    );
+    assert!(
+        bot.contains("version = \"^1.0.0\" }"),
+        "target-specific:\n{bot}"
+    );
+    assert!(
+        f.read("crates/pricefeed/Cargo.toml")
+            .contains("version = \"1.0.0\"")
+    );
+    repo.locked_metadata_passes();
+    let changelog = f.read("CHANGELOG.md");
+    assert!(
+        changelog.contains("### Breaking changes\n\n- **engine:** ticks are now async ("),
+        "{changelog}"
+    );
+    assert_eq!(git(repo.root(), &["tag", "--points-at", "HEAD"]), "v1.0.0");
+}
+
+#[test]
+fn a_manifest_full_of_comments_survives_byte_for_byte() {
+    let manifest = r#"# The trading bot.   Keep this header.
+[package]
+name    = "bot"          # aligned on purpose
+version = "2.0.0"        # the release bumps this
+edition = "2021"
+# license below
+license = "MIT"
+
+[dependencies]   # none yet
+
+[workspace]
+# nothing else
+"#;
+    let repo = Repo::new(&[("Cargo.toml", manifest), ("src/main.rs", MAIN_RS)], None);
+    repo.release(&["minor", "--execute", "--skip-ci"])
+        .expect_code(0);
+    assert_eq!(
+        repo.fixture.read("Cargo.toml"),
+        manifest.replace("\"2.0.0\"        #", "\"2.1.0\"        #")
+    );
+}
+
+#[test]
+fn refusals_change_nothing() {
+    let repo = Repo::new(
+        &[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "fix: one");
+
+    // A lower version.
+    let before = repo.state();
+    let out = repo
+        .release(&["1.0.0", "--execute", "--skip-ci"])
+        .expect_code(1);
+    assert!(
+        out.stdout().contains("would go from 1.2.3 to 1.0.0"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(repo.state(), before);
+
+    // An existing tag.
+    git(repo.root(), &["tag", "v1.2.4"]);
+    let before = repo.state();
+    let out = repo
+        .release(&["patch", "--execute", "--skip-ci"])
+        .expect_code(1);
+    assert!(
+        out.stdout().contains("the tag v1.2.4 already exists"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(repo.state(), before);
+    git(repo.root(), &["tag", "-d", "v1.2.4"]);
+
+    // A dirty tree.
+    std::fs::write(repo.root().join("src/main.rs"), "fn main() {}\n").unwrap();
+    let before = repo.state();
+    let out = repo
+        .release(&["patch", "--execute", "--skip-ci"])
+        .expect_code(1);
+    assert!(
+        out.stdout().contains("uncommitted changes"),
+        "{}",
+        out.stdout()
+    );
+    assert!(out.stdout().contains("M src/main.rs"), "{}", out.stdout());
+    assert_eq!(repo.state(), before);
+    git(repo.root(), &["checkout", "--", "src/main.rs"]);
+
+    // A branch releases are not made from.
+    git(repo.root(), &["checkout", "--quiet", "-b", "feature"]);
+    let out = repo.release(&["patch"]).expect_code(1);
+    assert!(
+        out.stdout().contains("this is `feature`"),
+        "{}",
+        out.stdout()
+    );
+    git(repo.root(), &["checkout", "--quiet", "main"]);
+
+    // Behind the upstream.
+    let other = repo.root().parent().unwrap().join("other");
+    git(
+        repo.root().parent().unwrap(),
+        &[
+            "clone",
+            "--quiet",
+            "--branch",
+            "main",
+            repo.remote.to_str().unwrap(),
+            "other",
+        ],
+    );
+    std::fs::write(other.join("NOTES"), "x\n").unwrap();
+    git(&other, &["add", "NOTES"]);
+    git(
+        &other,
+        &[
+            "-c",
+            "user.name=o",
+            "-c",
+            "user.email=o@o",
+            "commit",
+            "--quiet",
+            "-m",
+            "other",
+        ],
+    );
+    git(&other, &["push", "--quiet", "origin", "main"]);
+    let out = repo.release(&["patch"]).expect_code(1);
+    assert!(
+        out.stdout().contains("1 commit(s) behind origin/main"),
+        "{}",
+        out.stdout()
+    );
+}
+
+#[test]
+fn failing_ci_refuses_the_release() {
+    let manifest = format!("{SINGLE}\n[workspace.metadata.windlass.ci]\nsteps = [\"fmt-check\"]\n");
+    let repo = Repo::new(
+        &[
+            ("Cargo.toml", &manifest),
+            ("src/main.rs", "fn main() { println!(\"up\") ; }\n"),
+        ],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "fix: one");
+    let before = repo.state();
+    let out = repo
+        .release(&["patch", "--execute", "--format", "json"])
+        .expect_code(1);
+    let report = out.json();
+    let names: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["release-checks", "fmt-check", "release"]);
+    assert_eq!(
+        support::step_statuses(&report),
+        ["passed", "failed", "skipped"]
+    );
+    assert_eq!(repo.state(), before);
+}
+
+#[test]
+fn a_failure_before_the_commit_restores_every_file() {
+    let repo = Repo::new(&workspace_files(), Some("0.3.0"));
+    repo.commit("crates/engine/src/lib.rs", "fix: tick");
+    // The failure: the repository's own pre-commit hook rejects the release commit, after
+    // every manifest, the lockfile and the changelog were written.
+    let hook = repo.root().join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'hook: no commits today' >&2\nexit 1\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let before = repo.state();
+    let out = repo
+        .release(&["minor", "--execute", "--skip-ci"])
+        .expect_code(2);
+    let text = out.all_output();
+    assert!(text.contains("no commits today"), "{text}");
+    assert!(text.contains("every file is as it was"), "{text}");
+    assert_eq!(repo.state(), before);
+    assert!(!repo.root().join("CHANGELOG.md").exists());
+    assert!(!repo.root().join(".git/windlass/release.json").exists());
+}
+
+#[test]
+fn a_failure_after_the_commit_is_finished_by_resume() {
+    let repo = Repo::new(
+        &[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "fix: one");
+    // The remote refuses every push, as a protected branch would.
+    let hook = repo.remote.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'remote: pushes are frozen' >&2\nexit 1\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = repo
+        .release(&["patch", "--execute", "--skip-ci", "--push"])
+        .expect_code(2);
+    assert!(
+        out.all_output().contains("pushes are frozen"),
+        "{}",
+        out.all_output()
+    );
+    let root = repo.root();
+    assert_eq!(
+        git(root, &["log", "-1", "--format=%s"]),
+        "chore(release): 1.2.4"
+    );
+    assert_eq!(git(root, &["tag", "--points-at", "HEAD"]), "v1.2.4");
+    let journal = repo.fixture.read(".git/windlass/release.json");
+    assert!(journal.contains("\"tag\""), "{journal}");
+
+    // A new release is refused while this one is unfinished.
+    let out = repo.release(&["patch"]).expect_code(1);
+    assert!(out.stdout().contains("is not finished"), "{}", out.stdout());
+
+    std::fs::remove_file(&hook).unwrap();
+    let out = repo.release(&["--resume"]).expect_code(0);
+    let text = out.stdout();
+    assert!(
+        text.contains("resuming the release of 1.2.4 (done: commit, tag)"),
+        "{text}"
+    );
+    assert!(text.contains("pushed main and v1.2.4 to origin"), "{text}");
+    assert_eq!(git(&repo.remote, &["tag", "--list"]), "v1.2.3\nv1.2.4");
+    assert!(!root.join(".git/windlass/release.json").exists());
+    let out = repo.release(&["--resume"]).expect_code(2);
+    assert!(
+        out.all_output().contains("no release in progress"),
+        "{}",
+        out.all_output()
+    );
+}
+
+#[test]
+fn artifacts_are_packed_checksummed_and_described_by_a_valid_sbom() {
+    let mut files = workspace_files();
+    files.push(("crates/bot/README.md", "# bot\n"));
+    let repo = Repo::new(&files, Some("0.3.0"));
+    repo.commit("crates/engine/src/lib.rs", "fix: tick");
+    repo.release(&["patch", "--execute", "--skip-ci", "--artifacts"])
+        .expect_code(0);
+    let dir = repo.root().join("target/artifacts/0.3.1");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let stem = names[1]
+        .strip_suffix(".cdx.json")
+        .expect("an SBOM")
+        .to_string();
+    assert!(stem.starts_with("bot-0.3.1-"), "{stem}");
+    assert_eq!(names[0], "SHA256SUMS");
+    assert_eq!(names[2], format!("{stem}.tar.gz"));
+
+    // `sha256sum -c` agrees with SHA256SUMS.
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+
+    // The archive holds the binary and the package's README, and the binary runs.
+    let unpack = repo.root().join("target/unpacked");
+    std::fs::create_dir_all(&unpack).unwrap();
+    let tar = std::process::Command::new("tar")
+        .args([
+            "-xzf",
+            dir.join(format!("{stem}.tar.gz")).to_str().unwrap(),
+            "-C",
+        ])
+        .arg(&unpack)
+        .output()
+        .unwrap();
+    assert!(
+        tar.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tar.stderr)
+    );
+    assert!(unpack.join(&stem).join("README.md").is_file());
+    let ran = std::process::Command::new(unpack.join(&stem).join("bot"))
+        .output()
+        .unwrap();
+    assert!(ran.status.success());
+
+    // The SBOM: every library compiled in, none of the dev-only cycle, and valid CycloneDX.
+    let sbom_path = dir.join(format!("{stem}.cdx.json"));
+    let sbom: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sbom_path).unwrap()).unwrap();
+    assert_eq!(sbom["specVersion"], "1.5");
+    assert_eq!(sbom["metadata"]["timestamp"], "2026-09-21T14:13:20Z");
+    assert_eq!(sbom["metadata"]["component"]["purl"], "pkg:cargo/bot@0.3.1");
+    let purls: Vec<&str> = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["purl"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        purls,
+        ["pkg:cargo/engine@0.3.1", "pkg:cargo/pricefeed@0.1.1"]
+    );
+    validate_cyclonedx(&sbom_path);
+
+    // Reproducible: built again from the same commit, the same bytes.
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(rebuild_artifacts(&repo), sums);
+}
+
+/// Rebuilds the current release's artifacts the way `--resume` would, through a journal that
+/// has only the artifacts left to do.
+fn rebuild_artifacts(repo: &Repo) -> String {
+    let head = git(repo.root(), &["rev-parse", "HEAD"]);
+    let journal = serde_json::json!({
+        "schema": "windlass.release-journal/v1",
+        "version": "0.3.1",
+        "tag": "v0.3.1",
+        "commit": head,
+        "branch": "main",
+        "remote": "origin",
+        "profile": null,
+        "target": null,
+        "wanted": ["tag", "artifacts"],
+        "done": ["commit", "tag"],
+    });
+    repo.fixture
+        .write(".git/windlass/release.json", &journal.to_string());
+    repo.release(&["--resume"]).expect_code(0);
+    repo.fixture.read("target/artifacts/0.3.1/SHA256SUMS")
+}
+
+/// Validates a CycloneDX JSON document with the CycloneDX project's own validator
+/// (cyclonedx-python-lib, from PyPI).
+fn validate_cyclonedx(path: &Path) {
+    let script = r#"
+import sys
+try:
+    from cyclonedx.validation.json import JsonStrictValidator
+    from cyclonedx.schema import SchemaVersion
+except ImportError:
+    print("missing")
+    sys.exit(3)
+errors = JsonStrictValidator(SchemaVersion.V1_5).validate_str(open(sys.argv[1]).read())
+print(errors or "valid")
+sys.exit(1 if errors else 0)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    if out.status.code() == Some(3) {
+        assert!(
+            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
+            "cyclonedx-python-lib is required: pip install 'cyclonedx-python-lib[json-validation]'"
+        );
+        eprintln!("skipped: cyclonedx-python-lib is not installed");
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn unreleased_notes_are_carried_and_pre_releases_count_up() {
+    let changelog = "# Changelog\n\n## [Unreleased]\n\n### Security\n\n- Rotated the exchange keys.\n\n## [1.2.3] - 2026-01-01\n\n- First.\n";
+    let repo = Repo::new(
+        &[
+            ("Cargo.toml", SINGLE),
+            ("src/main.rs", MAIN_RS),
+            ("CHANGELOG.md", changelog),
+        ],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "Tidy the main loop");
+    repo.release(&["rc", "--execute", "--skip-ci"])
+        .expect_code(0);
+    assert_eq!(
+        repo.fixture.read("CHANGELOG.md"),
+        "# Changelog\n\n## [Unreleased]\n\n## [1.2.4-rc.1] - 2026-09-21\n\n### Security\n\n- Rotated the exchange keys.\n\n### Other\n\n- Tidy the main loop ("
+            .to_string()
+            + &git(repo.root(), &["rev-parse", "--short", "HEAD~1"])
+            + ")\n\n## [1.2.3] - 2026-01-01\n\n- First.\n"
+    );
+    repo.commit("src/main.rs", "fix: last one");
+    repo.release(&["release", "--execute", "--skip-ci"])
+        .expect_code(0);
+    assert_eq!(git(repo.root(), &["describe", "--tags"]), "v1.2.4");
+}
+
+#[test]
+fn publish_plan_follows_dependencies_and_skips_unpublishable_crates() {
+    let mut files = workspace_files();
+    files[7] = (
+        "crates/pricefeed/Cargo.toml",
+        "[package]\nname = \"pricefeed\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\npublish = false\n",
+    );
+    let repo = Repo::new(&files, Some("0.3.0"));
+    let out = repo.release(&["patch", "--publish"]).expect_code(0);
+    assert!(
+        out.stdout()
+            .contains("publish, in this order: engine, bot (publish = false: pricefeed)"),
+        "{}",
+        out.stdout()
+    );
+}
+
+#[test]
+fn bad_input_is_exit_2_with_the_fix() {
+    let repo = Repo::new(&[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)], None);
+    let out = repo.release(&["huge"]).expect_code(2);
+    assert!(
+        out.stderr().contains("neither a bump level nor a version"),
+        "{}",
+        out.stderr()
+    );
+    let manifest = format!("{SINGLE}\n[workspace.metadata.windlass.release]\ntag-format = \"x\"\n");
+    repo.fixture.write("Cargo.toml", &manifest);
+    let out = repo.release(&["patch"]).expect_code(2);
+    assert!(out.stderr().contains("tag-format"), "{}", out.stderr());
+}
