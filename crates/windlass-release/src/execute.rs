@@ -134,7 +134,24 @@ pub fn finish(
         }
         match step {
             "tag" => did.push(tag(session, journal)?),
-            "artifacts" => did.push(make_artifacts(ws, session, journal, after.config)?),
+            "artifacts" => {
+                let build = Build {
+                    profile: journal
+                        .profile
+                        .clone()
+                        .unwrap_or_else(|| after.config.profile.clone()),
+                    target: journal.target.clone(),
+                };
+                let made = make_artifacts(
+                    ws,
+                    session,
+                    after.config,
+                    &build,
+                    &journal.version,
+                    &journal.commit,
+                )?;
+                did.push(made);
+            }
             "push" => did.push(push(session, journal)?),
             "publish" => did.push(publish_all(ws, session, journal, &after.journal_path)?),
             _ => {}
@@ -224,32 +241,29 @@ pub fn artifacts_dir(ws: &Workspace, config: &ReleaseConfig, version: &str) -> P
     ws.root.join(&config.artifacts_dir).join(version)
 }
 
-fn make_artifacts(
+/// Builds, packs, describes and checksums the binaries of the release `version` made at
+/// `commit` (checked out).
+pub fn make_artifacts(
     ws: &Workspace,
     session: &mut Session,
-    journal: &Journal,
     config: &ReleaseConfig,
+    build: &Build,
+    version: &str,
+    commit: &str,
 ) -> Result<String> {
     let bins = bins(ws, session, config)?;
     if bins.is_empty() {
         session.message(Severity::Warning, "no binaries to ship: artifacts skipped");
         return Ok("no binaries: no artifacts".into());
     }
-    let target = match &journal.target {
+    let target = match &build.target {
         Some(t) => t.clone(),
         None => artifacts::host_target(session)?,
-    };
-    let build = Build {
-        profile: journal
-            .profile
-            .clone()
-            .unwrap_or_else(|| config.profile.clone()),
-        target: journal.target.clone(),
     };
     let built = build.run(session, &bins)?;
     let epoch = match plan::release_epoch() {
         Some(epoch) => epoch,
-        None => git::commit_time(session, &journal.commit)?,
+        None => git::commit_time(session, commit)?,
     };
     let timestamp =
         windlass_core::time::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch));
@@ -257,13 +271,13 @@ fn make_artifacts(
     let checksums = std::fs::read_to_string(ws.root.join("Cargo.lock"))
         .map(|text| sbom::lock_checksums(&text))
         .unwrap_or_default();
-    let out = artifacts_dir(ws, config, &journal.version);
+    let out = artifacts_dir(ws, config, version);
     let mut files = Vec::new();
     for bin in &bins {
         let executable = built
             .get(&bin.name)
             .ok_or_else(|| anyhow::anyhow!("cargo built no executable named `{}`", bin.name))?;
-        let stem = artifacts::stem(&bin.name, &journal.version, &target);
+        let stem = artifacts::stem(&bin.name, version, &target);
         let archive = out.join(format!("{stem}.tar.gz"));
         if artifacts::already_made(&archive) {
             say(
@@ -289,7 +303,7 @@ fn make_artifacts(
                 metadata: &metadata,
                 package: &package.id,
                 bin: &bin.name,
-                version: &journal.version,
+                version,
                 timestamp: &timestamp,
                 tool: ("windlass", env!("CARGO_PKG_VERSION")),
             },

@@ -126,6 +126,12 @@ pub fn tag_object(session: &mut Session, tag: &str) -> Result<Option<String>> {
     git_maybe(session, &["rev-parse", "-q", "--verify", &spec])
 }
 
+/// The tags that point at `commit`.
+pub fn tags_at(session: &mut Session, commit: &str) -> Result<Vec<String>> {
+    let out = git_ok(session, &["tag", "--points-at", commit])?;
+    Ok(out.lines().map(str::to_string).collect())
+}
+
 /// HEAD's commit, `None` in a repository without commits.
 pub fn head(session: &mut Session) -> Result<Option<String>> {
     git_maybe(session, &["rev-parse", "-q", "--verify", "HEAD^{commit}"])

@@ -43,6 +43,8 @@ pub struct Options {
     pub artifacts: bool,
     /// Publish the crates to the registry.
     pub publish: bool,
+    /// Only build the artifacts of the release tagged at HEAD (the CI job after a tag push).
+    pub artifacts_only: bool,
     /// `ci` is not run first (said loudly).
     pub skip_ci: bool,
     /// The artifacts' cargo profile, instead of the config's.
@@ -273,7 +275,9 @@ impl Step for Release {
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        if self.options.resume {
+        if self.options.artifacts_only {
+            "build the artifacts of the release tagged at HEAD".into()
+        } else if self.options.resume {
             "finish the release in progress (its journal)".into()
         } else {
             "bump, Cargo.lock, changelog, commit, then the journalled steps after it".into()
@@ -281,6 +285,9 @@ impl Step for Release {
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        if self.options.artifacts_only {
+            return self.artifacts_of_head(ws, session);
+        }
         let journal_path = Journal::path(&git::git_dir(session)?);
         let mut journal = if self.options.resume {
             self.resumed(session, &journal_path)?
@@ -343,6 +350,35 @@ impl Step for Release {
 }
 
 impl Release {
+    /// `--artifacts-only`: the artifacts of the release tag at HEAD.
+    fn artifacts_of_head(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let head = git::head(session)?.unwrap_or_default();
+        let tags = git::tags_at(session, &head)?;
+        let Some(version) = tags
+            .iter()
+            .filter_map(|t| self.config.version_of_tag(t))
+            .find(|v| cargo_metadata::semver::Version::parse(v).is_ok())
+            .map(str::to_string)
+        else {
+            return Err(UsageError::new(format!(
+                "HEAD carries no release tag (`{}`): --artifacts-only builds a released commit",
+                self.config.tag
+            ))
+            .hint("check out the release tag, or make the release first")
+            .into());
+        };
+        let build = artifacts::Build {
+            profile: self
+                .options
+                .profile
+                .clone()
+                .unwrap_or_else(|| self.config.profile.clone()),
+            target: self.options.build_target.clone(),
+        };
+        let made = execute::make_artifacts(ws, session, &self.config, &build, &version, &head)?;
+        Ok(StepOutcome::passed(made))
+    }
+
     /// The journal of the release to resume, with this run's extra steps added.
     fn resumed(&self, session: &mut Session, path: &std::path::Path) -> Result<Journal> {
         let Some(mut journal) = Journal::load(path)? else {

@@ -117,6 +117,9 @@ pub struct ReleaseArgs {
     /// Publish the crates to the registry, in dependency order.
     #[arg(long)]
     pub publish: bool,
+    /// Only build the artifacts of the release tagged at HEAD (what CI runs on a tag push).
+    #[arg(long, conflicts_with_all = ["bump", "level", "execute", "resume", "push", "publish"])]
+    pub artifacts_only: bool,
     /// Do not run `ci` first (the run says so).
     #[arg(long)]
     pub skip_ci: bool,

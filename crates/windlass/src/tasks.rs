@@ -367,6 +367,7 @@ fn release_plan(ws: &Workspace, args: &crate::cli::ReleaseArgs) -> Result<Plan> 
         push: args.push,
         artifacts: args.artifacts,
         publish: args.publish,
+        artifacts_only: args.artifacts_only,
         skip_ci: args.skip_ci,
         profile: args.profile.clone(),
         build_target: args.target.clone(),
@@ -376,7 +377,7 @@ fn release_plan(ws: &Workspace, args: &crate::cli::ReleaseArgs) -> Result<Plan> 
         config: config.clone(),
         options: options.clone(),
     };
-    let steps: Vec<Box<dyn Step>> = if args.resume {
+    let steps: Vec<Box<dyn Step>> = if args.resume || args.artifacts_only {
         vec![Box::new(release())]
     } else if args.execute {
         let mut steps: Vec<Box<dyn Step>> = vec![Box::new(ReleaseChecks {
