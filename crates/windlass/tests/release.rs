@@ -1,4 +1,5 @@
 //! `release`: real workspaces in temp git repositories, real cargo, real git remotes.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
