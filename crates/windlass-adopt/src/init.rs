@@ -313,7 +313,7 @@ impl Step for Init {
             xtask_sources: Some(vec!["xtask/**".into()]),
             ..WorkflowsConfig::default()
         };
-        for (path, text) in windlass_workflows::generate(&workflows, &steps, &[]) {
+        for (path, text) in windlass_workflows::generate(&workflows, &steps, &[], "v{version}") {
             self.file(&ws.repo_root, &path.to_string_lossy(), &text, &mut log)?;
         }
 

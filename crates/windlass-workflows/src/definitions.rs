@@ -397,6 +397,48 @@ pub fn deploy(config: &WorkflowsConfig, environments: &[String]) -> Node {
     )
 }
 
+/// `release.yml`: on the push of a release tag (made by `cargo xtask release --push`), the
+/// artifacts, their SHA256SUMS and SBOMs built from the tag and attached to a GitHub release
+/// whose notes are the tag's message (the changelog section). No cache here: a release is
+/// built from nothing a pull request could have written (cache poisoning).
+pub fn release(config: &WorkflowsConfig, tag: &str) -> Node {
+    let pattern = tag.replace("{version}", "*");
+    let prefix = tag.split("{version}").next().unwrap_or("");
+    let script = format!(
+        "gh release create \"$TAG\" --verify-tag --title \"$TAG\" --notes-from-tag \"target/artifacts/${{TAG#{prefix}}}\"/*"
+    );
+    workflow(
+        "release",
+        map([("push", map([("tags", strs([pattern]))]))]),
+        s("release-${{ github.ref }}"),
+        false,
+        map([(
+            "artifacts",
+            job(
+                config,
+                "artifacts and GitHub release",
+                &[("contents", "write")],
+                Vec::new(),
+                vec![
+                    checkout(false),
+                    run(
+                        "Build the artifacts, SHA256SUMS and SBOMs",
+                        "cargo xtask release --artifacts-only",
+                    ),
+                    run_env(
+                        "Publish the GitHub release",
+                        &script,
+                        map([
+                            ("TAG", s("${{ github.ref_name }}")),
+                            ("GH_TOKEN", s("${{ github.token }}")),
+                        ]),
+                    ),
+                ],
+            ),
+        )]),
+    )
+}
+
 /// `dependabot.yml`: cargo and the actions, weekly, grouped, after a cooldown (a release gets
 /// a week to be yanked before it is proposed).
 pub fn dependabot() -> Node {

@@ -73,6 +73,7 @@ pub fn generate(
     config: &WorkflowsConfig,
     ci_steps: &[String],
     deploy_envs: &[String],
+    release_tag: &str,
 ) -> Vec<(PathBuf, String)> {
     let with_header = |node| format!("{HEADER}{}", yaml::render(&node));
     let mut files = vec![
@@ -83,6 +84,10 @@ pub fn generate(
         (
             PathBuf::from(".github/workflows/security.yml"),
             with_header(definitions::security(config)),
+        ),
+        (
+            PathBuf::from(".github/workflows/release.yml"),
+            with_header(definitions::release(config, release_tag)),
         ),
         (
             PathBuf::from(".github/dependabot.yml"),
@@ -108,6 +113,8 @@ pub struct Workflows {
     pub ci_steps: Vec<String>,
     /// The deploy environments; with any, `deploy.yml` is written too.
     pub deploy_envs: Vec<String>,
+    /// The release tag, with `{version}` in it (`release.yml` runs on its push).
+    pub release_tag: String,
     /// Compare instead of writing.
     pub check: bool,
 }
@@ -126,7 +133,12 @@ impl Step for Workflows {
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let files = generate(&self.config, &self.ci_steps, &self.deploy_envs);
+        let files = generate(
+            &self.config,
+            &self.ci_steps,
+            &self.deploy_envs,
+            &self.release_tag,
+        );
         let root = &ws.repo_root;
         let mut differing = Vec::new();
         for (path, text) in &files {

@@ -412,6 +412,10 @@ fn workflows_step(ws: &Workspace, check: bool) -> Result<Workflows> {
         config: ws.config.section("workflows")?,
         ci_steps: ci.steps,
         deploy_envs: deploy.keys().cloned().collect(),
+        release_tag: ws
+            .config
+            .section::<windlass_release::config::ReleaseConfig>("release")?
+            .tag,
         check,
     })
 }

@@ -64,9 +64,11 @@ for path in sorted(pathlib.Path(sys.argv[1], ".github/workflows").glob("*.yml"))
             if "${{" in step.get("run", ""):
                 problems.append(f"{path.name}: {name}: an expression inside run:")
     cancels = doc.get("concurrency", {}).get("cancel-in-progress")
-    if path.name == "deploy.yml":
+    if path.name in ("deploy.yml", "release.yml"):
         if cancels is not False:
-            problems.append("deploy.yml: a deploy must never be cancelled half-way")
+            problems.append(f"{path.name}: a deploy or release must never be cancelled half-way")
+        if path.name == "release.yml" and any("actions/cache" in str(step.get("uses")) for job in doc["jobs"].values() for step in job["steps"]):
+            problems.append("release.yml: a cache in a release workflow can be poisoned")
     elif path.name != "security.yml" and not cancels:
         problems.append(f"{path.name}: superseded runs are not cancelled")
 print("\n".join(problems))
