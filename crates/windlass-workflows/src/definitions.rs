@@ -126,7 +126,15 @@ fn job(
             if permissions.is_empty() {
                 Node::EmptyMap
             } else {
-                map(permissions.iter().map(|(k, v)| (*k, s(*v))))
+                // A write grant carries its reason as `"write # why"`: it is rendered as a
+                // YAML comment, the explanation reviewers (and zizmor) ask of every grant.
+                map(permissions.iter().map(|(k, v)| {
+                    let node = match v.split_once(" # ") {
+                        Some((value, why)) => Node::Commented(value.into(), why.into()),
+                        None => s(*v),
+                    };
+                    (*k, node)
+                }))
             },
         ),
     ];
@@ -417,7 +425,7 @@ pub fn release(config: &WorkflowsConfig, tag: &str) -> Node {
             job(
                 config,
                 "artifacts and GitHub release",
-                &[("contents", "write")],
+                &[("contents", "write # to create the GitHub release")],
                 Vec::new(),
                 vec![
                     checkout(false),
