@@ -386,6 +386,21 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         None,
     ));
 
+    let release_tool = repo.in_workflows(&[
+        "xtask release",
+        "cargo release",
+        "release-plz",
+        "cargo dist",
+    ]);
+    checks.push(check(
+        "build.release-automated",
+        "build automation",
+        "releases are made by a tool, not tagged by hand",
+        "cargo xtask release LEVEL --execute --push (and `cargo xtask workflows` for release.yml)",
+        Some(release_tool.is_some()),
+        release_tool,
+    ));
+
     // Testing.
     let has_tests = repo.tracked.iter().any(|p| {
         p.extension().is_some_and(|e| e == "rs")
@@ -630,6 +645,14 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         "a README",
         "write README.md",
         Some(repo.exists("README.md")),
+        None,
+    ));
+    checks.push(check(
+        "doc.changelog",
+        "documentation",
+        "a changelog",
+        "cargo xtask release writes CHANGELOG.md from the commits",
+        Some(repo.exists("CHANGELOG.md")),
         None,
     ));
     checks.push(check(

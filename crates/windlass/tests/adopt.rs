@@ -68,6 +68,8 @@ fn a_bare_cargo_project_scores_low_check_by_check() {
         "sec.audit-in-ci",
         "deps.lockfile",
         "doc.readme",
+        "doc.changelog",
+        "build.release-automated",
         "deploy.health-gate",
     ] {
         assert_eq!(checks[failing], "fail", "{failing}: {report}");
@@ -222,6 +224,7 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
         "vc.pre-commit",
         "deps.updates",
         "test.lint-blocks",
+        "build.release-automated",
     ] {
         assert_eq!(checks[id], "pass", "{id}: {report}");
     }
