@@ -664,6 +664,57 @@ fn artifacts_are_packed_checksummed_and_described_by_a_valid_sbom() {
     );
 }
 
+/// Whether an executable carries DWARF debug info.
+fn has_debug_info(path: &Path) -> bool {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.windows(11).any(|w| w == b".debug_info")
+}
+
+#[test]
+fn a_staging_profile_ships_debug_symbols() {
+    let manifest = format!("{SINGLE}\n[profile.staging]\ninherits = \"release\"\ndebug = true\n");
+    let repo = Repo::new(
+        &[("Cargo.toml", &manifest), ("src/main.rs", MAIN_RS)],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "fix: one");
+    let out = repo
+        .release(&[
+            "patch",
+            "--execute",
+            "--skip-ci",
+            "--artifacts",
+            "--profile",
+            "staging",
+        ])
+        .expect_code(0);
+    assert!(
+        out.stdout().contains("--profile staging"),
+        "{}",
+        out.stdout()
+    );
+    let dir = repo.root().join("target/artifacts/1.2.4");
+    let archive = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .unwrap();
+    let tar = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(tar.status.success());
+    let stem = archive
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace(".tar.gz", "");
+    assert!(has_debug_info(&dir.join(stem).join("svc")));
+}
+
 /// Validates a CycloneDX JSON document with the CycloneDX project's own validator
 /// (cyclonedx-python-lib, from PyPI).
 fn validate_cyclonedx(path: &Path) {
