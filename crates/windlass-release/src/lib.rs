@@ -24,7 +24,7 @@ pub mod version;
 use anyhow::Result;
 use config::ReleaseConfig;
 use journal::Journal;
-use windlass_core::event::{Event, Severity};
+use windlass_core::event::{Diagnostic, Event, Severity};
 use windlass_core::pipeline::StepOutcome;
 use windlass_core::{Session, Step, UsageError, Workspace};
 
@@ -107,6 +107,27 @@ impl Step for ReleaseChecks {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let plan = plan::compute(ws, session, &self.config, &self.options)?;
         self.show(ws, session, &plan)?;
+        if session.wants_details() {
+            let details = plan_details(ws, &plan);
+            session.diagnostic(
+                Diagnostic::new(
+                    checks::STEP,
+                    Severity::Notice,
+                    "release-plan",
+                    format!("release {} → {} ({})", plan.old, plan.version, plan.tag),
+                )
+                .details(details),
+            );
+        }
+        if plan.commit_count == 0 {
+            session.message(
+                Severity::Warning,
+                format!(
+                    "no commits since {}: the release would only change the version",
+                    plan.previous_tag.as_deref().unwrap_or("the start")
+                ),
+            );
+        }
         let found = checks::run(ws, session, &self.config, &plan, self.options.push)?;
         let refused = found.len();
         for diagnostic in found {
@@ -138,11 +159,33 @@ impl Step for ReleaseChecks {
     }
 }
 
+/// The plan as data, for `--format json`.
+fn plan_details(ws: &Workspace, plan: &plan::Plan) -> serde_json::Value {
+    serde_json::json!({
+        "old": plan.old.to_string(),
+        "version": plan.version.to_string(),
+        "level": plan.level.map(|l| l.to_string()),
+        "tag": plan.tag,
+        "previous-tag": plan.previous_tag,
+        "commits": plan.commit_count,
+        "crates": plan.bumps.iter().map(|b| serde_json::json!({
+            "name": b.member.name,
+            "old": b.member.version.to_string(),
+            "new": b.new.to_string(),
+            "inherited": b.inherited,
+        })).collect::<Vec<_>>(),
+        "files": plan.edits.iter().map(|e| ws.display_path(&e.path)).collect::<Vec<_>>(),
+        "changelog": plan.notes.render(),
+        "commit-message": plan.commit_message,
+        "branch": plan.branch,
+    })
+}
+
 impl ReleaseChecks {
     /// Prints the plan.
     fn show(&self, ws: &Workspace, session: &mut Session, plan: &plan::Plan) -> Result<()> {
         let how = match plan.level {
-            Some(level) => format!("{level:?}").to_lowercase(),
+            Some(level) => level.to_string(),
             None => "explicit version".into(),
         };
         let since = plan

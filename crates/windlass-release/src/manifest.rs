@@ -95,11 +95,19 @@ pub fn plan(
                 .get("name")
                 .and_then(Item::as_str)
                 .map(str::to_string);
-            if let (Some(name), Some(item)) = (name, package.get_mut("version"))
-                && let (Some(version), Some(value)) = (new.get(&name), item.as_value_mut())
-                && value.is_str()
-            {
-                replace_string(value, &version.to_string());
+            if let Some(version) = name.and_then(|n| new.get(&n)) {
+                match package.get_mut("version") {
+                    Some(item) => {
+                        // `version.workspace = true` (a table) moves with the workspace's.
+                        if let Some(value) = item.as_value_mut().filter(|v| v.is_str()) {
+                            replace_string(value, &version.to_string());
+                        }
+                    }
+                    // No version is 0.0.0 to cargo: the release gives the crate one.
+                    None => {
+                        package.insert("version", toml_edit::value(version.to_string()));
+                    }
+                }
             }
         }
         for table in dependency_tables(&mut doc) {
@@ -258,6 +266,28 @@ mod tests {
         assert_eq!(new_requirement("~0.1.0", &v("0.1.1")).unwrap(), "~0.1.1");
         assert_eq!(new_requirement(">=0.1, <2", &v("1.0.0")), None);
         assert_eq!(new_requirement(">=0.1, <1", &v("1.0.0")).unwrap(), "1.0.0");
+    }
+
+    #[test]
+    fn a_crate_without_a_version_gets_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("Cargo.toml");
+        std::fs::write(
+            &manifest,
+            "[package]\nname = \"tool\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        let members = [Member {
+            name: "tool".into(),
+            manifest: manifest.clone(),
+            version: v("0.0.0"),
+        }];
+        let new = BTreeMap::from([("tool".to_string(), v("0.1.0"))]);
+        let edits = plan(&manifest, &members, &new, None).unwrap();
+        assert_eq!(
+            edits[0].after,
+            "[package]\nname = \"tool\"\nedition = \"2021\"\nversion = \"0.1.0\"\n"
+        );
     }
 
     #[test]

@@ -163,6 +163,19 @@ fn current_pre(version: &Version) -> Option<(PreKind, u64)> {
     Some((kind, number))
 }
 
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Level::Patch => "patch",
+            Level::Minor => "minor",
+            Level::Major => "major",
+            Level::Pre(kind) => kind.as_str(),
+            Level::Release => "release",
+            Level::Auto => "auto",
+        })
+    }
+}
+
 impl Level {
     /// `Auto` resolved from what the commits say; any other level as is.
     pub fn resolve(self, breaking: bool, features: bool) -> Level {

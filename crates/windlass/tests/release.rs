@@ -309,6 +309,10 @@ fn workspace_with_inherited_versions_and_dependencies_between_members() {
     );
     let bot = f.read("crates/bot/Cargo.toml");
     assert!(
+        bot.starts_with("[package]\nname = \"bot\"\nversion.workspace = true\n"),
+        "inheritance kept:\n{bot}"
+    );
+    assert!(
         bot.contains("version = \"=1.0.0\" }"),
         "renamed, operator kept:\n{bot}"
     );
