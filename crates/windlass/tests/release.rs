@@ -545,6 +545,13 @@ fn a_failure_after_the_commit_is_finished_by_resume() {
         "{}",
         out.all_output()
     );
+    assert!(
+        out.all_output().contains(
+            "stopped after its commit (done: commit, tag); fix the cause and `release --resume` finishes it"
+        ),
+        "{}",
+        out.all_output()
+    );
     let root = repo.root();
     assert_eq!(
         git(root, &["log", "-1", "--format=%s"]),
