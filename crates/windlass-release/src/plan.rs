@@ -61,6 +61,7 @@ pub fn compute(
     config: &ReleaseConfig,
     options: &Options,
 ) -> Result<Plan> {
+    git::git_dir(session)?;
     if git::head(session)?.is_none() {
         return Err(UsageError::new("the repository has no commits yet")
             .hint("commit the workspace first: a release tags a commit")

@@ -807,6 +807,24 @@ fn publish_plan_follows_dependencies_and_skips_unpublishable_crates() {
 }
 
 #[test]
+fn outside_git_or_before_any_commit_there_is_nothing_to_release() {
+    let fx = Fixture::new(support::CLEAN_LIB);
+    let out = fx.run(&["release", "patch"]).expect_code(2);
+    assert!(
+        out.all_output().contains("not in a git repository"),
+        "{}",
+        out.all_output()
+    );
+    git(&fx.root, &["init", "--quiet"]);
+    let out = fx.run(&["release", "patch"]).expect_code(2);
+    assert!(
+        out.all_output().contains("no commits yet"),
+        "{}",
+        out.all_output()
+    );
+}
+
+#[test]
 fn bad_input_is_exit_2_with_the_fix() {
     let repo = Repo::new(&[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)], None);
     let out = repo.release(&["huge"]).expect_code(2);
