@@ -81,7 +81,7 @@ pub fn build(subject: &Subject<'_>, checksums: &Checksums) -> String {
     if let Some(package) = root {
         add_package_fields(&mut main, package, checksums);
     }
-    let components: Vec<Value> = closure
+    let mut components: Vec<Value> = closure
         .iter()
         .filter(|id| **id != subject.package)
         .filter_map(|id| packages.get(id))
@@ -97,7 +97,10 @@ pub fn build(subject: &Subject<'_>, checksums: &Checksums) -> String {
             component
         })
         .collect();
-    let dependencies: Vec<Value> = closure
+    // By name and version, for people reading it; the content does not depend on the order
+    // cargo lists packages in.
+    components.sort_by(|a, b| a["bom-ref"].as_str().cmp(&b["bom-ref"].as_str()));
+    let mut dependencies: Vec<Value> = closure
         .iter()
         .map(|id| {
             let depends: BTreeSet<String> = graph
@@ -110,6 +113,7 @@ pub fn build(subject: &Subject<'_>, checksums: &Checksums) -> String {
         })
         .collect();
 
+    dependencies.sort_by(|a, b| a["ref"].as_str().cmp(&b["ref"].as_str()));
     let mut bom = json!({
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,

@@ -587,6 +587,12 @@ fn a_failure_after_the_commit_is_finished_by_resume() {
 fn artifacts_are_packed_checksummed_and_described_by_a_valid_sbom() {
     let mut files = workspace_files();
     files.push(("crates/bot/README.md", "# bot\n"));
+    // A registry dependency too (resolved offline from the local registry cache, which
+    // windlass's own build fills): its SBOM entry carries the registry's SHA-256.
+    files[7] = (
+        "crates/pricefeed/Cargo.toml",
+        "[package]\nname = \"pricefeed\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\n[dependencies]\nitoa = \"1\"\n",
+    );
     let repo = Repo::new(&files, Some("0.3.0"));
     repo.commit("crates/engine/src/lib.rs", "fix: tick");
     repo.release(&["patch", "--execute", "--skip-ci", "--artifacts"])
@@ -654,10 +660,14 @@ fn artifacts_are_packed_checksummed_and_described_by_a_valid_sbom() {
         .iter()
         .map(|c| c["purl"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        purls,
-        ["pkg:cargo/engine@0.3.1", "pkg:cargo/pricefeed@0.1.1"]
-    );
+    assert_eq!(purls.len(), 3, "{purls:?}");
+    assert_eq!(purls[0], "pkg:cargo/engine@0.3.1");
+    assert!(purls[1].starts_with("pkg:cargo/itoa@1."), "{purls:?}");
+    assert_eq!(purls[2], "pkg:cargo/pricefeed@0.1.1");
+    let itoa = &sbom["components"][1];
+    assert_eq!(itoa["hashes"][0]["alg"], "SHA-256");
+    assert_eq!(itoa["hashes"][0]["content"].as_str().unwrap().len(), 64);
+    assert_eq!(itoa["licenses"][0]["expression"], "MIT OR Apache-2.0");
     validate_cyclonedx(&sbom_path);
 
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
