@@ -39,7 +39,10 @@ def make_workspace(root: Path, crates: int, commits: int) -> None:
     (root / "Cargo.toml").write_text(
         '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n'
         '[workspace.package]\nversion = "1.4.2"  # shared by every crate\nedition = "2021"\n'
-        'license = "MIT"\npublish = false\n'
+        'license = "MIT"\npublish = false\n\n'
+        "# cargo-release's equivalent of windlass's defaults: one version, one tag, one commit.\n"
+        '[workspace.metadata.release]\nshared-version = true\ntag-name = "v{{version}}"\n'
+        "consolidate-commits = true\n"
     )
     for i, name in enumerate(members):
         deps = ""
@@ -91,7 +94,10 @@ def timed(cmd, cwd, env) -> float:
 
 def reset(root: Path) -> None:
     git(root, "reset", "--quiet", "--hard", "v1.4.2-base")
-    subprocess.run(["git", "tag", "-d", "v1.4.3"], cwd=root, capture_output=True)
+    tags = subprocess.run(["git", "tag"], cwd=root, capture_output=True, text=True).stdout.split()
+    stray = [t for t in tags if t not in ("v1.4.2", "v1.4.2-base")]
+    if stray:
+        git(root, "tag", "-d", *stray)
     for extra in ("CHANGELOG.md",):
         (root / extra).unlink(missing_ok=True)
 
