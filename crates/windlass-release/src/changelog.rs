@@ -42,10 +42,14 @@ pub fn parse(commit: &Commit) -> Change {
             Some((kind, rest)) => (kind, Some(rest.strip_suffix(')')?.to_string())),
             None => (head, None),
         };
-        let valid = !kind.is_empty() && kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        // Types are lowercase words (`feat`, `fix`, `build`): `README: typo` is prose.
+        let valid = !kind.is_empty()
+            && kind
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         valid.then(|| {
             (
-                kind.to_ascii_lowercase(),
+                kind.to_string(),
                 scope,
                 bang,
                 description.trim().to_string(),
@@ -276,6 +280,10 @@ mod tests {
         assert_eq!(c.kind, None);
         assert_eq!(c.description, "Update README");
         assert_eq!(parse(&commit("not conv: (x", "")).kind, None);
+        assert_eq!(
+            parse(&commit("README: typo", "")).description,
+            "README: typo"
+        );
     }
 
     #[test]
