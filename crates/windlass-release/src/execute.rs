@@ -372,7 +372,11 @@ fn publish_all(
         if journal.is_done(&key) {
             continue;
         }
-        if publish::publish(session, name)? {
+        let registry = members
+            .iter()
+            .find(|p| p.name.as_str() == name)
+            .and_then(|p| publish::registry_of(p));
+        if publish::publish(session, name, registry)? {
             published += 1;
         } else {
             say(

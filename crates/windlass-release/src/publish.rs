@@ -56,11 +56,24 @@ pub fn order(members: &[&Package]) -> Result<Vec<String>> {
     Ok(done)
 }
 
+/// The registry a member is published to: the one its `publish = ["name"]` names, else
+/// the default (crates.io, or the user's `registry.default`).
+pub fn registry_of(package: &Package) -> Option<&str> {
+    match package.publish.as_deref() {
+        Some([only]) => Some(only.as_str()),
+        _ => None,
+    }
+}
+
 /// `cargo publish` of one member; `Ok(false)` when the registry already has this version.
-pub fn publish(session: &mut Session, package: &str) -> Result<bool> {
+pub fn publish(session: &mut Session, package: &str, registry: Option<&str>) -> Result<bool> {
     let sh = session.shell();
+    let registry: Vec<&str> = registry.map(|r| vec!["--registry", r]).unwrap_or_default();
     let finished = session.run(
-        cmd!(sh, "cargo publish --locked --package {package}"),
+        cmd!(
+            sh,
+            "cargo publish --locked --package {package} {registry...}"
+        ),
         Capture::Everything,
     )?;
     if finished.success() {

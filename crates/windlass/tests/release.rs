@@ -848,3 +848,104 @@ fn bad_input_is_exit_2_with_the_fix() {
     let out = repo.release(&["patch"]).expect_code(2);
     assert!(out.stderr().contains("tag-format"), "{}", out.stderr());
 }
+
+/// The loopback registry of `fixtures/registry.py`, stopped when dropped.
+struct Registry {
+    child: std::process::Child,
+    port: u16,
+    store: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let store = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/registry.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(store.path())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("the registry prints its port");
+        Registry { child, port, store }
+    }
+
+    fn published(&self) -> String {
+        std::fs::read_to_string(self.store.path().join("published.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn publish_goes_in_dependency_order_and_resumes_after_a_registry_failure() {
+    let registry = Registry::start();
+    let config = format!(
+        "[registries.local]\nindex = \"sparse+http://127.0.0.1:{}/index/\"\n",
+        registry.port
+    );
+    let repo = Repo::new(
+        &[
+            (".cargo/config.toml", &config),
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.package]\nversion = \"0.3.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"A crate of the publish test.\"\npublish = [\"local\"]\n",
+            ),
+            (
+                "crates/bot/Cargo.toml",
+                "[package]\nname = \"bot\"\nversion.workspace = true\nedition.workspace = true\nlicense.workspace = true\ndescription.workspace = true\npublish.workspace = true\n\n[dependencies]\nengine = { path = \"../engine\", version = \"0.3.0\", registry = \"local\" }\n",
+            ),
+            ("crates/bot/src/lib.rs", "//! Bot.\npub use engine::tick;\n"),
+            (
+                "crates/engine/Cargo.toml",
+                "[package]\nname = \"engine\"\nversion.workspace = true\nedition.workspace = true\nlicense.workspace = true\ndescription.workspace = true\npublish.workspace = true\n",
+            ),
+            (
+                "crates/engine/src/lib.rs",
+                "//! Engine.\n\n/// Ticks.\npub fn tick() {}\n",
+            ),
+            (
+                "crates/tool/Cargo.toml",
+                "[package]\nname = \"tool\"\nversion.workspace = true\nedition.workspace = true\npublish = false\n",
+            ),
+            ("crates/tool/src/main.rs", "fn main() {}\n"),
+        ],
+        Some("0.3.0"),
+    );
+    repo.commit("crates/engine/src/lib.rs", "feat: faster ticks");
+    // The registry is down when bot's turn comes: engine is out, bot is not.
+    std::fs::write(registry.store.path().join("fail-once"), "bot").unwrap();
+    let publish = |args: &[&str]| {
+        let mut cmd = repo.fixture.command(&["release"]);
+        cmd.args(args)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env("CARGO_REGISTRIES_LOCAL_TOKEN", "test-token");
+        support::Run(cmd.output().expect("windlass runs"))
+    };
+    let out = publish(&["--execute", "--skip-ci", "--publish"]).expect_code(2);
+    let text = out.all_output();
+    assert!(
+        text.contains("publish, in this order: engine, bot (publish = false: tool)"),
+        "{text}"
+    );
+    assert!(text.contains("down for maintenance"), "{text}");
+    assert_eq!(registry.published(), "engine 0.4.0\n");
+
+    let out = publish(&["--resume"]).expect_code(0);
+    assert!(
+        out.stdout().contains("published 1 of 2 crate(s)"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(registry.published(), "engine 0.4.0\nbot 0.4.0\n");
+}
