@@ -948,4 +948,31 @@ fn publish_goes_in_dependency_order_and_resumes_after_a_registry_failure() {
         out.stdout()
     );
     assert_eq!(registry.published(), "engine 0.4.0\nbot 0.4.0\n");
+
+    // A journal that lost track of the publishing: what the registry has counts as done.
+    let journal = serde_json::json!({
+        "schema": "windlass.release-journal/v1",
+        "version": "0.4.0",
+        "tag": "v0.4.0",
+        "commit": git(repo.root(), &["rev-parse", "HEAD"]),
+        "branch": "main",
+        "remote": "origin",
+        "wanted": ["tag", "publish"],
+        "done": ["commit", "tag"],
+    });
+    repo.fixture
+        .write(".git/windlass/release.json", &journal.to_string());
+    let out = publish(&["--resume"]).expect_code(0);
+    assert!(
+        out.stdout()
+            .contains("engine 0.4.0 is on the registry already"),
+        "{}",
+        out.stdout()
+    );
+    assert!(
+        out.stdout().contains("published 0 of 2 crate(s)"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(registry.published(), "engine 0.4.0\nbot 0.4.0\n");
 }
