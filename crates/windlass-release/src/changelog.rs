@@ -253,6 +253,62 @@ pub fn insert(existing: Option<&str>, version: &str, date: &str, notes: &Notes) 
     out
 }
 
+/// The web address of a repository from its remote URL (`git@github.com:o/r.git`,
+/// `https://gitlab.com/o/r`), for compare links; `None` for hosts whose links we do not know.
+pub fn web_base(remote_url: &str) -> Option<String> {
+    let url = remote_url
+        .trim()
+        .trim_end_matches('/')
+        .trim_end_matches(".git");
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("ssh://git@"))
+        .or_else(|| url.strip_prefix("git@"))?;
+    let rest = rest.replacen(':', "/", usize::from(!url.starts_with("https://")));
+    let host = rest.split('/').next()?;
+    let known = ["github.com", "gitlab.com", "codeberg.org"];
+    known.contains(&host).then(|| format!("https://{rest}"))
+}
+
+/// `text` with Keep a Changelog's link references for the new section: `[Unreleased]`
+/// compares the new tag with HEAD, `[version]` the previous tag with the new one.
+pub fn with_links(
+    text: &str,
+    base: &str,
+    version: &str,
+    tag: &str,
+    previous: Option<&str>,
+) -> String {
+    let unreleased = format!("[Unreleased]: {base}/compare/{tag}...HEAD");
+    let this = match previous {
+        Some(prev) => format!("[{version}]: {base}/compare/{prev}...{tag}"),
+        None => format!("[{version}]: {base}/releases/tag/{tag}"),
+    };
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    match lines
+        .iter()
+        .position(|l| l.to_ascii_lowercase().starts_with("[unreleased]:"))
+    {
+        Some(at) => {
+            lines[at] = unreleased;
+            lines.insert(at + 1, this);
+        }
+        None => {
+            if lines.last().is_some_and(|l| !l.is_empty()) {
+                lines.push(String::new());
+            }
+            if lines
+                .iter()
+                .any(|l| l.trim_end().eq_ignore_ascii_case("## [unreleased]"))
+            {
+                lines.push(unreleased);
+            }
+            lines.push(this);
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +360,38 @@ mod tests {
             notes.render(),
             "### Features\n\n- orders (abc1234)\n\n### Fixes\n\n- **db:** leak (abc1234)\n\n### Performance\n\n- cache (abc1234)\n\n### Other\n\n- docs: typo (abc1234)\n- Merge things (abc1234)\n\n"
         );
+    }
+
+    #[test]
+    fn links_compare_the_tags() {
+        assert_eq!(
+            web_base("git@github.com:acme/bot.git").as_deref(),
+            Some("https://github.com/acme/bot")
+        );
+        assert_eq!(
+            web_base("https://gitlab.com/acme/bot").as_deref(),
+            Some("https://gitlab.com/acme/bot")
+        );
+        assert_eq!(web_base("/srv/git/bot.git"), None);
+        let text = "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - d\n\n[Unreleased]: https://github.com/a/b/compare/v1.0.0...HEAD\n[1.0.0]: https://github.com/a/b/releases/tag/v1.0.0\n";
+        assert_eq!(
+            with_links(
+                text,
+                "https://github.com/a/b",
+                "1.1.0",
+                "v1.1.0",
+                Some("v1.0.0")
+            ),
+            "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - d\n\n[Unreleased]: https://github.com/a/b/compare/v1.1.0...HEAD\n[1.1.0]: https://github.com/a/b/compare/v1.0.0...v1.1.0\n[1.0.0]: https://github.com/a/b/releases/tag/v1.0.0\n"
+        );
+        let fresh = with_links(
+            "## [Unreleased]\n\n## [0.1.0] - d\n",
+            "https://x/y",
+            "0.1.0",
+            "v0.1.0",
+            None,
+        );
+        assert!(fresh.ends_with("\n\n[Unreleased]: https://x/y/compare/v0.1.0...HEAD\n[0.1.0]: https://x/y/releases/tag/v0.1.0\n"), "{fresh}");
     }
 
     #[test]

@@ -78,6 +78,11 @@ pub fn remote(session: &mut Session, branch: Option<&str>) -> Result<Option<Stri
     Ok(remotes.lines().find(|r| *r == "origin").map(str::to_string))
 }
 
+/// A remote's URL.
+pub fn remote_url(session: &mut Session, remote: &str) -> Result<Option<String>> {
+    git_maybe(session, &["remote", "get-url", remote])
+}
+
 /// The upstream of the current branch (`origin/main`), when it has one.
 pub fn upstream(session: &mut Session) -> Result<Option<String>> {
     git_maybe(

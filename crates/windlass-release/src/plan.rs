@@ -154,7 +154,24 @@ pub fn compute(
                 return Err(UsageError::new(format!("cannot read {}: {e}", path.display())).into());
             }
         };
-        let text = changelog::insert(existing.as_deref(), &version.to_string(), &date, &notes);
+        let mut text = changelog::insert(existing.as_deref(), &version.to_string(), &date, &notes);
+        let branch = git::branch(session)?;
+        let base = match git::remote(session, branch.as_deref())? {
+            Some(remote) => {
+                git::remote_url(session, &remote)?.and_then(|u| changelog::web_base(&u))
+            }
+            None => None,
+        };
+        if let Some(base) = base {
+            let tag = config.tag_for(&version.to_string());
+            text = changelog::with_links(
+                &text,
+                &base,
+                &version.to_string(),
+                &tag,
+                previous_tag.as_deref(),
+            );
+        }
         Some((path, text))
     };
 

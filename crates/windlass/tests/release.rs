@@ -793,10 +793,23 @@ fn unreleased_notes_are_carried_and_pre_releases_count_up() {
             + &git(repo.root(), &["rev-parse", "--short", "HEAD~1"])
             + ")\n\n## [1.2.3] - 2026-01-01\n\n- First.\n"
     );
+    // A GitHub remote (no upstream to fetch from here): the sections get compare links.
+    git(repo.root(), &["branch", "--unset-upstream"]);
+    git(
+        repo.root(),
+        &["remote", "set-url", "origin", "git@github.com:acme/bot.git"],
+    );
     repo.commit("src/main.rs", "fix: last one");
     repo.release(&["release", "--execute", "--skip-ci"])
         .expect_code(0);
     assert_eq!(git(repo.root(), &["describe", "--tags"]), "v1.2.4");
+    let changelog = repo.fixture.read("CHANGELOG.md");
+    assert!(
+        changelog.ends_with(
+            "- First.\n\n[Unreleased]: https://github.com/acme/bot/compare/v1.2.4...HEAD\n[1.2.4]: https://github.com/acme/bot/compare/v1.2.4-rc.1...v1.2.4\n"
+        ),
+        "{changelog}"
+    );
 }
 
 #[test]
