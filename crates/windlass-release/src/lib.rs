@@ -242,8 +242,16 @@ impl ReleaseChecks {
                 lines.push(format!("    {line}"));
             }
         }
-        if self.options.execute && !self.options.skip_ci && !self.options.ci_steps.is_empty() {
-            lines.push(format!("  ci first: {}", self.options.ci_steps.join(", ")));
+        if !self.options.skip_ci && !self.options.ci_steps.is_empty() {
+            lines.push(format!(
+                "  ci first{}: {}",
+                if self.options.execute {
+                    ""
+                } else {
+                    " (with --execute)"
+                },
+                self.options.ci_steps.join(", ")
+            ));
         }
         lines.push(format!("  commit: \"{}\"", plan.commit_message));
         lines.push(format!("  tag: {} (annotated)", plan.tag));
