@@ -10,7 +10,7 @@ use crate::snapshot::Snapshot;
 use crate::{git, publish, sbom};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
-use windlass_core::event::{Event, Severity};
+use windlass_core::event::Severity;
 use windlass_core::runner::Capture;
 use windlass_core::{Session, UsageError, Workspace};
 use xshell::cmd;
@@ -24,13 +24,6 @@ pub struct After<'a> {
     pub config: &'a ReleaseConfig,
     /// The journal's path.
     pub journal_path: PathBuf,
-}
-
-fn say(session: &mut Session, text: String) {
-    session.emit(Event::Output {
-        step: STEP.into(),
-        text,
-    });
 }
 
 /// Writes, updates the lockfile, commits. On failure every file is restored, the index
@@ -280,8 +273,9 @@ pub fn make_artifacts(
         let stem = artifacts::stem(&bin.name, version, &target);
         let archive = out.join(format!("{stem}.tar.gz"));
         if artifacts::already_made(&archive) {
-            say(
+            crate::say(
                 session,
+                STEP,
                 format!(
                     "  kept {} (checksum matches SHA256SUMS)",
                     ws.display_path(&archive)
@@ -290,7 +284,11 @@ pub fn make_artifacts(
         } else {
             let companions = artifacts::companions(&bin.dir, &ws.root);
             artifacts::pack(&out, &stem, executable, &bin.name, &companions, epoch)?;
-            say(session, format!("  packed {}", ws.display_path(&archive)));
+            crate::say(
+                session,
+                STEP,
+                format!("  packed {}", ws.display_path(&archive)),
+            );
         }
         files.push(archive);
         let package = metadata
@@ -379,8 +377,9 @@ fn publish_all(
         if publish::publish(session, name, registry)? {
             published += 1;
         } else {
-            say(
+            crate::say(
                 session,
+                STEP,
                 format!("  {name} {} is on the registry already", journal.version),
             );
         }

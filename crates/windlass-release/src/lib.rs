@@ -16,6 +16,7 @@ pub mod git;
 pub mod journal;
 pub mod manifest;
 pub mod plan;
+pub mod present;
 pub mod publish;
 pub mod sbom;
 pub mod snapshot;
@@ -88,7 +89,8 @@ pub struct Release {
     pub options: Options,
 }
 
-fn say(session: &mut Session, step: &str, text: String) {
+/// Shows a line of a step's own output.
+pub(crate) fn say(session: &mut Session, step: &str, text: String) {
     session.emit(Event::Output {
         step: step.into(),
         text,
@@ -106,9 +108,9 @@ impl Step for ReleaseChecks {
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let plan = plan::compute(ws, session, &self.config, &self.options)?;
-        self.show(ws, session, &plan)?;
+        present::show(ws, session, &self.config, &self.options, &plan)?;
         if session.wants_details() {
-            let details = plan_details(ws, &plan);
+            let details = present::details(ws, &plan);
             session.diagnostic(
                 Diagnostic::new(
                     checks::STEP,
@@ -156,167 +158,6 @@ impl Step for ReleaseChecks {
                 plan.old, plan.version, plan.tag
             )
         }))
-    }
-}
-
-/// The plan as data, for `--format json`.
-fn plan_details(ws: &Workspace, plan: &plan::Plan) -> serde_json::Value {
-    serde_json::json!({
-        "old": plan.old.to_string(),
-        "version": plan.version.to_string(),
-        "level": plan.level.map(|l| l.to_string()),
-        "tag": plan.tag,
-        "previous-tag": plan.previous_tag,
-        "commits": plan.commit_count,
-        "crates": plan.bumps.iter().map(|b| serde_json::json!({
-            "name": b.member.name,
-            "old": b.member.version.to_string(),
-            "new": b.new.to_string(),
-            "inherited": b.inherited,
-        })).collect::<Vec<_>>(),
-        "files": plan.edits.iter().map(|e| ws.display_path(&e.path)).collect::<Vec<_>>(),
-        "changelog": plan.notes.render(),
-        "commit-message": plan.commit_message,
-        "branch": plan.branch,
-    })
-}
-
-impl ReleaseChecks {
-    /// Prints the plan.
-    fn show(&self, ws: &Workspace, session: &mut Session, plan: &plan::Plan) -> Result<()> {
-        let how = match plan.level {
-            Some(level) => level.to_string(),
-            None => "explicit version".into(),
-        };
-        let since = plan
-            .previous_tag
-            .as_deref()
-            .map_or_else(|| "the first commit".to_string(), str::to_string);
-        let mut lines = vec![format!(
-            "release {} → {} ({how}; {} commit(s) since {since})",
-            plan.old, plan.version, plan.commit_count
-        )];
-        let width = plan
-            .bumps
-            .iter()
-            .map(|b| b.member.name.len())
-            .max()
-            .unwrap_or(0);
-        lines.push("  versions:".into());
-        for bump in &plan.bumps {
-            lines.push(format!(
-                "    {:width$}  {} → {}{}",
-                bump.member.name,
-                bump.member.version,
-                bump.new,
-                if bump.inherited {
-                    "  (workspace.package)"
-                } else {
-                    ""
-                }
-            ));
-        }
-        let mut files: Vec<String> = plan
-            .edits
-            .iter()
-            .map(|e| ws.display_path(&e.path))
-            .collect();
-        if ws.root.join("Cargo.lock").is_file() {
-            files.push(ws.display_path(&ws.root.join("Cargo.lock")));
-        }
-        if let Some((path, _)) = &plan.changelog {
-            files.push(ws.display_path(path));
-        }
-        lines.push(format!("  files: {}", files.join(", ")));
-        if let Some((path, _)) = &plan.changelog {
-            lines.push(format!(
-                "  changelog: {}, new section:",
-                ws.display_path(path)
-            ));
-            lines.push(format!(
-                "    {}",
-                changelog::heading(&plan.version.to_string(), &plan.date)
-            ));
-            let body = plan.notes.render();
-            for line in body.lines().filter(|l| !l.is_empty()) {
-                lines.push(format!("    {line}"));
-            }
-        }
-        if !self.options.skip_ci && !self.options.ci_steps.is_empty() {
-            lines.push(format!(
-                "  ci first{}: {}",
-                if self.options.execute {
-                    ""
-                } else {
-                    " (with --execute)"
-                },
-                self.options.ci_steps.join(", ")
-            ));
-        }
-        lines.push(format!("  commit: \"{}\"", plan.commit_message));
-        lines.push(format!("  tag: {} (annotated)", plan.tag));
-        if self.options.artifacts {
-            let bins = execute::bins(ws, session, &self.config)?;
-            let target = match &self.options.build_target {
-                Some(t) => t.clone(),
-                None => artifacts::host_target(session)?,
-            };
-            let profile = self
-                .options
-                .profile
-                .as_deref()
-                .unwrap_or(&self.config.profile);
-            let dir = execute::artifacts_dir(ws, &self.config, &plan.version.to_string());
-            lines.push(format!(
-                "  artifacts (profile {profile}) in {}:",
-                ws.display_path(&dir)
-            ));
-            for bin in &bins {
-                let stem = artifacts::stem(&bin.name, &plan.version.to_string(), &target);
-                lines.push(format!(
-                    "    {stem}.tar.gz, {stem}.cdx.json (CycloneDX {})",
-                    sbom::SPEC_VERSION
-                ));
-            }
-            lines.push("    SHA256SUMS".into());
-        } else {
-            lines.push("  artifacts: none (--artifacts builds them)".into());
-        }
-        if self.options.push {
-            let remote = git::remote(session, plan.branch.as_deref())?;
-            lines.push(format!(
-                "  push: {} and {} to {}",
-                plan.branch.as_deref().unwrap_or("HEAD"),
-                plan.tag,
-                remote.as_deref().unwrap_or("(no remote)")
-            ));
-        } else {
-            lines.push("  push: no (--push pushes the branch and the tag)".into());
-        }
-        if self.options.publish {
-            let members = ws.members(session)?;
-            let order = publish::order(&members)?;
-            let skipped: Vec<&str> = members
-                .iter()
-                .map(|p| p.name.as_str())
-                .filter(|n| !order.iter().any(|o| o == n))
-                .collect();
-            lines.push(format!(
-                "  publish, in this order: {}{}",
-                if order.is_empty() {
-                    "nothing".into()
-                } else {
-                    order.join(", ")
-                },
-                if skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (publish = false: {})", skipped.join(", "))
-                }
-            ));
-        }
-        say(session, checks::STEP, lines.join("\n"));
-        Ok(())
     }
 }
 
