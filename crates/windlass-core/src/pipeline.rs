@@ -160,6 +160,12 @@ impl Pipeline {
                 Err(err) if err.chain().any(|c| c.is::<Interrupted>()) => {
                     interrupted = true;
                     stop_reason = Some("not run: interrupted");
+                    // What the step says about where it stopped (a release's commit landed,
+                    // say) is worth more than the bare word.
+                    let text = format!("{err:#}");
+                    if text != Interrupted.to_string() {
+                        session.message(Severity::Error, text);
+                    }
                     StepRecord {
                         name,
                         status: StepStatus::Error,

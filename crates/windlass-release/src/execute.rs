@@ -26,9 +26,20 @@ pub struct After<'a> {
     pub journal_path: PathBuf,
 }
 
-/// Writes, updates the lockfile, commits. On failure every file is restored, the index
-/// reset, and the error says so.
-pub fn commit(ws: &Workspace, session: &mut Session, plan: &Plan) -> Result<String> {
+/// How the commit went.
+pub enum Committed {
+    /// Made; its hash.
+    Done(String),
+    /// Made, but the run was stopped (Ctrl-C) as it landed: the journal must record it.
+    Interrupted(String, anyhow::Error),
+}
+
+/// Writes, updates the lockfile, commits. On failure every file and the index are restored,
+/// and the error says so — unless the commit landed after all (an interrupt during
+/// `git commit`), which is then reported as made.
+pub fn commit(ws: &Workspace, session: &mut Session, plan: &Plan) -> Result<Committed> {
+    let git_dir = git::git_dir(session)?;
+    let base = git::head(session)?;
     let mut snapshot = Snapshot::default();
     let mut paths: Vec<String> = Vec::new();
     let result = (|| -> Result<String> {
@@ -48,23 +59,27 @@ pub fn commit(ws: &Workspace, session: &mut Session, plan: &Plan) -> Result<Stri
             snapshot.write(path, text.as_bytes())?;
             paths.push(path.display().to_string());
         }
+        // The index is restored from its bytes, not with `git reset`: after an interrupt no
+        // process may be started.
+        snapshot.save(&git_dir.join("index"))?;
         git::commit(session, &paths, &plan.commit_message)?;
         git::head(session)?.ok_or_else(|| anyhow::anyhow!("no HEAD after the release commit"))
     })();
-    match result {
-        Ok(commit) => Ok(commit),
-        Err(err) => {
-            let _ = git::unstage(session, &paths);
-            let failed = snapshot.restore();
-            if failed.is_empty() {
-                Err(err.context("the release stopped before its commit; every file is as it was"))
-            } else {
-                Err(err.context(format!(
-                    "the release stopped before its commit, and these files could not be restored: {}",
-                    failed.join("; ")
-                )))
-            }
-        }
+    let err = match result {
+        Ok(commit) => return Ok(Committed::Done(commit)),
+        Err(err) => err,
+    };
+    if let Some(landed) = git::head_on_disk(&git_dir).filter(|h| Some(h) != base.as_ref()) {
+        return Ok(Committed::Interrupted(landed, err));
+    }
+    let failed = snapshot.restore();
+    if failed.is_empty() {
+        Err(err.context("the release stopped before its commit; every file is as it was"))
+    } else {
+        Err(err.context(format!(
+            "the release stopped before its commit, and these files could not be restored: {}",
+            failed.join("; ")
+        )))
     }
 }
 

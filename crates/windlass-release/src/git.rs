@@ -3,7 +3,7 @@
 
 use crate::changelog::Commit;
 use anyhow::Result;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use windlass_core::runner::{Capture, Finished};
 use windlass_core::{Session, UsageError};
 use xshell::cmd;
@@ -179,6 +179,29 @@ pub fn commit_time(session: &mut Session, commit: &str) -> Result<u64> {
     Ok(out.parse().unwrap_or(0))
 }
 
+/// HEAD's commit read from the files of the git directory, without starting git (after an
+/// interrupt, no process may be started): the loose ref, else `packed-refs`.
+pub fn head_on_disk(git_dir: &Path) -> Option<String> {
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let Some(name) = head.trim().strip_prefix("ref: ") else {
+        return Some(head.trim().to_string());
+    };
+    // A worktree's branches live in the common directory.
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .map(|c| git_dir.join(c.trim()))
+        .unwrap_or_else(|_| git_dir.to_path_buf());
+    for dir in [git_dir, common.as_path()] {
+        if let Ok(hash) = std::fs::read_to_string(dir.join(name)) {
+            return Some(hash.trim().to_string());
+        }
+    }
+    let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+    packed.lines().find_map(|l| {
+        let (hash, refname) = l.split_once(' ')?;
+        (refname == name).then(|| hash.to_string())
+    })
+}
+
 /// Stages `paths` and commits them with `message`; the user's hooks run, as for any commit.
 pub fn commit(session: &mut Session, paths: &[String], message: &str) -> Result<()> {
     let mut add = vec!["add", "--"];
@@ -193,14 +216,6 @@ pub fn commit(session: &mut Session, paths: &[String], message: &str) -> Result<
         .hint("fix what git or its hooks reported above, then run the release again")
         .into());
     }
-    Ok(())
-}
-
-/// Takes `paths` back out of the index (after a failed commit).
-pub fn unstage(session: &mut Session, paths: &[String]) -> Result<()> {
-    let mut reset = vec!["reset", "--quiet", "--"];
-    reset.extend(paths.iter().map(String::as_str));
-    git(session, &reset)?;
     Ok(())
 }
 

@@ -195,7 +195,13 @@ impl Step for Release {
                 ))
                 .into());
             }
-            let commit = execute::commit(ws, session, &plan)?;
+            // Everything the journal needs is known before the commit: after it, an interrupt
+            // may forbid starting any process until the journal is on disk.
+            let remote = git::remote(session, plan.branch.as_deref())?;
+            let (commit, interrupted) = match execute::commit(ws, session, &plan)? {
+                execute::Committed::Done(commit) => (commit, None),
+                execute::Committed::Interrupted(commit, err) => (commit, Some(err)),
+            };
             say(
                 session,
                 execute::STEP,
@@ -210,7 +216,7 @@ impl Step for Release {
                 version: plan.version.to_string(),
                 tag: plan.tag.clone(),
                 commit,
-                remote: git::remote(session, plan.branch.as_deref())?,
+                remote,
                 branch: plan.branch.clone(),
                 profile: self.options.profile.clone(),
                 target: self.options.build_target.clone(),
@@ -221,6 +227,12 @@ impl Step for Release {
                 done: vec!["commit".into()],
             };
             journal.save(&journal_path)?;
+            if let Some(err) = interrupted {
+                return Err(err.context(format!(
+                    "the release commit of {} landed as the run was stopped; `release --resume` finishes the release",
+                    journal.version
+                )));
+            }
             journal
         };
         let after = execute::After {

@@ -519,6 +519,50 @@ fn a_failure_before_the_commit_restores_every_file() {
 }
 
 #[test]
+fn an_interrupt_as_the_commit_lands_is_journalled_and_resumed() {
+    let repo = Repo::new(
+        &[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "fix: one");
+    // Ctrl-C arrives just after git made the commit: the hook interrupts git's parent,
+    // windlass, which stops git (still running the hook) and then itself.
+    let hook = repo.root().join(".git/hooks/post-commit");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nkill -INT \"$(awk '{print $4}' /proc/$PPID/stat)\"\nsleep 2\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = repo
+        .release(&["patch", "--execute", "--skip-ci"])
+        .expect_code(130);
+    assert!(
+        out.all_output().contains("landed as the run was stopped"),
+        "{}",
+        out.all_output()
+    );
+    let root = repo.root();
+    assert_eq!(
+        git(root, &["log", "-1", "--format=%s"]),
+        "chore(release): 1.2.4"
+    );
+    assert_eq!(
+        git(root, &["status", "--porcelain"]),
+        "",
+        "the work tree matches the commit"
+    );
+    assert_eq!(git(root, &["tag", "--points-at", "HEAD"]), "");
+    std::fs::remove_file(&hook).unwrap();
+    repo.release(&["--resume"]).expect_code(0);
+    assert_eq!(git(root, &["tag", "--points-at", "HEAD"]), "v1.2.4");
+}
+
+#[test]
 fn a_failure_after_the_commit_is_finished_by_resume() {
     let repo = Repo::new(
         &[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)],
