@@ -128,20 +128,22 @@ fn is_tracked(session: &mut Session, path: &Path) -> Result<bool> {
     Ok(finished.success())
 }
 
-/// The steps after the commit that are not done yet, in order. Returns what was done.
+/// The steps after the commit that are not done yet, in order, each said as it is done.
 pub fn finish(
     ws: &Workspace,
     session: &mut Session,
     journal: &mut Journal,
     after: &After<'_>,
-) -> Result<Vec<String>> {
-    let mut did = Vec::new();
+) -> Result<()> {
     for step in crate::journal::AFTER_COMMIT {
         if !journal.wanted.iter().any(|w| w == step) || journal.is_done(step) {
             continue;
         }
         match step {
-            "tag" => did.push(tag(session, journal)?),
+            "tag" => {
+                let done = tag(session, journal)?;
+                crate::say(session, STEP, done);
+            }
             "artifacts" => {
                 let build = Build {
                     profile: journal
@@ -158,15 +160,21 @@ pub fn finish(
                     &journal.version,
                     &journal.commit,
                 )?;
-                did.push(made);
+                crate::say(session, STEP, made);
             }
-            "push" => did.push(push(session, journal)?),
-            "publish" => did.push(publish_all(ws, session, journal, &after.journal_path)?),
+            "push" => {
+                let done = push(session, journal)?;
+                crate::say(session, STEP, done);
+            }
+            "publish" => {
+                let done = publish_all(ws, session, journal, &after.journal_path)?;
+                crate::say(session, STEP, done);
+            }
             _ => {}
         }
         journal.mark(step, &after.journal_path)?;
     }
-    Ok(did)
+    Ok(())
 }
 
 fn tag(session: &mut Session, journal: &Journal) -> Result<String> {

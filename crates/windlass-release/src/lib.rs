@@ -239,19 +239,13 @@ impl Step for Release {
             config: &self.config,
             journal_path: journal_path.clone(),
         };
-        let did = match execute::finish(ws, session, &mut journal, &after) {
-            Ok(did) => did,
-            Err(err) => {
-                let context = format!(
-                    "the release of {} stopped after its commit (done: {}); fix the cause and `release --resume` finishes it",
-                    journal.version,
-                    journal.done.join(", ")
-                );
-                return Err(err.context(context));
-            }
-        };
-        for line in &did {
-            say(session, execute::STEP, line.clone());
+        if let Err(err) = execute::finish(ws, session, &mut journal, &after) {
+            let context = format!(
+                "the release of {} stopped after its commit (done: {}); fix the cause and `release --resume` finishes it",
+                journal.version,
+                journal.done.join(", ")
+            );
+            return Err(err.context(context));
         }
         std::fs::remove_file(&journal_path).ok();
         Ok(StepOutcome::passed(format!(
