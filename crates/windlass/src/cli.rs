@@ -105,6 +105,9 @@ pub struct ReleaseArgs {
     /// Act; without it, the plan is shown and nothing changes.
     #[arg(long)]
     pub execute: bool,
+    /// Show the plan and change nothing: the default, spelled out for scripts.
+    #[arg(long, conflicts_with_all = ["execute", "resume", "artifacts_only"])]
+    pub dry_run: bool,
     /// Finish the release a failure interrupted after its commit.
     #[arg(long)]
     pub resume: bool,
