@@ -112,6 +112,9 @@ fn artifact(
                     .into(),
             );
         }
+        if path.to_string_lossy().ends_with(".tar.gz") {
+            return release_archive(path, deploy, ws, session);
+        }
         let name = deploy.env.bin.clone().unwrap_or_else(|| {
             path.file_name()
                 .map_or("service".into(), |n| n.to_string_lossy().into_owned())
@@ -154,6 +157,39 @@ fn artifact(
         .find(|p| p.targets.iter().any(|t| t.is_bin() && t.name == bin))
         .map_or_else(|| "unknown".into(), |p| p.version.to_string());
     Ok((target.join(dir).join(&bin), bin, version))
+}
+
+/// The binary of a release archive made by `release --artifacts`, checked against the
+/// `SHA256SUMS` beside it and unpacked under `target/`, with the release's version.
+fn release_archive(
+    path: &Path,
+    deploy: &Deploy,
+    ws: &Workspace,
+    session: &mut Session,
+) -> Result<(PathBuf, String, String)> {
+    let stem = path
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".tar.gz").to_string())
+        .unwrap_or_default();
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| ws.root.join("target"), PathBuf::from);
+    let dest = target.join("windlass-deploy").join(stem);
+    let unpacked =
+        windlass_release::artifacts::unpack_release(path, deploy.env.bin.as_deref(), &dest)?;
+    if !unpacked.verified {
+        session.message(
+            Severity::Warning,
+            format!(
+                "no SHA256SUMS beside {}: the archive is deployed unverified",
+                path.display()
+            ),
+        );
+    }
+    Ok((
+        unpacked.binary,
+        unpacked.name,
+        unpacked.version.unwrap_or_else(|| "unknown".into()),
+    ))
 }
 
 /// What a deploy log line says of the run it records.

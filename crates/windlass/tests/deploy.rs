@@ -456,3 +456,70 @@ fn the_systemd_unit_is_hardened() {
         "start limits belong in [Unit]"
     );
 }
+
+/// A release archive as `release --artifacts` lays it out: `stem/svc` in `stem.tar.gz`, with
+/// `SHA256SUMS` beside it.
+fn release_archive(host: &Host, version: &str) -> PathBuf {
+    use sha2::Digest;
+    let stem = format!("svc-{version}-x86_64-unknown-linux-gnu");
+    let dist = host.fx.root.join("dist");
+    let inside = dist.join(&stem);
+    std::fs::create_dir_all(&inside).unwrap();
+    std::fs::write(inside.join("svc"), service("healthy", 0.0)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(inside.join("svc"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let archive = dist.join(format!("{stem}.tar.gz"));
+    let tar = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&dist)
+        .arg(&stem)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    std::fs::remove_dir_all(&inside).unwrap();
+    let sum = sha2::Sha256::digest(std::fs::read(&archive).unwrap());
+    std::fs::write(dist.join("SHA256SUMS"), format!("{sum:x}  {stem}.tar.gz\n")).unwrap();
+    archive
+}
+
+#[test]
+fn a_release_archive_is_verified_unpacked_and_deployed_with_its_version() {
+    let host = Host::new("");
+    let archive = release_archive(&host, "2.1.0-rc.1");
+    let run = host.deploy(&archive).expect_code(0);
+    assert!(
+        run.stdout().contains("is live and healthy"),
+        "{}",
+        run.stdout()
+    );
+    let release_json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            host.root
+                .join("releases")
+                .join(host.current())
+                .join("release.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(release_json["version"], "2.1.0-rc.1");
+
+    // An archive that is not the one SHA256SUMS vouches for is refused before anything moves.
+    let live = host.current();
+    let mut bytes = std::fs::read(&archive).unwrap();
+    bytes.push(0);
+    std::fs::write(&archive, bytes).unwrap();
+    let run = host.deploy(&archive).expect_code(2);
+    assert!(
+        run.all_output().contains("does not match its entry in"),
+        "{}",
+        run.all_output()
+    );
+    assert_eq!(host.current(), live);
+}
