@@ -108,8 +108,8 @@ fn detect(doc: &DocumentMut, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Adds `xtask` as a member, the windlass config and the dev-profile settings to the root
-/// manifest, keeping its comments and layout.
+/// Adds `xtask` as a member, the windlass config, the dev-profile settings and a staging
+/// profile to the root manifest, keeping its comments and layout.
 fn edit_manifest(doc: &mut DocumentMut) {
     let has_package = doc.contains_key("package");
     let workspace = doc.entry("workspace").or_insert(Item::Table(Table::new()));
@@ -158,6 +158,14 @@ fn edit_manifest(doc: &mut DocumentMut) {
     let Some(profile) = profile.as_table_mut() else {
         return;
     };
+    // The build `release --artifacts --profile staging` ships to staging: release code with
+    // its debug symbols, for readable backtraces there.
+    if !profile.contains_key("staging") {
+        let mut staging = Table::new();
+        staging.insert("inherits", value("release"));
+        staging.insert("debug", value(true));
+        profile.insert("staging", Item::Table(staging));
+    }
     let dev = profile.entry("dev").or_insert(Item::Table(Table::new()));
     implicit(dev);
     let Some(dev) = dev.as_table_mut() else {
@@ -241,7 +249,7 @@ impl Step for Init {
             log.note(
                 Change::Updated,
                 "Cargo.toml",
-                "xtask member, [workspace.metadata.windlass], dev-profile settings",
+                "xtask member, [workspace.metadata.windlass], dev and staging profiles",
             );
         }
 

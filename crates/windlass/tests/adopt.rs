@@ -225,6 +225,7 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
         "deps.updates",
         "test.lint-blocks",
         "build.release-automated",
+        "build.staging-profile",
     ] {
         assert_eq!(checks[id], "pass", "{id}: {report}");
     }
