@@ -1,5 +1,6 @@
-//! Writing files so that a reader never sees half of one: every task that writes (a hook,
-//! a workflow, a report, a journal) writes beside the target and renames over it.
+//! Files: written so that a reader never sees half of one (every task that writes — a hook,
+//! a workflow, a report, a journal — writes beside the target and renames over it), and
+//! hashed the one way every checksum windlass records or checks is made.
 
 use crate::error::UsageError;
 use anyhow::Result;
@@ -27,6 +28,22 @@ pub fn write_atomic(path: &Path, contents: &[u8], executable: bool) -> Result<()
         return Err(fail(path, e));
     }
     Ok(())
+}
+
+/// The SHA-256 of a file, in lowercase hex, read as a stream (release binaries are large).
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let fail = |e: std::io::Error| -> anyhow::Error {
+        UsageError::new(format!("cannot read {}: {e}", path.display())).into()
+    };
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(fail)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 #[cfg(unix)]
@@ -63,5 +80,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("cannot write"), "{err}");
+    }
+
+    #[test]
+    fn hashes_like_sha256sum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("abc");
+        std::fs::write(&path, "abc").unwrap();
+        assert_eq!(
+            sha256_file(&path).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let err = sha256_file(&dir.path().join("none"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot read"), "{err}");
     }
 }

@@ -78,7 +78,7 @@ impl Workspace {
         if let Some(metadata) = self.metadata.get() {
             return Ok(metadata);
         }
-        let metadata = self.load_metadata(session, true)?;
+        let metadata = self.load_metadata(session, &["--no-deps"])?;
         Ok(self.metadata.get_or_init(|| metadata))
     }
 
@@ -88,20 +88,24 @@ impl Workspace {
         if let Some(metadata) = self.resolved.get() {
             return Ok(metadata);
         }
-        let metadata = self.load_metadata(session, false)?;
+        let metadata = self.load_metadata(session, &[])?;
         Ok(self.resolved.get_or_init(|| metadata))
     }
 
-    fn load_metadata(&self, session: &mut Session, no_deps: bool) -> Result<Metadata> {
+    /// The resolved graph exactly as the lockfile pins it, for one target platform: what a
+    /// binary built for `target` contains (an SBOM's view). Not cached.
+    pub fn platform_metadata(&self, session: &mut Session, target: &str) -> Result<Metadata> {
+        self.load_metadata(session, &["--locked", "--filter-platform", target])
+    }
+
+    fn load_metadata(&self, session: &mut Session, options: &[&str]) -> Result<Metadata> {
         let mut command = MetadataCommand::new();
         // The `cargo` on PATH, as for every other command: rustup's proxy honours the
         // workspace's rust-toolchain.toml, and the echoed command stays readable.
         command
             .cargo_path("cargo")
             .manifest_path(&self.manifest_path);
-        if no_deps {
-            command.no_deps();
-        }
+        command.other_options(options.iter().map(|o| (*o).to_string()).collect::<Vec<_>>());
         let mut cargo = command.cargo_command();
         cargo.current_dir(&self.root);
         let finished = session.run_command(cargo, Capture::Everything)?;

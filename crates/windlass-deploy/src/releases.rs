@@ -6,11 +6,11 @@
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use windlass_core::UsageError;
+use windlass_core::files::sha256_file;
 
 /// The paths of one environment.
 #[derive(Debug, Clone)]
@@ -250,18 +250,6 @@ fn alive(pid: u32) -> bool {
     let stat =
         std::fs::read_to_string(proc_dir.join(pid.to_string()).join("stat")).unwrap_or_default();
     !stat.is_empty() && !stat.contains(") Z ")
-}
-
-/// The SHA-256 of a file, in hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| io(path, e))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(|e| io(path, e))?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 #[cfg(unix)]

@@ -5,10 +5,10 @@
 
 use anyhow::{Context, Result};
 use cargo_metadata::Message;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use windlass_core::files::sha256_file;
 use windlass_core::runner::Capture;
 use windlass_core::{Session, UsageError};
 use xshell::cmd;
@@ -167,16 +167,6 @@ pub fn pack(
     let bytes = gzip.finish()?;
     windlass_core::files::write_atomic(&archive, &bytes, false)?;
     Ok(archive)
-}
-
-/// The SHA-256 of a file, in hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(hex(&Sha256::digest(&bytes)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `SHA256SUMS` as `sha256sum -c` reads it: `hash  name`, sorted by name.

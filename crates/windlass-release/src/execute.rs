@@ -51,7 +51,7 @@ pub fn commit(ws: &Workspace, session: &mut Session, plan: &Plan) -> Result<Comm
         if lockfile.is_file() {
             snapshot.save(&lockfile)?;
             update_lockfile(ws, session)?;
-            if is_tracked(session, &lockfile)? {
+            if git::is_tracked(session, &lockfile)? {
                 paths.push(lockfile.display().to_string());
             }
         }
@@ -117,15 +117,6 @@ fn update_lockfile(ws: &Workspace, session: &mut Session) -> Result<()> {
         .into());
     }
     Ok(())
-}
-
-fn is_tracked(session: &mut Session, path: &Path) -> Result<bool> {
-    let sh = session.shell();
-    let finished = session.run(
-        cmd!(sh, "git ls-files --error-unmatch -- {path}"),
-        Capture::Everything,
-    )?;
-    Ok(finished.success())
 }
 
 /// The steps after the commit that are not done yet, in order, each said as it is done.
@@ -283,7 +274,7 @@ pub fn make_artifacts(
     };
     let timestamp =
         windlass_core::time::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch));
-    let metadata = sbom_metadata(ws, session, &target)?;
+    let metadata = ws.platform_metadata(session, &target)?;
     let checksums = std::fs::read_to_string(ws.root.join("Cargo.lock"))
         .map(|text| sbom::lock_checksums(&text))
         .unwrap_or_default();
@@ -341,39 +332,6 @@ pub fn make_artifacts(
         bins.len(),
         ws.display_path(&out)
     ))
-}
-
-/// The resolved graph for one platform, as the binary is built for it.
-fn sbom_metadata(
-    ws: &Workspace,
-    session: &mut Session,
-    target: &str,
-) -> Result<cargo_metadata::Metadata> {
-    let mut command = cargo_metadata::MetadataCommand::new();
-    command
-        .cargo_path("cargo")
-        .manifest_path(&ws.manifest_path)
-        .other_options(vec![
-            "--locked".to_string(),
-            "--filter-platform".to_string(),
-            target.to_string(),
-        ]);
-    let mut cargo = command.cargo_command();
-    cargo.current_dir(&ws.root);
-    let finished = session.run_command(cargo, Capture::Everything)?;
-    if !finished.success() {
-        return Err(UsageError::new(format!(
-            "`cargo metadata` for the SBOM failed:\n{}",
-            finished.stderr.trim()
-        ))
-        .into());
-    }
-    let json = finished
-        .stdout
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or("");
-    Ok(cargo_metadata::MetadataCommand::parse(json)?)
 }
 
 fn publish_all(

@@ -202,6 +202,12 @@ pub fn head_on_disk(git_dir: &Path) -> Option<String> {
     })
 }
 
+/// Whether git tracks `path` (an ignored Cargo.lock is updated but not committed).
+pub fn is_tracked(session: &mut Session, path: &Path) -> Result<bool> {
+    let path = path.to_string_lossy();
+    Ok(git(session, &["ls-files", "--error-unmatch", "--", &path])?.success())
+}
+
 /// Stages `paths` and commits them with `message`; the user's hooks run, as for any commit.
 pub fn commit(session: &mut Session, paths: &[String], message: &str) -> Result<()> {
     let mut add = vec!["add", "--"];

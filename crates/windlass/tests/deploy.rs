@@ -465,13 +465,7 @@ fn release_archive(host: &Host, version: &str) -> PathBuf {
     let dist = host.fx.root.join("dist");
     let inside = dist.join(&stem);
     std::fs::create_dir_all(&inside).unwrap();
-    std::fs::write(inside.join("svc"), service("healthy", 0.0)).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(inside.join("svc"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
-    }
+    write_executable(&inside.join("svc"), &service("healthy", 0.0));
     let archive = dist.join(format!("{stem}.tar.gz"));
     let tar = std::process::Command::new("tar")
         .arg("-czf")

@@ -406,19 +406,13 @@ fn the_pre_commit_framework_runs_windlass() {
     let shim_dir = repo.root().join("../bin");
     std::fs::create_dir_all(&shim_dir).unwrap();
     let shim = shim_dir.join("cargo-windlass-test");
-    std::fs::write(
+    write_executable(
         &shim,
-        format!(
+        &format!(
             "#!/bin/sh\nshift\nexec '{}' \"$@\"\n",
             env!("CARGO_BIN_EXE_windlass")
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    );
     repo.fx
         .write(".cargo/config.toml", "[alias]\nxtask = \"windlass-test\"\n");
     repo.fx.write(

@@ -107,6 +107,17 @@ impl Repo {
         )
     }
 
+    /// Runs a release that must be refused (exit 1) saying each of `expected`, and checks that
+    /// nothing moved.
+    fn refused(&self, args: &[&str], expected: &[&str]) {
+        let before = self.state();
+        let out = self.release(args).expect_code(1);
+        for text in expected {
+            assert!(out.stdout().contains(text), "{text:?} in\n{}", out.stdout());
+        }
+        assert_eq!(self.state(), before);
+    }
+
     fn locked_metadata_passes(&self) {
         let out = std::process::Command::new("cargo")
             .args(["metadata", "--locked", "--offline", "--format-version", "1"])
@@ -372,44 +383,25 @@ fn refusals_change_nothing() {
     repo.commit("src/main.rs", "fix: one");
 
     // A lower version.
-    let before = repo.state();
-    let out = repo
-        .release(&["1.0.0", "--execute", "--skip-ci"])
-        .expect_code(1);
-    assert!(
-        out.stdout().contains("would go from 1.2.3 to 1.0.0"),
-        "{}",
-        out.stdout()
+    repo.refused(
+        &["1.0.0", "--execute", "--skip-ci"],
+        &["would go from 1.2.3 to 1.0.0"],
     );
-    assert_eq!(repo.state(), before);
 
     // An existing tag.
     git(repo.root(), &["tag", "v1.2.4"]);
-    let before = repo.state();
-    let out = repo
-        .release(&["patch", "--execute", "--skip-ci"])
-        .expect_code(1);
-    assert!(
-        out.stdout().contains("the tag v1.2.4 already exists"),
-        "{}",
-        out.stdout()
+    repo.refused(
+        &["patch", "--execute", "--skip-ci"],
+        &["the tag v1.2.4 already exists"],
     );
-    assert_eq!(repo.state(), before);
     git(repo.root(), &["tag", "-d", "v1.2.4"]);
 
     // A dirty tree.
     std::fs::write(repo.root().join("src/main.rs"), "fn main() {}\n").unwrap();
-    let before = repo.state();
-    let out = repo
-        .release(&["patch", "--execute", "--skip-ci"])
-        .expect_code(1);
-    assert!(
-        out.stdout().contains("uncommitted changes"),
-        "{}",
-        out.stdout()
+    repo.refused(
+        &["patch", "--execute", "--skip-ci"],
+        &["uncommitted changes", "M src/main.rs"],
     );
-    assert!(out.stdout().contains("M src/main.rs"), "{}", out.stdout());
-    assert_eq!(repo.state(), before);
     git(repo.root(), &["checkout", "--", "src/main.rs"]);
 
     // A branch releases are not made from.
@@ -496,16 +488,10 @@ fn a_failure_before_the_commit_restores_every_file() {
     // The failure: the repository's own pre-commit hook rejects the release commit, after
     // every manifest, the lockfile and the changelog were written.
     let hook = repo.root().join(".git/hooks/pre-commit");
-    std::fs::write(
+    support::write_executable(
         &hook,
         "#!/bin/sh\necho 'hook: no commits today' >&2\nexit 1\n",
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    );
     let before = repo.state();
     let out = repo
         .release(&["minor", "--execute", "--skip-ci"])
@@ -528,16 +514,10 @@ fn an_interrupt_as_the_commit_lands_is_journalled_and_resumed() {
     // Ctrl-C arrives just after git made the commit: the hook interrupts git's parent,
     // windlass, which stops git (still running the hook) and then itself.
     let hook = repo.root().join(".git/hooks/post-commit");
-    std::fs::write(
+    support::write_executable(
         &hook,
         "#!/bin/sh\nkill -INT \"$(awk '{print $4}' /proc/$PPID/stat)\"\nsleep 2\n",
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    );
     let out = repo
         .release(&["patch", "--execute", "--skip-ci"])
         .expect_code(130);
@@ -571,16 +551,10 @@ fn a_failure_after_the_commit_is_finished_by_resume() {
     repo.commit("src/main.rs", "fix: one");
     // The remote refuses every push, as a protected branch would.
     let hook = repo.remote.join("hooks/pre-receive");
-    std::fs::write(
+    support::write_executable(
         &hook,
         "#!/bin/sh\necho 'remote: pushes are frozen' >&2\nexit 1\n",
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    );
     let out = repo
         .release(&["patch", "--execute", "--skip-ci", "--push"])
         .expect_code(2);

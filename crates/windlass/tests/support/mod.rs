@@ -225,6 +225,17 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Writes an executable file (a hook, a shim, a service), creating its directory.
+pub fn write_executable(path: &Path, contents: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, contents).expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+}
+
 /// Whether cargo-nextest is installed (the test runner then defaults to it).
 pub fn has_nextest() -> bool {
     std::env::var_os("PATH")
