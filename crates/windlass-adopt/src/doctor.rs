@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use windlass_core::Plan;
 use windlass_core::event::Event;
 use windlass_core::runner::Capture;
 use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
@@ -763,8 +764,10 @@ impl Step for Doctor {
         "doctor"
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        "inspect the repository and score its production readiness".into()
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(
+            "inspect the repository and score its production readiness",
+        ))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
+use windlass_core::Plan;
 use windlass_core::event::Event;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 use windlass_hooks::install::{Action, InstallHooks};
@@ -18,6 +19,10 @@ pub struct Init {
     pub windlass_path: Option<PathBuf>,
     /// Replace files that exist.
     pub force: bool,
+    /// The steps `ci` runs, as the registry lists them: written to `[ci] steps`.
+    pub ci_steps: Vec<String>,
+    /// What the workflows are generated from: the jobs of those steps.
+    pub workflows: windlass_workflows::Inputs,
 }
 
 /// What happened to one file.
@@ -110,7 +115,7 @@ fn detect(doc: &DocumentMut, key: &str) -> Option<String> {
 
 /// Adds `xtask` as a member, the windlass config, the dev-profile settings and a staging
 /// profile to the root manifest, keeping its comments and layout.
-fn edit_manifest(doc: &mut DocumentMut) {
+fn edit_manifest(doc: &mut DocumentMut, ci_steps: &[String]) {
     let has_package = doc.contains_key("package");
     let workspace = doc.entry("workspace").or_insert(Item::Table(Table::new()));
     if let Some(ws) = workspace.as_table_like_mut() {
@@ -128,9 +133,7 @@ fn edit_manifest(doc: &mut DocumentMut) {
             }
         }
     }
-    let steps: Array = ["fmt-check", "lint", "audit", "secrets", "workflows", "test"]
-        .into_iter()
-        .collect();
+    let steps: Array = ci_steps.iter().map(String::as_str).collect();
     let metadata = doc["workspace"]
         .as_table_like_mut()
         .map(|ws| ws.entry("metadata").or_insert(Item::Table(Table::new())));
@@ -216,9 +219,10 @@ impl Step for Init {
         "init"
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        "add an xtask crate, the alias, config, rustfmt/clippy/deny files, workflows and the hook"
-            .into()
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(
+            "add an xtask crate, the alias, config, rustfmt/clippy/deny files, workflows and the hook",
+        ))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
@@ -237,7 +241,7 @@ impl Step for Init {
         self.file(&root, "xtask/src/main.rs", MAIN_RS, &mut log)?;
 
         let before = doc.to_string();
-        edit_manifest(&mut doc);
+        edit_manifest(&mut doc, &self.ci_steps);
         if doc.to_string() == before {
             log.note(
                 Change::Unchanged,
@@ -314,14 +318,11 @@ impl Step for Init {
             log.note(Change::Updated, ".gitignore", &added.join(", "));
         }
 
-        let steps: Vec<String> = ["fmt-check", "lint", "audit", "secrets", "workflows", "test"]
-            .map(String::from)
-            .into();
         let workflows = WorkflowsConfig {
             xtask_sources: Some(vec!["xtask/**".into()]),
             ..WorkflowsConfig::default()
         };
-        for (path, text) in windlass_workflows::generate(&workflows, &steps, &[], "v{version}") {
+        for (path, text) in windlass_workflows::generate(&workflows, &self.workflows) {
             self.file(&ws.repo_root, &path.to_string_lossy(), &text, &mut log)?;
         }
 

@@ -22,7 +22,9 @@ use anyhow::Result;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
-use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+use windlass_core::Plan;
+use windlass_core::registry::{BuildContext, Origin, StepKind};
+use windlass_core::{CiJob, Session, Step, StepOutcome, UsageError, Workspace};
 
 /// The name of the step.
 pub const NAME: &str = "audit";
@@ -148,7 +150,7 @@ impl Step for Audit {
         NAME
     }
 
-    fn plan(&self, ws: &Workspace, _session: &mut Session) -> String {
+    fn plan(&self, ws: &Workspace, _session: &mut Session) -> Result<Plan> {
         let lock = self
             .file
             .clone()
@@ -159,7 +161,7 @@ impl Step for Audit {
             Scope::Advisories => "advisories",
             Scope::Licenses => "licences",
         };
-        format!(
+        Ok(Plan::describe(format!(
             "audit {parts} of {} against {} ({})",
             ws.display_path(&lock),
             db.display(),
@@ -168,10 +170,50 @@ impl Step for Audit {
             } else {
                 "offline"
             }
-        )
+        )))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         report::run(self, ws, session)
+    }
+}
+
+/// `audit` as the registry knows it, configured by `[workspace.metadata.windlass.audit]`.
+pub struct AuditKind;
+
+impl StepKind for AuditKind {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn about(&self) -> &str {
+        "Cargo.lock against the RustSec advisories, licences against deny.toml"
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::Stock
+    }
+
+    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
+        let config: AuditConfig = cx.ws.config.section(NAME)?;
+        Ok(Box::new(Audit::from_config(
+            &config,
+            &AuditArgs::default(),
+        )?))
+    }
+
+    fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {
+        Ok(CiJob::runs(["cargo xtask audit"]))
+    }
+
+    /// Daily, against a fresh database: an advisory published today fails it, and warnings
+    /// fail too.
+    fn scheduled_job(&self) -> Option<CiJob> {
+        let mut job = CiJob::runs(["cargo xtask audit --deny warnings"]);
+        job.title = Some("audit (fresh advisory database)".into());
+        if let Some(windlass_core::JobStep::Run { name, .. }) = job.steps.first_mut() {
+            *name = "cargo xtask audit".into();
+        }
+        Some(job)
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Result;
 use std::path::Path;
 use windlass_core::runner::Capture;
 use windlass_core::{
-    Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
+    Diagnostic, Plan, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
 };
 
 /// The name of the step.
@@ -36,8 +36,10 @@ impl Step for FmtCheck {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, session: &mut Session) -> String {
-        Session::describe(session.shell().cmd("cargo").args(Self::args(false)))
+    fn plan(&self, _ws: &Workspace, session: &mut Session) -> Result<Plan> {
+        Ok(Plan::command(
+            session.shell().cmd("cargo").args(Self::args(false)),
+        ))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

@@ -2,9 +2,12 @@
 //! - [`fmt::FmtCheck`]: `cargo fmt --all -- --check`, one finding per unformatted file;
 //! - [`lint::Lint`]: clippy over every target, warnings are failures, read from cargo's JSON;
 //! - [`test::Test`]: cargo-nextest when installed (else `cargo test`), with sharding.
+//!
+//! [`kinds`] registers them: names, config sections, CI jobs.
 
 pub mod features;
 pub mod fmt;
+pub mod kinds;
 pub mod lint;
 pub mod test;
 mod text;

@@ -18,7 +18,7 @@ use windlass_core::event::Event;
 use windlass_core::report::Reporter;
 use windlass_core::runner::Capture;
 use windlass_core::{
-    Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
+    Diagnostic, Plan, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
 };
 
 /// The name of the step.
@@ -107,8 +107,10 @@ impl Step for Lint {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, session: &mut Session) -> String {
-        Session::describe(session.shell().cmd("cargo").args(self.args("json", false)))
+    fn plan(&self, _ws: &Workspace, session: &mut Session) -> Result<Plan> {
+        Ok(Plan::command(
+            session.shell().cmd("cargo").args(self.args("json", false)),
+        ))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

@@ -80,6 +80,16 @@ impl Config {
         &self.manifest
     }
 
+    /// The table's name: `workspace.metadata.windlass` or `package.metadata.windlass`.
+    pub fn table_name(&self) -> &'static str {
+        self.table_name
+    }
+
+    /// Whether the section `name` is present.
+    pub fn has_section(&self, name: &str) -> bool {
+        self.table.contains_key(name)
+    }
+
     /// Fails on a top-level key no task knows, naming it and the keys that are known.
     pub fn check_sections(&self, known: &[&str]) -> Result<()> {
         for key in self.table.keys() {
@@ -96,14 +106,30 @@ impl Config {
         Ok(())
     }
 
-    /// The section `name` as `T`, or `T::default()` when absent. `T` should use
-    /// `#[serde(deny_unknown_fields)]` so that typos are caught.
+    /// The section `name` as `T`, or `T::default()` when absent. A key `T` does not read is
+    /// an error that names it, whatever `T`'s serde attributes say, so that a typo never
+    /// passes silently.
     pub fn section<T: DeserializeOwned + Default>(&self, name: &str) -> Result<T> {
-        let Some(value) = self.table.get(name) else {
-            return Ok(T::default());
-        };
-        T::deserialize(value.clone()).map_err(|err| {
-            let detail = err.to_string();
+        match self.table.get(name) {
+            None => Ok(T::default()),
+            Some(value) => self.deserialize(name, value),
+        }
+    }
+
+    /// Checks that the section `name`, when present, reads as `T`.
+    pub fn check_section<T: DeserializeOwned>(&self, name: &str) -> Result<()> {
+        match self.table.get(name) {
+            None => Ok(()),
+            Some(value) => self.deserialize::<T>(name, value).map(drop),
+        }
+    }
+
+    fn deserialize<T: DeserializeOwned>(&self, name: &str, value: &toml::Value) -> Result<T> {
+        let mut unknown = Vec::new();
+        let parsed = serde_ignored::deserialize(value.clone(), |path| {
+            unknown.push(path.to_string());
+        });
+        let fail = |detail: String| -> anyhow::Error {
             UsageError::new(format!(
                 "{}: invalid [{}.{name}]: {}",
                 self.manifest.display(),
@@ -112,7 +138,12 @@ impl Config {
             ))
             .hint("fix or remove the key named above")
             .into()
-        })
+        };
+        let parsed: T = parsed.map_err(|err| fail(err.to_string()))?;
+        if let Some(key) = unknown.first() {
+            return Err(fail(format!("unknown key `{key}`")));
+        }
+        Ok(parsed)
     }
 }
 

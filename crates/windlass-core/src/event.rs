@@ -202,6 +202,8 @@ pub struct PlannedStep {
     pub name: String,
     /// What it will run, as a command line a user can copy.
     pub runs: String,
+    /// The same, as data: each command's argv, variables and directory, or a description.
+    pub actions: crate::plan::Plan,
     /// Whether it is part of this run (`--skip`/`--only` leave steps out).
     pub selected: bool,
 }

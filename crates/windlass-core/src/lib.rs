@@ -6,24 +6,37 @@
 //! - [`runner`]: the one place that starts external processes;
 //! - [`event`] and [`report`]: what a task says, and how it is shown (terminal, GitHub, JSON);
 //! - [`pipeline`]: steps run in order, with fail-fast, keep-going and a final report;
+//! - [`registry`]: every step and config section, registered once (stock, custom in Rust,
+//!   or [`command_step`]s declared in TOML); [`plan`] and [`job`] are what a step says of
+//!   itself: the commands it will run and the CI job it wants;
+//! - [`units`] and [`cargo_env`]: values every task reads the same way;
 //! - [`error`]: the exit codes every task shares.
 
+pub mod cargo_env;
+pub mod command_step;
 pub mod config;
 pub mod error;
 pub mod event;
 pub mod files;
+pub mod job;
 pub mod paths;
 pub mod pipeline;
+pub mod plan;
+pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod session;
 pub mod signal;
 pub mod time;
 pub mod tool;
+pub mod units;
 pub mod workspace;
 
 pub use error::{Interrupted, UsageError};
 pub use event::{Diagnostic, Event, Severity};
+pub use job::{CiJob, JobStep};
 pub use pipeline::{Step, StepOutcome};
+pub use plan::Plan;
+pub use registry::{CustomStep, Registry, StepKind};
 pub use session::Session;
 pub use workspace::Workspace;

@@ -8,6 +8,7 @@ use crate::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Interrupt
 use crate::event::{
     Event, PlannedStep, REPORT_SCHEMA, RunReport, Severity, StepRecord, StepStatus,
 };
+use crate::plan::Plan;
 use crate::session::Session;
 use crate::workspace::Workspace;
 use anyhow::Result;
@@ -17,9 +18,10 @@ use std::time::{Duration, Instant};
 pub trait Step {
     /// Its name, as used by `--skip`, `--only` and the config.
     fn name(&self) -> &str;
-    /// What it will run, as a command line, for `--list` and `--dry-run`. Build it from the
-    /// same command builder `run` uses, so that the plan is exactly what runs.
-    fn plan(&self, ws: &Workspace, session: &mut Session) -> String;
+    /// What it will run, for `--list` and `--dry-run`. Build it from the same command builder
+    /// `run` uses, so that the plan is exactly what runs; an `Err` when no plan can be made
+    /// (a missing tool, a bad option) fails the dry run as it would fail the run.
+    fn plan(&self, ws: &Workspace, session: &mut Session) -> Result<Plan>;
     /// Runs it. Findings are reported through `session`; the outcome says whether they fail
     /// the step. An `Err` means it could not run at all.
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome>;
@@ -108,15 +110,19 @@ impl Pipeline {
     /// Reports the plan without running anything (`--list`, `--dry-run`).
     pub fn plan(&self, ws: &Workspace, session: &mut Session, selection: &Selection) -> Result<()> {
         self.check(selection)?;
-        let steps = self
-            .steps
-            .iter()
-            .map(|s| PlannedStep {
-                name: s.name().to_string(),
-                runs: s.plan(ws, session),
-                selected: Self::selected(selection, s.name()),
-            })
-            .collect();
+        let mut steps = Vec::new();
+        for step in &self.steps {
+            let plan = step
+                .plan(ws, session)
+                .map_err(|err| err.context(format!("cannot plan `{}`", step.name())))?
+                .relative_to(&ws.root);
+            steps.push(PlannedStep {
+                name: step.name().to_string(),
+                runs: plan.line(),
+                actions: plan,
+                selected: Self::selected(selection, step.name()),
+            });
+        }
         session.emit(Event::Plan(steps));
         Ok(())
     }

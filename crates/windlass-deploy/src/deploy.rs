@@ -13,6 +13,7 @@ use anyhow::Result;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
+use windlass_core::Plan;
 use windlass_core::runner::Capture;
 use windlass_core::{Session, Severity, Step, StepOutcome, UsageError, Workspace};
 
@@ -267,11 +268,11 @@ impl Step for Deploy {
         "deploy"
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        format!(
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(format!(
             "deploy to {}: validate, release, switch, restart, health gate, roll back on failure",
             self.env_name
-        )
+        )))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
@@ -410,12 +411,12 @@ impl Step for Rollback {
         "rollback"
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        format!(
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(format!(
             "switch {} back to {}, restart, health gate",
             self.env_name,
             self.to.as_deref().unwrap_or("the previous release")
-        )
+        )))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

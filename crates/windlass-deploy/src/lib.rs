@@ -16,6 +16,7 @@ pub mod systemd;
 pub mod validate;
 
 use anyhow::Result;
+use windlass_core::Plan;
 use windlass_core::{Session, Step, StepOutcome, Workspace};
 
 /// The `health-check` step.
@@ -30,12 +31,12 @@ impl Step for HealthCheck {
         "health-check"
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        format!(
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(format!(
             "GET {} until healthy, for at most {:.0}s",
             self.options.url,
             self.options.deadline.as_secs_f64()
-        )
+        )))
     }
 
     fn run(&self, _ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

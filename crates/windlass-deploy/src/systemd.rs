@@ -3,6 +3,7 @@
 use crate::config::Environment;
 use anyhow::Result;
 use serde::Deserialize;
+use windlass_core::Plan;
 use windlass_core::event::Event;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 
@@ -72,8 +73,11 @@ impl Step for SystemdUnit {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        format!("print a hardened systemd unit for {}", self.env_name)
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(format!(
+            "print a hardened systemd unit for {}",
+            self.env_name
+        )))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

@@ -5,6 +5,7 @@ use crate::config::Environment;
 use anyhow::Result;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
+use windlass_core::Plan;
 use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 
 /// The name of the step.
@@ -113,11 +114,11 @@ impl Step for ValidateConfig {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        format!(
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(format!(
             "check the variables, config files and services that {} needs",
             self.env_name
-        )
+        )))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

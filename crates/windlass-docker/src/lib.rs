@@ -19,6 +19,7 @@ use anyhow::Result;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use windlass_core::Plan;
 use windlass_core::event::Event;
 use windlass_core::runner::Capture;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
@@ -198,8 +199,8 @@ impl Step for DockerBuild {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        match &self.mode {
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(match &self.mode {
             Mode::Init { .. } => "write Dockerfile and .dockerignore".into(),
             Mode::Check(_) => "lint the Dockerfile".into(),
             Mode::Build {
@@ -217,7 +218,7 @@ impl Step for DockerBuild {
                     ""
                 }
             ),
-        }
+        }))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

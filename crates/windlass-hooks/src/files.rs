@@ -3,6 +3,7 @@
 
 use crate::staged;
 use anyhow::Result;
+use windlass_core::Plan;
 use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 
 /// The name of the step.
@@ -38,11 +39,11 @@ impl Step for StagedFiles {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        format!(
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(format!(
             "staged files: none over {} KB, no conflict markers, no .env or key files",
             self.max_bytes / 1024
-        )
+        )))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

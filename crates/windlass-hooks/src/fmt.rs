@@ -5,6 +5,7 @@ use crate::staged;
 use anyhow::Result;
 use std::path::Path;
 use windlass_checks::fmt::parse_check_output;
+use windlass_core::Plan;
 use windlass_core::{
     Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
 };
@@ -21,8 +22,10 @@ impl Step for StagedFmt {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        "rustfmt --check on the staged content of each staged .rs file".into()
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(
+            "rustfmt --check on the staged content of each staged .rs file",
+        ))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

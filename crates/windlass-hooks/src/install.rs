@@ -7,6 +7,7 @@
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};
+use windlass_core::Plan;
 use windlass_core::runner::Capture;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 
@@ -75,13 +76,13 @@ impl Step for InstallHooks {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        match self.action {
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(match self.action {
             Action::Install { .. } => {
                 format!("write a pre-commit hook that runs `{}`", self.command)
             }
             Action::Uninstall => "remove windlass's pre-commit hook".into(),
-        }
+        }))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

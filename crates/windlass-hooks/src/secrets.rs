@@ -2,6 +2,7 @@
 
 use crate::staged;
 use anyhow::Result;
+use windlass_core::Plan;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 use windlass_secrets::ignore::{self, IGNORE_FILE};
 
@@ -17,8 +18,8 @@ impl Step for StagedSecrets {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        "scan the lines the commit adds for secrets".into()
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe("scan the lines the commit adds for secrets"))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

@@ -25,6 +25,7 @@ pub mod version;
 use anyhow::Result;
 use config::ReleaseConfig;
 use journal::Journal;
+use windlass_core::Plan;
 use windlass_core::event::{Diagnostic, Event, Severity};
 use windlass_core::pipeline::StepOutcome;
 use windlass_core::{Session, Step, UsageError, Workspace};
@@ -102,8 +103,10 @@ impl Step for ReleaseChecks {
         checks::STEP
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        "git status, branch, upstream and tag checks; then the release plan".into()
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(
+            "git status, branch, upstream and tag checks; then the release plan",
+        ))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
@@ -166,14 +169,14 @@ impl Step for Release {
         execute::STEP
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        if self.options.artifacts_only {
-            "build the artifacts of the release tagged at HEAD".into()
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(if self.options.artifacts_only {
+            "build the artifacts of the release tagged at HEAD"
         } else if self.options.resume {
-            "finish the release in progress (its journal)".into()
+            "finish the release in progress (its journal)"
         } else {
-            "bump, Cargo.lock, changelog, commit, then the journalled steps after it".into()
-        }
+            "bump, Cargo.lock, changelog, commit, then the journalled steps after it"
+        }))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

@@ -4,8 +4,10 @@ use crate::ignore::{self, IGNORE_FILE};
 use crate::{Finding, diff, files, sarif};
 use anyhow::Result;
 use std::path::PathBuf;
+use windlass_core::Plan;
+use windlass_core::registry::{BuildContext, Origin, StepKind};
 use windlass_core::runner::Capture;
-use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+use windlass_core::{CiJob, JobStep, Session, Step, StepOutcome, UsageError, Workspace};
 
 /// The name of the step.
 pub const NAME: &str = "secrets";
@@ -59,18 +61,18 @@ impl Step for Secrets {
         NAME
     }
 
-    fn plan(&self, ws: &Workspace, _session: &mut Session) -> String {
+    fn plan(&self, ws: &Workspace, _session: &mut Session) -> Result<Plan> {
         let root = ws.display_path(&ws.repo_root);
         let root = if root.is_empty() {
             ".".to_string()
         } else {
             root
         };
-        match &self.scope {
+        Ok(Plan::describe(match &self.scope {
             Scope::Tree => format!("scan every file of {root} for secrets"),
             Scope::Since(rev) => format!("scan the lines added since {rev} for secrets"),
             Scope::History => "scan the lines every commit added for secrets".to_string(),
-        }
+        }))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
@@ -156,4 +158,69 @@ fn scan_log(
 fn write_sarif(path: &std::path::Path, findings: &[Finding]) -> Result<()> {
     let text = serde_json::to_string_pretty(&sarif::log(findings))?;
     windlass_core::files::write_atomic(path, text.as_bytes(), false)
+}
+
+/// `secrets` as the registry knows it.
+pub struct SecretsKind;
+
+impl StepKind for SecretsKind {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn about(&self) -> &str {
+        "no credentials in the tree (in a pull request's job: in its commits)"
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::Stock
+    }
+
+    fn build(&self, _cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
+        Ok(Box::new(Secrets::default()))
+    }
+
+    /// A pull request's commits (the history is checked out for them), else the tree.
+    fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {
+        Ok(CiJob {
+            full_history: true,
+            steps: vec![
+                JobStep::Run {
+                    name: "cargo xtask secrets (the pull request's commits)".into(),
+                    condition: Some("github.event_name == 'pull_request'".into()),
+                    env: vec![("BASE_REF".into(), "${{ github.base_ref }}".into())],
+                    run: "cargo xtask secrets --since \"origin/$BASE_REF\"".into(),
+                },
+                JobStep::Run {
+                    name: "cargo xtask secrets".into(),
+                    condition: Some("github.event_name != 'pull_request'".into()),
+                    env: Vec::new(),
+                    run: "cargo xtask secrets --all".into(),
+                },
+            ],
+            ..CiJob::runs(Vec::<String>::new())
+        })
+    }
+
+    /// Every commit of every branch, daily, the findings kept as SARIF.
+    fn scheduled_job(&self) -> Option<CiJob> {
+        Some(CiJob {
+            title: Some("secrets (all history)".into()),
+            full_history: true,
+            steps: vec![
+                JobStep::Run {
+                    name: "cargo xtask secrets --history".into(),
+                    condition: None,
+                    env: Vec::new(),
+                    run: "cargo xtask secrets --history --sarif secrets.sarif".into(),
+                },
+                JobStep::KeepFile {
+                    name: "Keep the findings".into(),
+                    artifact: "secrets-sarif".into(),
+                    path: "secrets.sarif".into(),
+                },
+            ],
+            ..CiJob::runs(Vec::<String>::new())
+        })
+    }
 }

@@ -6,6 +6,7 @@
 use crate::WorkflowsConfig;
 use crate::actions::{CACHE, CHECKOUT, UPLOAD_ARTIFACT};
 use crate::yaml::{Node, map, plain, s, strs};
+use windlass_core::{CiJob, JobStep};
 
 /// The jobs' shared environment.
 fn workflow_env() -> Node {
@@ -81,18 +82,6 @@ fn run_env(name: &str, script: &str, env: Node) -> Node {
     map([("name", s(name)), ("env", env), ("run", s(script))])
 }
 
-fn run_if(name: &str, condition: &str, script: &str, env: Option<Node>) -> Node {
-    let mut pairs = vec![
-        ("name".to_string(), s(name)),
-        ("if".to_string(), s(condition)),
-    ];
-    if let Some(env) = env {
-        pairs.push(("env".to_string(), env));
-    }
-    pairs.push(("run".to_string(), s(script)));
-    Node::Map(pairs)
-}
-
 /// The official installer of cargo-nextest's prebuilt binary (no third-party action).
 fn install_nextest() -> Node {
     run(
@@ -143,108 +132,102 @@ fn job(
     Node::Map(pairs)
 }
 
-/// The job for one `ci` step.
-fn ci_job(config: &WorkflowsConfig, step: &str) -> Node {
+/// A job as a step declared it: checkout (with the whole history if it asks), the cache,
+/// nextest if it asks, then its own steps; sharded over a matrix when it is shardable and the
+/// workflow has more than one partition.
+fn declared_job(config: &WorkflowsConfig, id: &str, declared: &CiJob) -> Node {
     let read = [("contents", "read")];
-    match step {
-        "secrets" => job(
-            config,
-            "secrets",
-            &read,
-            Vec::new(),
-            vec![
-                checkout(true),
-                cache(config),
-                run_if(
-                    "cargo xtask secrets (the pull request's commits)",
-                    "github.event_name == 'pull_request'",
-                    "cargo xtask secrets --since \"origin/$BASE_REF\"",
-                    Some(map([("BASE_REF", s("${{ github.base_ref }}"))])),
-                ),
-                run_if(
-                    "cargo xtask secrets",
-                    "github.event_name != 'pull_request'",
-                    "cargo xtask secrets --all",
-                    None,
-                ),
-            ],
-        ),
-        "test" if config.partitions() > 1 => {
-            let n = config.partitions();
-            job(
-                config,
-                &format!("test (${{{{ matrix.partition }}}}/{n})"),
-                &read,
-                vec![(
-                    "strategy".into(),
-                    map([
-                        ("fail-fast", plain(false)),
-                        (
-                            "matrix",
-                            map([("partition", Node::Seq((1..=n).map(plain).collect()))]),
-                        ),
-                    ]),
-                )],
-                vec![
-                    checkout(false),
-                    cache(config),
-                    install_nextest(),
-                    run_env(
-                        "cargo xtask test (one shard)",
-                        &format!("cargo xtask test --partition \"$PARTITION/{n}\""),
-                        map([("PARTITION", s("${{ matrix.partition }}"))]),
-                    ),
-                ],
-            )
-        }
-        "test" => job(
-            config,
-            "test",
-            &read,
-            Vec::new(),
-            vec![
-                checkout(false),
-                cache(config),
-                install_nextest(),
-                run("cargo xtask test", "cargo xtask test"),
-            ],
-        ),
-        "workflows" => job(
-            config,
-            "workflows",
-            &read,
-            Vec::new(),
-            vec![
-                checkout(false),
-                cache(config),
-                run(
-                    "cargo xtask workflows --check",
-                    "cargo xtask workflows --check",
-                ),
-            ],
-        ),
-        other => job(
-            config,
-            other,
-            &read,
-            Vec::new(),
-            vec![
-                checkout(false),
-                cache(config),
-                run(
-                    &format!("cargo xtask {other}"),
-                    &format!("cargo xtask {other}"),
-                ),
-            ],
-        ),
+    let n = config.partitions();
+    let shard = declared.shardable && n > 1;
+    let title = declared.title.clone().unwrap_or_else(|| id.to_string());
+    let mut steps = vec![checkout(declared.full_history), cache(config)];
+    if declared.nextest {
+        steps.push(install_nextest());
     }
+    let last_run = declared
+        .steps
+        .iter()
+        .rposition(|s| matches!(s, JobStep::Run { .. }));
+    for (i, step) in declared.steps.iter().enumerate() {
+        steps.push(match step {
+            JobStep::Run {
+                name,
+                condition,
+                env,
+                run,
+            } => {
+                let mut pairs = vec![("name".to_string(), s(name.as_str()))];
+                let mut env: Vec<(String, Node)> = env
+                    .iter()
+                    .map(|(k, v)| (k.clone(), s(v.as_str())))
+                    .collect();
+                let mut run = run.clone();
+                if shard && Some(i) == last_run {
+                    pairs[0].1 = s(format!("{name} (one shard)"));
+                    env.push(("PARTITION".into(), s("${{ matrix.partition }}")));
+                    run.push_str(&format!(" --partition \"$PARTITION/{n}\""));
+                }
+                if let Some(condition) = condition {
+                    pairs.push(("if".to_string(), s(condition.as_str())));
+                }
+                if !env.is_empty() {
+                    pairs.push(("env".to_string(), Node::Map(env)));
+                }
+                pairs.push(("run".to_string(), s(run)));
+                Node::Map(pairs)
+            }
+            JobStep::KeepFile {
+                name,
+                artifact,
+                path,
+            } => map([
+                ("name", s(name.as_str())),
+                ("if", s("always()")),
+                (
+                    "uses",
+                    Node::Commented(
+                        format!("{}@{}", UPLOAD_ARTIFACT.repo, UPLOAD_ARTIFACT.sha),
+                        UPLOAD_ARTIFACT.version.into(),
+                    ),
+                ),
+                (
+                    "with",
+                    map([
+                        ("name", s(artifact.as_str())),
+                        ("path", s(path.as_str())),
+                        ("if-no-files-found", s("ignore")),
+                    ]),
+                ),
+            ]),
+        });
+    }
+    if !shard {
+        return job(config, &title, &read, Vec::new(), steps);
+    }
+    job(
+        config,
+        &format!("{title} (${{{{ matrix.partition }}}}/{n})"),
+        &read,
+        vec![(
+            "strategy".into(),
+            map([
+                ("fail-fast", plain(false)),
+                (
+                    "matrix",
+                    map([("partition", Node::Seq((1..=n).map(plain).collect()))]),
+                ),
+            ]),
+        )],
+        steps,
+    )
 }
 
-/// `ci.yml`: every check on pull requests and on pushes to the default branch.
-pub fn ci(config: &WorkflowsConfig, steps: &[String]) -> Node {
-    let jobs: Vec<(String, Node)> = steps
+/// `ci.yml`: every check on pull requests and on pushes to the default branch, one job per
+/// `ci` step as the step declares it.
+pub fn ci(config: &WorkflowsConfig, jobs: &[(String, CiJob)]) -> Node {
+    let jobs: Vec<(String, Node)> = jobs
         .iter()
-        .map(|step| (step.clone(), ci_job(config, step)))
+        .map(|(id, declared)| (id.clone(), declared_job(config, id, declared)))
         .collect();
     workflow(
         "ci",
@@ -258,10 +241,9 @@ pub fn ci(config: &WorkflowsConfig, steps: &[String]) -> Node {
     )
 }
 
-/// `security.yml`: a daily scan against a fresh advisory database, and secrets over the
-/// whole history, whatever the code's activity.
-pub fn security(config: &WorkflowsConfig) -> Node {
-    let read = [("contents", "read")];
+/// `security.yml`: daily, whatever the code's activity, the jobs steps schedule (an audit
+/// against a fresh advisory database, secrets over the whole history).
+pub fn security(config: &WorkflowsConfig, jobs: &[(String, CiJob)]) -> Node {
     workflow(
         "security",
         map([
@@ -273,58 +255,11 @@ pub fn security(config: &WorkflowsConfig) -> Node {
         ]),
         s("${{ github.workflow }}-${{ github.ref }}"),
         true,
-        map([
-            (
-                "audit",
-                job(
-                    config,
-                    "audit (fresh advisory database)",
-                    &read,
-                    Vec::new(),
-                    vec![
-                        checkout(false),
-                        cache(config),
-                        run("cargo xtask audit", "cargo xtask audit --deny warnings"),
-                    ],
-                ),
-            ),
-            (
-                "secrets-history",
-                job(
-                    config,
-                    "secrets (all history)",
-                    &read,
-                    Vec::new(),
-                    vec![
-                        checkout(true),
-                        cache(config),
-                        run(
-                            "cargo xtask secrets --history",
-                            "cargo xtask secrets --history --sarif secrets.sarif",
-                        ),
-                        map([
-                            ("name", s("Keep the findings")),
-                            ("if", s("always()")),
-                            (
-                                "uses",
-                                Node::Commented(
-                                    format!("{}@{}", UPLOAD_ARTIFACT.repo, UPLOAD_ARTIFACT.sha),
-                                    UPLOAD_ARTIFACT.version.into(),
-                                ),
-                            ),
-                            (
-                                "with",
-                                map([
-                                    ("name", s("secrets-sarif")),
-                                    ("path", s("secrets.sarif")),
-                                    ("if-no-files-found", s("ignore")),
-                                ]),
-                            ),
-                        ]),
-                    ],
-                ),
-            ),
-        ]),
+        Node::Map(
+            jobs.iter()
+                .map(|(id, declared)| (id.clone(), declared_job(config, id, declared)))
+                .collect(),
+        ),
     )
 }
 

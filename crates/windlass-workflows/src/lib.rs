@@ -13,7 +13,8 @@ pub mod yaml;
 use anyhow::Result;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
+use windlass_core::Plan;
+use windlass_core::{CiJob, Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 
 /// The name of the step.
 pub const NAME: &str = "workflows";
@@ -68,37 +69,47 @@ impl WorkflowsConfig {
     }
 }
 
+/// What the workflows are generated from, besides their own config.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// One job per `ci` step, in order, as each step declares it.
+    pub ci_jobs: Vec<(String, CiJob)>,
+    /// The jobs of the daily `security.yml`; none, no file.
+    pub scheduled_jobs: Vec<(String, CiJob)>,
+    /// The deploy environments; with any, `deploy.yml` is written too.
+    pub deploy_envs: Vec<String>,
+    /// The release tag, with `{version}` in it (`release.yml` runs on its push); `None` when
+    /// this xtask has no `release`.
+    pub release_tag: Option<String>,
+}
+
 /// Every generated file: its path relative to the repository root, and its text.
-pub fn generate(
-    config: &WorkflowsConfig,
-    ci_steps: &[String],
-    deploy_envs: &[String],
-    release_tag: &str,
-) -> Vec<(PathBuf, String)> {
+pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, String)> {
     let with_header = |node| format!("{HEADER}{}", yaml::render(&node));
-    let mut files = vec![
-        (
-            PathBuf::from(".github/workflows/ci.yml"),
-            with_header(definitions::ci(config, ci_steps)),
-        ),
-        (
+    let mut files = vec![(
+        PathBuf::from(".github/workflows/ci.yml"),
+        with_header(definitions::ci(config, &inputs.ci_jobs)),
+    )];
+    if !inputs.scheduled_jobs.is_empty() {
+        files.push((
             PathBuf::from(".github/workflows/security.yml"),
-            with_header(definitions::security(config)),
-        ),
-        (
+            with_header(definitions::security(config, &inputs.scheduled_jobs)),
+        ));
+    }
+    if let Some(tag) = &inputs.release_tag {
+        files.push((
             PathBuf::from(".github/workflows/release.yml"),
-            with_header(definitions::release(config, release_tag)),
-        ),
-        (
-            PathBuf::from(".github/dependabot.yml"),
-            with_header(definitions::dependabot()),
-        ),
-    ];
-    if !deploy_envs.is_empty() {
-        let deploy = definitions::deploy(config, deploy_envs);
+            with_header(definitions::release(config, tag)),
+        ));
+    }
+    files.push((
+        PathBuf::from(".github/dependabot.yml"),
+        with_header(definitions::dependabot()),
+    ));
+    if !inputs.deploy_envs.is_empty() {
         files.push((
             PathBuf::from(".github/workflows/deploy.yml"),
-            with_header(deploy),
+            with_header(definitions::deploy(config, &inputs.deploy_envs)),
         ));
     }
     files
@@ -109,12 +120,8 @@ pub fn generate(
 pub struct Workflows {
     /// The config.
     pub config: WorkflowsConfig,
-    /// The `ci` steps, one job each.
-    pub ci_steps: Vec<String>,
-    /// The deploy environments; with any, `deploy.yml` is written too.
-    pub deploy_envs: Vec<String>,
-    /// The release tag, with `{version}` in it (`release.yml` runs on its push).
-    pub release_tag: String,
+    /// The jobs and the other workflows' inputs.
+    pub inputs: Inputs,
     /// Compare instead of writing.
     pub check: bool,
 }
@@ -124,21 +131,16 @@ impl Step for Workflows {
         NAME
     }
 
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> String {
-        if self.check {
-            "compare .github/ with the generated workflows".into()
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(if self.check {
+            "compare .github/ with the generated workflows"
         } else {
-            "write .github/workflows/{ci,security}.yml and .github/dependabot.yml".into()
-        }
+            "write the GitHub Actions workflows and .github/dependabot.yml"
+        }))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let files = generate(
-            &self.config,
-            &self.ci_steps,
-            &self.deploy_envs,
-            &self.release_tag,
-        );
+        let files = generate(&self.config, &self.inputs);
         let root = &ws.repo_root;
         let mut differing = Vec::new();
         for (path, text) in &files {

@@ -12,6 +12,19 @@ use windlass_core::report::style::{self, BAD, ColorChoice};
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", version, about, max_term_width = 100)]
 pub struct Cli {
+    /// The options every task takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// The task to run.
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+/// The options every task takes, before or after its name. An xtask with a command line of
+/// its own flattens them into its parser (`#[command(flatten)]`) to nest windlass's commands.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
     /// The workspace to work on (its Cargo.toml or directory); default: the current one.
     #[arg(long, global = true, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
@@ -23,10 +36,16 @@ pub struct Cli {
     /// When to use colour; `auto` follows the terminal, NO_COLOR, CLICOLOR and CLICOLOR_FORCE.
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
 
-    /// The task to run.
-    #[command(subcommand)]
-    pub command: Command,
+impl Default for GlobalArgs {
+    fn default() -> Self {
+        Self {
+            manifest_path: None,
+            format: FormatArg::Human,
+            color: ColorArg::Auto,
+        }
+    }
 }
 
 /// `--format`.
@@ -49,9 +68,11 @@ pub enum ColorArg {
     Never,
 }
 
-/// The tasks.
+/// windlass's tasks: a `clap::Subcommand` an xtask with its own command line can flatten into
+/// its enum (`#[command(flatten)] Windlass(windlass::Commands)`) and run with
+/// [`crate::Xtask::execute`].
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum Commands {
     /// Run the CI pipeline (fmt-check, lint, audit, secrets, workflows, test by default) as one run with one report.
     Ci(CiArgs),
     /// Check that every file is formatted as `cargo fmt --all` would format it.
@@ -72,22 +93,31 @@ pub enum Command {
     /// Write the GitHub Actions workflows and Dependabot config from their Rust definitions.
     Workflows(WorkflowsArgs),
     /// GET a health endpoint until it is healthy or a deadline passes.
+    #[cfg(feature = "deploy")]
     HealthCheck(HealthCheckArgs),
     /// Check the variables, config files and services an environment needs.
+    #[cfg(feature = "deploy")]
     ValidateConfig(EnvArgs),
     /// Deploy a release to an environment, rolling back automatically if it is not healthy.
+    #[cfg(feature = "deploy")]
     Deploy(DeployArgs),
     /// Switch an environment back to the previous (or a named) release.
+    #[cfg(feature = "deploy")]
     Rollback(RollbackArgs),
     /// Print a hardened systemd unit for an environment's service.
+    #[cfg(feature = "deploy")]
     SystemdUnit(EnvArgs),
     /// Add windlass to a Rust repository: xtask crate, alias, config, workflows, hook.
+    #[cfg(feature = "adopt")]
     Init(InitArgs),
     /// Score a repository's production readiness, area by area, with the fix for each gap.
+    #[cfg(feature = "adopt")]
     Doctor(DoctorArgs),
     /// Write, lint, build and smoke-test the service's container image.
+    #[cfg(feature = "docker")]
     DockerBuild(DockerArgs),
     /// Bump the version, write the changelog, commit and tag (dry run unless --execute).
+    #[cfg(feature = "release")]
     Release(ReleaseArgs),
 }
 
@@ -423,7 +453,7 @@ impl From<RunnerArg> for RunnerChoice {
     }
 }
 
-impl Cli {
+impl GlobalArgs {
     /// The report format.
     pub fn report_format(&self) -> Format {
         match self.format {
@@ -441,48 +471,9 @@ impl Cli {
         }
     }
 
-    /// The name of the task, for reports.
-    pub fn task_name(&self) -> &'static str {
-        match self.command {
-            Command::Ci(_) => "ci",
-            Command::FmtCheck => "fmt-check",
-            Command::Lint(_) => "lint",
-            Command::Test(_) => "test",
-            #[cfg(feature = "audit")]
-            Command::Audit(_) => "audit",
-            Command::Secrets(_) => "secrets",
-            Command::PreCommit => "pre-commit",
-            Command::InstallHooks(_) => "install-hooks",
-            Command::Workflows(_) => "workflows",
-            Command::HealthCheck(_) => "health-check",
-            Command::ValidateConfig(_) => "validate-config",
-            Command::Deploy(_) => "deploy",
-            Command::Rollback(_) => "rollback",
-            Command::SystemdUnit(_) => "systemd-unit",
-            Command::Init(_) => "init",
-            Command::Doctor(_) => "doctor",
-            Command::DockerBuild(_) => "docker-build",
-            Command::Release(_) => "release",
-        }
-    }
-
-    /// Whether the task needs a Cargo workspace; the others also work in any directory.
-    pub fn needs_cargo_workspace(&self) -> bool {
-        match &self.command {
-            Command::Secrets(_)
-            | Command::PreCommit
-            | Command::InstallHooks(_)
-            | Command::HealthCheck(_)
-            | Command::Doctor(_) => false,
-            #[cfg(feature = "audit")]
-            Command::Audit(args) => args.file.is_none(),
-            _ => true,
-        }
-    }
-
     /// Tells the user why the run could not happen: on stderr, and as a JSON document on
     /// stdout with `--format json` so that a script always gets one.
-    pub fn report_error(&self, err: &anyhow::Error) {
+    pub fn report_error(&self, task: &str, err: &anyhow::Error) {
         let color = style::use_color(self.color_choice(), std::io::stderr().is_terminal());
         let text = format!("{err:#}");
         let _ = writeln!(
@@ -493,7 +484,7 @@ impl Cli {
         if self.report_format() == Format::Json {
             let doc = serde_json::json!({
                 "schema": windlass_core::event::REPORT_SCHEMA,
-                "task": self.task_name(),
+                "task": task,
                 "status": "error",
                 "exit_code": windlass_core::error::exit_code_for(err),
                 "error": text,
@@ -501,6 +492,56 @@ impl Cli {
                 "diagnostics": [],
             });
             let _ = writeln!(std::io::stdout(), "{doc:#}");
+        }
+    }
+}
+
+impl Commands {
+    /// The name of the task, for reports: the subcommand's name.
+    pub fn task_name(&self) -> &'static str {
+        match self {
+            Commands::Ci(_) => "ci",
+            Commands::FmtCheck => "fmt-check",
+            Commands::Lint(_) => "lint",
+            Commands::Test(_) => "test",
+            #[cfg(feature = "audit")]
+            Commands::Audit(_) => "audit",
+            Commands::Secrets(_) => "secrets",
+            Commands::PreCommit => "pre-commit",
+            Commands::InstallHooks(_) => "install-hooks",
+            Commands::Workflows(_) => "workflows",
+            #[cfg(feature = "deploy")]
+            Commands::HealthCheck(_) => "health-check",
+            #[cfg(feature = "deploy")]
+            Commands::ValidateConfig(_) => "validate-config",
+            #[cfg(feature = "deploy")]
+            Commands::Deploy(_) => "deploy",
+            #[cfg(feature = "deploy")]
+            Commands::Rollback(_) => "rollback",
+            #[cfg(feature = "deploy")]
+            Commands::SystemdUnit(_) => "systemd-unit",
+            #[cfg(feature = "adopt")]
+            Commands::Init(_) => "init",
+            #[cfg(feature = "adopt")]
+            Commands::Doctor(_) => "doctor",
+            #[cfg(feature = "docker")]
+            Commands::DockerBuild(_) => "docker-build",
+            #[cfg(feature = "release")]
+            Commands::Release(_) => "release",
+        }
+    }
+
+    /// Whether the task needs a Cargo workspace; the others also work in any directory.
+    pub fn needs_cargo_workspace(&self) -> bool {
+        match self {
+            Commands::Secrets(_) | Commands::PreCommit | Commands::InstallHooks(_) => false,
+            #[cfg(feature = "deploy")]
+            Commands::HealthCheck(_) => false,
+            #[cfg(feature = "adopt")]
+            Commands::Doctor(_) => false,
+            #[cfg(feature = "audit")]
+            Commands::Audit(args) => args.file.is_none(),
+            _ => true,
         }
     }
 }

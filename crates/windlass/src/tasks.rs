@@ -1,120 +1,57 @@
-//! From a parsed command line to a pipeline run: the session, the workspace, the steps.
+//! From a parsed command to a pipeline run: the workspace, the steps, the selection.
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Commands, GlobalArgs};
 use anyhow::Result;
-use serde::Deserialize;
-use std::io::IsTerminal;
-use windlass_checks::features::Features;
 use windlass_checks::fmt::FmtCheck;
 use windlass_checks::lint::{Lint, LintConfig};
 use windlass_checks::test::{Test, TestConfig};
 use windlass_core::pipeline::{Pipeline, Selection};
-use windlass_core::report::{self, Environment, Format};
-use windlass_core::runner::Runner;
-use windlass_core::{Session, Step, UsageError, Workspace};
+use windlass_core::{Registry, Session, Step, UsageError, Workspace};
 use windlass_hooks::PreCommitConfig;
 use windlass_hooks::install::{Action, InstallHooks};
 use windlass_secrets::step::{Scope as SecretsScope, Secrets};
-use windlass_workflows::Workflows;
 
-/// The config sections this command line knows; any other key is an error.
-const CONFIG_SECTIONS: &[&str] = &[
-    "ci",
-    "lint",
-    "test",
-    "audit",
-    "pre-commit",
-    "workflows",
-    "deploy",
-    "docker",
-    "release",
-];
-
-/// The steps `ci` can run, in their default order.
-pub const CI_STEPS: &[&str] = &["fmt-check", "lint", "audit", "secrets", "workflows", "test"];
-
-/// `[workspace.metadata.windlass.ci]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct CiConfig {
-    /// The steps, in order.
-    #[serde(default = "default_steps")]
-    steps: Vec<String>,
-    /// Run every step even after one fails.
-    #[serde(default)]
-    keep_going: bool,
-}
-
-impl Default for CiConfig {
-    fn default() -> Self {
-        Self {
-            steps: default_steps(),
-            keep_going: false,
-        }
-    }
-}
-
-fn default_steps() -> Vec<String> {
-    CI_STEPS
-        .iter()
-        .filter(|s| available(s))
-        .map(|s| (*s).to_string())
-        .collect()
-}
-
-/// Whether this build has the step (audit is a feature).
-fn available(step: &str) -> bool {
-    step != "audit" || cfg!(feature = "audit")
-}
-
-/// What to run.
-struct Plan {
+/// What to run: a pipeline, which of its steps, and whether only to show the plan.
+pub struct Run {
     pipeline: Pipeline,
     selection: Selection,
     plan_only: bool,
 }
 
-impl Plan {
-    fn single(task: &str, step: Box<dyn Step>) -> Self {
+impl Run {
+    /// A pipeline of one step, named after the task.
+    pub fn single(task: &str, step: Box<dyn Step>) -> Self {
         Self {
             pipeline: Pipeline::new(task, vec![step]),
             selection: Selection::default(),
             plan_only: false,
         }
     }
-}
 
-/// Runs the task the command line names; returns the exit code.
-pub fn run(cli: &Cli) -> Result<u8> {
-    let format = cli.report_format();
-    let human_is_tty = match format {
-        Format::Human => std::io::stdout().is_terminal(),
-        Format::Json => std::io::stderr().is_terminal(),
-    };
-    let color = report::style::use_color(cli.color_choice(), human_is_tty);
-    let reporter = report::for_environment(format, color, &Environment::from_env());
-    let cwd = std::env::current_dir()?;
-    let runner = Runner::new(&cwd, format == Format::Json)?;
-    let mut session =
-        Session::new(runner, Box::new(reporter), color).with_details(format == Format::Json);
-
-    let ws = discover(cli, &mut session)?;
-    ws.config.check_sections(CONFIG_SECTIONS)?;
-    let plan = plan(cli, &ws, &mut session)?;
-    if plan.plan_only {
-        plan.pipeline.plan(&ws, &mut session, &plan.selection)?;
-        return Ok(windlass_core::error::EXIT_OK);
+    /// Runs it (or shows its plan); returns the exit code.
+    pub fn execute(self, ws: &Workspace, session: &mut Session) -> Result<u8> {
+        if self.plan_only {
+            self.pipeline.plan(ws, session, &self.selection)?;
+            return Ok(windlass_core::error::EXIT_OK);
+        }
+        self.pipeline.run(ws, session, &self.selection)
     }
-    plan.pipeline.run(&ws, &mut session, &plan.selection)
 }
 
 /// The workspace. Tasks that work on files or on git (secrets, the hook, an audit of a lone
 /// lockfile) also run where there is no Cargo workspace at all, on the current directory.
-fn discover(cli: &Cli, session: &mut Session) -> Result<Workspace> {
+pub fn discover(
+    global: &GlobalArgs,
+    command: Option<&Commands>,
+    needs_cargo_workspace: bool,
+    session: &mut Session,
+) -> Result<Workspace> {
     // `init PATH` and `doctor PATH` name the repository to work on.
-    let target = match &cli.command {
-        Command::Init(args) => args.path.clone(),
-        Command::Doctor(args) => args.path.clone(),
+    let target: Option<std::path::PathBuf> = match command {
+        #[cfg(feature = "adopt")]
+        Some(Commands::Init(args)) => args.path.clone(),
+        #[cfg(feature = "adopt")]
+        Some(Commands::Doctor(args)) => args.path.clone(),
         _ => None,
     };
     if let Some(dir) = target {
@@ -122,18 +59,19 @@ fn discover(cli: &Cli, session: &mut Session) -> Result<Workspace> {
             return Err(UsageError::new(format!("no directory {}", dir.display())).into());
         }
         session.runner().change_dir(&std::path::absolute(&dir)?);
-        if matches!(cli.command, Command::Init(_)) {
+        #[cfg(feature = "adopt")]
+        if matches!(command, Some(Commands::Init(_))) {
             return Workspace::discover(session, Some(&dir));
         }
     }
     let cwd = session.shell().current_dir();
     let no_manifest = !cwd.ancestors().any(|d| d.join("Cargo.toml").is_file());
-    if cli.manifest_path.is_none() && no_manifest && !cli.needs_cargo_workspace() {
-        let dir = match &cli.command {
+    if global.manifest_path.is_none() && no_manifest && !needs_cargo_workspace {
+        let dir = match command {
             #[cfg(feature = "audit")]
-            Command::Audit(crate::cli::AuditArgs {
+            Some(Commands::Audit(crate::cli::AuditArgs {
                 file: Some(file), ..
-            }) => std::path::absolute(file)?
+            })) => std::path::absolute(file)?
                 .parent()
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or(cwd),
@@ -141,38 +79,27 @@ fn discover(cli: &Cli, session: &mut Session) -> Result<Workspace> {
         };
         return Ok(Workspace::detached(session, &dir));
     }
-    Workspace::discover(session, cli.manifest_path.as_deref())
+    Workspace::discover(session, global.manifest_path.as_deref())
 }
 
-fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
-    Ok(match &cli.command {
-        Command::Ci(args) => {
-            let config: CiConfig = ws.config.section("ci")?;
-            let steps = config
-                .steps
-                .iter()
-                .map(|name| step_by_name(ws, name))
-                .collect::<Result<Vec<_>>>()?;
-            Plan {
-                pipeline: Pipeline::new("ci", steps),
-                selection: Selection {
-                    keep_going: args.keep_going || config.keep_going,
-                    skip: args.skip.clone(),
-                    only: args.only.clone(),
-                    skipped_by: None,
-                },
-                plan_only: args.list || args.dry_run,
-            }
-        }
-        Command::FmtCheck => Plan::single("fmt-check", Box::new(FmtCheck)),
-        Command::Lint(args) => {
+/// The run a stock command makes, its steps taken from `registry`.
+pub fn plan(
+    command: &Commands,
+    ws: &Workspace,
+    registry: &Registry,
+    session: &mut Session,
+) -> Result<Run> {
+    Ok(match command {
+        Commands::Ci(args) => ci_run(args, ws, registry, session)?,
+        Commands::FmtCheck => Run::single("fmt-check", Box::new(FmtCheck)),
+        Commands::Lint(args) => {
             let config: LintConfig = ws.config.section("lint")?;
-            Plan::single(
+            Run::single(
                 "lint",
                 Box::new(Lint::from_config(&config, &args.features.features())),
             )
         }
-        Command::Test(args) => {
+        Commands::Test(args) => {
             let config: TestConfig = ws.config.section("test")?;
             let features = args.features.features();
             let step = Test::from_config(
@@ -181,21 +108,21 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 args.runner.map(Into::into),
                 args.partition,
             );
-            Plan::single("test", Box::new(step))
+            Run::single("test", Box::new(step))
         }
         #[cfg(feature = "audit")]
-        Command::Audit(args) => {
+        Commands::Audit(args) => {
             let config: windlass_audit::AuditConfig = ws.config.section("audit")?;
             let step = windlass_audit::Audit::from_config(&config, &args.to_audit_args())?;
-            Plan::single("audit", Box::new(step))
+            Run::single("audit", Box::new(step))
         }
-        Command::Secrets(args) => {
+        Commands::Secrets(args) => {
             let scope = match (&args.since, args.history) {
                 (Some(rev), _) => SecretsScope::Since(rev.clone()),
                 (None, true) => SecretsScope::History,
                 (None, false) => SecretsScope::Tree,
             };
-            Plan::single(
+            Run::single(
                 "secrets",
                 Box::new(Secrets {
                     scope,
@@ -203,24 +130,26 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 }),
             )
         }
-        Command::PreCommit => {
+        Commands::PreCommit => {
             let config: PreCommitConfig = ws.config.section("pre-commit")?;
-            let extra = config
-                .extra_steps
-                .iter()
-                .map(|name| step_by_name(ws, name))
-                .collect::<Result<Vec<_>>>()?;
+            let extra = registry.build(
+                ws,
+                &config.extra_steps,
+                "[workspace.metadata.windlass.pre-commit] extra-steps",
+            )?;
             let (steps, selection) = windlass_hooks::pre_commit_steps(session, &config, extra)?;
-            Plan {
+            Run {
                 pipeline: Pipeline::new("pre-commit", steps),
                 selection,
                 plan_only: false,
             }
         }
-        Command::Workflows(args) => {
-            Plan::single("workflows", Box::new(workflows_step(ws, args.check)?))
+        Commands::Workflows(args) => {
+            let step = crate::stock::workflows_step(ws, registry, args.check)?;
+            Run::single("workflows", Box::new(step))
         }
-        Command::HealthCheck(args) => {
+        #[cfg(feature = "deploy")]
+        Commands::HealthCheck(args) => {
             let config = windlass_deploy::health::HealthConfig {
                 url: Some(args.url.clone()),
                 deadline: Some(args.deadline.clone()),
@@ -231,14 +160,15 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
             };
             let options = config.options()?;
             windlass_deploy::health::parse_url(&options.url)?;
-            Plan::single(
+            Run::single(
                 "health-check",
                 Box::new(windlass_deploy::HealthCheck { options }),
             )
         }
-        Command::ValidateConfig(args) => {
+        #[cfg(feature = "deploy")]
+        Commands::ValidateConfig(args) => {
             let env = windlass_deploy::config::environment(ws, &args.env)?;
-            Plan::single(
+            Run::single(
                 "validate-config",
                 Box::new(windlass_deploy::validate::ValidateConfig {
                     env_name: args.env.clone(),
@@ -246,7 +176,8 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 }),
             )
         }
-        Command::Deploy(args) if args.stats => {
+        #[cfg(feature = "deploy")]
+        Commands::Deploy(args) if args.stats => {
             let env = windlass_deploy::config::environment(ws, &args.env)?;
             let layout = windlass_deploy::releases::Layout {
                 root: env.root(ws, &args.env)?,
@@ -256,33 +187,36 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 step: "deploy".into(),
                 text,
             });
-            Plan {
+            Run {
                 pipeline: Pipeline::new("deploy", Vec::new()),
                 selection: Selection::default(),
                 plan_only: true,
             }
         }
-        Command::Deploy(args) => {
+        #[cfg(feature = "deploy")]
+        Commands::Deploy(args) => {
             let env = windlass_deploy::config::environment(ws, &args.env)?;
             let step = windlass_deploy::deploy::Deploy {
                 env_name: args.env.clone(),
                 env,
                 artifact: args.artifact.clone(),
             };
-            Plan::single("deploy", Box::new(step))
+            Run::single("deploy", Box::new(step))
         }
-        Command::Rollback(args) => {
+        #[cfg(feature = "deploy")]
+        Commands::Rollback(args) => {
             let env = windlass_deploy::config::environment(ws, &args.env)?;
             let step = windlass_deploy::deploy::Rollback {
                 env_name: args.env.clone(),
                 env,
                 to: args.to.clone(),
             };
-            Plan::single("rollback", Box::new(step))
+            Run::single("rollback", Box::new(step))
         }
-        Command::SystemdUnit(args) => {
+        #[cfg(feature = "deploy")]
+        Commands::SystemdUnit(args) => {
             let env = windlass_deploy::config::environment(ws, &args.env)?;
-            Plan::single(
+            Run::single(
                 "systemd-unit",
                 Box::new(windlass_deploy::systemd::SystemdUnit {
                     env_name: args.env.clone(),
@@ -290,21 +224,30 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 }),
             )
         }
-        Command::Init(args) => Plan::single(
+        #[cfg(feature = "adopt")]
+        Commands::Init(args) => Run::single(
             "init",
             Box::new(windlass_adopt::init::Init {
                 windlass_path: args.windlass_path.clone(),
                 force: args.force,
+                ci_steps: registry.default_ci_steps(),
+                workflows: crate::stock::workflow_inputs(
+                    ws,
+                    registry,
+                    &registry.default_ci_steps(),
+                )?,
             }),
         ),
-        Command::Doctor(args) => Plan::single(
+        #[cfg(feature = "adopt")]
+        Commands::Doctor(args) => Run::single(
             "doctor",
             Box::new(windlass_adopt::doctor::Doctor {
                 min_level: args.min_level,
                 markdown: args.markdown,
             }),
         ),
-        Command::DockerBuild(args) => {
+        #[cfg(feature = "docker")]
+        Commands::DockerBuild(args) => {
             use windlass_docker::{DockerBuild, Mode};
             let mode = if args.init {
                 Mode::Init { force: args.force }
@@ -329,16 +272,17 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
                 mode,
                 smoke_deadline,
             };
-            Plan::single("docker-build", Box::new(step))
+            Run::single("docker-build", Box::new(step))
         }
-        Command::Release(args) => release_plan(ws, args)?,
-        Command::InstallHooks(args) => {
+        #[cfg(feature = "release")]
+        Commands::Release(args) => release_run(ws, registry, args)?,
+        Commands::InstallHooks(args) => {
             let action = if args.uninstall {
                 Action::Uninstall
             } else {
                 Action::Install { force: args.force }
             };
-            Plan::single(
+            Run::single(
                 "install-hooks",
                 Box::new(InstallHooks {
                     action,
@@ -350,10 +294,11 @@ fn plan(cli: &Cli, ws: &Workspace, session: &mut Session) -> Result<Plan> {
 }
 
 /// `release`: the checks and plan; with `--execute`, then `ci`, then the release itself.
-fn release_plan(ws: &Workspace, args: &crate::cli::ReleaseArgs) -> Result<Plan> {
+#[cfg(feature = "release")]
+fn release_run(ws: &Workspace, registry: &Registry, args: &crate::cli::ReleaseArgs) -> Result<Run> {
     use windlass_release::{Options, Release, ReleaseChecks, version::Target};
     let config: windlass_release::config::ReleaseConfig = ws.config.section("release")?;
-    let ci: CiConfig = ws.config.section("ci")?;
+    let ci_steps = registry.ci_step_names(ws)?;
     let target = args
         .bump
         .as_deref()
@@ -371,7 +316,7 @@ fn release_plan(ws: &Workspace, args: &crate::cli::ReleaseArgs) -> Result<Plan> 
         skip_ci: args.skip_ci,
         profile: args.profile.clone(),
         build_target: args.target.clone(),
-        ci_steps: ci.steps.clone(),
+        ci_steps: ci_steps.clone(),
     };
     let release = || Release {
         config: config.clone(),
@@ -385,9 +330,11 @@ fn release_plan(ws: &Workspace, args: &crate::cli::ReleaseArgs) -> Result<Plan> 
             options: options.clone(),
         })];
         if !args.skip_ci {
-            for name in &ci.steps {
-                steps.push(step_by_name(ws, name)?);
-            }
+            steps.extend(registry.build(
+                ws,
+                &ci_steps,
+                "[workspace.metadata.windlass.ci] steps",
+            )?);
         }
         steps.push(Box::new(release()));
         steps
@@ -397,26 +344,10 @@ fn release_plan(ws: &Workspace, args: &crate::cli::ReleaseArgs) -> Result<Plan> 
             options: options.clone(),
         })]
     };
-    Ok(Plan {
+    Ok(Run {
         pipeline: Pipeline::new("release", steps),
         selection: Selection::default(),
         plan_only: false,
-    })
-}
-
-/// The `workflows` step, with one job per configured `ci` step.
-fn workflows_step(ws: &Workspace, check: bool) -> Result<Workflows> {
-    let ci: CiConfig = ws.config.section("ci")?;
-    let deploy: windlass_deploy::config::Environments = ws.config.section("deploy")?;
-    Ok(Workflows {
-        config: ws.config.section("workflows")?,
-        ci_steps: ci.steps,
-        deploy_envs: deploy.keys().cloned().collect(),
-        release_tag: ws
-            .config
-            .section::<windlass_release::config::ReleaseConfig>("release")?
-            .tag,
-        check,
     })
 }
 
@@ -434,42 +365,56 @@ fn hook_command() -> String {
     }
 }
 
-/// A `ci` step from its name, configured from the workspace's config.
-fn step_by_name(ws: &Workspace, name: &str) -> Result<Box<dyn Step>> {
-    let none = Features::default();
-    Ok(match name {
-        "fmt-check" => Box::new(FmtCheck),
-        "lint" => Box::new(Lint::from_config(&ws.config.section("lint")?, &none)),
-        "test" => Box::new(Test::from_config(
-            &ws.config.section("test")?,
-            &none,
-            None,
-            None,
-        )),
-        "secrets" => Box::new(Secrets::default()),
-        "workflows" => Box::new(workflows_step(ws, true)?),
-        #[cfg(feature = "audit")]
-        "audit" => {
-            let config = ws.config.section("audit")?;
-            Box::new(windlass_audit::Audit::from_config(
-                &config,
-                &windlass_audit::AuditArgs::default(),
-            )?)
+/// `ci`: the configured steps (or the registered defaults), `--skip`/`--only` checked against
+/// the registry. `--only` a registered step that `[ci] steps` leaves out runs it all the same:
+/// it is how a workflow job runs one custom step.
+fn ci_run(
+    args: &crate::cli::CiArgs,
+    ws: &Workspace,
+    registry: &Registry,
+    session: &mut Session,
+) -> Result<Run> {
+    let mut names = registry.ci_step_names(ws)?;
+    for name in args.skip.iter().chain(&args.only) {
+        if registry.get(name).is_none() {
+            return Err(UsageError::new(format!("`{name}` is not a step of `ci`"))
+                .hint(format!(
+                    "the steps are: {}",
+                    registry.step_names().join(", ")
+                ))
+                .into());
         }
-        other => {
-            let hint = if CI_STEPS.contains(&other) {
+    }
+    for name in &args.only {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    if args.list {
+        let left_out: Vec<String> = registry
+            .step_names()
+            .into_iter()
+            .filter(|n| !names.contains(n))
+            .collect();
+        if !left_out.is_empty() {
+            session.message(
+                windlass_core::Severity::Notice,
                 format!(
-                    "`{other}` is left out of this build; enable the `{other}` feature of windlass"
-                )
-            } else {
-                format!("the steps are: {}", CI_STEPS.join(", "))
-            };
-            return Err(UsageError::new(format!(
-                "{}: unknown step `{other}` in [workspace.metadata.windlass.ci] steps",
-                ws.config.manifest().display()
-            ))
-            .hint(hint)
-            .into());
+                    "registered but not in [workspace.metadata.windlass.ci] steps: {}",
+                    left_out.join(", ")
+                ),
+            );
         }
+    }
+    let steps = registry.build(ws, &names, "[workspace.metadata.windlass.ci] steps")?;
+    Ok(Run {
+        pipeline: Pipeline::new("ci", steps),
+        selection: Selection {
+            keep_going: args.keep_going || registry.ci_keeps_going(ws)?,
+            skip: args.skip.clone(),
+            only: args.only.clone(),
+            skipped_by: None,
+        },
+        plan_only: args.list || args.dry_run,
     })
 }

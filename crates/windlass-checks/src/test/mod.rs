@@ -17,7 +17,7 @@ use windlass_core::event::Event;
 use windlass_core::report::Reporter;
 use windlass_core::runner::Capture;
 use windlass_core::{
-    Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
+    Diagnostic, Plan, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
 };
 
 /// The name of the step.
@@ -235,25 +235,23 @@ impl Step for Test {
         NAME
     }
 
-    fn plan(&self, ws: &Workspace, session: &mut Session) -> String {
+    fn plan(&self, ws: &Workspace, session: &mut Session) -> Result<Plan> {
         let sh = session.shell();
-        let main = match self.resolve() {
-            Ok(Resolved::Nextest) => Session::describe(nextest_cmd(&sh, self.nextest_args(false))),
-            Ok(Resolved::Cargo) => {
-                return Session::describe(sh.cmd("cargo").args(self.cargo_test_args(false, false)));
+        let main = match self.resolve()? {
+            Resolved::Nextest => Plan::command(nextest_cmd(&sh, self.nextest_args(false))),
+            Resolved::Cargo => {
+                return Ok(Plan::command(
+                    sh.cmd("cargo").args(self.cargo_test_args(false, false)),
+                ));
             }
-            Err(err) => return format!("cannot run: {err}"),
         };
-        let doctests = match self.runs_doctests(ws, session) {
-            Ok(doctests) => doctests,
-            Err(err) => return format!("cannot run: {err}"),
-        };
-        if doctests {
-            let doc = Session::describe(sh.cmd("cargo").args(self.cargo_test_args(true, false)));
-            format!("{main} && {doc}")
+        Ok(if self.runs_doctests(ws, session)? {
+            main.then(Plan::command(
+                sh.cmd("cargo").args(self.cargo_test_args(true, false)),
+            ))
         } else {
             main
-        }
+        })
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {

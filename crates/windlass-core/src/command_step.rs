@@ -1,0 +1,154 @@
+//! Command steps: a step declared in TOML, with no Rust, for a check that is one command
+//! (`cargo sqlx prepare --check`, a codegen drift check, a wasm build).
+//!
+//! ```toml
+//! [workspace.metadata.windlass.steps.sqlx]
+//! run = ["cargo", "sqlx", "prepare", "--check"]
+//! description = "the offline query data matches the queries"
+//! env = { SQLX_OFFLINE = "true" }
+//! cwd = "service"
+//! ```
+//!
+//! It fails when the command exits non-zero; everything else about it is a step like any
+//! other.
+
+use crate::error::UsageError;
+use crate::plan::Plan;
+use crate::registry::{BuildContext, Origin, StepKind};
+use crate::runner::Capture;
+use crate::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
+use anyhow::Result;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The config section that declares command steps.
+pub const SECTION: &str = "steps";
+
+/// `[workspace.metadata.windlass.steps]`: one table per step.
+pub type CommandSteps = BTreeMap<String, CommandStepConfig>;
+
+/// `[workspace.metadata.windlass.steps.<name>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandStepConfig {
+    /// The program and its arguments; never passed through a shell.
+    pub run: Vec<String>,
+    /// Variables to set for it.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Where it starts, relative to the workspace root (default: the root).
+    pub cwd: Option<PathBuf>,
+    /// One line for `--list`.
+    pub description: Option<String>,
+}
+
+/// A declared command step, in the registry.
+pub(crate) struct CommandStepKind {
+    pub(crate) name: String,
+    pub(crate) step: CommandStepConfig,
+}
+
+impl StepKind for CommandStepKind {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn about(&self) -> &str {
+        self.step
+            .description
+            .as_deref()
+            .unwrap_or("a command declared in [workspace.metadata.windlass.steps]")
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::Command
+    }
+
+    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
+        if self.step.run.first().is_none_or(String::is_empty) {
+            return Err(UsageError::new(format!(
+                "{}: [{}.steps.{}] has an empty `run`",
+                cx.ws.config.manifest().display(),
+                cx.ws.config.table_name(),
+                self.name
+            ))
+            .hint("write the program and its arguments: run = [\"cargo\", \"sqlx\", \"prepare\", \"--check\"]")
+            .into());
+        }
+        Ok(Box::new(CommandStep {
+            name: self.name.clone(),
+            step: self.step.clone(),
+        }))
+    }
+}
+
+/// A command step, ready to run.
+struct CommandStep {
+    name: String,
+    step: CommandStepConfig,
+}
+
+impl CommandStep {
+    /// The command, never through a shell, in its directory (relative to the workspace
+    /// root, where every other step starts).
+    fn command(&self, ws: &Workspace) -> Command {
+        let mut command = Command::new(&self.step.run[0]);
+        command.args(&self.step.run[1..]).envs(&self.step.env);
+        command.current_dir(match &self.step.cwd {
+            Some(dir) => ws.root.join(dir),
+            None => ws.root.clone(),
+        });
+        command
+    }
+}
+
+impl Step for CommandStep {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn plan(&self, ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::command(self.command(ws)))
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        if let Some(dir) = &self.step.cwd
+            && !ws.root.join(dir).is_dir()
+        {
+            return Err(UsageError::new(format!(
+                "{}: [{}.steps.{}] cwd `{}` is not a directory",
+                ws.config.manifest().display(),
+                ws.config.table_name(),
+                self.name,
+                dir.display()
+            ))
+            .hint("give a directory relative to the workspace root")
+            .into());
+        }
+        let command = self.command(ws);
+        let line = Plan::command(self.command(ws)).relative_to(&ws.root).line();
+        let finished = session.run_command(command, Capture::Nothing)?;
+        if finished.success() {
+            return Ok(StepOutcome::passed(format!(
+                "`{}` passed",
+                self.step.run[0]
+            )));
+        }
+        let status = match finished.status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => "was killed by a signal".to_string(),
+        };
+        session.diagnostic(Diagnostic::new(
+            &self.name,
+            Severity::Error,
+            "command failed",
+            format!("`{line}` {status}"),
+        ));
+        Ok(StepOutcome::failed(
+            format!("`{}` {status}", self.step.run[0]),
+            line,
+        ))
+    }
+}

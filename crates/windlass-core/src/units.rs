@@ -1,0 +1,210 @@
+//! Durations and sizes as people write them in config and on the command line, with one
+//! grammar for every task: `500ms`, `2s`, `1.5s`, `30m`, `24h`, `7d`; `500KB`, `2MB`.
+//!
+//! Both are serde types, so a bad value fails when the config is loaded, naming the section
+//! and the key, never later in the middle of a deploy.
+
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// A duration: a number (decimals allowed) with `ms`, `s`, `m`, `h` or `d`; a bare number is
+/// seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Duration(pub std::time::Duration);
+
+/// A size in bytes: a whole number with `B`, `KB`, `MB` or `GB` (binary: 1KB = 1024 B, as
+/// pre-commit's `check-added-large-files` counts); a bare number is bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Size(pub u64);
+
+/// A value that does not follow the grammar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadUnit {
+    text: String,
+    example: &'static str,
+}
+
+impl fmt::Display for BadUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid value `{}`: write e.g. {}",
+            self.text, self.example
+        )
+    }
+}
+
+impl std::error::Error for BadUnit {}
+
+const DURATION_EXAMPLE: &str = "500ms, 2s, 1.5s, 30m, 24h or 7d";
+const SIZE_EXAMPLE: &str = "500KB, 2MB or 1048576";
+
+/// The number and the unit of `text`.
+fn split(text: &str) -> (&str, &str) {
+    let text = text.trim();
+    let at = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    (&text[..at], text[at..].trim())
+}
+
+impl FromStr for Duration {
+    type Err = BadUnit;
+
+    fn from_str(text: &str) -> Result<Self, BadUnit> {
+        let bad = || BadUnit {
+            text: text.to_string(),
+            example: DURATION_EXAMPLE,
+        };
+        let (number, unit) = split(text);
+        let value: f64 = number.parse().map_err(|_| bad())?;
+        let seconds = match unit {
+            "ms" => value / 1000.0,
+            "" | "s" => value,
+            "m" => value * 60.0,
+            "h" => value * 3600.0,
+            "d" => value * 86_400.0,
+            _ => return Err(bad()),
+        };
+        std::time::Duration::try_from_secs_f64(seconds)
+            .map(Duration)
+            .map_err(|_| bad())
+    }
+}
+
+impl FromStr for Size {
+    type Err = BadUnit;
+
+    fn from_str(text: &str) -> Result<Self, BadUnit> {
+        let bad = || BadUnit {
+            text: text.to_string(),
+            example: SIZE_EXAMPLE,
+        };
+        let (number, unit) = split(text);
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        let factor: u64 = match unit.to_ascii_uppercase().as_str() {
+            "" | "B" => 1,
+            "KB" | "K" | "KIB" => 1 << 10,
+            "MB" | "M" | "MIB" => 1 << 20,
+            "GB" | "G" | "GIB" => 1 << 30,
+            _ => return Err(bad()),
+        };
+        n.checked_mul(factor).map(Size).ok_or_else(bad)
+    }
+}
+
+impl Duration {
+    /// From seconds.
+    pub const fn secs(n: u64) -> Self {
+        Self(std::time::Duration::from_secs(n))
+    }
+
+    /// As std's.
+    pub fn get(self) -> std::time::Duration {
+        self.0
+    }
+}
+
+impl Size {
+    /// In bytes.
+    pub fn bytes(self) -> u64 {
+        self.0
+    }
+}
+
+/// A TOML value that is a string with a unit, or a bare number.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Written {
+    Text(String),
+    Whole(u64),
+    Decimal(f64),
+}
+
+impl Written {
+    fn text(self) -> String {
+        match self {
+            Written::Text(t) => t,
+            Written::Whole(n) => n.to_string(),
+            Written::Decimal(x) => x.to_string(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Written::deserialize(d)?.text();
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Written::deserialize(d)?.text();
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        if ms % 1000 != 0 {
+            write!(f, "{ms}ms")
+        } else {
+            write!(f, "{}s", ms / 1000)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Option<std::time::Duration> {
+        text.parse::<Duration>().ok().map(Duration::get)
+    }
+
+    #[test]
+    fn durations_have_one_grammar() {
+        assert_eq!(d("500ms"), Some(std::time::Duration::from_millis(500)));
+        assert_eq!(d("1.5s"), Some(std::time::Duration::from_millis(1500)));
+        assert_eq!(d("2m"), Some(std::time::Duration::from_secs(120)));
+        assert_eq!(d("24h"), Some(std::time::Duration::from_secs(86_400)));
+        assert_eq!(d("7d"), Some(std::time::Duration::from_secs(7 * 86_400)));
+        assert_eq!(d("60"), Some(std::time::Duration::from_secs(60)));
+        assert_eq!(d("soon"), None);
+        assert_eq!(d("-1s"), None);
+        assert_eq!(d("1e400s"), None);
+    }
+
+    #[test]
+    fn sizes_are_binary() {
+        let s = |t: &str| t.parse::<Size>().ok().map(Size::bytes);
+        assert_eq!(s("1000KB"), Some(1_024_000));
+        assert_eq!(s("2MB"), Some(2 * 1024 * 1024));
+        assert_eq!(s("12"), Some(12));
+        assert_eq!(s("1GB"), Some(1 << 30));
+        assert_eq!(s("1TB"), None);
+        assert_eq!(s("1.5MB"), None);
+    }
+
+    #[test]
+    fn config_values_fail_at_load_with_the_grammar() {
+        #[derive(Debug, Deserialize)]
+        struct C {
+            deadline: Duration,
+            max: Size,
+        }
+        let c: C = toml::from_str("deadline = \"1m\"\nmax = 1024\n").unwrap();
+        assert_eq!(c.deadline, Duration::secs(60));
+        assert_eq!(c.max, Size(1024));
+        let err = toml::from_str::<C>("deadline = \"soon\"\nmax = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("invalid value `soon`: write e.g. 500ms"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! windlass's own steps and config sections, registered as an adopter's are: the registry
+//! every [`crate::Xtask`] starts from. The order of the steps is the default order of `ci`.
+
+use anyhow::Result;
+use std::rc::Rc;
+use windlass_core::registry::{BuildContext, Origin, StepKind};
+use windlass_core::{Registry, Step, Workspace};
+use windlass_workflows::{Inputs, Workflows, WorkflowsConfig};
+
+/// The stock registry of this build (its features say which tasks are in).
+pub fn registry() -> Registry {
+    use windlass_checks::kinds::{FmtCheckKind, LintKind, TestKind};
+    let mut registry = Registry::new();
+    registry.add_step(Rc::new(FmtCheckKind));
+    registry.add_step(Rc::new(LintKind));
+    #[cfg(feature = "audit")]
+    registry.add_step(Rc::new(windlass_audit::AuditKind));
+    registry.add_step(Rc::new(windlass_secrets::step::SecretsKind));
+    registry.add_step(Rc::new(WorkflowsKind));
+    registry.add_step(Rc::new(TestKind));
+
+    registry.add_section::<windlass_checks::lint::LintConfig>("lint");
+    registry.add_section::<windlass_checks::test::TestConfig>("test");
+    registry.add_section::<windlass_hooks::PreCommitConfig>("pre-commit");
+    registry.add_section::<WorkflowsConfig>("workflows");
+    optional_sections(&mut registry);
+    registry
+}
+
+/// The sections of the tasks behind features: typed when built in, else a clear error.
+fn optional_sections(registry: &mut Registry) {
+    let without = |feature: &str| {
+        format!("enable the `{feature}` feature of the windlass dependency in xtask/Cargo.toml")
+    };
+    #[cfg(feature = "audit")]
+    registry.add_section::<windlass_audit::AuditConfig>("audit");
+    #[cfg(not(feature = "audit"))]
+    registry.add_unavailable_section("audit", &without("audit"));
+    #[cfg(feature = "deploy")]
+    registry.add_section::<windlass_deploy::config::Environments>("deploy");
+    #[cfg(not(feature = "deploy"))]
+    registry.add_unavailable_section("deploy", &without("deploy"));
+    #[cfg(feature = "docker")]
+    registry.add_section::<windlass_docker::DockerConfig>("docker");
+    #[cfg(not(feature = "docker"))]
+    registry.add_unavailable_section("docker", &without("docker"));
+    #[cfg(feature = "release")]
+    registry.add_section::<windlass_release::config::ReleaseConfig>("release");
+    #[cfg(not(feature = "release"))]
+    registry.add_unavailable_section("release", &without("release"));
+    let _ = without;
+}
+
+/// `workflows`: the drift check of the generated workflows, which are made from every other
+/// step's job — so it lives where the registry is composed.
+struct WorkflowsKind;
+
+impl StepKind for WorkflowsKind {
+    fn name(&self) -> &str {
+        windlass_workflows::NAME
+    }
+
+    fn about(&self) -> &str {
+        "the GitHub Actions workflows are what `cargo xtask workflows` generates"
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::Stock
+    }
+
+    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
+        Ok(Box::new(workflows_step(cx.ws, cx.registry, true)?))
+    }
+
+    fn ci_job(&self, _ws: &Workspace) -> Result<windlass_core::CiJob> {
+        Ok(windlass_core::CiJob::runs([
+            "cargo xtask workflows --check",
+        ]))
+    }
+}
+
+/// The `workflows` step: one `ci.yml` job per `ci` step, as each declares it; the scheduled
+/// jobs of those steps; `release.yml` and `deploy.yml` when those tasks are built in.
+pub fn workflows_step(ws: &Workspace, registry: &Registry, check: bool) -> Result<Workflows> {
+    Ok(Workflows {
+        config: ws.config.section("workflows")?,
+        inputs: workflow_inputs(ws, registry, &registry.ci_step_names(ws)?)?,
+        check,
+    })
+}
+
+/// What the workflows of `ci_steps` are generated from.
+pub fn workflow_inputs(ws: &Workspace, registry: &Registry, ci_steps: &[String]) -> Result<Inputs> {
+    let mut inputs = Inputs::default();
+    for name in ci_steps {
+        let Some(kind) = registry.get(&name) else {
+            continue;
+        };
+        inputs.ci_jobs.push((name.clone(), kind.ci_job(ws)?));
+        if let Some(job) = kind.scheduled_job() {
+            inputs.scheduled_jobs.push((name.clone(), job));
+        }
+    }
+    #[cfg(feature = "deploy")]
+    {
+        let deploy: windlass_deploy::config::Environments = ws.config.section("deploy")?;
+        inputs.deploy_envs = deploy.keys().cloned().collect();
+    }
+    #[cfg(feature = "release")]
+    {
+        let release: windlass_release::config::ReleaseConfig = ws.config.section("release")?;
+        inputs.release_tag = Some(release.tag);
+    }
+    Ok(inputs)
+}
