@@ -37,11 +37,7 @@ pub struct DbOptions {
 
 /// The default location: `$CARGO_HOME/advisory-db`, or `~/.cargo/advisory-db`.
 pub fn default_path() -> PathBuf {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from(".cargo"))
-        .join("advisory-db")
+    windlass_core::cargo_env::cargo_home().join("advisory-db")
 }
 
 /// Whether cargo has been told to stay offline.
@@ -268,24 +264,6 @@ pub fn human_age(age: Duration) -> String {
     format!("{n} {unit}")
 }
 
-/// Parses `30m`, `24h`, `7d` or a number of seconds.
-pub fn parse_age(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = number.parse().ok()?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3_600,
-        "d" => n * 86_400,
-        _ => return None,
-    };
-    Some(Duration::from_secs(secs))
-}
-
 impl Database {
     /// The database's directory.
     pub fn root(&self) -> &Path {
@@ -407,10 +385,6 @@ mod tests {
 
     #[test]
     fn ages_parse_in_common_units() {
-        assert_eq!(parse_age("24h"), Some(Duration::from_secs(86_400)));
-        assert_eq!(parse_age("7d"), Some(Duration::from_secs(7 * 86_400)));
-        assert_eq!(parse_age("90"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_age("1w"), None);
         assert_eq!(human_age(Duration::from_secs(3 * 86_400 + 5)), "3 days");
         assert_eq!(human_age(Duration::from_secs(600)), "10 minutes");
     }

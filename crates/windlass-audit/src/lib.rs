@@ -38,7 +38,7 @@ pub struct AuditConfig {
     /// Where to clone it from.
     pub db_url: Option<String>,
     /// Fetch when the copy is older than this (`30m`, `24h`, `7d`; default `24h`).
-    pub max_age: Option<String>,
+    pub max_age: Option<windlass_core::units::Duration>,
     /// Whether the network may be used (default true).
     pub fetch: Option<bool>,
     /// Warnings that fail the step: `warnings` (all), `unmaintained`, `unsound`, `notice`, `yanked`.
@@ -109,15 +109,9 @@ impl Audit {
                 .hint(format!("use one of: {}", DENY_KINDS.join(", ")))
                 .into());
         }
-        let max_age = match &config.max_age {
-            None => Duration::from_secs(24 * 3_600),
-            Some(text) => database::parse_age(text).ok_or_else(|| {
-                UsageError::new(format!(
-                    "invalid max-age `{text}` in [workspace.metadata.windlass.audit]"
-                ))
-                .hint("write a number with a unit: 30m, 24h, 7d")
-            })?,
-        };
+        let max_age = config
+            .max_age
+            .map_or(Duration::from_secs(24 * 3_600), |age| age.get());
         let fetch = !args.no_fetch && config.fetch.unwrap_or(true) && !database::cargo_offline();
         Ok(Self {
             file: args.file.clone(),

@@ -127,12 +127,7 @@ fn tempfile_dir() -> std::io::Result<PathBuf> {
 
 /// Cargo's caches of the crates.io sparse index.
 fn local_caches() -> Vec<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    let Some(index) = home.map(|h| h.join("registry/index")) else {
-        return Vec::new();
-    };
+    let index = windlass_core::cargo_env::cargo_home().join("registry/index");
     std::fs::read_dir(index)
         .into_iter()
         .flatten()

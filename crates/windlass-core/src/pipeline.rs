@@ -233,3 +233,239 @@ fn skipped(name: &str, reason: &str) -> StepRecord {
         fix: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Reporter;
+    use crate::runner::Runner;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// What a fake step does when it runs.
+    #[derive(Clone, Copy)]
+    enum Does {
+        Pass,
+        Fail,
+        Broken,
+        Interrupt,
+    }
+
+    /// A step that needs no cargo: it records that it ran and ends as told.
+    struct Fake {
+        name: &'static str,
+        does: Does,
+        ran: Rc<RefCell<Vec<&'static str>>>,
+    }
+
+    impl Step for Fake {
+        fn name(&self) -> &str {
+            self.name
+        }
+
+        fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+            match self.does {
+                Does::Broken => Err(UsageError::new("no plan without the tool").into()),
+                _ => Ok(Plan::describe(format!("pretend to {}", self.name))),
+            }
+        }
+
+        fn run(&self, _ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+            self.ran.borrow_mut().push(self.name);
+            match self.does {
+                Does::Pass => Ok(StepOutcome::passed("fine")),
+                Does::Fail => {
+                    session.diagnostic(crate::Diagnostic::new(
+                        self.name,
+                        Severity::Error,
+                        "bad",
+                        "it is bad",
+                    ));
+                    Ok(StepOutcome::failed("1 problem", "fix it"))
+                }
+                Does::Broken => Err(UsageError::new("cannot run").into()),
+                Does::Interrupt => Err(Interrupted.into()),
+            }
+        }
+    }
+
+    /// Keeps every event.
+    struct Events(Rc<RefCell<Vec<Event>>>);
+
+    impl Reporter for Events {
+        fn event(&mut self, event: &Event) {
+            self.0.borrow_mut().push(event.clone());
+        }
+    }
+
+    struct Harness {
+        ran: Rc<RefCell<Vec<&'static str>>>,
+        events: Rc<RefCell<Vec<Event>>>,
+        session: Session,
+        ws: Workspace,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Harness {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let events = Rc::new(RefCell::new(Vec::new()));
+            let runner = Runner::new(dir.path(), false).unwrap();
+            let mut session = Session::new(runner, Box::new(Events(Rc::clone(&events))), false);
+            let ws = Workspace::detached(&mut session, dir.path());
+            Self {
+                ran: Rc::default(),
+                events,
+                session,
+                ws,
+                _dir: dir,
+            }
+        }
+
+        fn pipeline(&self, steps: &[(&'static str, Does)]) -> Pipeline {
+            let steps = steps
+                .iter()
+                .map(|&(name, does)| {
+                    Box::new(Fake {
+                        name,
+                        does,
+                        ran: Rc::clone(&self.ran),
+                    }) as Box<dyn Step>
+                })
+                .collect();
+            Pipeline::new("ci", steps)
+        }
+
+        fn run(&mut self, steps: &[(&'static str, Does)], selection: &Selection) -> Result<u8> {
+            let pipeline = self.pipeline(steps);
+            pipeline.run(&self.ws, &mut self.session, selection)
+        }
+
+        fn report(&self) -> RunReport {
+            self.events
+                .borrow()
+                .iter()
+                .find_map(|e| match e {
+                    Event::RunFinished(r) => Some(r.clone()),
+                    _ => None,
+                })
+                .expect("a report")
+        }
+
+        fn statuses(&self) -> Vec<StepStatus> {
+            self.report().steps.iter().map(|s| s.status).collect()
+        }
+    }
+
+    use Does::*;
+    use StepStatus::{Error as E, Failed as F, Passed as P, Skipped as S};
+
+    #[test]
+    fn fail_fast_stops_at_the_first_failure_and_exits_1() {
+        let mut h = Harness::new();
+        let code = h
+            .run(&[("a", Pass), ("b", Fail), ("c", Pass)], &Selection::default())
+            .unwrap();
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(*h.ran.borrow(), ["a", "b"]);
+        assert_eq!(h.statuses(), [P, F, S]);
+        assert!(h.report().steps[2].summary.contains("--keep-going"));
+        assert_eq!(h.report().diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn keep_going_runs_every_step_and_an_error_outranks_a_failure() {
+        let mut h = Harness::new();
+        let selection = Selection {
+            keep_going: true,
+            ..Selection::default()
+        };
+        let code = h
+            .run(&[("a", Fail), ("b", Broken), ("c", Pass)], &selection)
+            .unwrap();
+        assert_eq!(code, EXIT_USAGE);
+        assert_eq!(*h.ran.borrow(), ["a", "b", "c"]);
+        assert_eq!(h.statuses(), [F, E, P]);
+        assert_eq!(h.report().status, StepStatus::Error);
+    }
+
+    #[test]
+    fn skip_and_only_leave_steps_out_and_say_why() {
+        let mut h = Harness::new();
+        let selection = Selection {
+            skip: vec!["b".into()],
+            ..Selection::default()
+        };
+        assert_eq!(
+            h.run(&[("a", Pass), ("b", Fail)], &selection).unwrap(),
+            EXIT_OK
+        );
+        assert_eq!(h.statuses(), [P, S]);
+        assert_eq!(h.report().steps[1].summary, "left out by --skip/--only");
+
+        let mut h = Harness::new();
+        let selection = Selection {
+            only: vec!["b".into()],
+            skipped_by: Some("WINDLASS_SKIP".into()),
+            ..Selection::default()
+        };
+        assert_eq!(
+            h.run(&[("a", Fail), ("b", Pass)], &selection).unwrap(),
+            EXIT_OK
+        );
+        assert_eq!(*h.ran.borrow(), ["b"]);
+        assert_eq!(h.report().steps[0].summary, "left out by WINDLASS_SKIP");
+    }
+
+    #[test]
+    fn an_unknown_name_in_skip_or_only_is_a_usage_error_listing_the_steps() {
+        let mut h = Harness::new();
+        let selection = Selection {
+            only: vec!["lnt".into()],
+            ..Selection::default()
+        };
+        let err = h.run(&[("lint", Pass)], &selection).unwrap_err();
+        assert!(err.to_string().contains("`lnt` is not a step of `ci`"), "{err}");
+        assert!(h.ran.borrow().is_empty());
+    }
+
+    #[test]
+    fn an_interrupt_stops_the_run_with_130() {
+        let mut h = Harness::new();
+        let selection = Selection {
+            keep_going: true,
+            ..Selection::default()
+        };
+        let code = h
+            .run(&[("a", Interrupt), ("b", Pass)], &selection)
+            .unwrap();
+        assert_eq!(code, EXIT_INTERRUPTED);
+        assert_eq!(h.statuses(), [E, S]);
+        assert!(h.ran.borrow().len() == 1);
+    }
+
+    #[test]
+    fn a_plan_runs_nothing_and_a_plan_that_cannot_be_made_is_an_error() {
+        let mut h = Harness::new();
+        let pipeline = h.pipeline(&[("a", Pass), ("b", Fail)]);
+        let selection = Selection {
+            skip: vec!["b".into()],
+            ..Selection::default()
+        };
+        pipeline.plan(&h.ws, &mut h.session, &selection).unwrap();
+        assert!(h.ran.borrow().is_empty());
+        let events = h.events.borrow();
+        let Some(Event::Plan(steps)) = events.first() else {
+            panic!("a plan event");
+        };
+        assert_eq!(steps[0].runs, "pretend to a");
+        assert!(!steps[1].selected);
+        drop(events);
+
+        let pipeline = h.pipeline(&[("a", Pass), ("tool", Broken)]);
+        let err = pipeline
+            .plan(&h.ws, &mut h.session, &Selection::default())
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("cannot plan `tool`: no plan"), "{err:#}");
+    }
+}

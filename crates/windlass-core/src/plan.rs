@@ -137,7 +137,7 @@ mod tests {
             "A=1 cargo fmt --all 'my dir' && compare the files"
         );
         let json = serde_json::to_value(&plan).unwrap();
-        assert_eq!(json[0]["command"]["argv"][2], "my dir");
+        assert_eq!(json[0]["command"]["argv"][3], "my dir");
         assert_eq!(json[0]["command"]["env"][0], "A=1");
         assert_eq!(json[1]["describe"], "compare the files");
     }

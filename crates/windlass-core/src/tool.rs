@@ -8,10 +8,7 @@ use std::path::PathBuf;
 /// The first `program` on `PATH` (or in `$CARGO_HOME/bin`, where cargo installs tools).
 pub fn on_path(program: &str) -> Option<PathBuf> {
     let exe = format!("{program}{}", std::env::consts::EXE_SUFFIX);
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|home| home.join("bin"));
+    let cargo_bin = Some(crate::cargo_env::cargo_home().join("bin"));
     std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default()

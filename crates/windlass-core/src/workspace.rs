@@ -127,6 +127,16 @@ impl Workspace {
             .map_err(|err| anyhow::anyhow!("cannot parse the output of `cargo metadata`: {err}"))
     }
 
+    /// The target directory as cargo resolves it: `CARGO_TARGET_DIR`, `build.target-dir` of
+    /// any `.cargo/config.toml` that applies, else `target/` under the root.
+    pub fn target_dir(&self, session: &mut Session) -> Result<PathBuf> {
+        Ok(self
+            .metadata(session)?
+            .target_directory
+            .clone()
+            .into_std_path_buf())
+    }
+
     /// The workspace members.
     pub fn members<'a>(&'a self, session: &mut Session) -> Result<Vec<&'a Package>> {
         Ok(self.metadata(session)?.workspace_packages())

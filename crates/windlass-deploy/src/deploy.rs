@@ -150,8 +150,7 @@ fn artifact(
     } else {
         profile
     };
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| ws.root.join("target"), PathBuf::from);
+    let target = ws.target_dir(session)?;
     let version = ws
         .members(session)?
         .into_iter()
@@ -172,11 +171,10 @@ fn release_archive(
         .file_name()
         .map(|n| n.to_string_lossy().trim_end_matches(".tar.gz").to_string())
         .unwrap_or_default();
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| ws.root.join("target"), PathBuf::from);
+    let target = ws.target_dir(session)?;
     let dest = target.join("windlass-deploy").join(stem);
     let unpacked =
-        windlass_release::artifacts::unpack_release(path, deploy.env.bin.as_deref(), &dest)?;
+        windlass_archive::unpack_release(path, deploy.env.bin.as_deref(), &dest)?;
     if !unpacked.verified {
         session.message(
             Severity::Warning,
@@ -278,7 +276,7 @@ impl Step for Deploy {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let started = SystemTime::now();
         let root = self.env.root(ws, &self.env_name)?;
-        let health = self.env.health.options()?;
+        let health = self.env.health.options();
         health::parse_url(&health.url)?;
         let (_lock, stale) = Lock::take(&root)?;
         if let Some(pid) = stale {
@@ -422,7 +420,7 @@ impl Step for Rollback {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let started = SystemTime::now();
         let root = self.env.root(ws, &self.env_name)?;
-        let health = self.env.health.options()?;
+        let health = self.env.health.options();
         let (_lock, _) = Lock::take(&root)?;
         let layout = Layout { root };
         let interrupted = interrupted_notice(session, &layout);

@@ -6,13 +6,12 @@
 //! ends, a redirect loop (redirects are not followed), something that is not HTTP — costs one
 //! failed attempt, never a hang.
 
-use crate::duration;
 use anyhow::Result;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 use windlass_core::event::Event;
-use windlass_core::{Session, UsageError};
+use windlass_core::{Session, UsageError, units};
 
 /// The most of a response read: enough for any health body.
 const MAX_RESPONSE: usize = 64 * 1024;
@@ -54,11 +53,11 @@ pub struct HealthConfig {
     /// The URL.
     pub url: Option<String>,
     /// `60s`.
-    pub deadline: Option<String>,
+    pub deadline: Option<units::Duration>,
     /// `1s`.
-    pub interval: Option<String>,
+    pub interval: Option<units::Duration>,
     /// `1s`.
-    pub timeout: Option<String>,
+    pub timeout: Option<units::Duration>,
     /// 2.
     pub successes: Option<u32>,
     /// false.
@@ -66,27 +65,18 @@ pub struct HealthConfig {
 }
 
 impl HealthConfig {
-    /// The options, defaults filled in; a bad duration is a usage error naming the key.
-    pub fn options(&self) -> Result<HealthOptions> {
+    /// The options, defaults filled in (the durations were checked when the config loaded).
+    pub fn options(&self) -> HealthOptions {
         let d = HealthOptions::default();
-        let parse = |key: &str, value: &Option<String>, default: Duration| -> Result<Duration> {
-            match value {
-                None => Ok(default),
-                Some(text) => duration::parse(text).ok_or_else(|| {
-                    UsageError::new(format!("invalid health {key} `{text}`"))
-                        .hint("write e.g. 500ms, 2s, 1m")
-                        .into()
-                }),
-            }
-        };
-        Ok(HealthOptions {
+        let or = |value: Option<units::Duration>, default: Duration| value.map_or(default, |v| v.get());
+        HealthOptions {
             url: self.url.clone().unwrap_or(d.url),
-            deadline: parse("deadline", &self.deadline, d.deadline)?,
-            interval: parse("interval", &self.interval, d.interval)?,
-            timeout: parse("timeout", &self.timeout, d.timeout)?,
+            deadline: or(self.deadline, d.deadline),
+            interval: or(self.interval, d.interval),
+            timeout: or(self.timeout, d.timeout),
             successes: self.successes.unwrap_or(d.successes).max(1),
             degraded_ok: self.degraded_ok.unwrap_or(d.degraded_ok),
-        })
+        }
     }
 }
 

@@ -9,7 +9,6 @@
 
 pub mod config;
 pub mod deploy;
-pub mod duration;
 pub mod health;
 pub mod releases;
 pub mod systemd;

@@ -160,17 +160,14 @@ fn git(session: &mut Session, root: &Path, args: &[&str]) -> Option<String> {
 }
 
 /// The image's creation time: `SOURCE_DATE_EPOCH`, else the commit's time, else now.
-fn created(session: &mut Session, root: &Path) -> String {
-    let epoch = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .or_else(|| {
+fn created(session: &mut Session, root: &Path) -> Result<String> {
+    let epoch = windlass_core::cargo_env::source_date_epoch()?.or_else(|| {
             git(session, root, &["log", "-1", "--format=%ct"]).and_then(|s| s.parse().ok())
         });
     let time = epoch.map_or_else(SystemTime::now, |secs| {
         UNIX_EPOCH + Duration::from_secs(secs)
     });
-    windlass_core::time::rfc3339(time)
+    Ok(windlass_core::time::rfc3339(time))
 }
 
 /// Fails with a clear message when docker is missing or its daemon does not answer.
@@ -320,7 +317,7 @@ impl DockerBuild {
             .or_else(|| git(session, &ws.root, &["config", "--get", "remote.origin.url"]))
             .unwrap_or_default();
         let labels = [
-            ("created", created(session, &ws.root)),
+            ("created", created(session, &ws.root)?),
             ("revision", revision.clone()),
             ("version", target.version.clone()),
             ("source", source),
@@ -464,8 +461,7 @@ impl DockerBuild {
             ))
             .into());
         }
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| ws.root.join("target"), PathBuf::from);
+        let target_dir = ws.target_dir(session)?;
         let binary = target_dir.join(&host).join("release").join(&target.bin);
         std::fs::create_dir_all(context)
             .map_err(|e| UsageError::new(format!("cannot create {}: {e}", context.display())))?;

@@ -17,7 +17,7 @@ pub mod staged;
 use anyhow::Result;
 use serde::Deserialize;
 use windlass_core::pipeline::Selection;
-use windlass_core::{Session, Severity, Step, UsageError};
+use windlass_core::{Session, Severity, Step};
 
 /// The steps of `pre-commit`, in order.
 pub const PRE_COMMIT_STEPS: &[&str] = &[fmt::NAME, secrets::NAME, files::NAME];
@@ -29,8 +29,9 @@ pub const SKIP_VARIABLE: &str = "WINDLASS_SKIP";
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PreCommitConfig {
-    /// Largest file a commit may add (`1000KB` by default; `B`, `KB`, `MB`).
-    pub max_file_size: Option<String>,
+    /// Largest file a commit may add (`1000KB` by default; `B`, `KB`, `MB`, binary units as
+    /// pre-commit's `check-added-large-files` counts them).
+    pub max_file_size: Option<windlass_core::units::Size>,
     /// More steps to run, by their `ci` names (e.g. `["lint"]`): off by default, to keep the
     /// hook fast.
     #[serde(default)]
@@ -39,35 +40,9 @@ pub struct PreCommitConfig {
 
 impl PreCommitConfig {
     /// The size limit in bytes.
-    pub fn max_file_bytes(&self) -> Result<u64> {
-        let Some(text) = &self.max_file_size else {
-            return Ok(1000 * 1024);
-        };
-        parse_size(text).ok_or_else(|| {
-            UsageError::new(format!(
-                "invalid max-file-size `{text}` in [workspace.metadata.windlass.pre-commit]"
-            ))
-            .hint("write a number with a unit: 500KB, 2MB")
-            .into()
-        })
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_size.map_or(1000 * 1024, |size| size.bytes())
     }
-}
-
-/// `500KB`, `2MB`, `123B` or a plain number of bytes (KB and MB are binary, as pre-commit's
-/// `check-added-large-files` counts them).
-pub fn parse_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let n: u64 = text[..split].parse().ok()?;
-    let factor = match text[split..].trim().to_ascii_uppercase().as_str() {
-        "" | "B" => 1,
-        "KB" | "K" | "KIB" => 1024,
-        "MB" | "M" | "MIB" => 1024 * 1024,
-        _ => return None,
-    };
-    n.checked_mul(factor)
 }
 
 /// The built-in pre-commit steps, and the selection that `WINDLASS_SKIP` makes of them (and
@@ -81,7 +56,7 @@ pub fn pre_commit_steps(
         Box::new(fmt::StagedFmt),
         Box::new(secrets::StagedSecrets),
         Box::new(files::StagedFiles {
-            max_bytes: config.max_file_bytes()?,
+            max_bytes: config.max_file_bytes(),
         }),
     ];
     steps.extend(extra);
@@ -108,17 +83,4 @@ pub fn pre_commit_steps(
         skipped_by: Some(SKIP_VARIABLE.into()),
     };
     Ok((steps, selection))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_parse_with_binary_units() {
-        assert_eq!(parse_size("1000KB"), Some(1_024_000));
-        assert_eq!(parse_size("2MB"), Some(2 * 1024 * 1024));
-        assert_eq!(parse_size("12"), Some(12));
-        assert_eq!(parse_size("1GB"), None);
-    }
 }

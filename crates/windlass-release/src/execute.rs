@@ -268,7 +268,7 @@ pub fn make_artifacts(
         None => artifacts::host_target(session)?,
     };
     let built = build.run(session, &bins)?;
-    let epoch = match plan::release_epoch() {
+    let epoch = match plan::release_epoch()? {
         Some(epoch) => epoch,
         None => git::commit_time(session, commit)?,
     };
@@ -321,12 +321,12 @@ pub fn make_artifacts(
             },
             &checksums,
         );
-        let sbom_path = out.join(format!("{stem}.cdx.json"));
+        let sbom_path = out.join(windlass_archive::sbom_name(&stem));
         windlass_core::files::write_atomic(&sbom_path, bom.as_bytes(), false)?;
         files.push(sbom_path);
     }
     let sums = artifacts::checksums(&files)?;
-    windlass_core::files::write_atomic(&out.join("SHA256SUMS"), sums.as_bytes(), false)?;
+    windlass_core::files::write_atomic(&out.join(windlass_archive::CHECKSUMS), sums.as_bytes(), false)?;
     Ok(format!(
         "{} artifact(s), SBOMs and SHA256SUMS in {}",
         bins.len(),

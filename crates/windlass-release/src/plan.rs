@@ -142,7 +142,7 @@ pub fn compute(
         new_workspace_version,
     )?;
 
-    let date = release_date();
+    let date = release_date()?;
     let changelog = if config.changelog.is_empty() {
         None
     } else {
@@ -287,17 +287,16 @@ fn previous_tag(
         .map(|(_, tag)| tag))
 }
 
-/// `SOURCE_DATE_EPOCH` if set (reproducible builds), else now; UTC.
-pub fn release_epoch() -> Option<u64> {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
+/// `SOURCE_DATE_EPOCH` if set (reproducible builds); a value that is not a time is an error.
+pub fn release_epoch() -> Result<Option<u64>> {
+    Ok(windlass_core::cargo_env::source_date_epoch()?)
 }
 
-fn release_date() -> String {
-    let now = match release_epoch() {
+/// The release's date: `SOURCE_DATE_EPOCH`, else today; UTC.
+fn release_date() -> Result<String> {
+    let now = match release_epoch()? {
         Some(secs) => std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs),
         None => std::time::SystemTime::now(),
     };
-    windlass_core::time::civil(now).0
+    Ok(windlass_core::time::civil(now).0)
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use windlass_checks::features::Features;
 use windlass_checks::test::{Partition, RunnerChoice};
 use windlass_core::report::Format;
+use windlass_core::units::Duration;
 use windlass_core::report::style::{self, BAD, ColorChoice};
 
 /// CI/CD for Rust services: the same checks locally, in GitHub Actions and in git hooks.
@@ -193,7 +194,7 @@ pub struct DockerArgs {
     pub force: bool,
     /// How long --smoke waits for healthy.
     #[arg(long, default_value = "60s")]
-    pub deadline: String,
+    pub deadline: Duration,
 }
 
 /// Options of `init`.
@@ -230,13 +231,13 @@ pub struct HealthCheckArgs {
     pub url: String,
     /// Give up after this long.
     #[arg(long, default_value = "60s")]
-    pub deadline: String,
+    pub deadline: Duration,
     /// Wait between attempts (grows after failures).
     #[arg(long, default_value = "1s")]
-    pub interval: String,
+    pub interval: Duration,
     /// Each attempt's time limit.
     #[arg(long, default_value = "1s")]
-    pub timeout: String,
+    pub timeout: Duration,
     /// Consecutive healthy answers required.
     #[arg(long, default_value_t = 2)]
     pub successes: u32,

@@ -152,13 +152,13 @@ pub fn plan(
         Commands::HealthCheck(args) => {
             let config = windlass_deploy::health::HealthConfig {
                 url: Some(args.url.clone()),
-                deadline: Some(args.deadline.clone()),
-                interval: Some(args.interval.clone()),
-                timeout: Some(args.timeout.clone()),
+                deadline: Some(args.deadline),
+                interval: Some(args.interval),
+                timeout: Some(args.timeout),
                 successes: Some(args.successes),
                 degraded_ok: Some(args.degraded_ok),
             };
-            let options = config.options()?;
+            let options = config.options();
             windlass_deploy::health::parse_url(&options.url)?;
             Run::single(
                 "health-check",
@@ -261,11 +261,7 @@ pub fn plan(
                     dry_run: args.dry_run,
                 }
             };
-            let smoke_deadline =
-                windlass_deploy::duration::parse(&args.deadline).ok_or_else(|| {
-                    UsageError::new(format!("invalid --deadline `{}`", args.deadline))
-                        .hint("write e.g. 30s or 2m")
-                })?;
+            let smoke_deadline = args.deadline.get();
             let step = DockerBuild {
                 config: ws.config.section("docker")?,
                 bin: args.bin.clone(),

@@ -4,13 +4,15 @@
 //! Only this module writes workflow-command syntax; tasks never do.
 
 use super::Reporter;
-use crate::event::{Diagnostic, Event, Severity};
+use crate::event::{Diagnostic, Event, Severity, StepStatus};
 use std::io::Write;
 
 /// Writes `::group::`, `::endgroup::` and `::error`/`::warning`/`::notice` commands.
 pub struct GithubReporter {
     out: Box<dyn Write + Send>,
     in_group: bool,
+    /// Findings of the current step: a step that fails without any is annotated itself.
+    step_findings: usize,
 }
 
 impl GithubReporter {
@@ -19,6 +21,7 @@ impl GithubReporter {
         Self {
             out,
             in_group: false,
+            step_findings: 0,
         }
     }
 
@@ -34,20 +37,42 @@ impl Reporter for GithubReporter {
             Event::StepStarted { name } => {
                 self.write(&format!("::group::{}", escape_data(name)));
                 self.in_group = true;
+                self.step_findings = 0;
             }
-            Event::StepFinished(_) | Event::RunFinished(_) if self.in_group => {
+            Event::StepFinished(record) => {
+                if self.in_group {
+                    self.write("::endgroup::");
+                    self.in_group = false;
+                }
+                // A failure with no finding of its own (a command step's exit status, a
+                // step that could not run) still gets its annotation, outside the group.
+                if record.status == StepStatus::Failed && self.step_findings == 0 {
+                    let mut text = record.summary.clone();
+                    if let Some(fix) = &record.fix {
+                        text.push_str(&format!("\nto fix or reproduce: {fix}"));
+                    }
+                    let line = format!(
+                        "::error title={}::{}",
+                        escape_property(&format!("{} failed", record.name)),
+                        escape_data(&text)
+                    );
+                    self.write(&line);
+                }
+            }
+            Event::RunFinished(_) if self.in_group => {
                 self.write("::endgroup::");
                 self.in_group = false;
             }
             Event::Diagnostic(d) => {
+                self.step_findings += 1;
                 let line = annotation(d);
                 self.write(&line);
             }
-            Event::Message {
-                severity: Severity::Warning,
-                text,
-            } => {
-                let line = format!("::warning::{}", escape_data(text));
+            Event::Message { severity, text } if *severity != Severity::Notice => {
+                if *severity == Severity::Error {
+                    self.step_findings += 1;
+                }
+                let line = format!("::{}::{}", severity.as_str(), escape_data(text));
                 self.write(&line);
             }
             _ => {}
@@ -134,6 +159,52 @@ mod tests {
             annotation(&d),
             "::warning file=f.rs,line=1,endLine=4,col=2,title=lint%3A w::m"
         );
+    }
+
+    #[test]
+    fn a_step_that_fails_or_errs_without_findings_is_annotated() {
+        use crate::event::StepRecord;
+        let mut out = Vec::new();
+        {
+            let sink = SharedSink(std::sync::Arc::new(std::sync::Mutex::new(Vec::new())));
+            let mut reporter = GithubReporter::new(Box::new(sink.clone()));
+            let finished = |name: &str, status| {
+                Event::StepFinished(StepRecord {
+                    name: name.into(),
+                    status,
+                    duration: std::time::Duration::ZERO,
+                    summary: "`make` exited with status 2".into(),
+                    fix: Some("make gen".into()),
+                })
+            };
+            reporter.event(&Event::StepStarted { name: "codegen".into() });
+            reporter.event(&finished("codegen", StepStatus::Failed));
+            reporter.event(&Event::StepStarted { name: "audit".into() });
+            reporter.event(&Event::Message {
+                severity: Severity::Error,
+                text: "no advisory database".into(),
+            });
+            reporter.event(&finished("audit", StepStatus::Error));
+            out.extend(sink.0.lock().unwrap().iter());
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "::group::codegen\n::endgroup::\n::error title=codegen failed::`make` exited with status 2%0Ato fix or reproduce: make gen\n::group::audit\n::error::no advisory database\n::endgroup::\n"
+        );
+    }
+
+    #[derive(Clone)]
+    struct SharedSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for SharedSink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 
     #[test]
