@@ -7,7 +7,7 @@ use windlass_core::Plan;
 use windlass_core::event::Event;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 use windlass_hooks::install::{Action, InstallHooks};
-use windlass_workflows::WorkflowsConfig;
+use windlass_workflows::{State, WorkflowsConfig};
 
 /// Where windlass is fetched from by default.
 pub const DEFAULT_GIT: &str = "https://github.com/windlass-rs/windlass";
@@ -19,6 +19,8 @@ pub struct Init {
     pub windlass_path: Option<PathBuf>,
     /// Replace files that exist.
     pub force: bool,
+    /// Replace hand-written CI workflows of the same names with windlass's.
+    pub replace_ci: bool,
     /// The steps `ci` runs, as the registry lists them: written to `[ci] steps`.
     pub ci_steps: Vec<String>,
     /// What the workflows are generated from: the jobs of those steps.
@@ -90,6 +92,46 @@ impl Init {
                 );
             }
         }
+        Ok(())
+    }
+}
+
+impl Init {
+    /// A generated workflow, unless the repository has a hand-written one of the same name:
+    /// that CI is left alone (never a second pipeline beside it) unless `--replace-ci`.
+    fn workflow(&self, root: &Path, path: &Path, text: &str, log: &mut Log) -> Result<()> {
+        let rel = path.to_string_lossy().replace('\\', "/");
+        let hand_written = match State::of(root, path) {
+            State::HandWritten(files) => files,
+            _ => return self.file(root, &rel, text, log),
+        };
+        let names: Vec<String> = hand_written
+            .iter()
+            .map(|f| {
+                f.strip_prefix(root)
+                    .unwrap_or(f)
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        if !self.replace_ci {
+            log.note(
+                Change::Kept,
+                &names.join(", "),
+                "hand-written CI, left alone; `cargo xtask workflows --replace-ci` switches to windlass's",
+            );
+            return Ok(());
+        }
+        for file in &hand_written {
+            std::fs::remove_file(file)
+                .map_err(|e| UsageError::new(format!("cannot remove {}: {e}", file.display())))?;
+        }
+        write(&root.join(path), text)?;
+        log.note(
+            Change::Updated,
+            &rel,
+            &format!("replaces the hand-written {}", names.join(", ")),
+        );
         Ok(())
     }
 }
@@ -323,7 +365,7 @@ impl Step for Init {
             ..WorkflowsConfig::default()
         };
         for (path, text) in windlass_workflows::generate(&workflows, &self.workflows) {
-            self.file(&ws.repo_root, &path.to_string_lossy(), &text, &mut log)?;
+            self.workflow(&ws.repo_root, &path, &text, &mut log)?;
         }
 
         if ws.repo_root.join(".git").exists() {

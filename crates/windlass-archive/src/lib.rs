@@ -205,8 +205,8 @@ pub fn unpack_release(archive: &Path, bin: Option<&str>, dest: &Path) -> Result<
     };
     let binary = dest.join(&name);
     windlass_core::files::write_atomic(&binary, &content, true)?;
-    let version = version_from_sbom(&dir.join(sbom_name(&stem)))
-        .or_else(|| version_from_stem(&stem, &name));
+    let version =
+        version_from_sbom(&dir.join(sbom_name(&stem))).or_else(|| version_from_stem(&stem, &name));
     Ok(Unpacked {
         binary,
         name,

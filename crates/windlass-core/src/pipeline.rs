@@ -364,7 +364,10 @@ mod tests {
     fn fail_fast_stops_at_the_first_failure_and_exits_1() {
         let mut h = Harness::new();
         let code = h
-            .run(&[("a", Pass), ("b", Fail), ("c", Pass)], &Selection::default())
+            .run(
+                &[("a", Pass), ("b", Fail), ("c", Pass)],
+                &Selection::default(),
+            )
             .unwrap();
         assert_eq!(code, EXIT_FAILED);
         assert_eq!(*h.ran.borrow(), ["a", "b"]);
@@ -425,7 +428,10 @@ mod tests {
             ..Selection::default()
         };
         let err = h.run(&[("lint", Pass)], &selection).unwrap_err();
-        assert!(err.to_string().contains("`lnt` is not a step of `ci`"), "{err}");
+        assert!(
+            err.to_string().contains("`lnt` is not a step of `ci`"),
+            "{err}"
+        );
         assert!(h.ran.borrow().is_empty());
     }
 
@@ -436,9 +442,7 @@ mod tests {
             keep_going: true,
             ..Selection::default()
         };
-        let code = h
-            .run(&[("a", Interrupt), ("b", Pass)], &selection)
-            .unwrap();
+        let code = h.run(&[("a", Interrupt), ("b", Pass)], &selection).unwrap();
         assert_eq!(code, EXIT_INTERRUPTED);
         assert_eq!(h.statuses(), [E, S]);
         assert!(h.ran.borrow().len() == 1);
@@ -466,6 +470,9 @@ mod tests {
         let err = pipeline
             .plan(&h.ws, &mut h.session, &Selection::default())
             .unwrap_err();
-        assert!(format!("{err:#}").contains("cannot plan `tool`: no plan"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("cannot plan `tool`: no plan"),
+            "{err:#}"
+        );
     }
 }

@@ -173,8 +173,7 @@ fn release_archive(
         .unwrap_or_default();
     let target = ws.target_dir(session)?;
     let dest = target.join("windlass-deploy").join(stem);
-    let unpacked =
-        windlass_archive::unpack_release(path, deploy.env.bin.as_deref(), &dest)?;
+    let unpacked = windlass_archive::unpack_release(path, deploy.env.bin.as_deref(), &dest)?;
     if !unpacked.verified {
         session.message(
             Severity::Warning,

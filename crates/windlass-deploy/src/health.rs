@@ -68,7 +68,8 @@ impl HealthConfig {
     /// The options, defaults filled in (the durations were checked when the config loaded).
     pub fn options(&self) -> HealthOptions {
         let d = HealthOptions::default();
-        let or = |value: Option<units::Duration>, default: Duration| value.map_or(default, |v| v.get());
+        let or =
+            |value: Option<units::Duration>, default: Duration| value.map_or(default, |v| v.get());
         HealthOptions {
             url: self.url.clone().unwrap_or(d.url),
             deadline: or(self.deadline, d.deadline),

@@ -162,8 +162,8 @@ fn git(session: &mut Session, root: &Path, args: &[&str]) -> Option<String> {
 /// The image's creation time: `SOURCE_DATE_EPOCH`, else the commit's time, else now.
 fn created(session: &mut Session, root: &Path) -> Result<String> {
     let epoch = windlass_core::cargo_env::source_date_epoch()?.or_else(|| {
-            git(session, root, &["log", "-1", "--format=%ct"]).and_then(|s| s.parse().ok())
-        });
+        git(session, root, &["log", "-1", "--format=%ct"]).and_then(|s| s.parse().ok())
+    });
     let time = epoch.map_or_else(SystemTime::now, |secs| {
         UNIX_EPOCH + Duration::from_secs(secs)
     });

@@ -113,5 +113,4 @@ pub fn companions(package_dir: &Path, root: &Path) -> Vec<PathBuf> {
     if own.is_empty() { pick(root) } else { own }
 }
 
-
 pub use windlass_archive::{already_made, checksums, pack, stem};

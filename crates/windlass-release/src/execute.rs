@@ -326,7 +326,11 @@ pub fn make_artifacts(
         files.push(sbom_path);
     }
     let sums = artifacts::checksums(&files)?;
-    windlass_core::files::write_atomic(&out.join(windlass_archive::CHECKSUMS), sums.as_bytes(), false)?;
+    windlass_core::files::write_atomic(
+        &out.join(windlass_archive::CHECKSUMS),
+        sums.as_bytes(),
+        false,
+    )?;
     Ok(format!(
         "{} artifact(s), SBOMs and SHA256SUMS in {}",
         bins.len(),

@@ -14,7 +14,9 @@ use anyhow::Result;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use windlass_core::Plan;
-use windlass_core::{CiJob, Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
+use windlass_core::{
+    CiJob, Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace,
+};
 
 /// The name of the step.
 pub const NAME: &str = "workflows";
@@ -124,6 +126,8 @@ pub struct Workflows {
     pub inputs: Inputs,
     /// Compare instead of writing.
     pub check: bool,
+    /// Replace hand-written files of the same names (`ci.yml` or `ci.yaml`, ...).
+    pub replace_ci: bool,
 }
 
 impl Step for Workflows {
@@ -142,44 +146,171 @@ impl Step for Workflows {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let files = generate(&self.config, &self.inputs);
         let root = &ws.repo_root;
+        let states: Vec<(String, &String, State)> = files
+            .iter()
+            .map(|(path, text)| {
+                let shown = path.to_string_lossy().replace('\\', "/");
+                (shown, text, State::of(root, path))
+            })
+            .collect();
+        let any_generated = states
+            .iter()
+            .any(|(_, _, state)| matches!(state, State::Generated(_)));
         let mut differing = Vec::new();
-        for (path, text) in &files {
-            let full = root.join(path);
-            let current = std::fs::read_to_string(&full).ok();
-            if current.as_deref() == Some(text.as_str()) {
-                continue;
-            }
-            let shown = path.to_string_lossy().replace('\\', "/");
-            if self.check {
-                let message = match &current {
-                    None => format!("{shown} is missing"),
-                    Some(_) => {
-                        format!("{shown} differs from what `cargo xtask workflows` generates")
+        let mut kept = Vec::new();
+        for (shown, text, state) in &states {
+            let full = root.join(shown);
+            match state {
+                State::Generated(current) if current == *text => {}
+                State::HandWritten(files) if !self.replace_ci => {
+                    kept.extend(files.iter().map(|f| display(root, f)));
+                }
+                State::HandWritten(files) if !self.check => {
+                    for file in files {
+                        std::fs::remove_file(file).map_err(|e| {
+                            UsageError::new(format!("cannot remove {}: {e}", file.display()))
+                        })?;
                     }
-                };
-                let rendered = match &current {
-                    None => format!("{message}\n"),
-                    Some(old) => format!("{message}:\n{}", diff::unified(old, text, &shown)),
-                };
-                session.diagnostic(
-                    Diagnostic::new(NAME, Severity::Error, "workflow drift", message)
-                        .at(shown.clone(), None, None)
-                        .rendered(rendered),
-                );
-            } else {
-                write(&full, text)?;
+                    write(&full, text)?;
+                    differing.push(shown.clone());
+                }
+                _ if !self.check => {
+                    write(&full, text)?;
+                    differing.push(shown.clone());
+                }
+                // Nothing generated at all: a workspace that never ran `workflows`.
+                State::Missing if !any_generated => {}
+                State::Missing | State::HandWritten(_) => {
+                    let message = format!("{shown} is missing");
+                    session.diagnostic(
+                        Diagnostic::new(NAME, Severity::Error, "workflow drift", &message)
+                            .at(shown.clone(), None, None)
+                            .rendered(format!("{message}\n")),
+                    );
+                    differing.push(shown.clone());
+                }
+                State::Generated(current) => {
+                    let message =
+                        format!("{shown} differs from what `cargo xtask workflows` generates");
+                    let rendered = format!("{message}:\n{}", diff::unified(current, text, shown));
+                    session.diagnostic(
+                        Diagnostic::new(NAME, Severity::Error, "workflow drift", message)
+                            .at(shown.clone(), None, None)
+                            .rendered(rendered),
+                    );
+                    differing.push(shown.clone());
+                }
             }
-            differing.push(shown);
         }
+        if !kept.is_empty() {
+            session.message(
+                Severity::Notice,
+                format!(
+                    "hand-written, so left alone and not checked: {} (`cargo xtask workflows --replace-ci` replaces them with windlass's; `cargo xtask doctor` says what they lack)",
+                    kept.join(", ")
+                ),
+            );
+        }
+        if self.check && !any_generated {
+            session.message(
+                Severity::Notice,
+                "no generated workflows in this repository: nothing to compare (`cargo xtask workflows` writes them)",
+            );
+            return Ok(StepOutcome::passed("no generated workflows"));
+        }
+        let checked = states.len() - kept.len().min(states.len());
         Ok(match (self.check, differing.is_empty()) {
-            (_, true) => StepOutcome::passed(format!("{} files up to date", files.len())),
+            (_, true) => StepOutcome::passed(format!("{checked} files up to date")),
             (true, false) => StepOutcome::failed(
-                format!("{} of {} files differ", differing.len(), files.len()),
+                format!("{} of {checked} files differ", differing.len()),
                 ws.cargo_hint(&["xtask", "workflows"]),
             ),
             (false, false) => StepOutcome::passed(format!("wrote {}", differing.join(", "))),
         })
     }
+}
+
+/// What is at a generated file's place in the repository.
+pub enum State {
+    /// Nothing, under either extension.
+    Missing,
+    /// A file windlass generated (it has the header), with its text.
+    Generated(String),
+    /// Files of the same name (`ci.yml`, `ci.yaml`) someone wrote by hand.
+    HandWritten(Vec<PathBuf>),
+}
+
+impl State {
+    /// What is at `path` (relative to the repository `root`), under either extension.
+    pub fn of(root: &Path, path: &Path) -> Self {
+        let full = root.join(path);
+        if let Ok(text) = std::fs::read_to_string(&full)
+            && is_generated(&text)
+        {
+            return State::Generated(text);
+        }
+        let mut hand_written: Vec<PathBuf> = ["yml", "yaml"]
+            .iter()
+            .map(|ext| full.with_extension(ext))
+            .filter(|f| f.is_file())
+            .collect();
+        // windlass's `ci.yml` is the repository's CI: any hand-written workflow that runs on
+        // pull requests already is one (`rust.yml`, `ci.yaml`, `test.yml`, ...).
+        if path.file_stem().is_some_and(|s| s == "ci") {
+            for file in hand_written_ci(root) {
+                if !hand_written.contains(&file) {
+                    hand_written.push(file);
+                }
+            }
+        }
+        if hand_written.is_empty() {
+            State::Missing
+        } else {
+            State::HandWritten(hand_written)
+        }
+    }
+}
+
+/// The workflows under `.github/workflows` that someone wrote by hand and that run on pull
+/// requests: the repository's own CI.
+pub fn hand_written_ci(root: &Path) -> Vec<PathBuf> {
+    let dir = root.join(".github/workflows");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .is_ok_and(|text| !is_generated(&text) && runs_on_pull_requests(&text))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Whether a workflow's `on:` names `pull_request` (or `pull_request_target`): read from the
+/// text, as the trigger is written in any of YAML's forms (`on: pull_request`, a list, a map).
+fn runs_on_pull_requests(text: &str) -> bool {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or_default())
+        .any(|l| l.contains("pull_request"))
+}
+
+/// Whether `text` is a file `workflows` wrote: it starts with the header.
+pub fn is_generated(text: &str) -> bool {
+    HEADER
+        .lines()
+        .next()
+        .is_some_and(|first| text.starts_with(first))
+}
+
+fn display(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use windlass_checks::features::Features;
 use windlass_checks::test::{Partition, RunnerChoice};
 use windlass_core::report::Format;
-use windlass_core::units::Duration;
 use windlass_core::report::style::{self, BAD, ColorChoice};
+use windlass_core::units::Duration;
 
 /// CI/CD for Rust services: the same checks locally, in GitHub Actions and in git hooks.
 #[derive(Debug, Parser)]
@@ -74,7 +74,7 @@ pub enum ColorArg {
 /// [`crate::Xtask::execute`].
 #[derive(Debug, Subcommand)]
 pub enum Commands {
-    /// Run the CI pipeline (fmt-check, lint, audit, secrets, workflows, test by default) as one run with one report.
+    /// Run the CI pipeline: every registered step (`--list` shows them) as one run with one report.
     Ci(CiArgs),
     /// Check that every file is formatted as `cargo fmt --all` would format it.
     FmtCheck,
@@ -208,6 +208,9 @@ pub struct InitArgs {
     /// Replace files that exist.
     #[arg(long)]
     pub force: bool,
+    /// Replace the repository's hand-written CI workflows with windlass's (default: keep them).
+    #[arg(long)]
+    pub replace_ci: bool,
 }
 
 /// Options of `doctor`.
@@ -282,9 +285,12 @@ pub struct RollbackArgs {
 /// Options of `workflows`.
 #[derive(Debug, Args)]
 pub struct WorkflowsArgs {
-    /// Do not write: fail when a committed file differs from what would be generated.
+    /// Do not write: fail when a generated file differs from what would be generated.
     #[arg(long)]
     pub check: bool,
+    /// Replace hand-written workflows of the same names (ci.yml or ci.yaml, ...) with windlass's.
+    #[arg(long, conflicts_with = "check")]
+    pub replace_ci: bool,
 }
 
 /// Options of `secrets`.

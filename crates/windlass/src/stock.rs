@@ -69,7 +69,7 @@ impl StepKind for WorkflowsKind {
     }
 
     fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
-        Ok(Box::new(workflows_step(cx.ws, cx.registry, true)?))
+        Ok(Box::new(workflows_step(cx.ws, cx.registry, true, false)?))
     }
 
     fn ci_job(&self, _ws: &Workspace) -> Result<windlass_core::CiJob> {
@@ -81,11 +81,17 @@ impl StepKind for WorkflowsKind {
 
 /// The `workflows` step: one `ci.yml` job per `ci` step, as each declares it; the scheduled
 /// jobs of those steps; `release.yml` and `deploy.yml` when those tasks are built in.
-pub fn workflows_step(ws: &Workspace, registry: &Registry, check: bool) -> Result<Workflows> {
+pub fn workflows_step(
+    ws: &Workspace,
+    registry: &Registry,
+    check: bool,
+    replace_ci: bool,
+) -> Result<Workflows> {
     Ok(Workflows {
         config: ws.config.section("workflows")?,
         inputs: workflow_inputs(ws, registry, &registry.ci_step_names(ws)?)?,
         check,
+        replace_ci,
     })
 }
 

@@ -145,7 +145,7 @@ pub fn plan(
             }
         }
         Commands::Workflows(args) => {
-            let step = crate::stock::workflows_step(ws, registry, args.check)?;
+            let step = crate::stock::workflows_step(ws, registry, args.check, args.replace_ci)?;
             Run::single("workflows", Box::new(step))
         }
         #[cfg(feature = "deploy")]
@@ -230,6 +230,7 @@ pub fn plan(
             Box::new(windlass_adopt::init::Init {
                 windlass_path: args.windlass_path.clone(),
                 force: args.force,
+                replace_ci: args.replace_ci,
                 ci_steps: registry.default_ci_steps(),
                 workflows: crate::stock::workflow_inputs(
                     ws,

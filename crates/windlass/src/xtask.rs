@@ -209,7 +209,17 @@ impl Xtask {
             GlobalArgs::default().report_error("xtask", &err);
             return EXIT_USAGE;
         }
-        let matches = match self.cli().try_get_matches_from(args) {
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        // Usage lines name the command a user types: `cargo xtask`, or the installed binary.
+        let program = args
+            .first()
+            .and_then(|a| std::path::Path::new(a).file_stem())
+            .map(|s| s.to_string_lossy().into_owned());
+        let bin_name = match program.as_deref() {
+            Some("windlass") => "windlass",
+            _ => "cargo xtask",
+        };
+        let matches = match self.cli().bin_name(bin_name).try_get_matches_from(args) {
             Ok(matches) => matches,
             Err(err) => {
                 let _ = err.print();

@@ -196,7 +196,16 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
     assert!(before == snapshot(&fx), "a second init changes nothing");
 
     // The adopted repository checks itself. Built offline, into a target dir shared between
-    // runs of this test so that windlass is compiled once.
+    // runs of this test so that windlass is compiled once; audited against the tests' copy of
+    // the advisory database (a fresh machine has none at the default place).
+    let manifest = fx.read("Cargo.toml");
+    fx.write(
+        "Cargo.toml",
+        &format!(
+            "{manifest}\n[workspace.metadata.windlass.audit]\ndb = {:?}\nfetch = false\n",
+            advisory_db()
+        ),
+    );
     let target = std::env::temp_dir().join("windlass-init-test-target");
     let ci = std::process::Command::new("cargo")
         .args(["xtask", "ci"])

@@ -385,11 +385,12 @@ fn a_stale_database_whose_fetch_fails_warns_with_its_age_and_still_audits() {
 }
 
 /// Lockfiles pinning known-vulnerable versions of real crates, audited against the real
-/// snapshot of the database. The expected ids are what cargo-audit 0.22 reports on the same
-/// files and snapshot (`cargo audit --no-fetch --db ... --file ...`), recorded here.
+/// advisories of those crates (the repository's subset of the database). The expected ids are
+/// what cargo-audit 0.22 reports on the same files and the whole snapshot
+/// (`cargo audit --no-fetch --db ... --file ...`), recorded here.
 #[test]
 fn real_advisories_match_cargo_audit() {
-    let db = shared_advisory_db();
+    let db = advisory_db();
     let fx = Fixture::new(CLEAN_LIB);
     for (packages, expected) in real_cases() {
         fx.write("Cargo.lock", &lockfile(&packages));
@@ -397,6 +398,33 @@ fn real_advisories_match_cargo_audit() {
         assert_ne!(run.code(), 2, "{}", run.all_output());
         assert_eq!(ids(&run.json()), expected, "{packages:?}");
     }
+}
+
+/// The whole database, where it is found: every advisory of every crate reads (a lockfile
+/// naming each crate once), and none is a usage error. Skips without it.
+#[test]
+fn every_advisory_of_the_whole_database_is_read() {
+    let Some(db) = shared_advisory_db() else {
+        return;
+    };
+    let mut names: Vec<String> = std::fs::read_dir(db.join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let packages: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "0.1.0")).collect();
+    let fx = Fixture::new(CLEAN_LIB);
+    fx.write("Cargo.lock", &lockfile(&packages));
+    let run = audit(&fx, &db, &[]);
+    assert_ne!(run.code(), 2, "{}", run.all_output());
+    let report = run.json();
+    assert!(
+        report["steps"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{} packages", names.len() + 1)),
+        "{report}"
+    );
 }
 
 type Case = (Vec<(&'static str, &'static str)>, Vec<&'static str>);

@@ -177,9 +177,13 @@ mod tests {
                     fix: Some("make gen".into()),
                 })
             };
-            reporter.event(&Event::StepStarted { name: "codegen".into() });
+            reporter.event(&Event::StepStarted {
+                name: "codegen".into(),
+            });
             reporter.event(&finished("codegen", StepStatus::Failed));
-            reporter.event(&Event::StepStarted { name: "audit".into() });
+            reporter.event(&Event::StepStarted {
+                name: "audit".into(),
+            });
             reporter.event(&Event::Message {
                 severity: Severity::Error,
                 text: "no advisory database".into(),
