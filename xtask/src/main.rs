@@ -1,5 +1,8 @@
-//! This repository's xtask: windlass checking its own code, exactly as an adopter's would.
+//! This repository's xtask: windlass checking its own code, exactly as an adopter's would,
+//! with a step of its own (`readme-tasks`).
+
+mod readme_tasks;
 
 fn main() -> std::process::ExitCode {
-    windlass::main()
+    windlass::Xtask::new().step(readme_tasks::ReadmeTasks).run()
 }

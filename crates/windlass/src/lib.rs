@@ -44,6 +44,7 @@ mod xtask;
 pub use cli::{Cli, Commands, GlobalArgs};
 pub use windlass_core as core;
 pub use windlass_core::event::Event;
+pub use windlass_core::runner::Capture;
 pub use windlass_core::{
     CiJob, CustomStep, Diagnostic, JobStep, Plan, Session, Severity, Step, StepOutcome, UsageError,
     Workspace,

@@ -1,0 +1,114 @@
+//! `readme-tasks`: the README's task table lists exactly the subcommands `--help` prints, so
+//! that the documentation of the command line never drifts from the command line.
+
+use std::collections::BTreeSet;
+use windlass::{CustomStep, Diagnostic, NoConfig, Plan, Session, Severity, StepOutcome, Workspace};
+
+/// The step.
+pub struct ReadmeTasks;
+
+const README: &str = "README.md";
+
+impl CustomStep for ReadmeTasks {
+    type Config = NoConfig;
+
+    fn name(&self) -> &str {
+        "readme-tasks"
+    }
+
+    fn about(&self) -> &str {
+        "the README's task table lists exactly the subcommands of the command line"
+    }
+
+    fn plan(&self, _: &NoConfig, _ws: &Workspace) -> anyhow::Result<Plan> {
+        Ok(Plan::describe(
+            "compare the task table of README.md with the subcommands of `--help`",
+        ))
+    }
+
+    fn run(
+        &self,
+        _: &NoConfig,
+        ws: &Workspace,
+        session: &mut Session,
+    ) -> anyhow::Result<StepOutcome> {
+        let path = ws.root.join(README);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            windlass::UsageError::new(format!("cannot read {}: {e}", path.display()))
+        })?;
+        let Some((table_line, documented)) = task_table(&text) else {
+            session.diagnostic(
+                Diagnostic::new(
+                    self.name(),
+                    Severity::Error,
+                    "no task table",
+                    "README.md has no `## Tasks` table",
+                )
+                .at(README, None, None),
+            );
+            return Ok(StepOutcome::failed(
+                "no task table",
+                "add the `## Tasks` table to README.md",
+            ));
+        };
+        let cli = windlass::Xtask::new().cli();
+        let commands: BTreeSet<String> = cli
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .filter(|n| n != "help")
+            .collect();
+        let mut problems = 0;
+        for name in commands
+            .iter()
+            .filter(|c| !documented.iter().any(|(d, _)| d == *c))
+        {
+            problems += 1;
+            session.diagnostic(
+                Diagnostic::new(
+                    self.name(),
+                    Severity::Error,
+                    "undocumented task",
+                    format!("`{name}` is a subcommand but has no row in the task table"),
+                )
+                .at(README, Some(table_line), None),
+            );
+        }
+        for (name, line) in documented.iter().filter(|(d, _)| !commands.contains(d)) {
+            problems += 1;
+            session.diagnostic(
+                Diagnostic::new(
+                    self.name(),
+                    Severity::Error,
+                    "no such task",
+                    format!("the task table documents `{name}`, which is not a subcommand"),
+                )
+                .at(README, Some(*line), None),
+            );
+        }
+        Ok(if problems == 0 {
+            StepOutcome::passed(format!("{} tasks, each documented once", commands.len()))
+        } else {
+            StepOutcome::failed(
+                format!("{problems} difference(s) between README.md and --help"),
+                "edit the task table of README.md",
+            )
+        })
+    }
+}
+
+/// The line of the table's header, and each row's task name with its line: the first word
+/// of the first cell (`` `release [LEVEL|VERSION]` `` is `release`).
+fn task_table(text: &str) -> Option<(u32, Vec<(String, u32)>)> {
+    let mut lines = text.lines().zip(1u32..);
+    lines.find(|(l, _)| l.trim() == "## Tasks")?;
+    let (_, header) = lines.find(|(l, _)| l.starts_with('|'))?;
+    let rows = lines
+        .take_while(|(l, _)| l.starts_with('|'))
+        .filter_map(|(l, n)| {
+            let cell = l.trim_start_matches('|').trim().strip_prefix('`')?;
+            let name = cell.split(['`', ' ']).next()?;
+            Some((name.to_string(), n))
+        })
+        .collect();
+    Some((header, rows))
+}
