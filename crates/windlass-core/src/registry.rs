@@ -110,8 +110,11 @@ pub trait CustomStep: 'static {
 #[derive(Clone)]
 struct Section {
     name: String,
-    check: Rc<dyn Fn(&Config) -> Result<()>>,
+    check: Rc<SectionCheck>,
 }
+
+/// Reads a section as its registered type, or says why it cannot.
+type SectionCheck = dyn Fn(&Config) -> Result<()>;
 
 /// Every registered step kind and config section.
 #[derive(Default, Clone)]

@@ -99,7 +99,7 @@ pub fn workflows_step(
 pub fn workflow_inputs(ws: &Workspace, registry: &Registry, ci_steps: &[String]) -> Result<Inputs> {
     let mut inputs = Inputs::default();
     for name in ci_steps {
-        let Some(kind) = registry.get(&name) else {
+        let Some(kind) = registry.get(name) else {
             continue;
         };
         inputs.ci_jobs.push((name.clone(), kind.ci_job(ws)?));

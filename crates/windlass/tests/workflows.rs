@@ -16,27 +16,6 @@ fn repository_root() -> &'static Path {
         .unwrap()
 }
 
-/// Plain `cargo test` catches a hand-edited or stale workflow of this repository.
-#[test]
-fn this_repositorys_workflows_are_generated() {
-    let manifest = repository_root().join("Cargo.toml");
-    let run = Run(std::process::Command::new(env!("CARGO_BIN_EXE_windlass"))
-        .args([
-            "workflows",
-            "--check",
-            "--manifest-path",
-            manifest.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
-    assert_eq!(
-        run.code(),
-        0,
-        "run `cargo xtask workflows` and commit:\n{}",
-        run.all_output()
-    );
-}
-
 fn generated(extra: &str) -> Fixture {
     let fx = Fixture::with_manifest(CLEAN_LIB, extra);
     fx.run(&["workflows"]).expect_code(0);
