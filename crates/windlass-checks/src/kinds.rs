@@ -85,10 +85,13 @@ impl StepKind for TestKind {
         )))
     }
 
-    fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {
+    /// nextest is installed, and the suite sharded, only where the repository runs it.
+    fn ci_job(&self, ws: &Workspace) -> Result<CiJob> {
+        let config: TestConfig = ws.config.section(test::NAME)?;
+        let nextest = test::uses_nextest(&config, ws);
         Ok(CiJob {
-            nextest: true,
-            shardable: true,
+            nextest,
+            shardable: nextest,
             ..CiJob::runs(["cargo xtask test"])
         })
     }

@@ -117,10 +117,45 @@ fn a_failing_test_exits_1_and_is_named_at_its_line() {
             "{runner}: {report}"
         );
         assert_eq!(
-            report["steps"][0]["summary"], "0 passed, 1 failed",
+            report["steps"][0]["summary"], "0 passed, 1 failed with cargo test",
             "{runner}"
         );
     }
+}
+
+/// `auto` gives the verdict `cargo test` gives, unless the repository opts in to nextest; the
+/// step says which runner ran and why, and the CI job installs nextest only for one that does.
+#[test]
+fn auto_runs_cargo_test_unless_the_repository_opts_in_to_nextest() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let out = fx.run(&["test"]).expect_code(0).stdout();
+    assert!(
+        out.contains("runner: cargo test (the verdict `cargo test` gives;"),
+        "{out}"
+    );
+    assert!(out.contains("1 passed with cargo test"), "{out}");
+    fx.run(&["workflows"]).expect_code(0);
+    assert!(!fx.read(".github/workflows/ci.yml").contains("nextest"));
+
+    if !has_nextest() {
+        eprintln!("skipped the nextest half: cargo-nextest is not installed");
+        return;
+    }
+    fx.write(
+        ".config/nextest.toml",
+        "[profile.default]\nslow-timeout = \"60s\"\n",
+    );
+    let out = fx.run(&["test"]).expect_code(0).stdout();
+    assert!(
+        out.contains("runner: cargo nextest (.config/nextest.toml opts in to nextest)"),
+        "{out}"
+    );
+    assert!(out.contains("1 passed with cargo nextest"), "{out}");
+    fx.run(&["workflows"]).expect_code(0);
+    assert!(
+        fx.read(".github/workflows/ci.yml")
+            .contains("Install cargo-nextest")
+    );
 }
 
 #[test]
@@ -130,7 +165,10 @@ fn the_failing_test_is_named_on_the_terminal_with_a_command_to_rerun_it() {
         return;
     }
     let fx = Fixture::new(FAILING_TEST_LIB);
-    let out = fx.run(&["test"]).expect_code(1).stdout();
+    let out = fx
+        .run(&["test", "--runner", "nextest"])
+        .expect_code(1)
+        .stdout();
     assert!(
         out.contains("src/lib.rs:14:9  error tests::adds_wrongly"),
         "{out}"

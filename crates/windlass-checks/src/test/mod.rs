@@ -1,4 +1,7 @@
-//! `test`: the workspace's tests, with cargo-nextest when it is installed, else `cargo test`.
+//! `test`: the workspace's tests, with `cargo test` — the verdict the project itself gets —
+//! or with cargo-nextest when the repository opts in to it (`.config/nextest.toml`, or
+//! `runner = "nextest"`): nextest runs each test in a process of its own, and a suite written
+//! for `cargo test` (tests sharing a built helper, a global) may fail under it.
 //!
 //! `--partition N/M` shards the suite the way nextest's `count:` partitioning does, so a
 //! GitHub Actions matrix can spread it over several runners. Failing tests are reported by
@@ -27,7 +30,8 @@ pub const NAME: &str = "test";
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunnerChoice {
-    /// nextest when installed, else cargo test.
+    /// nextest when the repository opts in (`.config/nextest.toml`) and it is installed, else
+    /// cargo test.
     #[default]
     Auto,
     /// cargo-nextest; an error when it is not installed.
@@ -148,20 +152,45 @@ impl Test {
         }
     }
 
-    fn resolve(&self) -> Result<Resolved> {
+    /// The runner that will run, and why: said at the start of the step.
+    fn resolve(&self, ws: &Workspace) -> Result<(Resolved, String)> {
         let installed = tool::on_path("cargo-nextest").is_some();
-        match (self.runner, installed) {
-            (RunnerChoice::Cargo, _) if self.partition.is_some() => Err(partition_needs_nextest()),
-            (RunnerChoice::Cargo, _) => Ok(Resolved::Cargo),
-            (_, true) => Ok(Resolved::Nextest),
-            (RunnerChoice::Nextest, false) => {
-                Err(tool::missing("cargo-nextest", "cargo install cargo-nextest --locked").into())
+        let missing = || -> anyhow::Error {
+            tool::missing("cargo-nextest", "cargo install cargo-nextest --locked").into()
+        };
+        Ok(match self.runner {
+            RunnerChoice::Cargo if self.partition.is_some() => {
+                return Err(partition_needs_nextest());
             }
-            (RunnerChoice::Auto, false) if self.partition.is_some() => {
-                Err(partition_needs_nextest())
+            RunnerChoice::Cargo => (Resolved::Cargo, "runner = \"cargo\"".into()),
+            RunnerChoice::Nextest if installed => {
+                (Resolved::Nextest, "runner = \"nextest\"".into())
             }
-            (RunnerChoice::Auto, false) => Ok(Resolved::Cargo),
-        }
+            RunnerChoice::Nextest => return Err(missing()),
+            RunnerChoice::Auto if self.partition.is_some() => {
+                if !installed {
+                    return Err(partition_needs_nextest());
+                }
+                (
+                    Resolved::Nextest,
+                    "--partition shards the suite with nextest".into(),
+                )
+            }
+            RunnerChoice::Auto if opts_in_to_nextest(ws) && installed => (
+                Resolved::Nextest,
+                format!("{NEXTEST_CONFIG} opts in to nextest"),
+            ),
+            RunnerChoice::Auto if opts_in_to_nextest(ws) => (
+                Resolved::Cargo,
+                format!("{NEXTEST_CONFIG} opts in to nextest, which is not installed"),
+            ),
+            RunnerChoice::Auto => (
+                Resolved::Cargo,
+                format!(
+                    "the verdict `cargo test` gives; {NEXTEST_CONFIG} or runner = \"nextest\" opts in to nextest"
+                ),
+            ),
+        })
     }
 
     fn nextest_args(&self, color: bool) -> Vec<String> {
@@ -205,6 +234,24 @@ impl Test {
     }
 }
 
+/// nextest's own config file: a repository that has one runs its tests with nextest.
+pub const NEXTEST_CONFIG: &str = ".config/nextest.toml";
+
+/// Whether the workspace opts in to nextest by having its config file.
+pub fn opts_in_to_nextest(ws: &Workspace) -> bool {
+    ws.root.join(NEXTEST_CONFIG).is_file()
+}
+
+/// Whether `test` with `config` runs nextest in CI (where it is installed for it): the
+/// repository opts in, by the config or by nextest's own config file.
+pub fn uses_nextest(config: &TestConfig, ws: &Workspace) -> bool {
+    match config.runner {
+        RunnerChoice::Nextest => true,
+        RunnerChoice::Cargo => false,
+        RunnerChoice::Auto => opts_in_to_nextest(ws),
+    }
+}
+
 fn partition_needs_nextest() -> anyhow::Error {
     UsageError::new("--partition needs cargo-nextest (cargo test cannot shard a suite)")
         .hint("install it with `cargo install cargo-nextest --locked`")
@@ -237,7 +284,7 @@ impl Step for Test {
 
     fn plan(&self, ws: &Workspace, session: &mut Session) -> Result<Plan> {
         let sh = session.shell();
-        let main = match self.resolve()? {
+        let main = match self.resolve(ws)?.0 {
             Resolved::Nextest => Plan::command(nextest_cmd(&sh, self.nextest_args(false))),
             Resolved::Cargo => {
                 return Ok(Plan::command(
@@ -256,7 +303,13 @@ impl Step for Test {
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let color = session.color();
-        let (tally, built) = match self.resolve()? {
+        let (runner, why) = self.resolve(ws)?;
+        let name = match runner {
+            Resolved::Nextest => "cargo nextest",
+            Resolved::Cargo => "cargo test",
+        };
+        session.message(Severity::Notice, format!("runner: {name} ({why})"));
+        let (tally, built) = match runner {
             Resolved::Nextest => {
                 let (mut tally, mut built) = run_nextest(session, self.nextest_args(color))?;
                 if self.runs_doctests(ws, session)? {
@@ -276,12 +329,14 @@ impl Step for Test {
             session.diagnostic(diagnostic);
         }
         let mut summary = format!("{} passed", tally.passed);
+        let with = format!(" with {name}");
         if !tally.failed.is_empty() {
             summary.push_str(&format!(", {} failed", tally.failed.len()));
         }
         if tally.ignored > 0 {
             summary.push_str(&format!(", {} ignored", tally.ignored));
         }
+        summary.push_str(&with);
         if !tally.failed.is_empty() {
             return Ok(StepOutcome::failed(
                 summary,
@@ -304,7 +359,7 @@ impl Step for Test {
 impl Test {
     /// The command that runs exactly the failing tests again.
     fn reproduce(&self, ws: &Workspace, failed: &[Failure]) -> String {
-        if self.resolve().ok() == Some(Resolved::Nextest)
+        if self.resolve(ws).ok().map(|r| r.0) == Some(Resolved::Nextest)
             && failed.iter().all(|f| f.binary.is_some())
         {
             let filter = failed
