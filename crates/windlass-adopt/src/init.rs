@@ -176,13 +176,17 @@ fn edit_manifest(doc: &mut DocumentMut, ci_steps: &[String]) {
         }
     }
     let steps: Array = ci_steps.iter().map(String::as_str).collect();
+    // Tables that only hold tables stay implicit: no empty `[workspace.metadata]` header.
+    let implicit_table = || {
+        let mut table = Table::new();
+        table.set_implicit(true);
+        Item::Table(table)
+    };
     let metadata = doc["workspace"]
         .as_table_like_mut()
-        .map(|ws| ws.entry("metadata").or_insert(Item::Table(Table::new())));
+        .map(|ws| ws.entry("metadata").or_insert(implicit_table()));
     if let Some(metadata) = metadata.and_then(Item::as_table_like_mut) {
-        let windlass = metadata
-            .entry("windlass")
-            .or_insert(Item::Table(Table::new()));
+        let windlass = metadata.entry("windlass").or_insert(implicit_table());
         if let Some(windlass) = windlass.as_table_like_mut() {
             let ci = windlass.entry("ci").or_insert(Item::Table(Table::new()));
             if let Some(ci) = ci.as_table_like_mut()

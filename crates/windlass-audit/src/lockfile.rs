@@ -61,6 +61,16 @@ impl Lock {
             UsageError::new(format!("{} is not a valid Cargo.lock: {e}", path.display()))
                 .hint("regenerate it with `cargo generate-lockfile`")
         })?;
+        // Cargo lists every workspace member, dependencies or not: a lockfile with no package
+        // is not one cargo wrote, and an audit of it would pass having read nothing.
+        if lockfile.packages.is_empty() {
+            return Err(UsageError::new(format!(
+                "{} lists no package: it is not a lockfile cargo wrote, and nothing could be audited",
+                path.display()
+            ))
+            .hint("regenerate it with `cargo generate-lockfile`")
+            .into());
+        }
         Ok(Self {
             path: path.to_path_buf(),
             lockfile,
@@ -149,6 +159,7 @@ fn raw_entries(text: &str) -> Option<Raw> {
         entries: Vec::new(),
     };
     let mut in_package = false;
+    let mut in_other_table = false;
     let mut in_dependencies = false;
     for line in text.lines() {
         let line = line.trim_end();
@@ -172,13 +183,20 @@ fn raw_entries(text: &str) -> Option<Raw> {
         if line.starts_with('[') {
             // [metadata] (format 1 checksums) and [[patch.unused]]: nothing we need.
             in_package = false;
+            in_other_table = true;
             continue;
         }
         let (key, value) = line.split_once(" = ")?;
+        if in_other_table {
+            continue;
+        }
         if !in_package {
-            if key == "version" {
-                raw.format = Some(value.parse().ok()?);
+            // Before the first table cargo writes only the format version: anything else is
+            // not its layout, and the full parse judges it.
+            if key != "version" {
+                return None;
             }
+            raw.format = Some(value.parse().ok()?);
             continue;
         }
         let entry = raw.entries.last_mut()?;
@@ -419,6 +437,24 @@ dependencies = [
                     .source
                     .as_ref()
                     .is_some_and(|s| s.is_default_registry())
+            );
+        }
+    }
+
+    #[test]
+    fn a_lockfile_that_is_not_one_is_refused_not_passed() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, why) in [
+            ("this is = = not toml\n", "is not a valid Cargo.lock"),
+            ("", "lists no package"),
+            ("# just a comment\nversion = 4\n", "lists no package"),
+        ] {
+            let path = dir.path().join("Cargo.lock");
+            std::fs::write(&path, text).unwrap();
+            let err = Lock::load(&path).err().map(|e| e.to_string());
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains(why)),
+                "{text:?}: {err:?}"
             );
         }
     }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod files;
+pub mod glob;
 pub mod job;
 pub mod paths;
 pub mod pipeline;

@@ -19,9 +19,6 @@ use serde::Deserialize;
 use windlass_core::pipeline::Selection;
 use windlass_core::{Session, Severity, Step};
 
-/// The steps of `pre-commit`, in order.
-pub const PRE_COMMIT_STEPS: &[&str] = &[fmt::NAME, secrets::NAME, files::NAME];
-
 /// The variable that skips pre-commit steps, visibly: `WINDLASS_SKIP=secrets,fmt`.
 pub const SKIP_VARIABLE: &str = "WINDLASS_SKIP";
 
@@ -50,11 +47,12 @@ impl PreCommitConfig {
 pub fn pre_commit_steps(
     session: &mut Session,
     config: &PreCommitConfig,
+    secrets: windlass_secrets::exclude::SecretsConfig,
     extra: Vec<Box<dyn Step>>,
 ) -> Result<(Vec<Box<dyn Step>>, Selection)> {
     let mut steps: Vec<Box<dyn Step>> = vec![
         Box::new(fmt::StagedFmt),
-        Box::new(secrets::StagedSecrets),
+        Box::new(secrets::StagedSecrets { config: secrets }),
         Box::new(files::StagedFiles {
             max_bytes: config.max_file_bytes(),
         }),

@@ -4,14 +4,18 @@ use crate::staged;
 use anyhow::Result;
 use windlass_core::Plan;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+use windlass_secrets::exclude::{self, SecretsConfig};
 use windlass_secrets::ignore::{self, IGNORE_FILE};
 
 /// The name of the step.
 pub const NAME: &str = "secrets";
 
 /// Secrets in the staged additions.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StagedSecrets;
+#[derive(Debug, Clone, Default)]
+pub struct StagedSecrets {
+    /// What is never scanned (`[workspace.metadata.windlass.secrets]`).
+    pub config: SecretsConfig,
+}
 
 impl Step for StagedSecrets {
     fn name(&self) -> &str {
@@ -36,6 +40,8 @@ impl Step for StagedSecrets {
             .into());
         }
         let mut findings = windlass_secrets::diff::scan(&added);
+        let left_out = exclude::drop_findings(session, &root, &self.config, &mut findings)?;
+        exclude::report(session, &left_out);
         let reviewed = ignore::apply(&mut findings, &ignore::load(&root));
         for finding in &findings {
             session.diagnostic(finding.to_diagnostic(NAME));

@@ -9,6 +9,7 @@
 //! (`path:rule:line-hash`, stable when lines move) in `.windlass-secrets-ignore`.
 
 pub mod diff;
+pub mod exclude;
 pub mod files;
 pub mod ignore;
 pub mod rules;

@@ -336,6 +336,11 @@ fn url_password(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
             continue;
         };
         let password = &authority[colon + 1..at];
+        // Documentation hosts (RFC 2606/6761: example.com, *.example, *.test, *.invalid)
+        // carry made-up credentials by definition.
+        if is_documentation_host(&authority[at + 1..]) {
+            continue;
+        }
         let weak = [
             "password", "pass", "passwd", "pwd", "secret", "user", "pw", "root", "postgres",
             "admin", "guest",
@@ -501,11 +506,43 @@ fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// Whether `host` (with an optional port) is reserved for documentation and tests.
+fn is_documentation_host(host: &str) -> bool {
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|tld| host.ends_with(tld))
+        || host == "example"
+}
+
+/// Whether `value` is an alphabet rather than a random string: a charset for encoding or
+/// indexing (`0123456789abcdef...`, `ABCDEFGHIJ...`), most of it in runs of consecutive
+/// characters, which no random value has.
+fn is_alphabet(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let consecutive = bytes
+        .windows(2)
+        .filter(|w| w[1] == w[0].wrapping_add(1))
+        .count();
+    consecutive * 10 >= (bytes.len() - 1) * 6
+}
+
 fn looks_secret(value: &str) -> bool {
     if value.len() < 16
         || value.len() > 256
         || value.contains(char::is_whitespace)
         || is_placeholder(value)
+        || is_alphabet(value)
     {
         return false;
     }
@@ -531,6 +568,26 @@ mod tests {
         let mut hits = Vec::new();
         scan_line(line, None, &mut hits);
         hits.iter().map(|h| h.rule.id).collect()
+    }
+
+    #[test]
+    fn alphabets_and_documentation_hosts_are_not_secrets() {
+        // Charsets in vendored, minified code.
+        assert!(ids(r#"const key = "0123456789abcdefghijklmnopqrstuvwxyz"[i]"#).is_empty());
+        assert!(ids(r#"secret_alphabet: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/""#).is_empty());
+        // Credentials in URLs of documentation hosts.
+        assert!(ids("/// e.g. https://abc:xyz@example.com/path").is_empty());
+        assert!(ids("url = \"postgres://app:s3cr3tP4ss@db.example.org:5432/app\"").is_empty());
+        assert!(ids("url = \"postgres://app:s3cr3tP4ss@db.test/app\"").is_empty());
+        // Real ones are still found.
+        assert_eq!(
+            ids("url = \"postgres://app:s3cr3tP4ss@db.internal.acme.io:5432/app\""),
+            ["url-password"]
+        );
+        assert_eq!(
+            ids(r#"api_key = "q8Zr2XvM7kPt1WlN4bYc9HsD""#),
+            ["generic-secret"]
+        );
     }
 
     #[test]

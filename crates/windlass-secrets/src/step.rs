@@ -1,5 +1,6 @@
 //! The `secrets` step: the whole tree, the commits since a revision, or all of history.
 
+use crate::exclude::{self, SecretsConfig};
 use crate::ignore::{self, IGNORE_FILE};
 use crate::{Finding, diff, files, sarif};
 use anyhow::Result;
@@ -31,6 +32,8 @@ pub struct Secrets {
     pub scope: Scope,
     /// Also write a SARIF log here.
     pub sarif: Option<PathBuf>,
+    /// What is never scanned.
+    pub config: SecretsConfig,
 }
 
 impl Secrets {
@@ -77,9 +80,12 @@ impl Step for Secrets {
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let root = ws.repo_root.clone();
+        let mut left_out = Vec::new();
         let (mut findings, what) = match &self.scope {
             Scope::Tree => {
                 let list = files::list(session, &root)?;
+                let (list, excluded) = exclude::partition(session, &root, &self.config, list)?;
+                left_out = excluded;
                 let (found, scanned) = files::scan(&root, &list);
                 (found, format!("{scanned} files"))
             }
@@ -94,6 +100,10 @@ impl Step for Secrets {
             }
             Scope::History => scan_log(session, &root, self.git_log(None), "all commits")?,
         };
+        if !matches!(self.scope, Scope::Tree) {
+            left_out = exclude::drop_findings(session, &root, &self.config, &mut findings)?;
+        }
+        exclude::report(session, &left_out);
         let ignored = ignore::apply(&mut findings, &ignore::load(&root));
         if let Some(path) = &self.sarif {
             write_sarif(path, &findings)?;
@@ -104,6 +114,12 @@ impl Step for Secrets {
         let mut summary = format!("{} in {what}", count(findings.len()));
         if ignored > 0 {
             summary.push_str(&format!(" ({ignored} reviewed in {IGNORE_FILE})"));
+        }
+        if !left_out.is_empty() {
+            summary.push_str(&format!(
+                "; {} vendored or generated left out",
+                left_out.len()
+            ));
         }
         if findings.is_empty() {
             Ok(StepOutcome::passed(summary))
@@ -176,8 +192,11 @@ impl StepKind for SecretsKind {
         Origin::Stock
     }
 
-    fn build(&self, _cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
-        Ok(Box::new(Secrets::default()))
+    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
+        Ok(Box::new(Secrets {
+            config: cx.ws.config.section(NAME)?,
+            ..Secrets::default()
+        }))
     }
 
     /// A pull request's commits (the history is checked out for them), else the tree.

@@ -32,8 +32,8 @@ pub struct WorkflowsConfig {
     pub branch: Option<String>,
     /// The runner (default `ubuntu-latest`).
     pub runs_on: Option<String>,
-    /// Shards of the test suite (default 1).
-    pub partitions: Option<u32>,
+    /// Shards of the test suite (default 1; 0 is refused when the config loads).
+    pub partitions: Option<std::num::NonZeroU32>,
     /// Globs whose contents key the cached xtask, besides `Cargo.lock` (default `xtask/**`).
     pub xtask_sources: Option<Vec<String>>,
     /// Each job's time limit (default 30).
@@ -55,7 +55,7 @@ impl WorkflowsConfig {
 
     /// Shards of the test suite.
     pub fn partitions(&self) -> u32 {
-        self.partitions.unwrap_or(1).max(1)
+        self.partitions.map_or(1, std::num::NonZeroU32::get)
     }
 
     /// What keys the cached xtask.

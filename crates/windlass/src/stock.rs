@@ -22,6 +22,7 @@ pub fn registry() -> Registry {
     registry.add_section::<windlass_checks::lint::LintConfig>("lint");
     registry.add_section::<windlass_checks::test::TestConfig>("test");
     registry.add_section::<windlass_hooks::PreCommitConfig>("pre-commit");
+    registry.add_section::<windlass_secrets::exclude::SecretsConfig>("secrets");
     registry.add_section::<WorkflowsConfig>("workflows");
     optional_sections(&mut registry);
     registry

@@ -127,6 +127,7 @@ pub fn plan(
                 Box::new(Secrets {
                     scope,
                     sarif: args.sarif.clone(),
+                    config: ws.config.section("secrets")?,
                 }),
             )
         }
@@ -137,7 +138,9 @@ pub fn plan(
                 &config.extra_steps,
                 "[workspace.metadata.windlass.pre-commit] extra-steps",
             )?;
-            let (steps, selection) = windlass_hooks::pre_commit_steps(session, &config, extra)?;
+            let secrets = ws.config.section("secrets")?;
+            let (steps, selection) =
+                windlass_hooks::pre_commit_steps(session, &config, secrets, extra)?;
             Run {
                 pipeline: Pipeline::new("pre-commit", steps),
                 selection,

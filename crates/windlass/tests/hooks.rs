@@ -375,6 +375,51 @@ fn secrets_write_sarif_and_honour_the_ignore_file() {
     );
 }
 
+/// Vendored code is left out of every scan, never silently: by `.gitattributes`
+/// (`linguist-vendored`, git's own reading) or by `[secrets] exclude` globs.
+#[test]
+fn vendored_trees_are_left_out_and_said_to_be() {
+    let repo = Repo::new();
+    repo.fx.write(
+        "web/node_modules/sdk/index.js",
+        &format!("var k=\"{}\";\n", fake_key()),
+    );
+    repo.fx.write(
+        "web/node_modules/sdk/charset.js",
+        "const key = \"0123456789abcdefghijklmnopqrstuvwxyz\"[i];\n/** https://abc:xyz@example.com */\n",
+    );
+    repo.fx.run(&["secrets"]).expect_code(1);
+
+    repo.fx
+        .write(".gitattributes", "web/node_modules/** linguist-vendored\n");
+    let run = repo.fx.run(&["secrets"]).expect_code(0);
+    let out = run.stdout();
+    assert!(
+        out.contains("not scanned, as vendored or generated: 2 file(s) in web/ (2, .gitattributes linguist-vendored)"),
+        "{out}"
+    );
+    assert!(out.contains("2 vendored or generated left out"), "{out}");
+
+    // The same by config; and in the lines a pull request adds.
+    repo.fx.write(".gitattributes", "");
+    let manifest = repo.fx.read("Cargo.toml");
+    repo.fx.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[workspace.metadata.windlass.secrets]\nexclude = [\"**/node_modules/**\"]\n"),
+    );
+    let out = repo.fx.run(&["secrets"]).expect_code(0).stdout();
+    assert!(out.contains("(2, exclude `**/node_modules/**`)"), "{out}");
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "--quiet", "-m", "vendor the sdk"]);
+    repo.fx
+        .run(&["secrets", "--since", "HEAD~1"])
+        .expect_code(0);
+    repo.fx.write("Cargo.toml", &manifest);
+    repo.fx
+        .run(&["secrets", "--since", "HEAD~1"])
+        .expect_code(1);
+}
+
 #[test]
 fn the_pre_commit_framework_runs_windlass() {
     let Some(framework) = tool_or_skip("pre-commit") else {
