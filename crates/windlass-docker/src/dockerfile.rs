@@ -9,6 +9,59 @@ pub const DOCKERIGNORE: &str = "# Written by `cargo xtask docker-build --init`.\
 /// The default runtime: glibc's C runtime, no shell, non-root.
 pub const DEFAULT_BASE: &str = "gcr.io/distroless/cc-debian12:nonroot";
 
+/// The source of the health probe windlass builds into images, and where `--init` puts it.
+pub const PROBE_SOURCE: &str = include_str!("../probe/healthprobe.rs");
+/// The probe's path in the repository.
+pub const PROBE_PATH: &str = "docker/healthprobe.rs";
+/// How the probe is compiled: static, small, no unwinding tables.
+pub const PROBE_RUSTC_FLAGS: &[&str] = &[
+    "--edition",
+    "2021",
+    "-C",
+    "opt-level=s",
+    "-C",
+    "panic=abort",
+    "-C",
+    "strip=symbols",
+    "-C",
+    "target-feature=+crt-static",
+];
+
+/// How the container's health is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// windlass's static HTTP probe GETs this URL inside the container: works for any service
+    /// that serves a health endpoint, knowing nothing of windlass.
+    Http(String),
+    /// The binary probes itself with these arguments (`svc health`).
+    Command(Vec<String>),
+}
+
+impl Probe {
+    /// One line saying what the HEALTHCHECK does, for the user.
+    pub fn describe(&self) -> String {
+        match self {
+            Probe::Http(url) => format!(
+                "HEALTHCHECK: windlass's static HTTP probe GETs {url} inside the container (set `health-url` in [workspace.metadata.windlass.docker]; `healthcheck = [\"health\"]` for a binary that probes itself)"
+            ),
+            Probe::Command(args) => format!(
+                "HEALTHCHECK: the binary probes itself with `{}`",
+                args.join(" ")
+            ),
+        }
+    }
+
+    /// The HEALTHCHECK command for a binary at `exe`, with the probe at `probe_exe`.
+    fn command(&self, exe: &str, probe_exe: &str) -> Vec<String> {
+        match self {
+            Probe::Http(url) => vec![probe_exe.to_string(), url.clone()],
+            Probe::Command(args) => std::iter::once(exe.to_string())
+                .chain(args.iter().cloned())
+                .collect(),
+        }
+    }
+}
+
 fn exec_form(parts: &[String]) -> String {
     let quoted: Vec<String> = parts
         .iter()
@@ -25,7 +78,7 @@ pub fn multi_stage(
     metadata: &Metadata,
     bin: &str,
     base: Option<&str>,
-    healthcheck: &[String],
+    probe: &Probe,
 ) -> String {
     let rust_version = metadata
         .workspace_packages()
@@ -84,9 +137,18 @@ pub fn multi_stage(
         format!("mkdir -p {} \\\n && ", dirs.join(" "))
     };
     let exe = format!("/usr/local/bin/{bin}");
-    let probe: Vec<String> = std::iter::once(exe.clone())
-        .chain(healthcheck.iter().cloned())
-        .collect();
+    let probe_exe = "/usr/local/bin/healthprobe";
+    let (build_probe, copy_probe) = match probe {
+        Probe::Http(_) => (
+            format!(
+                "\n# The health probe: a static HTTP GET, so the runtime needs no shell and no curl.\nCOPY {PROBE_PATH} {PROBE_PATH}\nRUN rustc {} {PROBE_PATH} -o {probe_exe}\n",
+                PROBE_RUSTC_FLAGS.join(" ")
+            ),
+            format!("COPY --from=builder {probe_exe} {probe_exe}\n"),
+        ),
+        Probe::Command(_) => (String::new(), String::new()),
+    };
+    let probe = probe.command(&exe, probe_exe);
     format!(
         "# Written by `cargo xtask docker-build --init`; `cargo xtask docker-build --check` lints it.\n\
 ARG RUST_VERSION={rust_version}\n\
@@ -101,9 +163,11 @@ RUN {mkdir}{} \\\n && cargo build --release --locked --bin {bin} \\\n && rm -f {
 COPY . .\n\
 # The real sources must look newer to cargo than the stubs it just built.\n\
 RUN touch {} \\\n && cargo build --release --locked --bin {bin}\n\
+{build_probe}\
 \n\
 FROM {base}\n\
 COPY --from=builder /app/target/release/{bin} {exe}\n\
+{copy_probe}\
 USER {user}\n\
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD {}\n\
 ENTRYPOINT {}\n",
@@ -115,14 +179,17 @@ ENTRYPOINT {}\n",
     )
 }
 
-/// The Dockerfile of `--prebuilt`: a static binary in `scratch`.
-pub fn prebuilt(bin: &str, healthcheck: &[String]) -> String {
+/// The Dockerfile of `--prebuilt`: a static binary (and the static probe, built on the host
+/// beside it) in `scratch`.
+pub fn prebuilt(bin: &str, probe: &Probe) -> String {
     let exe = format!("/{bin}");
-    let probe: Vec<String> = std::iter::once(exe.clone())
-        .chain(healthcheck.iter().cloned())
-        .collect();
+    let copy_probe = match probe {
+        Probe::Http(_) => "COPY healthprobe /healthprobe\n",
+        Probe::Command(_) => "",
+    };
+    let probe = probe.command(&exe, "/healthprobe");
     format!(
-        "FROM scratch\nCOPY {bin} {exe}\nUSER 65532:65532\nHEALTHCHECK --interval=1s --timeout=2s --start-period=1s --retries=3 CMD {}\nENTRYPOINT {}\n",
+        "FROM scratch\nCOPY {bin} {exe}\n{copy_probe}USER 65532:65532\nHEALTHCHECK --interval=1s --timeout=2s --start-period=1s --retries=3 CMD {}\nENTRYPOINT {}\n",
         exec_form(&probe),
         exec_form(std::slice::from_ref(&exe))
     )
@@ -186,7 +253,7 @@ mod tests {
     #[test]
     fn the_prebuilt_dockerfile_passes_windlass_lint() {
         assert_eq!(
-            crate::lint::check(&prebuilt("svc", &["health".into()])),
+            crate::lint::check(&prebuilt("svc", &Probe::Command(vec!["health".into()]))),
             Vec::new()
         );
     }

@@ -16,6 +16,7 @@ pub mod lint;
 mod smoke;
 
 use anyhow::Result;
+use dockerfile::Probe;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,6 +28,9 @@ use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 /// The name of the step.
 pub const NAME: &str = "docker-build";
 
+/// Where the probe looks when no `health-url` is configured.
+pub const DEFAULT_HEALTH_URL: &str = "http://127.0.0.1:8080/health";
+
 /// `[workspace.metadata.windlass.docker]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -37,9 +41,11 @@ pub struct DockerConfig {
     pub bin: Option<String>,
     /// The runtime base image of `--init`.
     pub base: Option<String>,
-    /// The health endpoint inside the container (for the service's own probe).
+    /// The health endpoint inside the container, which windlass's static probe GETs
+    /// (default `http://127.0.0.1:8080/health`).
     pub health_url: Option<String>,
-    /// Arguments that make the binary probe its own health (default `["health"]`).
+    /// Instead of the probe: arguments that make the binary check its own health
+    /// (`["health"]` runs `svc health`).
     pub healthcheck: Option<Vec<String>>,
     /// Also tag `latest`.
     #[serde(default)]
@@ -142,11 +148,24 @@ impl DockerBuild {
         })
     }
 
-    fn healthcheck(&self) -> Vec<String> {
-        self.config
-            .healthcheck
+    /// The HEALTHCHECK: the binary's own when configured, else windlass's HTTP probe.
+    fn probe(&self) -> Result<Probe> {
+        if let Some(args) = &self.config.healthcheck {
+            return Ok(Probe::Command(args.clone()));
+        }
+        let url = self
+            .config
+            .health_url
             .clone()
-            .unwrap_or_else(|| vec!["health".into()])
+            .unwrap_or_else(|| DEFAULT_HEALTH_URL.into());
+        if !url.starts_with("http://") {
+            return Err(UsageError::new(format!(
+                "health-url `{url}` in [workspace.metadata.windlass.docker] is not an http:// URL"
+            ))
+            .hint("the probe runs inside the container: e.g. http://127.0.0.1:8080/health")
+            .into());
+        }
+        Ok(Probe::Http(url))
     }
 }
 
@@ -255,18 +274,27 @@ impl DockerBuild {
     fn init(&self, ws: &Workspace, session: &mut Session, force: bool) -> Result<StepOutcome> {
         let target = self.target(ws, session)?;
         let metadata = ws.metadata(session)?;
+        let probe = self.probe()?;
         let text = dockerfile::multi_stage(
             ws,
             metadata,
             &target.bin,
             self.config.base.as_deref(),
-            &self.healthcheck(),
+            &probe,
         );
-        let mut wrote = Vec::new();
-        for (name, contents) in [
+        let mut files = vec![
             ("Dockerfile", text),
             (".dockerignore", dockerfile::DOCKERIGNORE.to_string()),
-        ] {
+        ];
+        if matches!(probe, Probe::Http(_)) {
+            files.push((dockerfile::PROBE_PATH, dockerfile::PROBE_SOURCE.to_string()));
+        }
+        session.emit(Event::Output {
+            step: NAME.into(),
+            text: format!("  {}", probe.describe()),
+        });
+        let mut wrote = Vec::new();
+        for (name, contents) in files {
             let path = ws.root.join(name);
             if path.exists() && !force {
                 session.emit(Event::Output {
@@ -281,7 +309,7 @@ impl DockerBuild {
         Ok(StepOutcome::passed(if wrote.is_empty() {
             "nothing written".into()
         } else {
-            format!("wrote {}", wrote.join(" and "))
+            format!("wrote {}", wrote.join(", "))
         }))
     }
 
@@ -467,7 +495,28 @@ impl DockerBuild {
             .map_err(|e| UsageError::new(format!("cannot create {}: {e}", context.display())))?;
         std::fs::copy(&binary, context.join(&target.bin))
             .map_err(|e| UsageError::new(format!("cannot copy {}: {e}", binary.display())))?;
-        let text = dockerfile::prebuilt(&target.bin, &self.healthcheck());
+        let probe = self.probe()?;
+        if matches!(probe, Probe::Http(_)) {
+            let source = context.join("healthprobe.rs");
+            windlass_core::files::write_atomic(
+                &source,
+                dockerfile::PROBE_SOURCE.as_bytes(),
+                false,
+            )?;
+            let cmd = sh
+                .cmd("rustc")
+                .args(dockerfile::PROBE_RUSTC_FLAGS)
+                .arg(&source)
+                .arg("-o")
+                .arg(context.join("healthprobe"));
+            if !session.run(cmd, Capture::Everything)?.success() {
+                return Err(UsageError::new("the static health probe did not build")
+                    .hint("check that rustc can link static binaries (glibc's static libraries)")
+                    .into());
+            }
+        }
+        session.message(windlass_core::Severity::Notice, probe.describe());
+        let text = dockerfile::prebuilt(&target.bin, &probe);
         windlass_core::files::write_atomic(&context.join("Dockerfile"), text.as_bytes(), false)
     }
 }

@@ -8,30 +8,27 @@ mod support;
 use std::process::Command;
 use support::*;
 
-/// A service with its own health probe (`svc health`), healthy or not.
+/// An ordinary HTTP service that knows nothing of windlass: it serves `GET /health` on 8080
+/// (200, or 503 when it is not healthy) and has no `health` subcommand of its own — a second
+/// copy started as a probe would only fail to bind the port.
 fn service(healthy: bool) -> String {
+    let status = if healthy {
+        "200 OK"
+    } else {
+        "503 Service Unavailable"
+    };
     format!(
         r#"//! A fixture service.
 use std::io::{{Read, Write}};
 
 fn main() {{
-    if std::env::args().nth(1).as_deref() == Some("health") {{
-        let answer = std::net::TcpStream::connect("127.0.0.1:8080").and_then(|mut s| {{
-            s.write_all(b"GET /health HTTP/1.0\r\n\r\n")?;
-            let mut body = String::new();
-            s.read_to_string(&mut body)?;
-            Ok(body)
-        }});
-        let ok = {healthy} && answer.is_ok_and(|b| b.starts_with("HTTP/1.0 200"));
-        std::process::exit(if ok {{ 0 }} else {{ 1 }});
-    }}
     println!("listening on 8080");
     let listener = std::net::TcpListener::bind("0.0.0.0:8080").expect("port 8080");
     for stream in listener.incoming().flatten() {{
         let mut stream = stream;
         let mut request = [0u8; 512];
         let _ = stream.read(&mut request);
-        let _ = stream.write_all(b"HTTP/1.0 200 OK\r\n\r\n{{\"status\":\"healthy\"}}");
+        let _ = stream.write_all(b"HTTP/1.0 {status}\r\n\r\n{{\"status\":\"healthy\"}}");
     }}
 }}
 "#
@@ -154,6 +151,13 @@ fn a_prebuilt_scratch_image_is_labelled_tagged_reproducibly_and_smoke_tested() {
     let project = Project::new(true);
     let run = project.build(&["--smoke"], "1700000000").expect_code(0);
     assert!(run.stdout().contains("healthy after"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains(
+            "HEALTHCHECK: windlass's static HTTP probe GETs http://127.0.0.1:8080/health"
+        ),
+        "the user is told which probe: {}",
+        run.stdout()
+    );
     let head = git(&project.fx.root, &["rev-parse", "HEAD"]);
     let labels = project.labels("0.1.0");
     assert_eq!(
@@ -232,7 +236,16 @@ fn init_writes_a_dockerfile_that_passes_hadolint_and_the_check() {
         dockerfile.contains("FROM gcr.io/distroless/cc-debian12:nonroot"),
         "{dockerfile}"
     );
-    assert!(dockerfile.contains("HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD [\"/usr/local/bin/svc\", \"health\"]"));
+    assert!(dockerfile.contains("HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD [\"/usr/local/bin/healthprobe\", \"http://127.0.0.1:8080/health\"]"), "{dockerfile}");
+    assert!(
+        dockerfile
+            .contains("COPY --from=builder /usr/local/bin/healthprobe /usr/local/bin/healthprobe"),
+        "{dockerfile}"
+    );
+    assert_eq!(
+        fx.read("docker/healthprobe.rs"),
+        include_str!("../../windlass-docker/probe/healthprobe.rs")
+    );
     assert!(fx.read(".dockerignore").contains(".env"));
     fx.run(&["docker-build", "--check"]).expect_code(0);
     let kept = fx.run(&["docker-build", "--init"]).expect_code(0);
@@ -306,6 +319,29 @@ fn init_writes_a_dockerfile_that_passes_hadolint_and_the_check() {
         dry.contains("--label org.opencontainers.image.version=0.1.0"),
         "{dry}"
     );
+}
+
+/// A binary that checks its own health says so in the config, and the HEALTHCHECK runs it.
+#[test]
+fn a_binary_that_probes_itself_is_run_as_the_healthcheck() {
+    let project = Project::new(true);
+    let fx = &project.fx;
+    fx.write(
+        "Cargo.toml",
+        &format!("{}healthcheck = [\"health\"]\n", fx.read("Cargo.toml")),
+    );
+    let out = fx.run(&["docker-build", "--init"]).expect_code(0).stdout();
+    assert!(
+        out.contains("HEALTHCHECK: the binary probes itself with `health`"),
+        "{out}"
+    );
+    let dockerfile = fx.read("Dockerfile");
+    assert!(
+        dockerfile.contains("CMD [\"/usr/local/bin/svc\", \"health\"]")
+            && !dockerfile.contains("healthprobe"),
+        "{dockerfile}"
+    );
+    assert!(!fx.root.join("docker/healthprobe.rs").exists());
 }
 
 #[test]
