@@ -25,13 +25,16 @@ const ATTRIBUTES: [&str; 2] = ["linguist-vendored", "linguist-generated"];
 /// Why a path is left out.
 pub type Why = String;
 
+/// The paths to scan, and those left out with why.
+pub type Partition = (Vec<PathBuf>, Vec<(PathBuf, Why)>);
+
 /// Splits `paths` (relative to `root`) into those to scan and those left out, with why.
 pub fn partition(
     session: &mut Session,
     root: &Path,
     config: &SecretsConfig,
     paths: Vec<PathBuf>,
-) -> Result<(Vec<PathBuf>, Vec<(PathBuf, Why)>)> {
+) -> Result<Partition> {
     let marked = attributes(session, root, &paths)?;
     let mut kept = Vec::new();
     let mut left_out = Vec::new();
