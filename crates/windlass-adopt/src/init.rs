@@ -9,14 +9,28 @@ use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 use windlass_hooks::install::{Action, InstallHooks};
 use windlass_workflows::{State, WorkflowsConfig};
 
-/// Where windlass is fetched from by default.
-pub const DEFAULT_GIT: &str = "https://github.com/windlass-rs/windlass";
+/// Where the xtask takes windlass from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Source {
+    /// The crate registry, at this version of windlass: what a published library is.
+    #[default]
+    Registry,
+    /// A git repository, at a revision when given.
+    Git {
+        /// The repository's URL.
+        url: String,
+        /// A commit, tag or branch.
+        rev: Option<String>,
+    },
+    /// A local checkout (offline, and what tests use).
+    Path(PathBuf),
+}
 
 /// The `init` step.
 #[derive(Debug, Clone)]
 pub struct Init {
-    /// A local checkout of windlass to depend on by path (offline, and what tests use).
-    pub windlass_path: Option<PathBuf>,
+    /// Where the xtask takes windlass from.
+    pub source: Source,
     /// Replace files that exist.
     pub force: bool,
     /// Replace hand-written CI workflows of the same names with windlass's.
@@ -45,10 +59,21 @@ impl Log {
 }
 
 impl Init {
-    fn dependency(&self) -> Result<String> {
-        match &self.windlass_path {
-            None => Ok(format!("windlass = {{ git = \"{DEFAULT_GIT}\" }}")),
-            Some(dir) => {
+    /// The `windlass = ...` line of the xtask's manifest: the source, and only the task
+    /// families this repository uses (a leaner cold build on every CI runner).
+    fn dependency(&self, root: &Path) -> Result<String> {
+        let features = features_needed(root)
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let source = match &self.source {
+            Source::Registry => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
+            Source::Git { url, rev } => match rev {
+                Some(rev) => format!("git = {url:?}, rev = {rev:?}"),
+                None => format!("git = {url:?}"),
+            },
+            Source::Path(dir) => {
                 let crate_dir = dir.join("crates/windlass");
                 if !crate_dir.join("Cargo.toml").is_file() {
                     return Err(UsageError::new(format!(
@@ -59,12 +84,12 @@ impl Init {
                     .into());
                 }
                 let abs = std::path::absolute(&crate_dir).unwrap_or(crate_dir);
-                Ok(format!(
-                    "windlass = {{ path = {:?} }}",
-                    abs.to_string_lossy()
-                ))
+                format!("path = {:?}", abs.to_string_lossy())
             }
-        }
+        };
+        Ok(format!(
+            "windlass = {{ {source}, default-features = false, features = [{features}] }}"
+        ))
     }
 
     /// Writes `text` at `path` unless a file is there (or `--force`).
@@ -134,6 +159,21 @@ impl Init {
         );
         Ok(())
     }
+}
+
+/// The task families (features of the windlass crate) the repository needs: the audit and
+/// releases always (`ci` audits; the generated `release.yml` runs `release`); `docker-build`
+/// where there is a Dockerfile; the deploy tasks where the config has environments.
+pub fn features_needed(root: &Path) -> Vec<&'static str> {
+    let mut features = vec!["audit", "release"];
+    if root.join("Dockerfile").is_file() {
+        features.push("docker");
+    }
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    if manifest.contains("windlass.deploy") {
+        features.push("deploy");
+    }
+    features
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -281,7 +321,7 @@ impl Step for Init {
         self.file(
             &root,
             "xtask/Cargo.toml",
-            &format!("[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\npublish = false\n\n[dependencies]\n{}\n", self.dependency()?),
+            &format!("[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\npublish = false\n\n[dependencies]\n{}\n", self.dependency(&root)?),
             &mut log,
         )?;
         self.file(&root, "xtask/src/main.rs", MAIN_RS, &mut log)?;

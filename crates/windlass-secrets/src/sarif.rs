@@ -39,7 +39,7 @@ pub fn log(findings: &[Finding]) -> Value {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": { "driver": { "name": "windlass-secrets", "informationUri": "https://github.com/windlass-rs/windlass", "rules": rules } },
+            "tool": { "driver": { "name": "windlass-secrets", "informationUri": "https://crates.io/crates/windlass", "rules": rules } },
             "results": results,
         }],
     })

@@ -202,9 +202,16 @@ pub struct DockerArgs {
 pub struct InitArgs {
     /// The repository (default: the current directory).
     pub path: Option<PathBuf>,
-    /// Depend on a local windlass checkout by path instead of by git.
-    #[arg(long, value_name = "DIR")]
+    /// Depend on a local windlass checkout by path (default: the crate registry, at this
+    /// version).
+    #[arg(long, value_name = "DIR", conflicts_with = "windlass_git")]
     pub windlass_path: Option<PathBuf>,
+    /// Depend on windlass from this git repository.
+    #[arg(long, value_name = "URL")]
+    pub windlass_git: Option<String>,
+    /// With --windlass-git: the commit, tag or branch.
+    #[arg(long, value_name = "REV", requires = "windlass_git")]
+    pub rev: Option<String>,
     /// Replace files that exist.
     #[arg(long)]
     pub force: bool,

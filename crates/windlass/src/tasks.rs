@@ -231,7 +231,14 @@ pub fn plan(
         Commands::Init(args) => Run::single(
             "init",
             Box::new(windlass_adopt::init::Init {
-                windlass_path: args.windlass_path.clone(),
+                source: match (&args.windlass_path, &args.windlass_git) {
+                    (Some(dir), _) => windlass_adopt::init::Source::Path(dir.clone()),
+                    (None, Some(url)) => windlass_adopt::init::Source::Git {
+                        url: url.clone(),
+                        rev: args.rev.clone(),
+                    },
+                    (None, None) => windlass_adopt::init::Source::Registry,
+                },
                 force: args.force,
                 replace_ci: args.replace_ci,
                 ci_steps: registry.default_ci_steps(),

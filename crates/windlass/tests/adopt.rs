@@ -239,3 +239,101 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
         assert_eq!(checks[id], "pass", "{id}: {report}");
     }
 }
+
+/// A repository with CI of its own keeps it: no second pipeline beside it, and `ci`'s drift
+/// check never fails on it. The xtask depends on the registry's windlass by default, with the
+/// task families the repository uses.
+#[test]
+fn init_leaves_existing_ci_alone_and_depends_on_the_published_crate() {
+    let fx = Fixture::bare();
+    fx.write(
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    fx.write("src/main.rs", "fn main() {}\n");
+    fx.write("Dockerfile", "FROM scratch\n");
+    let own_ci = "name: CI\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo test\n";
+    fx.write(".github/workflows/ci.yaml", own_ci);
+    commit_all(&fx.root);
+
+    let out = fx.run(&["init"]).expect_code(0).stdout();
+    assert!(
+        out.contains("kept      .github/workflows/ci.yaml (hand-written CI, left alone; `cargo xtask workflows --replace-ci` switches to windlass's)"),
+        "{out}"
+    );
+    assert!(!fx.root.join(".github/workflows/ci.yml").exists());
+    assert_eq!(fx.read(".github/workflows/ci.yaml"), own_ci);
+    assert!(fx.root.join(".github/workflows/security.yml").exists());
+    assert!(
+        fx.read("xtask/Cargo.toml").contains(&format!(
+            "windlass = {{ version = \"{}\", default-features = false, features = [\"audit\", \"release\", \"docker\"] }}",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{}",
+        fx.read("xtask/Cargo.toml")
+    );
+    let manifest = fx.read("Cargo.toml");
+    assert!(
+        !manifest.contains("[workspace.metadata]\n")
+            && !manifest.contains("[workspace.metadata.windlass]\n"),
+        "no empty table headers: {manifest}"
+    );
+
+    // The drift check: the hand-written CI is not windlass's business.
+    let run = fx.run(&["workflows", "--check"]).expect_code(0);
+    assert!(
+        run.stdout()
+            .contains("hand-written, so left alone and not checked: .github/workflows/ci.yaml"),
+        "{}",
+        run.stdout()
+    );
+
+    // --replace-ci switches, and says so.
+    fx.run(&["workflows", "--replace-ci"]).expect_code(0);
+    assert!(!fx.root.join(".github/workflows/ci.yaml").exists());
+    assert!(
+        fx.read(".github/workflows/ci.yml")
+            .contains("cargo xtask lint")
+    );
+    fx.run(&["workflows", "--check"]).expect_code(0);
+
+    // A git source, at a revision.
+    let fx2 = Fixture::new(CLEAN_LIB);
+    fx2.run(&[
+        "init",
+        "--windlass-git",
+        "https://example.invalid/windlass.git",
+        "--rev",
+        "v0.1.0",
+    ])
+    .expect_code(0);
+    assert!(
+        fx2.read("xtask/Cargo.toml").contains(
+            "windlass = { git = \"https://example.invalid/windlass.git\", rev = \"v0.1.0\", default-features = false, features = [\"audit\", \"release\"] }"
+        ),
+        "{}",
+        fx2.read("xtask/Cargo.toml")
+    );
+}
+
+/// A workspace that never generated workflows passes `ci`'s drift check, with a notice.
+#[test]
+fn a_workspace_without_generated_workflows_passes_the_drift_check() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let run = fx.run(&["workflows", "--check"]).expect_code(0);
+    assert!(
+        run.stdout()
+            .contains("no generated workflows in this repository"),
+        "{}",
+        run.stdout()
+    );
+    fx.run(&["workflows"]).expect_code(0);
+    std::fs::remove_file(fx.root.join(".github/workflows/security.yml")).unwrap();
+    let run = fx.run(&["workflows", "--check"]).expect_code(1);
+    assert!(
+        run.stdout()
+            .contains(".github/workflows/security.yml is missing"),
+        "{}",
+        run.stdout()
+    );
+}

@@ -671,3 +671,20 @@ fn yanked_versions_are_read_from_cargos_index_cache_offline() {
     assert!(!out.contains("kept 2.0.0 is yanked"), "{out}");
     run(&["--deny", "yanked"]).expect_code(1);
 }
+
+/// An audit that read no package did not audit: a lockfile that is not TOML, or lists
+/// nothing, is exit 2 naming it — never "0 vulnerabilities in 0 packages".
+#[test]
+fn a_lockfile_that_is_not_one_is_exit_2_not_a_pass() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let db = advisory_db();
+    for (text, why) in [
+        ("this is = = not toml\n", "is not a valid Cargo.lock"),
+        ("", "lists no package"),
+    ] {
+        fx.write("Cargo.lock", text);
+        let run = audit(&fx, &db, &[]).expect_code(2);
+        assert!(run.stderr().contains(why), "{text:?}: {}", run.stderr());
+        assert_eq!(run.json()["status"], "error");
+    }
+}

@@ -144,3 +144,28 @@ fn a_missing_tool_exits_2_with_the_install_command() {
         "{out}"
     );
 }
+
+/// Config values fail when the config loads, before any step: a bad duration, a zero shard
+/// count, a size with no unit windlass knows — each naming the section and the value.
+#[test]
+fn bad_config_values_fail_at_load_naming_the_section() {
+    for (section, expect) in [
+        (
+            "[workspace.metadata.windlass.workflows]\npartitions = 0\n",
+            "invalid [workspace.metadata.windlass.workflows]",
+        ),
+        (
+            "[workspace.metadata.windlass.pre-commit]\nmax-file-size = \"1TB\"\n",
+            "invalid value `1TB`: write e.g. 500KB",
+        ),
+        (
+            "[workspace.metadata.windlass.deploy.staging]\nroot = \"/tmp/x\"\nhealth = { deadline = \"soon\" }\n",
+            "invalid value `soon`: write e.g. 500ms",
+        ),
+    ] {
+        let fx = Fixture::with_manifest(CLEAN_LIB, section);
+        let run = fx.run(&["fmt-check"]).expect_code(2);
+        assert!(run.stderr().contains(expect), "{section}: {}", run.stderr());
+        assert!(run.stdout().is_empty(), "no step ran: {}", run.stdout());
+    }
+}
