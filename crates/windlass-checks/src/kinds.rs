@@ -77,12 +77,8 @@ impl StepKind for TestKind {
 
     fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
         let config: TestConfig = cx.ws.config.section(test::NAME)?;
-        Ok(Box::new(Test::from_config(
-            &config,
-            &Features::default(),
-            None,
-            None,
-        )))
+        let step = Test::from_config(&config, &Features::default(), None, None);
+        test::with_services(step, cx.ws)
     }
 
     /// nextest is installed, and the suite sharded, only where the repository runs it.

@@ -42,6 +42,10 @@ pub struct CommandStepConfig {
     pub cwd: Option<PathBuf>,
     /// One line for `--list`.
     pub description: Option<String>,
+    /// Test services it needs (names under `[workspace.metadata.windlass.test.services]`),
+    /// started around it.
+    #[serde(default)]
+    pub services: Vec<String>,
 }
 
 /// A declared command step, in the registry.
@@ -77,10 +81,29 @@ impl StepKind for CommandStepKind {
             .hint("write the program and its arguments: run = [\"cargo\", \"sqlx\", \"prepare\", \"--check\"]")
             .into());
         }
-        Ok(Box::new(CommandStep {
-            name: self.name.clone(),
-            step: self.step.clone(),
-        }))
+        let mut declared = crate::services::declared(cx.ws)?;
+        let mut services = Vec::new();
+        for name in &self.step.services {
+            let Some(service) = declared.remove(name) else {
+                return Err(UsageError::new(format!(
+                    "{}: [{}.steps.{}] needs the service `{name}`, which [{}.test.services] does not declare",
+                    cx.ws.config.manifest().display(),
+                    cx.ws.config.table_name(),
+                    self.name,
+                    cx.ws.config.table_name()
+                ))
+                .hint("declare it under [workspace.metadata.windlass.test.services], or fix the name")
+                .into());
+            };
+            services.push((name.clone(), service));
+        }
+        Ok(crate::services::WithServices::wrap(
+            Box::new(CommandStep {
+                name: self.name.clone(),
+                step: self.step.clone(),
+            }),
+            services,
+        ))
     }
 }
 

@@ -85,6 +85,12 @@ impl Config {
         self.table_name
     }
 
+    /// The raw value of the section `name`, for a reader of one of its keys only (each
+    /// section is checked whole by its owner's type).
+    pub fn value(&self, name: &str) -> Option<&toml::Value> {
+        self.table.get(name)
+    }
+
     /// Whether the section `name` is present.
     pub fn has_section(&self, name: &str) -> bool {
         self.table.contains_key(name)

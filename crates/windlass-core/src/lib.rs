@@ -9,6 +9,7 @@
 //! - [`registry`]: every step and config section, registered once (stock, custom in Rust,
 //!   or [`command_step`]s declared in TOML); [`plan`] and [`job`] are what a step says of
 //!   itself: the commands it will run and the CI job it wants;
+//! - [`services`]: the databases and brokers a step's tests need, started around it;
 //! - [`units`] and [`cargo_env`]: values every task reads the same way;
 //! - [`error`]: the exit codes every task shares.
 
@@ -26,6 +27,7 @@ pub mod plan;
 pub mod registry;
 pub mod report;
 pub mod runner;
+pub mod services;
 pub mod session;
 pub mod signal;
 pub mod time;

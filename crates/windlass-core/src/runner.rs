@@ -53,6 +53,8 @@ impl Finished {
 pub struct Runner {
     shell: Rc<xshell::Shell>,
     streams_to_stderr: bool,
+    /// Variables every command gets unless it sets them itself (a test service's address).
+    env: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
 }
 
 impl Runner {
@@ -64,6 +66,7 @@ impl Runner {
         Ok(Self {
             shell: Rc::new(shell),
             streams_to_stderr,
+            env: std::cell::RefCell::default(),
         })
     }
 
@@ -71,6 +74,27 @@ impl Runner {
     /// Shared, so that a command built from it does not borrow the runner that will run it.
     pub fn shell(&self) -> Rc<xshell::Shell> {
         Rc::clone(&self.shell)
+    }
+
+    /// Gives every later command `key=value`, unless it sets `key` itself.
+    pub fn set_env(&self, key: &str, value: &str) {
+        self.env.borrow_mut().insert(key.into(), value.into());
+    }
+
+    /// Stops giving commands `key`.
+    pub fn remove_env(&self, key: &str) {
+        self.env.borrow_mut().remove(key);
+    }
+
+    /// The variables of [`Runner::set_env`] onto `command`, under its own.
+    fn apply_env(&self, command: &mut Command) {
+        let own: Vec<std::ffi::OsString> =
+            command.get_envs().map(|(k, _)| k.to_os_string()).collect();
+        for (key, value) in self.env.borrow().iter() {
+            if !own.iter().any(|k| k == key.as_str()) {
+                command.env(key, value);
+            }
+        }
     }
 
     /// Moves the directory that later commands start in.
@@ -117,6 +141,7 @@ impl Runner {
         if signal::interrupted() {
             return Err(Interrupted.into());
         }
+        self.apply_env(&mut command);
         command.stdin(if input.is_some() {
             Stdio::piped()
         } else {
@@ -192,6 +217,61 @@ impl Runner {
         })
     }
 
+    /// Starts `command` in the background (a test service), its stdout and stderr appended to
+    /// `log`. It is in a process group of its own, which an interrupt reaches like any other
+    /// child's; [`Background::stop`] (or dropping it) ends the whole group.
+    pub fn spawn_background(
+        &self,
+        mut command: Command,
+        log: &std::path::Path,
+    ) -> Result<Background> {
+        signal::install();
+        if signal::interrupted() {
+            return Err(Interrupted.into());
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| UsageError::new(format!("cannot write {}: {e}", log.display())))?;
+        let err = file
+            .try_clone()
+            .map_err(|e| UsageError::new(format!("cannot write {}: {e}", log.display())))?;
+        self.apply_env(&mut command);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(file))
+            .stderr(Stdio::from(err));
+        own_process_group(&mut command);
+        let child = command.spawn().map_err(|err| spawn_error(&command, &err))?;
+        let guard = ChildGuard::register(child.id());
+        Ok(Background {
+            child,
+            _guard: guard,
+        })
+    }
+
+    /// Runs a clean-up command (removing a container a run started) to completion, capturing
+    /// its output, even after an interrupt: what was started must be stopped either way. Not
+    /// for anything else.
+    pub fn run_cleanup(&self, mut command: Command) -> Result<Finished> {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let started = Instant::now();
+        let output = command
+            .output()
+            .map_err(|err| spawn_error(&command, &err))?;
+        Ok(Finished {
+            status: output.status,
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            duration: started.elapsed(),
+            timed_out: false,
+        })
+    }
+
     fn user_stdout(&self) -> Result<Stdio> {
         if !self.streams_to_stderr {
             return Ok(Stdio::inherit());
@@ -207,6 +287,48 @@ impl Runner {
         }
         #[cfg(not(unix))]
         Ok(Stdio::inherit())
+    }
+}
+
+/// A process started by [`Runner::spawn_background`]; stopped when dropped.
+#[derive(Debug)]
+pub struct Background {
+    child: std::process::Child,
+    _guard: ChildGuard,
+}
+
+impl Background {
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it has exited, and how.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Ends it and everything it started: SIGTERM to its group, SIGKILL after `grace`.
+    pub fn stop(&mut self, grace: Duration) {
+        if self.exited().is_some() {
+            return;
+        }
+        signal::terminate_group(self.child.id());
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if self.exited().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        signal::kill_group(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop(Duration::from_secs(2));
     }
 }
 

@@ -34,6 +34,7 @@ fn on_interrupt() {
 }
 
 /// A running child, unregistered when dropped.
+#[derive(Debug)]
 pub(crate) struct ChildGuard(u32);
 
 impl ChildGuard {
@@ -59,6 +60,19 @@ impl Drop for ChildGuard {
 
 /// Kills the process group of a child (a command past its timeout).
 pub(crate) fn kill_group(pid: u32) {
+    forward(pid, true);
+}
+
+/// Asks the process group of a child to end (SIGTERM): a background service being stopped.
+pub(crate) fn terminate_group(pid: u32) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: kill(2) on the process group of a child we spawned and still track.
+        unsafe {
+            libc::kill(-pid, libc::SIGTERM);
+        }
+    }
+    #[cfg(not(unix))]
     forward(pid, true);
 }
 

@@ -108,7 +108,7 @@ pub fn plan(
                 args.runner.map(Into::into),
                 args.partition,
             );
-            Run::single("test", Box::new(step))
+            Run::single("test", windlass_checks::test::with_services(step, ws)?)
         }
         #[cfg(feature = "audit")]
         Commands::Audit(args) => {

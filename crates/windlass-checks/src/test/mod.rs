@@ -41,7 +41,7 @@ pub enum RunnerChoice {
 }
 
 /// `[workspace.metadata.windlass.test]`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TestConfig {
     /// Which runner.
@@ -62,6 +62,9 @@ pub struct TestConfig {
     /// Stop at the first failing test (default false: report them all).
     #[serde(default)]
     pub fail_fast: bool,
+    /// Services the tests need, started around them (`windlass_core::services`).
+    #[serde(default)]
+    pub services: std::collections::BTreeMap<String, windlass_core::services::ServiceConfig>,
 }
 
 fn yes() -> bool {
@@ -77,6 +80,7 @@ impl Default for TestConfig {
             no_default_features: false,
             doctests: true,
             fail_fast: false,
+            services: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -236,6 +240,15 @@ impl Test {
 
 /// nextest's own config file: a repository that has one runs its tests with nextest.
 pub const NEXTEST_CONFIG: &str = ".config/nextest.toml";
+
+/// The `test` step with the services its config declares around it.
+pub fn with_services(step: Test, ws: &Workspace) -> Result<Box<dyn Step>> {
+    let services = windlass_core::services::declared(ws)?;
+    Ok(windlass_core::services::WithServices::wrap(
+        Box::new(step),
+        services.into_iter().collect(),
+    ))
+}
 
 /// Whether the workspace opts in to nextest by having its config file.
 pub fn opts_in_to_nextest(ws: &Workspace) -> bool {
