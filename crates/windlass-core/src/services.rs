@@ -314,12 +314,16 @@ impl Drop for Running {
     }
 }
 
-fn unreachable_service(name: &str) -> Result<(Kind, Vec<(u16, u16)>, Check)> {
+fn unreachable_service(name: &str) -> Result<Launched> {
     Err(UsageError::new(format!(
         "the test service `{name}` has neither image nor run"
     ))
     .into())
 }
+
+/// A service just launched: what it is, its ports as (service, host), and how to tell it is
+/// ready.
+type Launched = (Kind, Vec<(u16, u16)>, Check);
 
 /// How readiness is checked.
 enum Check {
@@ -335,7 +339,7 @@ fn start_container(
     name: &str,
     image: &str,
     service: &ServiceConfig,
-) -> Result<(Kind, Vec<(u16, u16)>, Check)> {
+) -> Result<Launched> {
     static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let container = format!("windlass-{name}-{}-{n}", std::process::id());
@@ -434,7 +438,7 @@ fn start_process(
     name: &str,
     run: &[String],
     service: &ServiceConfig,
-) -> Result<(Kind, Vec<(u16, u16)>, Check)> {
+) -> Result<Launched> {
     let port = free_port()?;
     let fill = |text: &str| fill(text, "127.0.0.1", &[(port, port)]);
     let mut command = Command::new(fill(&run[0]));
