@@ -325,6 +325,17 @@ impl Step for Init {
             &mut log,
         )?;
         self.file(&root, "xtask/src/main.rs", MAIN_RS, &mut log)?;
+        let xtask_manifest =
+            std::fs::read_to_string(root.join("xtask/Cargo.toml")).unwrap_or_default();
+        let foreign_xtask = !xtask_manifest.contains("windlass");
+        if foreign_xtask {
+            // An xtask of the repository's own: `cargo xtask` is its command line, not ours.
+            log.note(
+                Change::Kept,
+                "xtask/",
+                "the repository's own xtask, without windlass: nest windlass's commands in it (docs/extending.md, \"Nesting windlass in an existing xtask\"); until then run `windlass ci`",
+            );
+        }
 
         let before = doc.to_string();
         edit_manifest(&mut doc, &self.ci_steps);
@@ -408,11 +419,21 @@ impl Step for Init {
             xtask_sources: Some(vec!["xtask/**".into()]),
             ..WorkflowsConfig::default()
         };
-        for (path, text) in windlass_workflows::generate(&workflows, &self.workflows) {
-            self.workflow(&ws.repo_root, &path, &text, &mut log)?;
+        // Workflows and a hook that run `cargo xtask <task>` only work once the repository's
+        // own xtask has windlass's tasks: none before then.
+        if foreign_xtask {
+            log.note(
+                Change::Kept,
+                ".github/workflows, pre-commit hook",
+                "not written: they run `cargo xtask <task>`, which the repository's own xtask does not have yet",
+            );
+        } else {
+            for (path, text) in windlass_workflows::generate(&workflows, &self.workflows) {
+                self.workflow(&ws.repo_root, &path, &text, &mut log)?;
+            }
         }
 
-        if ws.repo_root.join(".git").exists() {
+        if ws.repo_root.join(".git").exists() && !foreign_xtask {
             let hook = InstallHooks {
                 action: Action::Install { force: false },
                 command: "cargo xtask pre-commit".into(),
