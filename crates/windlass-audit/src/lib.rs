@@ -11,11 +11,14 @@
 //! an adopter can leave it out with a feature of the `windlass` crate.
 
 pub mod advisories;
+pub mod bans;
 pub mod database;
+pub mod graph;
 pub mod licenses;
 pub mod lockfile;
 pub mod policy;
 mod report;
+pub mod spec;
 pub mod yanked;
 
 use anyhow::Result;
@@ -52,15 +55,59 @@ pub struct AuditConfig {
 }
 
 /// Which parts of the audit to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Scope {
-    /// Advisories and licences.
-    #[default]
-    All,
-    /// Advisories only.
-    Advisories,
-    /// Licences only.
-    Licenses,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    /// RustSec advisories (and yanked versions with `--yanked`).
+    pub advisories: bool,
+    /// Licences against `[licenses]`.
+    pub licenses: bool,
+    /// `[bans]`: denied crates, duplicates, wildcards.
+    pub bans: bool,
+    /// `[sources]`: registries and git repositories.
+    pub sources: bool,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
+impl Scope {
+    /// Every part.
+    pub const ALL: Scope = Scope {
+        advisories: true,
+        licenses: true,
+        bans: true,
+        sources: true,
+    };
+
+    /// The parts named (`advisories`, `licenses`, `bans`, `sources`); none named is all.
+    pub fn only(parts: &[&str]) -> Self {
+        if parts.is_empty() {
+            return Self::ALL;
+        }
+        Scope {
+            advisories: parts.contains(&"advisories"),
+            licenses: parts.contains(&"licenses"),
+            bans: parts.contains(&"bans"),
+            sources: parts.contains(&"sources"),
+        }
+    }
+
+    /// Their names, for the plan.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (self.advisories, "advisories"),
+            (self.licenses, "licences"),
+            (self.bans, "bans"),
+            (self.sources, "sources"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect()
+    }
 }
 
 /// The `audit` step.
@@ -95,10 +142,20 @@ pub struct AuditArgs {
     pub yanked: bool,
     /// `--only`.
     pub scope: Scope,
+    /// `--policy`.
+    pub policy: Option<PathBuf>,
 }
 
 /// The values `--deny` accepts.
-pub const DENY_KINDS: &[&str] = &["warnings", "unmaintained", "unsound", "notice", "yanked"];
+pub const DENY_KINDS: &[&str] = &[
+    "warnings",
+    "unmaintained",
+    "unsound",
+    "notice",
+    "yanked",
+    "bans",
+    "sources",
+];
 
 impl Audit {
     /// The step as configured; command-line values take precedence.
@@ -127,9 +184,10 @@ impl Audit {
             deny,
             yanked: args.yanked || config.yanked,
             scope: args.scope,
-            policy: config
+            policy: args
                 .policy
                 .clone()
+                .or_else(|| config.policy.clone())
                 .unwrap_or_else(|| PathBuf::from("deny.toml")),
         })
     }
@@ -150,11 +208,7 @@ impl Step for Audit {
             .clone()
             .unwrap_or_else(|| ws.root.join("Cargo.lock"));
         let db = self.db.path.clone().unwrap_or_else(database::default_path);
-        let parts = match self.scope {
-            Scope::All => "advisories and licences",
-            Scope::Advisories => "advisories",
-            Scope::Licenses => "licences",
-        };
+        let parts = self.scope.names().join(", ");
         Ok(Plan::describe(format!(
             "audit {parts} of {} against {} ({})",
             ws.display_path(&lock),

@@ -17,6 +17,10 @@ pub struct Policy {
     pub ignore: Vec<Ignored>,
     /// The licence policy; `None` when the file has no `[licenses]` section.
     pub licenses: Option<LicensePolicy>,
+    /// `[bans]`; `None` when the file has none.
+    pub bans: Option<crate::bans::Bans>,
+    /// `[sources]`; `None` when the file has none.
+    pub sources: Option<crate::bans::Sources>,
     text: String,
 }
 
@@ -71,6 +75,10 @@ struct File {
     advisories: Option<AdvisoriesSection>,
     #[serde(default)]
     licenses: Option<LicensesSection>,
+    #[serde(default)]
+    bans: Option<crate::bans::BansSection>,
+    #[serde(default)]
+    sources: Option<crate::bans::SourcesSection>,
 }
 
 #[derive(Deserialize, Default)]
@@ -197,10 +205,16 @@ impl Policy {
                 })
             }
         };
+        let bans = file.bans.map(|b| b.policy()).transpose().map_err(|e| {
+            UsageError::new(format!("{}: {e}", path.display()))
+                .hint("a package spec is `name`, `name@1.2.3` or `name:<2` (cargo-deny's)")
+        })?;
         Ok(Self {
             path: Some(path.to_path_buf()),
             ignore,
             licenses,
+            bans,
+            sources: file.sources.map(|s| s.policy()),
             text,
         })
     }
@@ -211,6 +225,31 @@ impl Policy {
         self.text
             .lines()
             .position(|l| l.contains(&quoted))
+            .and_then(|i| u32::try_from(i + 1).ok())
+    }
+
+    /// The 1-based line of the entry `written` (a quoted spec) or, failing that, of the key
+    /// `written = ...` in `[section]`.
+    pub fn line_of_entry(&self, section: &str, written: &str) -> Option<u32> {
+        if let Some(line) = self.line_of(written) {
+            return Some(line);
+        }
+        let header = format!("[{section}]");
+        let mut inside = false;
+        for (i, line) in self.text.lines().enumerate() {
+            let trimmed = line.trim();
+            if trimmed.starts_with('[') {
+                inside = trimmed == header;
+                continue;
+            }
+            let key = trimmed.split('=').next().unwrap_or_default().trim();
+            if inside && key == written {
+                return u32::try_from(i + 1).ok();
+            }
+        }
+        self.text
+            .lines()
+            .position(|l| l.trim() == header)
             .and_then(|i| u32::try_from(i + 1).ok())
     }
 }

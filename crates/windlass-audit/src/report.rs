@@ -4,7 +4,7 @@ use crate::advisories::{self, Finding, Kind};
 use crate::licenses::{self, Declared, Problem};
 use crate::lockfile::Lock;
 use crate::policy::Policy;
-use crate::{Audit, NAME, Scope, database, yanked};
+use crate::{Audit, NAME, database, yanked};
 use anyhow::Result;
 use serde_json::json;
 use windlass_core::{Diagnostic, Session, Severity, StepOutcome, Workspace};
@@ -14,10 +14,54 @@ use windlass_core::{Diagnostic, Session, Severity, StepOutcome, Workspace};
 struct Tally {
     failing: usize,
     warnings: usize,
+    waived: usize,
     parts: Vec<String>,
 }
 
+/// What every part reads.
+struct Parts<'a> {
+    ws: &'a Workspace,
+    lock: &'a Lock,
+    policy: &'a Policy,
+    waivers: &'a windlass_core::waivers::Waivers,
+}
+
+/// A finding a waiver accepts: reported as waived, with the reason, as a notice.
+fn waived(mut d: Diagnostic, waiver: &windlass_core::waivers::Waiver) -> Diagnostic {
+    d.severity = Severity::Notice;
+    d.message = format!("{}\n{}", waiver.describe(), d.message);
+    d
+}
+
+/// Whether the audit owns the waiver `id` (the secrets scan owns fingerprints), given the
+/// parts that run.
+fn owns(audit: &Audit, id: &str) -> bool {
+    let lower = id.to_ascii_lowercase();
+    let scope = audit.scope;
+    if lower.starts_with("license:") {
+        return scope.licenses;
+    }
+    if [
+        "ban:",
+        "duplicate:",
+        "wildcard:",
+        "not-allowed:",
+        "stale-skip:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+    {
+        return scope.bans;
+    }
+    if lower.starts_with("source:") {
+        return scope.sources;
+    }
+    // An advisory id or one of its aliases.
+    scope.advisories && !lower.contains(':')
+}
+
 pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+    let waivers = windlass_core::waivers::Waivers::load(ws)?.owned_by(|id| owns(audit, id));
     let policy = Policy::load(&ws.root.join(&audit.policy))?;
     let lock_path = audit
         .file
@@ -28,15 +72,28 @@ pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Resul
     }
     let lock = Lock::load(&lock_path)?;
     let mut tally = Tally::default();
+    let parts = Parts {
+        ws,
+        lock: &lock,
+        policy: &policy,
+        waivers: &waivers,
+    };
 
-    if audit.scope != Scope::Licenses {
-        advisories_part(audit, ws, session, &lock, &policy, &mut tally)?;
+    if audit.scope.advisories {
+        advisories_part(audit, &parts, session, &mut tally)?;
         if audit.yanked {
             yanked_part(audit, ws, session, &lock, &mut tally)?;
         }
     }
-    if audit.scope != Scope::Advisories {
-        licenses_part(audit, ws, session, &lock, &policy, &mut tally)?;
+    if audit.scope.licenses {
+        licenses_part(audit, &parts, session, &mut tally)?;
+    }
+    if audit.scope.bans || audit.scope.sources {
+        bans_part(audit, &parts, session, &mut tally)?;
+    }
+    tally.failing += waivers.report(session, NAME, audit.denies("warnings"));
+    if tally.waived > 0 {
+        tally.parts.push(format!("{} waived", tally.waived));
     }
 
     let summary = tally.parts.join("; ");
@@ -77,17 +134,27 @@ fn generate_lockfile(audit: &Audit, session: &mut Session) -> Result<()> {
 
 fn advisories_part(
     audit: &Audit,
-    ws: &Workspace,
+    parts: &Parts<'_>,
     session: &mut Session,
-    lock: &Lock,
-    policy: &Policy,
     tally: &mut Tally,
 ) -> Result<()> {
+    let (ws, lock, policy) = (parts.ws, parts.lock, parts.policy);
     let mut db = database::open(session, &audit.db)?;
     let scan = advisories::scan(&mut db, lock, &policy.ignore)?;
     let with_details = session.wants_details();
     let (mut vulnerabilities, mut warnings) = (0, 0);
     for finding in &scan.findings {
+        let metadata = &finding.advisory.metadata;
+        let mut ids = vec![metadata.id.as_str()];
+        ids.extend(metadata.aliases.iter().map(|a| a.as_str()));
+        if let Some(waiver) = parts.waivers.waives(&ids) {
+            tally.waived += 1;
+            session.diagnostic(waived(
+                advisory_diagnostic(ws, lock, finding, false, with_details),
+                waiver,
+            ));
+            continue;
+        }
         let fails = finding.kind == Kind::Vulnerability || audit.denies(finding.kind.as_str());
         if finding.kind == Kind::Vulnerability {
             vulnerabilities += 1;
@@ -288,12 +355,11 @@ fn yanked_part(
 
 fn licenses_part(
     audit: &Audit,
-    ws: &Workspace,
+    parts: &Parts<'_>,
     session: &mut Session,
-    lock: &Lock,
-    policy: &Policy,
     tally: &mut Tally,
 ) -> Result<()> {
+    let (ws, lock, policy) = (parts.ws, parts.lock, parts.policy);
     let Some(rules) = &policy.licenses else {
         session.message(
             Severity::Notice,
@@ -331,7 +397,19 @@ fn licenses_part(
         let Some(problem) = licenses::check(rules, &declared) else {
             continue;
         };
-        refused += 1;
+        let mut ids = vec![format!("license:{}", package.name)];
+        if let Problem::NotAllowed { refused, .. } = &problem {
+            ids.extend(
+                refused
+                    .iter()
+                    .map(|l| format!("license:{l}@{}", package.name)),
+            );
+        }
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let waiver = parts.waivers.waives(&ids);
+        if waiver.is_none() {
+            refused += 1;
+        }
         let (title, message) = match &problem {
             Problem::NotAllowed {
                 expression,
@@ -384,13 +462,145 @@ fn licenses_part(
                 "package": {"name": package.name.as_str(), "version": package.version.to_string()},
                 "license": package.license,
             }));
-        session.diagnostic(d);
+        match waiver {
+            Some(waiver) => {
+                tally.waived += 1;
+                session.diagnostic(waived(d, waiver));
+            }
+            None => session.diagnostic(d),
+        }
     }
     tally.failing += refused;
     tally.parts.push(format!(
         "licences: {} of {} packages refused",
         refused,
         packages.len()
+    ));
+    Ok(())
+}
+
+/// `[bans]` and `[sources]` over the graph cargo resolves (a lone lockfile's own graph with
+/// `--file`), each finding at its package's `Cargo.lock` line with its dependency path.
+fn bans_part(
+    audit: &Audit,
+    parts: &Parts<'_>,
+    session: &mut Session,
+    tally: &mut Tally,
+) -> Result<()> {
+    let (ws, lock, policy) = (parts.ws, parts.lock, parts.policy);
+    let bans = policy.bans.as_ref().filter(|_| audit.scope.bans);
+    let sources = policy.sources.as_ref().filter(|_| audit.scope.sources);
+    for (wanted, present, section) in [
+        (audit.scope.bans, bans.is_some(), "bans"),
+        (audit.scope.sources, sources.is_some(), "sources"),
+    ] {
+        if wanted && !present {
+            session.message(
+                Severity::Notice,
+                format!(
+                    "no [{section}] policy in {}: {section} not checked",
+                    audit.policy.display()
+                ),
+            );
+        }
+    }
+    if bans.is_none() && sources.is_none() {
+        return Ok(());
+    }
+    let graph = if audit.file.is_some() {
+        crate::graph::Graph::from_lock(lock)
+    } else {
+        crate::graph::Graph::from_metadata(ws.resolved_metadata(session)?)
+    };
+    let mut findings = Vec::new();
+    if let Some(bans) = bans {
+        findings.extend(bans.check(&graph).into_iter().map(|f| ("bans", f)));
+    }
+    if let Some(sources) = sources {
+        findings.extend(sources.check(&graph).into_iter().map(|f| ("sources", f)));
+    }
+    let (mut failing, mut warnings) = (0, 0);
+    for (section, finding) in &findings {
+        let waiver = parts.waivers.waives(&[finding.id.as_str()]);
+        let fails = waiver.is_none()
+            && (finding.level == crate::bans::Level::Deny
+                || audit.denies("warnings")
+                || audit.denies(section));
+        if waiver.is_some() {
+            tally.waived += 1;
+        } else if fails {
+            failing += 1;
+        } else {
+            warnings += 1;
+        }
+        let config_line = policy.line_of_entry(section, &finding.config);
+        let config_at = match (&policy.path, config_line) {
+            (Some(path), Some(line)) => format!("{}:{line}", ws.display_path(path)),
+            (Some(path), None) => ws.display_path(path),
+            (None, _) => audit.policy.display().to_string(),
+        };
+        let mut message = format!(
+            "{}\nrule: [{section}] {} ({config_at})",
+            finding.message, finding.config
+        );
+        let package = finding.node.map(|i| &graph.nodes[i]);
+        let locked = package.and_then(|node| {
+            lock.lockfile
+                .packages
+                .iter()
+                .find(|p| p.name.as_str() == node.name && p.version == node.version)
+        });
+        if let Some(locked) = locked {
+            let path = lock.dependency_path(locked);
+            if path.len() > 1 {
+                message.push_str(&format!("\npath: {}", path.join(" → ")));
+            }
+        }
+        let mut d = Diagnostic::new(
+            NAME,
+            if fails {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            finding.id.clone(),
+            message,
+        )
+        .details(json!({
+            "kind": section.trim_end_matches('s'),
+            "id": finding.id,
+            "package": package.map(|n| json!({"name": n.name, "version": n.version.to_string(), "source": n.source})),
+            "rule": finding.config,
+        }));
+        d = match (locked, &policy.path) {
+            (Some(locked), _) => d.at(ws.display_path(&lock.path), lock.line_of(locked), None),
+            (None, Some(path)) => d.at(ws.display_path(path), config_line, None),
+            (None, None) => d,
+        };
+        session.diagnostic(match waiver {
+            Some(waiver) => waived(d, waiver),
+            None => d,
+        });
+    }
+    tally.failing += failing;
+    tally.warnings += warnings;
+    let mut part = Vec::new();
+    if bans.is_some() {
+        part.push(format!(
+            "bans: {} finding(s)",
+            findings.iter().filter(|(s, _)| *s == "bans").count()
+        ));
+    }
+    if sources.is_some() {
+        part.push(format!(
+            "sources: {} finding(s)",
+            findings.iter().filter(|(s, _)| *s == "sources").count()
+        ));
+    }
+    tally.parts.push(format!(
+        "{} in {} packages",
+        part.join(", "),
+        graph.nodes.len()
     ));
     Ok(())
 }

@@ -10,6 +10,7 @@
 //!   or [`command_step`]s declared in TOML); [`plan`] and [`job`] are what a step says of
 //!   itself: the commands it will run and the CI job it wants;
 //! - [`services`]: the databases and brokers a step's tests need, started around it;
+//! - [`waivers`]: findings accepted until a date, for every step that can fail on one;
 //! - [`units`] and [`cargo_env`]: values every task reads the same way;
 //! - [`error`]: the exit codes every task shares.
 
@@ -33,6 +34,7 @@ pub mod signal;
 pub mod time;
 pub mod tool;
 pub mod units;
+pub mod waivers;
 pub mod workspace;
 
 pub use error::{Interrupted, UsageError};

@@ -42,6 +42,19 @@ impl Step for StagedSecrets {
         let mut findings = windlass_secrets::diff::scan(&added);
         let left_out = exclude::drop_findings(session, &root, &self.config, &mut findings)?;
         exclude::report(session, &left_out);
+        // Waived fingerprints do not block a commit; their dates are `ci`'s to enforce.
+        let waivers =
+            windlass_core::waivers::Waivers::load(ws)?.owned_by(windlass_secrets::is_fingerprint);
+        let waived = windlass_secrets::waive(&mut findings, &waivers);
+        if !waived.is_empty() {
+            session.message(
+                windlass_core::Severity::Notice,
+                format!(
+                    "{} finding(s) waived in [[workspace.metadata.windlass.waivers]]",
+                    waived.len()
+                ),
+            );
+        }
         let reviewed = ignore::apply(&mut findings, &ignore::load(&root));
         for finding in &findings {
             session.diagnostic(finding.to_diagnostic(NAME));

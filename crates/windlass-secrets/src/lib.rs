@@ -135,6 +135,32 @@ fn worth_scanning(line: &str) -> bool {
         || line.contains("eedPhrase")
 }
 
+/// Whether a waiver id is a finding's fingerprint (`path:rule:hash`), which the secrets scan
+/// owns; the audit owns the others.
+pub fn is_fingerprint(id: &str) -> bool {
+    let mut parts = id.rsplitn(3, ':');
+    let (Some(hash), Some(rule), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !path.is_empty() && rules::rule(rule).is_some() && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Takes out of `findings` those an active waiver accepts, with the waiver.
+pub fn waive<'w>(
+    findings: &mut Vec<Finding>,
+    waivers: &'w windlass_core::waivers::Waivers,
+) -> Vec<(Finding, &'w windlass_core::waivers::Waiver)> {
+    let mut waived = Vec::new();
+    findings.retain(|f| match waivers.waives(&[f.fingerprint.as_str()]) {
+        Some(waiver) => {
+            waived.push((f.clone(), waiver));
+            false
+        }
+        None => true,
+    });
+    waived
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

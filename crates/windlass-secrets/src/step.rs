@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use windlass_core::Plan;
 use windlass_core::registry::{BuildContext, Origin, StepKind};
 use windlass_core::runner::Capture;
+use windlass_core::waivers::Waivers;
 use windlass_core::{CiJob, JobStep, Session, Step, StepOutcome, UsageError, Workspace};
 
 /// The name of the step.
@@ -105,12 +106,21 @@ impl Step for Secrets {
         }
         exclude::report(session, &left_out);
         let ignored = ignore::apply(&mut findings, &ignore::load(&root));
+        let waivers = Waivers::load(ws)?.owned_by(crate::is_fingerprint);
+        let waived = crate::waive(&mut findings, &waivers);
         if let Some(path) = &self.sarif {
             write_sarif(path, &findings)?;
+        }
+        for (finding, waiver) in &waived {
+            let mut d = finding.to_diagnostic(NAME);
+            d.severity = windlass_core::Severity::Notice;
+            d.message = format!("{}\n{}", waiver.describe(), d.message);
+            session.diagnostic(d);
         }
         for finding in &findings {
             session.diagnostic(finding.to_diagnostic(NAME));
         }
+        let expired = waivers.report(session, NAME, false);
         let mut summary = format!("{} in {what}", count(findings.len()));
         if ignored > 0 {
             summary.push_str(&format!(" ({ignored} reviewed in {IGNORE_FILE})"));
@@ -121,7 +131,13 @@ impl Step for Secrets {
                 left_out.len()
             ));
         }
-        if findings.is_empty() {
+        if !waived.is_empty() {
+            summary.push_str(&format!("; {} waived", waived.len()));
+        }
+        if expired > 0 {
+            summary.push_str(&format!("; {expired} expired waiver(s)"));
+        }
+        if findings.is_empty() && expired == 0 {
             Ok(StepOutcome::passed(summary))
         } else {
             Ok(StepOutcome::failed(

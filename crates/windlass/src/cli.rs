@@ -347,9 +347,12 @@ pub struct AuditArgs {
     /// Also check for yanked versions.
     #[arg(long)]
     pub yanked: bool,
-    /// Check only advisories or only licences.
-    #[arg(long, value_enum)]
-    pub only: Option<AuditScope>,
+    /// The policy file (cargo-deny's format; default: the config's, `deny.toml`).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+    /// Check only these parts: advisories, licenses, bans, sources (comma-separated or repeated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<AuditScope>,
 }
 
 /// `audit --only`.
@@ -358,8 +361,12 @@ pub struct AuditArgs {
 pub enum AuditScope {
     /// RustSec advisories (and yanked versions with --yanked).
     Advisories,
-    /// Licences against deny.toml.
+    /// Licences against deny.toml's [licenses].
     Licenses,
+    /// deny.toml's [bans]: denied crates, duplicate versions, wildcard requirements.
+    Bans,
+    /// deny.toml's [sources]: registries and git repositories.
+    Sources,
 }
 
 #[cfg(feature = "audit")]
@@ -372,11 +379,22 @@ impl AuditArgs {
             no_fetch: self.no_fetch,
             deny: self.deny.clone(),
             yanked: self.yanked,
-            scope: match self.only {
-                None => windlass_audit::Scope::All,
-                Some(AuditScope::Advisories) => windlass_audit::Scope::Advisories,
-                Some(AuditScope::Licenses) => windlass_audit::Scope::Licenses,
-            },
+            policy: self
+                .policy
+                .clone()
+                .map(|p| std::path::absolute(&p).unwrap_or(p)),
+            scope: windlass_audit::Scope::only(
+                &self
+                    .only
+                    .iter()
+                    .map(|s| match s {
+                        AuditScope::Advisories => "advisories",
+                        AuditScope::Licenses => "licenses",
+                        AuditScope::Bans => "bans",
+                        AuditScope::Sources => "sources",
+                    })
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 }

@@ -24,6 +24,8 @@ pub fn registry() -> Registry {
     registry.add_section::<windlass_hooks::PreCommitConfig>("pre-commit");
     registry.add_section::<windlass_secrets::exclude::SecretsConfig>("secrets");
     registry.add_section::<WorkflowsConfig>("workflows");
+    registry
+        .add_section::<Vec<windlass_core::waivers::WaiverConfig>>(windlass_core::waivers::SECTION);
     optional_sections(&mut registry);
     registry
 }

@@ -1,0 +1,1 @@
+//! vendor/devdup-0.1

@@ -1,0 +1,1 @@
+//! vendor/shared-0.2
