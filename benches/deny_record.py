@@ -17,7 +17,7 @@ DATA = Path(__file__).resolve().parent.parent / "crates/windlass/tests/data/deny
 def flagged(config: Path) -> list:
     out = subprocess.run(
         ["cargo", "deny", "--offline", "--format", "json", "--log-level", "warn",
-         "check", "--config", str(config), "bans"],
+         "--config", str(config), "check", "bans"],
         cwd=DATA / "workspace", capture_output=True, text=True,
     )
     pairs = set()

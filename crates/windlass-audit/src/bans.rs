@@ -36,7 +36,8 @@ pub struct BansSection {
     multiple_versions: Level,
     #[serde(default)]
     multiple_versions_include_dev: bool,
-    #[serde(default)]
+    /// `allow` unless set: cargo-deny's own default (its documentation says `warn`).
+    #[serde(default = "allow")]
     wildcards: Level,
     #[serde(default)]
     allow_wildcard_paths: bool,
@@ -81,6 +82,10 @@ pub struct AllowOrg {
 
 /// crates.io's index, as cargo-deny names it.
 pub const CRATES_IO: &str = "https://github.com/rust-lang/crates.io-index";
+
+fn allow() -> Level {
+    Level::Allow
+}
 
 fn crates_io() -> Vec<String> {
     vec![CRATES_IO.to_string()]
