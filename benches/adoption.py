@@ -47,12 +47,17 @@ def run(cmd, cwd, env, timeout=3600):
         return -1, "", "timed out", time.perf_counter() - start
 
 
-def windlass_binary() -> Path:
+def windlass_binary(scratch: Path) -> Path:
+    """The stock binary, built and copied aside so that later builds of the checkout do not
+    change it under the harness."""
     subprocess.run(["cargo", "build", "--quiet", "--package", "windlass", "--bin", "windlass"],
                    cwd=CHECKOUT, check=True)
     meta = json.loads(subprocess.run(["cargo", "metadata", "--no-deps", "--format-version", "1"],
                                      cwd=CHECKOUT, capture_output=True, text=True, check=True).stdout)
-    return Path(meta["target_directory"]) / "debug" / "windlass"
+    built = Path(meta["target_directory"]) / "debug" / "windlass"
+    copy = scratch / "windlass"
+    shutil.copy2(built, copy)
+    return copy
 
 
 def has_own_xtask(repo: Path) -> bool:
@@ -60,13 +65,24 @@ def has_own_xtask(repo: Path) -> bool:
     return manifest.is_file() and "windlass" not in manifest.read_text()
 
 
-def adopt(source: Path, scratch: Path, windlass: Path, extra_config: Path | None, env: dict) -> dict:
+def snapshot(scratch: Path) -> Path:
+    """This checkout's HEAD, unpacked: what the adopted repositories depend on, unmoved by
+    edits made while the harness runs."""
+    dest = scratch / "windlass-checkout"
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=CHECKOUT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def adopt(source: Path, scratch: Path, windlass: Path, checkout: Path, extra_config: Path | None,
+          env: dict) -> dict:
     copy = scratch / source.name
     shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns("target"))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=copy,
                             capture_output=True, text=True).stdout.strip()
     own_xtask = has_own_xtask(copy)
-    code, out, err, _ = run([str(windlass), "init", "--windlass-path", str(CHECKOUT)], copy, env)
+    code, out, err, _ = run([str(windlass), "init", "--windlass-path", str(checkout)], copy, env)
     if code != 0:
         return {"repo": source.name, "commit": commit, "init": f"exit {code}: {err.strip()[-400:]}",
                 "steps": {}, "raw": {}}
@@ -132,16 +148,17 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     configs = dict(c.split("=", 1) for c in args.config)
-    windlass = windlass_binary()
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "CARGO_TARGET_DIR")}
     scratch = Path(tempfile.mkdtemp(prefix="windlass-adoption-"))
+    windlass = windlass_binary(scratch)
+    checkout = snapshot(scratch)
     results = []
     try:
         for repo in args.repos:
             repo = repo.resolve()
             extra = Path(configs[repo.name]).resolve() if repo.name in configs else None
             print(f"== {repo.name}", flush=True)
-            result = adopt(repo, scratch, windlass, extra, env)
+            result = adopt(repo, scratch, windlass, checkout, extra, env)
             results.append(result)
             print(json.dumps({k: v for k, v in result.items() if k != "raw"}, indent=1), flush=True)
     finally:
