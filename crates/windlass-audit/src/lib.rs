@@ -12,6 +12,7 @@
 
 pub mod advisories;
 pub mod bans;
+pub mod binary;
 pub mod database;
 pub mod graph;
 pub mod licenses;
@@ -125,6 +126,8 @@ pub struct Audit {
     pub scope: Scope,
     /// The policy file.
     pub policy: PathBuf,
+    /// A shipped binary to audit instead of the lockfile.
+    pub bin: Option<PathBuf>,
 }
 
 /// Command-line overrides of [`AuditConfig`].
@@ -144,6 +147,8 @@ pub struct AuditArgs {
     pub scope: Scope,
     /// `--policy`.
     pub policy: Option<PathBuf>,
+    /// `--bin`: audit what this binary (or release archive, or SBOM) contains.
+    pub bin: Option<PathBuf>,
 }
 
 /// The values `--deny` accepts.
@@ -184,6 +189,7 @@ impl Audit {
             deny,
             yanked: args.yanked || config.yanked,
             scope: args.scope,
+            bin: args.bin.clone(),
             policy: args
                 .policy
                 .clone()

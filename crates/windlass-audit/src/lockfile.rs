@@ -79,6 +79,23 @@ impl Lock {
         })
     }
 
+    /// The packages of something that is not a lockfile but lists the same (a binary's
+    /// embedded dependency list, an SBOM), shown as `path`; its findings have no line.
+    pub fn from_text(path: &Path, text: &str) -> Result<Self> {
+        let lockfile = parse(text).map_err(|e| {
+            anyhow::anyhow!(
+                "the dependency list read from {} is malformed: {e}",
+                path.display()
+            )
+        })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            lockfile,
+            lines: HashMap::new(),
+            graph: std::cell::OnceCell::new(),
+        })
+    }
+
     /// The 1-based line of `name = "..."` of that package's `[[package]]` entry.
     pub fn line_of(&self, package: &Package) -> Option<u32> {
         self.lines

@@ -63,14 +63,26 @@ fn owns(audit: &Audit, id: &str) -> bool {
 pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
     let waivers = windlass_core::waivers::Waivers::load(ws)?.owned_by(|id| owns(audit, id));
     let policy = Policy::load(&ws.root.join(&audit.policy))?;
-    let lock_path = audit
-        .file
-        .clone()
-        .unwrap_or_else(|| ws.root.join("Cargo.lock"));
-    if audit.file.is_none() && !lock_path.exists() {
-        generate_lockfile(audit, session)?;
-    }
-    let lock = Lock::load(&lock_path)?;
+    let lock = match &audit.bin {
+        Some(binary) => {
+            let contents = crate::binary::read(binary)?;
+            session.message(
+                Severity::Notice,
+                format!("auditing {}: {}", ws.display_path(binary), contents.from),
+            );
+            Lock::from_text(binary, &contents.lockfile)?
+        }
+        None => {
+            let lock_path = audit
+                .file
+                .clone()
+                .unwrap_or_else(|| ws.root.join("Cargo.lock"));
+            if audit.file.is_none() && !lock_path.exists() {
+                generate_lockfile(audit, session)?;
+            }
+            Lock::load(&lock_path)?
+        }
+    };
     let mut tally = Tally::default();
     let parts = Parts {
         ws,
@@ -216,7 +228,7 @@ fn advisories_part(
         .map(|a| format!(", database {} old", database::human_age(a)))
         .unwrap_or_default();
     tally.parts.push(format!(
-        "{} {}, {} {} in {} packages{age}",
+        "{} {}, {} {} in {} {}{age}",
         vulnerabilities,
         if vulnerabilities == 1 {
             "vulnerability"
@@ -225,7 +237,12 @@ fn advisories_part(
         },
         warnings,
         if warnings == 1 { "warning" } else { "warnings" },
-        scan.checked
+        scan.checked,
+        if scan.checked == 1 {
+            "package"
+        } else {
+            "packages"
+        }
     ));
     Ok(())
 }
@@ -370,10 +387,10 @@ fn licenses_part(
         );
         return Ok(());
     };
-    if audit.file.is_some() {
+    if audit.file.is_some() || audit.bin.is_some() {
         session.message(
             Severity::Notice,
-            "licences are checked for a workspace, not for a lone lockfile (--file)",
+            "licences are checked for a workspace, not for a lone lockfile or binary",
         );
         return Ok(());
     }
@@ -489,7 +506,11 @@ fn bans_part(
 ) -> Result<()> {
     let (ws, lock, policy) = (parts.ws, parts.lock, parts.policy);
     let bans = policy.bans.as_ref().filter(|_| audit.scope.bans);
-    let sources = policy.sources.as_ref().filter(|_| audit.scope.sources);
+    // A binary records no source URLs: its sources cannot be judged.
+    let sources = policy
+        .sources
+        .as_ref()
+        .filter(|_| audit.scope.sources && audit.bin.is_none());
     for (wanted, present, section) in [
         (audit.scope.bans, bans.is_some(), "bans"),
         (audit.scope.sources, sources.is_some(), "sources"),
@@ -507,7 +528,7 @@ fn bans_part(
     if bans.is_none() && sources.is_none() {
         return Ok(());
     }
-    let graph = if audit.file.is_some() {
+    let graph = if audit.file.is_some() || audit.bin.is_some() {
         crate::graph::Graph::from_lock(lock)
     } else {
         crate::graph::Graph::from_metadata(ws.resolved_metadata(session)?)

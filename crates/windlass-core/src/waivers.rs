@@ -224,7 +224,7 @@ impl<'de> Deserialize<'de> for Date {
         let text = match toml::Value::deserialize(d)? {
             toml::Value::String(s) => s,
             toml::Value::Datetime(dt) => dt.to_string(),
-            other => other.to_string(),
+            other => format!("{other:?}"),
         };
         match parse_date(&text) {
             Some(days) => Ok(Date { text, days }),

@@ -37,6 +37,10 @@ pub struct Environment {
     /// The systemd unit's settings.
     #[serde(default)]
     pub systemd: Option<crate::systemd::SystemdConfig>,
+    /// The minisign public key releases must be signed with (`RWQ…`, or a `.pub` file's path
+    /// relative to the workspace root). Set, only a release archive whose `SHA256SUMS` carries a
+    /// valid signature is deployed: anything else is refused before it moves.
+    pub public_key: Option<String>,
 }
 
 /// All environments, by name.

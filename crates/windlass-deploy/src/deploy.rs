@@ -105,6 +105,14 @@ fn artifact(
     ws: &Workspace,
     session: &mut Session,
 ) -> Result<(PathBuf, String, String)> {
+    let signed_only = || -> anyhow::Error {
+        UsageError::new(format!(
+            "{} requires signed releases (public-key in its config): nothing else is deployed",
+            deploy.env_name
+        ))
+        .hint("deploy a release archive made by `release --artifacts --sign`: --artifact NAME.tar.gz, with SHA256SUMS and SHA256SUMS.minisig beside it")
+        .into()
+    };
     if let Some(path) = &deploy.artifact {
         if !path.is_file() {
             return Err(
@@ -114,13 +122,22 @@ fn artifact(
             );
         }
         if path.to_string_lossy().ends_with(".tar.gz") {
+            if let Some(key) = &deploy.env.public_key {
+                verify_signature(path, key, ws)?;
+            }
             return release_archive(path, deploy, ws, session);
+        }
+        if deploy.env.public_key.is_some() {
+            return Err(signed_only());
         }
         let name = deploy.env.bin.clone().unwrap_or_else(|| {
             path.file_name()
                 .map_or("service".into(), |n| n.to_string_lossy().into_owned())
         });
         return Ok((path.clone(), name, "unknown".into()));
+    }
+    if deploy.env.public_key.is_some() {
+        return Err(signed_only());
     }
     let bin = deploy.env.bin.clone().ok_or_else(|| {
         UsageError::new(format!(
@@ -157,6 +174,54 @@ fn artifact(
         .find(|p| p.targets.iter().any(|t| t.is_bin() && t.name == bin))
         .map_or_else(|| "unknown".into(), |p| p.version.to_string());
     Ok((target.join(dir).join(&bin), bin, version))
+}
+
+/// Checks, before anything moves, that the `SHA256SUMS` beside `archive` carries a valid
+/// minisign signature by `key` (the public key, or the path of its file); the archive is then
+/// checked against those sums as for any release archive.
+fn verify_signature(archive: &Path, key: &str, ws: &Workspace) -> Result<()> {
+    use windlass_archive::minisign::PublicKey;
+    let key_text = if key.trim_start().starts_with("RW") || key.contains("untrusted comment") {
+        key.to_string()
+    } else {
+        let path = ws.root.join(key);
+        std::fs::read_to_string(&path).map_err(|e| {
+            UsageError::new(format!(
+                "cannot read the public key {}: {e}",
+                path.display()
+            ))
+        })?
+    };
+    let public = PublicKey::parse(&key_text)?;
+    let dir = archive.parent().unwrap_or(Path::new("."));
+    let sums = dir.join(windlass_archive::CHECKSUMS);
+    let signature = dir.join(windlass_archive::CHECKSUMS_SIGNATURE);
+    let refused = |why: String| -> anyhow::Error {
+        UsageError::new(format!(
+            "{} is refused, nothing was deployed: {why}",
+            archive.display()
+        ))
+        .hint("deploy the archive exactly as `release --artifacts --sign` made it, with its SHA256SUMS and SHA256SUMS.minisig")
+        .into()
+    };
+    let sums_bytes = std::fs::read(&sums)
+        .map_err(|_| refused(format!("no {} beside it", windlass_archive::CHECKSUMS)))?;
+    let signature_text = std::fs::read_to_string(&signature).map_err(|_| {
+        refused(format!(
+            "no {} beside it",
+            windlass_archive::CHECKSUMS_SIGNATURE
+        ))
+    })?;
+    public
+        .verify(&sums_bytes, &signature_text)
+        .map_err(|e| refused(format!("{}: {e}", windlass_archive::CHECKSUMS_SIGNATURE)))?;
+    if !windlass_archive::already_made(archive) {
+        return Err(refused(format!(
+            "it does not match its entry in the signed {}",
+            windlass_archive::CHECKSUMS
+        )));
+    }
+    Ok(())
 }
 
 /// The binary of a release archive made by `release --artifacts`, checked against the
@@ -302,7 +367,20 @@ impl Step for Deploy {
         let commit = short_sha(session, ws);
         let id = release_id(SystemTime::now(), &commit);
         timings.record("copy", || {
-            layout.create(&id, &binary, &bin_name, &version, &commit)
+            layout.create(&id, &binary, &bin_name, &version, &commit)?;
+            // The archive's SBOM stays with the release: what `audit --deployed` reads when
+            // the binary carries no dependency list of its own.
+            if let Some(sbom) = self
+                .artifact
+                .as_deref()
+                .and_then(windlass_archive::sbom_beside)
+                .filter(|p| p.is_file())
+            {
+                let kept = layout.releases().join(&id).join("sbom.cdx.json");
+                std::fs::copy(&sbom, &kept)
+                    .map_err(|e| UsageError::new(format!("cannot copy {}: {e}", sbom.display())))?;
+            }
+            anyhow::Ok(())
         })?;
         // After an interrupted deploy, the release to fall back on is the one before it.
         let previous = match &interrupted {

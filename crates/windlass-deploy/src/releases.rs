@@ -45,6 +45,15 @@ pub struct ReleaseInfo {
     pub bin: String,
 }
 
+/// The `release.json` of the release directory `dir`.
+pub fn read_info(dir: &Path) -> Result<ReleaseInfo> {
+    let path = dir.join("release.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        UsageError::new(format!("{} is not a release record: {e}", path.display())).into()
+    })
+}
+
 fn io(path: &Path, err: std::io::Error) -> anyhow::Error {
     UsageError::new(format!("{}: {err}", path.display())).into()
 }

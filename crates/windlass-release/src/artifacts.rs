@@ -28,11 +28,42 @@ pub struct Build {
     pub profile: String,
     /// The target triple, `None` for the host.
     pub target: Option<String>,
+    /// Sign SHA256SUMS.
+    pub sign: bool,
+}
+
+/// Whether to build with `cargo auditable` (the dependency list embedded in each binary, for
+/// `audit --bin` wherever it runs): required by `auditable = true`, refused by `false`, else
+/// used when installed.
+pub fn auditable(session: &mut Session, required: Option<bool>) -> Result<bool> {
+    let installed = windlass_core::tool::on_path("cargo-auditable").is_some();
+    match required {
+        Some(true) if !installed => Err(windlass_core::tool::missing(
+            "cargo-auditable (required by auditable = true in [workspace.metadata.windlass.release])",
+            "cargo install cargo-auditable --locked",
+        )
+        .into()),
+        Some(wanted) => Ok(wanted),
+        None => {
+            if !installed {
+                session.message(
+                    windlass_core::Severity::Notice,
+                    "cargo-auditable is not installed: the binaries carry no dependency list (`audit --bin` reads their SBOM instead; `cargo install cargo-auditable --locked` embeds one)",
+                );
+            }
+            Ok(installed)
+        }
+    }
 }
 
 impl Build {
-    /// The `cargo build` command line for `bins`.
-    pub fn command<'a>(&self, sh: &'a xshell::Shell, bins: &[Bin]) -> xshell::Cmd<'a> {
+    /// The `cargo build` (or `cargo auditable build`) command line for `bins`.
+    pub fn command<'a>(
+        &self,
+        sh: &'a xshell::Shell,
+        bins: &[Bin],
+        auditable: bool,
+    ) -> xshell::Cmd<'a> {
         let profile = &self.profile;
         let mut args: Vec<String> = Vec::new();
         for bin in bins {
@@ -42,16 +73,22 @@ impl Build {
         if let Some(target) = &self.target {
             args.extend(["--target".into(), target.clone()]);
         }
+        let auditable = auditable.then_some("auditable");
         cmd!(
             sh,
-            "cargo build --locked --profile {profile} {args...} --message-format=json-render-diagnostics"
+            "cargo {auditable...} build --locked --profile {profile} {args...} --message-format=json-render-diagnostics"
         )
     }
 
     /// Builds `bins`; the path of each built executable, by binary name.
-    pub fn run(&self, session: &mut Session, bins: &[Bin]) -> Result<BTreeMap<String, PathBuf>> {
+    pub fn run(
+        &self,
+        session: &mut Session,
+        bins: &[Bin],
+        auditable: bool,
+    ) -> Result<BTreeMap<String, PathBuf>> {
         let sh = session.shell();
-        let finished = session.run(self.command(&sh, bins), Capture::Stdout)?;
+        let finished = session.run(self.command(&sh, bins, auditable), Capture::Stdout)?;
         if !finished.success() {
             return Err(UsageError::new(format!(
                 "the release build failed (profile `{}`)",

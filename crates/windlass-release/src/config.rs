@@ -30,6 +30,11 @@ pub struct ReleaseConfig {
     /// Where artifacts go, relative to the workspace root; a directory per version.
     #[serde(default = "default_artifacts_dir")]
     pub artifacts_dir: String,
+    /// Build artifacts with `cargo auditable` (their dependency list embedded): `true`
+    /// requires it, `false` never; unset, when it is installed.
+    pub auditable: Option<bool>,
+    /// The minisign secret key `--sign` uses (default: `WINDLASS_SIGNING_KEY`).
+    pub signing_key: Option<std::path::PathBuf>,
 }
 
 impl Default for ReleaseConfig {
@@ -43,6 +48,8 @@ impl Default for ReleaseConfig {
             bins: Vec::new(),
             profile: default_profile(),
             artifacts_dir: default_artifacts_dir(),
+            auditable: None,
+            signing_key: None,
         }
     }
 }

@@ -142,6 +142,7 @@ pub fn finish(
                         .clone()
                         .unwrap_or_else(|| after.config.profile.clone()),
                     target: journal.target.clone(),
+                    sign: journal.sign,
                 };
                 let made = make_artifacts(
                     ws,
@@ -248,8 +249,13 @@ pub fn artifacts_dir(ws: &Workspace, config: &ReleaseConfig, version: &str) -> P
     ws.root.join(&config.artifacts_dir).join(version)
 }
 
+/// The key `--sign` signs with: the config's `signing-key` file, else `WINDLASS_SIGNING_KEY`.
+pub fn signing_key(config: &ReleaseConfig) -> Result<windlass_archive::minisign::SecretKey> {
+    windlass_archive::minisign::SecretKey::load(config.signing_key.as_deref())
+}
+
 /// Builds, packs, describes and checksums the binaries of the release `version` made at
-/// `commit` (checked out).
+/// `commit` (checked out); with `build.sign`, signs the checksums.
 pub fn make_artifacts(
     ws: &Workspace,
     session: &mut Session,
@@ -267,7 +273,8 @@ pub fn make_artifacts(
         Some(t) => t.clone(),
         None => artifacts::host_target(session)?,
     };
-    let built = build.run(session, &bins)?;
+    let auditable = artifacts::auditable(session, config.auditable)?;
+    let built = build.run(session, &bins, auditable)?;
     let epoch = match plan::release_epoch()? {
         Some(epoch) => epoch,
         None => git::commit_time(session, commit)?,
@@ -331,6 +338,18 @@ pub fn make_artifacts(
         sums.as_bytes(),
         false,
     )?;
+    if build.sign {
+        let key = signing_key(config)?;
+        let trusted = format!(
+            "timestamp:{epoch}\tfile:{}\thashed",
+            windlass_archive::CHECKSUMS
+        );
+        windlass_core::files::write_atomic(
+            &out.join(windlass_archive::CHECKSUMS_SIGNATURE),
+            key.sign(sums.as_bytes(), &trusted).as_bytes(),
+            false,
+        )?;
+    }
     Ok(format!(
         "{} artifact(s), SBOMs and SHA256SUMS in {}",
         bins.len(),

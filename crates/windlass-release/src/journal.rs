@@ -33,6 +33,9 @@ pub struct Journal {
     pub profile: Option<String>,
     /// The target triple of the artifacts (`None`: the host).
     pub target: Option<String>,
+    /// Sign the artifacts' SHA256SUMS.
+    #[serde(default)]
+    pub sign: bool,
     /// The annotated tag's message: the release's changelog section.
     #[serde(default)]
     pub tag_message: String,
@@ -113,6 +116,7 @@ mod tests {
             remote: None,
             profile: None,
             target: None,
+            sign: false,
             tag_message: String::new(),
             wanted: vec!["tag".into(), "push".into()],
             done: vec!["commit".into()],

@@ -53,6 +53,8 @@ pub struct Options {
     pub profile: Option<String>,
     /// The artifacts' target triple, instead of the host's.
     pub build_target: Option<String>,
+    /// Sign the artifacts' SHA256SUMS (minisign's format).
+    pub sign: bool,
     /// The `ci` steps that run before the release, for the plan.
     pub ci_steps: Vec<String>,
 }
@@ -223,6 +225,7 @@ impl Step for Release {
                 branch: plan.branch.clone(),
                 profile: self.options.profile.clone(),
                 target: self.options.build_target.clone(),
+                sign: self.options.sign,
                 tag_message: format!("Release {}\n\n{}", plan.version, plan.notes.render())
                     .trim_end()
                     .to_string(),
@@ -285,6 +288,7 @@ impl Release {
                 .clone()
                 .unwrap_or_else(|| self.config.profile.clone()),
             target: self.options.build_target.clone(),
+            sign: self.options.sign,
         };
         let made = execute::make_artifacts(ws, session, &self.config, &build, &version, &head)?;
         Ok(StepOutcome::passed(made))
@@ -323,6 +327,7 @@ impl Release {
         if self.options.build_target.is_some() {
             journal.target.clone_from(&self.options.build_target);
         }
+        journal.sign |= self.options.sign;
         say(
             session,
             execute::STEP,

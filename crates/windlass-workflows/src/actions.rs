@@ -40,13 +40,20 @@ pub const UPLOAD_ARTIFACT: Action = Action {
     version: "v4.6.2",
 };
 
+/// actions/attest-build-provenance: GitHub's signed SLSA provenance of the release archives.
+pub const ATTEST_BUILD_PROVENANCE: Action = Action {
+    repo: "actions/attest-build-provenance",
+    sha: "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32",
+    version: "v4.1.0",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_pin_is_a_full_sha() {
-        for action in [CHECKOUT, CACHE, UPLOAD_ARTIFACT] {
+        for action in [CHECKOUT, CACHE, UPLOAD_ARTIFACT, ATTEST_BUILD_PROVENANCE] {
             assert_eq!(action.sha.len(), 40, "{}", action.repo);
             assert!(
                 action.sha.bytes().all(|b| b.is_ascii_hexdigit()),

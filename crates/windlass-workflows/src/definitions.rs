@@ -4,7 +4,7 @@
 //! through `env:`.
 
 use crate::WorkflowsConfig;
-use crate::actions::{CACHE, CHECKOUT, UPLOAD_ARTIFACT};
+use crate::actions::{ATTEST_BUILD_PROVENANCE, CACHE, CHECKOUT, UPLOAD_ARTIFACT};
 use crate::yaml::{Node, map, plain, s, strs};
 use windlass_core::{CiJob, JobStep};
 
@@ -360,7 +360,17 @@ pub fn release(config: &WorkflowsConfig, tag: &str) -> Node {
             job(
                 config,
                 "artifacts and GitHub release",
-                &[("contents", "write # to create the GitHub release")],
+                &[
+                    ("contents", "write # to create the GitHub release"),
+                    (
+                        "id-token",
+                        "write # to sign the provenance attestation with this run's identity",
+                    ),
+                    (
+                        "attestations",
+                        "write # to store the provenance attestation of the archives",
+                    ),
+                ],
                 Vec::new(),
                 vec![
                     checkout(false),
@@ -368,6 +378,23 @@ pub fn release(config: &WorkflowsConfig, tag: &str) -> Node {
                         "Build the artifacts, SHA256SUMS and SBOMs",
                         "cargo xtask release --artifacts-only",
                     ),
+                    map([
+                        ("name", s("Attest the archives' build provenance")),
+                        (
+                            "uses",
+                            Node::Commented(
+                                format!(
+                                    "{}@{}",
+                                    ATTEST_BUILD_PROVENANCE.repo, ATTEST_BUILD_PROVENANCE.sha
+                                ),
+                                ATTEST_BUILD_PROVENANCE.version.into(),
+                            ),
+                        ),
+                        (
+                            "with",
+                            map([("subject-path", s("target/artifacts/*/*.tar.gz"))]),
+                        ),
+                    ]),
                     run_env(
                         "Publish the GitHub release",
                         &script,

@@ -148,6 +148,10 @@ pub struct ReleaseArgs {
     /// Build the binaries and pack them with SHA256SUMS and a CycloneDX SBOM each.
     #[arg(long)]
     pub artifacts: bool,
+    /// With --artifacts: sign SHA256SUMS in minisign's format (SHA256SUMS.minisig), with the
+    /// key of `signing-key` or WINDLASS_SIGNING_KEY.
+    #[arg(long)]
+    pub sign: bool,
     /// Publish the crates to the registry, in dependency order.
     #[arg(long)]
     pub publish: bool,
@@ -347,6 +351,16 @@ pub struct AuditArgs {
     /// Also check for yanked versions.
     #[arg(long)]
     pub yanked: bool,
+    /// Audit what this shipped binary contains (its `cargo auditable` dependency list), or a
+    /// release archive (its SBOM), instead of Cargo.lock.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["file", "deployed"])]
+    pub bin: Option<PathBuf>,
+    /// Audit the binary deployed to an environment (the release `current` names).
+    #[arg(long, requires = "env", conflicts_with = "file")]
+    pub deployed: bool,
+    /// With --deployed: the environment.
+    #[arg(long = "env", value_name = "NAME", requires = "deployed")]
+    pub env: Option<String>,
     /// The policy file (cargo-deny's format; default: the config's, `deny.toml`).
     #[arg(long, value_name = "PATH")]
     pub policy: Option<PathBuf>,
@@ -379,6 +393,10 @@ impl AuditArgs {
             no_fetch: self.no_fetch,
             deny: self.deny.clone(),
             yanked: self.yanked,
+            bin: self
+                .bin
+                .clone()
+                .map(|p| std::path::absolute(&p).unwrap_or(p)),
             policy: self
                 .policy
                 .clone()
@@ -572,7 +590,7 @@ impl Commands {
             #[cfg(feature = "adopt")]
             Commands::Doctor(_) => false,
             #[cfg(feature = "audit")]
-            Commands::Audit(args) => args.file.is_none(),
+            Commands::Audit(args) => args.file.is_none() && args.bin.is_none(),
             _ => true,
         }
     }

@@ -113,7 +113,14 @@ pub fn plan(
         #[cfg(feature = "audit")]
         Commands::Audit(args) => {
             let config: windlass_audit::AuditConfig = ws.config.section("audit")?;
-            let step = windlass_audit::Audit::from_config(&config, &args.to_audit_args())?;
+            let mut audit_args = args.to_audit_args();
+            if args.deployed {
+                audit_args.bin = Some(deployed_binary(
+                    ws,
+                    args.env.as_deref().unwrap_or_default(),
+                )?);
+            }
+            let step = windlass_audit::Audit::from_config(&config, &audit_args)?;
             Run::single("audit", Box::new(step))
         }
         Commands::Secrets(args) => {
@@ -306,6 +313,17 @@ fn release_run(ws: &Workspace, registry: &Registry, args: &crate::cli::ReleaseAr
     use windlass_release::{Options, Release, ReleaseChecks, version::Target};
     let config: windlass_release::config::ReleaseConfig = ws.config.section("release")?;
     let ci_steps = registry.ci_step_names(ws)?;
+    if args.sign {
+        if !(args.artifacts || args.artifacts_only || args.resume) {
+            return Err(
+                UsageError::new("--sign signs the artifacts: it goes with --artifacts")
+                    .hint("add --artifacts (or run --artifacts-only)")
+                    .into(),
+            );
+        }
+        // Before anything changes: a release that cannot be signed is not started.
+        windlass_release::execute::signing_key(&config)?;
+    }
     let target = args
         .bump
         .as_deref()
@@ -323,6 +341,7 @@ fn release_run(ws: &Workspace, registry: &Registry, args: &crate::cli::ReleaseAr
         skip_ci: args.skip_ci,
         profile: args.profile.clone(),
         build_target: args.target.clone(),
+        sign: args.sign,
         ci_steps: ci_steps.clone(),
     };
     let release = || Release {
@@ -369,6 +388,39 @@ fn hook_command() -> String {
     match stem.as_deref() {
         Some("windlass") => "windlass pre-commit".to_string(),
         _ => "cargo xtask pre-commit".to_string(),
+    }
+}
+
+/// The binary an environment runs: the one in the release its `current` link names (the
+/// record `deploy` keeps), for `audit --deployed`.
+#[cfg(feature = "audit")]
+fn deployed_binary(ws: &Workspace, env_name: &str) -> Result<std::path::PathBuf> {
+    #[cfg(feature = "deploy")]
+    {
+        let env = windlass_deploy::config::environment(ws, env_name)?;
+        let layout = windlass_deploy::releases::Layout {
+            root: env.root(ws, env_name)?,
+        };
+        let Some(current) = layout.current() else {
+            return Err(UsageError::new(format!(
+                "nothing is deployed to {env_name}: no `current` release in {}",
+                layout.root.display()
+            ))
+            .hint(format!("deploy first: cargo xtask deploy --env {env_name}"))
+            .into());
+        };
+        let dir = layout.releases().join(&current);
+        let info = windlass_deploy::releases::read_info(&dir)?;
+        Ok(dir.join(info.bin))
+    }
+    #[cfg(not(feature = "deploy"))]
+    {
+        let _ = (ws, env_name);
+        Err(UsageError::new(
+            "`audit --deployed` needs the deploy tasks, which this xtask was built without",
+        )
+        .hint("enable the `deploy` feature of the windlass dependency")
+        .into())
     }
 }
 

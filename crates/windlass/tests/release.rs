@@ -688,6 +688,31 @@ fn artifacts_are_packed_checksummed_and_described_by_a_valid_sbom() {
     assert_eq!(itoa["licenses"][0]["expression"], "MIT OR Apache-2.0");
     validate_cyclonedx(&sbom_path);
 
+    // What the archive ships is audited from that SBOM (itoa, the one registry crate).
+    let db = support::advisory_db();
+    let archive = dir.join(format!("{stem}.tar.gz"));
+    let report = repo
+        .fixture
+        .run(&[
+            "audit",
+            "--bin",
+            archive.to_str().unwrap(),
+            "--no-fetch",
+            "--db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .expect_code(0)
+        .json();
+    assert!(
+        report["steps"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("0 vulnerabilities, 0 warnings in 1 package,"),
+        "{report:#}"
+    );
+
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
     // Reproducible: built again from the tag, as the release workflow does, the same bytes.
     std::fs::remove_dir_all(&dir).unwrap();
@@ -1006,4 +1031,208 @@ fn publish_goes_in_dependency_order_and_resumes_after_a_registry_failure() {
         out.stdout()
     );
     assert_eq!(registry.published(), "engine 0.4.0\nbot 0.4.0\n");
+}
+
+/// `minisign` (Debian's package), or `None` (the test skips, saying why) unless
+/// `WINDLASS_REQUIRE_TOOLS=1`.
+fn minisign() -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("minisign"))
+            .find(|c| c.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
+            "minisign is required but not installed (apt-get install minisign)"
+        );
+        eprintln!("skipped: minisign is not installed");
+    }
+    found
+}
+
+/// `minisign -G -W` in `dir`: an unencrypted key pair, as a CI secret holds one.
+fn minisign_keys(minisign: &Path, dir: &Path) -> (String, String) {
+    let out = std::process::Command::new(minisign)
+        .args(["-G", "-W", "-p", "key.pub", "-s", "key.sec"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        std::fs::read_to_string(dir.join("key.pub")).unwrap(),
+        std::fs::read_to_string(dir.join("key.sec")).unwrap(),
+    )
+}
+
+/// A health endpoint on loopback that always answers healthy, for the deploys below.
+fn healthy_endpoint() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut stream = stream;
+            let mut request = [0u8; 512];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"HTTP/1.0 200 OK\r\n\r\n{\"status\":\"healthy\"}");
+        }
+    });
+    port
+}
+
+/// Signed releases: `release --sign` signs SHA256SUMS as minisign does (the real `minisign`
+/// verifies it; windlass verifies what `minisign -S` signs), and a deploy to an environment
+/// with a public key refuses a tampered archive, tampered sums, a wrong key or no signature,
+/// before anything moves.
+#[test]
+fn signed_releases_interoperate_with_minisign_and_deploy_verifies_them_first() {
+    let Some(minisign) = minisign() else {
+        return;
+    };
+    let repo = Repo::new(&workspace_files(), Some("0.3.0"));
+    repo.commit("crates/engine/src/lib.rs", "fix: tick");
+    let keys = tempfile::tempdir().unwrap();
+    let (public, secret) = minisign_keys(&minisign, keys.path());
+
+    // No key: refused before anything changes.
+    let before = repo.state();
+    let out = repo
+        .release(&["patch", "--execute", "--skip-ci", "--artifacts", "--sign"])
+        .expect_code(2);
+    assert!(
+        out.stderr().contains("WINDLASS_SIGNING_KEY"),
+        "{}",
+        out.stderr()
+    );
+    assert_eq!(repo.state(), before);
+
+    let mut cmd = repo.fixture.command(&[
+        "release",
+        "patch",
+        "--execute",
+        "--skip-ci",
+        "--artifacts",
+        "--sign",
+    ]);
+    cmd.env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("WINDLASS_SIGNING_KEY", &secret);
+    let run = support::Run(cmd.output().unwrap()).expect_code(0);
+    assert!(
+        !run.all_output().contains(secret.lines().nth(1).unwrap()),
+        "the key is never printed"
+    );
+    let dir = repo.root().join("target/artifacts/0.3.1");
+    let verified = std::process::Command::new(&minisign)
+        .args(["-V", "-m", "SHA256SUMS", "-p"])
+        .arg(keys.path().join("key.pub"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "minisign verifies windlass's signature: {}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("file:SHA256SUMS"));
+
+    // windlass verifies minisign's own signature of the same sums.
+    let signed = std::process::Command::new(&minisign)
+        .args(["-S", "-m", "SHA256SUMS", "-s"])
+        .arg(keys.path().join("key.sec"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+
+    let port = healthy_endpoint();
+    let manifest = repo.fixture.read("Cargo.toml");
+    repo.fixture.write(
+        "Cargo.toml",
+        &format!(
+            "{manifest}\n[workspace.metadata.windlass.deploy.prod]\nroot = \"host\"\nbin = \"bot\"\nrestart = [\"true\"]\npublic-key = {:?}\nhealth = {{ url = \"http://127.0.0.1:{port}/health\", deadline = \"5s\", interval = \"100ms\", successes = 1 }}\n",
+            public.lines().nth(1).unwrap()
+        ),
+    );
+    let archive = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .unwrap();
+    let deploy = |archive: &Path| -> support::Run {
+        repo.fixture.run(&[
+            "deploy",
+            "--env",
+            "prod",
+            "--artifact",
+            archive.to_str().unwrap(),
+        ])
+    };
+    let current = || std::fs::read_link(repo.root().join("host/current")).ok();
+    deploy(&archive).expect_code(0);
+    let good = current().expect("deployed");
+
+    // Each tampering, in a copy of the artifacts: refused, exit 2, `current` unchanged.
+    let variant = |name: &str, change: &dyn Fn(&Path)| -> String {
+        let copy = repo.root().join(format!("target/{name}"));
+        std::fs::create_dir_all(&copy).unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+        }
+        change(&copy);
+        let out = deploy(&copy.join(archive.file_name().unwrap())).expect_code(2);
+        assert_eq!(current().as_ref(), Some(&good), "{name}: current moved");
+        out.all_output()
+    };
+    let err = variant("tampered-archive", &|d| {
+        let path = d.join(archive.file_name().unwrap());
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.push(0);
+        std::fs::write(&path, bytes).unwrap();
+    });
+    assert!(
+        err.contains("does not match its entry in the signed SHA256SUMS"),
+        "{err}"
+    );
+    let err = variant("tampered-sums", &|d| {
+        let path = d.join("SHA256SUMS");
+        let sums = std::fs::read_to_string(&path).unwrap();
+        let first = sums.chars().next().unwrap();
+        let other = if first == '0' { '1' } else { '0' };
+        std::fs::write(&path, format!("{other}{}", &sums[1..])).unwrap();
+    });
+    assert!(err.contains("does not match the file"), "{err}");
+    let other_keys = tempfile::tempdir().unwrap();
+    minisign_keys(&minisign, other_keys.path());
+    let err = variant("wrong-key", &|d| {
+        let out = std::process::Command::new(&minisign)
+            .args(["-S", "-m", "SHA256SUMS", "-s"])
+            .arg(other_keys.path().join("key.sec"))
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    });
+    assert!(err.contains("was made with the key"), "{err}");
+    let err = variant("unsigned", &|d| {
+        std::fs::remove_file(d.join("SHA256SUMS.minisig")).unwrap()
+    });
+    assert!(err.contains("no SHA256SUMS.minisig beside it"), "{err}");
+
+    // A bare binary is not a signed release.
+    let bare = repo.root().join("target/bare-bot");
+    std::fs::copy("/bin/true", &bare).unwrap();
+    let err = deploy(&bare).expect_code(2).all_output();
+    assert!(err.contains("requires signed releases"), "{err}");
+    assert_eq!(current(), Some(good));
 }

@@ -447,3 +447,156 @@ fn waivers_cover_bans_and_secrets() {
         run.stdout()
     );
 }
+
+/// `cargo auditable`, on PATH or where cargo installs tools; `None` (the test skips, saying
+/// why) when absent, unless `WINDLASS_REQUIRE_TOOLS=1`.
+fn cargo_auditable() -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(home.map(|h| h.join("bin")))
+        .map(|d| d.join("cargo-auditable"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
+            "cargo-auditable is required but not installed (cargo install cargo-auditable --locked)"
+        );
+        eprintln!("skipped: cargo-auditable is not installed");
+    }
+    found
+}
+
+/// The fixture service built with `cargo auditable`, offline (its dependencies are fetched by
+/// `.ci/run`); `None` when they are not in cargo's cache, unless `WINDLASS_REQUIRE_TOOLS=1`.
+fn auditable_service(fx: &Fixture) -> Option<PathBuf> {
+    copy_tree(&data().parent().unwrap().join("auditable"), &fx.root);
+    let out = std::process::Command::new("cargo")
+        .args(["auditable", "build", "--offline", "--locked"])
+        .current_dir(&fx.root)
+        .env("CARGO_TARGET_DIR", fx.root.join("target"))
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
+            "the auditable fixture did not build: {err}"
+        );
+        eprintln!(
+            "skipped: the auditable fixture did not build offline (run `cargo fetch --locked` in tests/data/auditable): {err}"
+        );
+        return None;
+    }
+    Some(fx.root.join("target/debug/svc"))
+}
+
+/// What is shipped is audited: the dependency list `cargo auditable` embedded in a binary,
+/// and the binary a real deploy made current — against today's database.
+#[test]
+fn audit_bin_and_deployed_read_what_the_binary_was_built_with() {
+    if cargo_auditable().is_none() {
+        return;
+    }
+    let fx = Fixture::bare();
+    let Some(binary) = auditable_service(&fx) else {
+        return;
+    };
+    let db = advisory_db();
+    let audit_bin = |extra: &[&str]| -> Run {
+        let mut args = vec![
+            "audit",
+            "--no-fetch",
+            "--db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        fx.run(&args)
+    };
+    let report = audit_bin(&["--bin", binary.to_str().unwrap()])
+        .expect_code(1)
+        .json();
+    let ids: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] != "notice")
+        .map(|d| d["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["RUSTSEC-2021-0003"], "{report:#}");
+    assert_eq!(report["diagnostics"][0]["file"], "target/debug/svc");
+    assert!(
+        report["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("path: svc 1.0.0 → smallvec 0.6.13"),
+        "{report:#}"
+    );
+
+    // A binary without the list: exit 2, with how to build one that has it.
+    let plain = fx.root.join("plain-svc");
+    std::fs::copy("/bin/true", &plain).unwrap();
+    let run = audit_bin(&["--bin", plain.to_str().unwrap()]).expect_code(2);
+    assert!(
+        run.stderr().contains("carries no dependency list"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("cargo auditable build"),
+        "{}",
+        run.stderr()
+    );
+
+    // Deployed for real, then audited where it runs.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let manifest = fx.read("Cargo.toml");
+    fx.write(
+        "Cargo.toml",
+        &format!(
+            "{manifest}\n[workspace.metadata.windlass.deploy.staging]\nroot = \"host\"\nbin = \"svc\"\nrestart = [\"sh\", \"restart.sh\"]\nhealth = {{ url = \"http://127.0.0.1:{port}/health\", deadline = \"10s\", interval = \"100ms\", timeout = \"500ms\", successes = 1 }}\n"
+        ),
+    );
+    fx.write("restart.sh", include_str!("fixtures/restart.sh"));
+    let deployed = Run(fx
+        .command(&[
+            "deploy",
+            "--env",
+            "staging",
+            "--artifact",
+            binary.to_str().unwrap(),
+        ])
+        .env("SVC_PORT", port.to_string())
+        .output()
+        .unwrap());
+    let pid = std::fs::read_to_string(fx.root.join("host/service.pid")).unwrap_or_default();
+    let stop = || {
+        let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+    };
+    if deployed.code() != 0 {
+        stop();
+        panic!("deploy: {}", deployed.all_output());
+    }
+    let report = audit_bin(&["--deployed", "--env", "staging"]).json();
+    stop();
+    assert_eq!(report["exit_code"], 1, "{report:#}");
+    let file = report["diagnostics"][0]["file"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        file.starts_with("host/releases/") && file.ends_with("/svc"),
+        "{file}"
+    );
+    assert_eq!(report["diagnostics"][0]["title"], "RUSTSEC-2021-0003");
+}
