@@ -7,12 +7,80 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use windlass_core::{UsageError, Workspace};
 
+/// Where an environment's releases run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// This machine: a `current` link and a restart command.
+    #[default]
+    Host,
+    /// A Docker Swarm service, updated replica by replica.
+    Swarm,
+}
+
+impl EngineKind {
+    /// Its name in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Host => "host",
+            EngineKind::Swarm => "swarm",
+        }
+    }
+}
+
+/// How a swarm service is updated: `update = { parallelism, delay, order, monitor }`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UpdateConfig {
+    /// Replicas updated at a time (default 1).
+    pub parallelism: Option<u32>,
+    /// Wait between batches (default 0s).
+    pub delay: Option<windlass_core::units::Duration>,
+    /// `start-first` (a new task runs before the old one stops; the default) or `stop-first`.
+    pub order: Option<UpdateOrder>,
+    /// How long swarm watches each new task for failure (default 5s).
+    pub monitor: Option<windlass_core::units::Duration>,
+}
+
+/// `update.order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateOrder {
+    /// Start the new task, then stop the old one.
+    StartFirst,
+    /// Stop the old task, then start the new one.
+    StopFirst,
+}
+
 /// One environment's settings.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Environment {
-    /// Where `releases/`, `current`, the lock and the deploy log live.
+    /// Where releases run: `host` (the default) or `swarm`.
+    #[serde(default)]
+    pub engine: EngineKind,
+    /// Where `releases/`, `current`, the lock and the deploy log live (host).
     pub root: Option<PathBuf>,
+    /// The swarm service's name (default: the environment's).
+    pub service: Option<String>,
+    /// The image to roll out (default: the `docker-build` image at the release's version).
+    pub image: Option<String>,
+    /// The service's replicas (default 1).
+    pub replicas: Option<u32>,
+    /// How the service is updated.
+    #[serde(default)]
+    pub update: UpdateConfig,
+    /// Ports to publish, `published:target` (host mode: every node, no routing mesh).
+    #[serde(default)]
+    pub publish: Vec<String>,
+    /// Variables for the service's containers.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Existing swarm secrets to give the service.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// The deploy log (swarm; default `target/windlass/deploy/<env>.log`).
+    pub log: Option<PathBuf>,
     /// The workspace binary to ship.
     pub bin: Option<String>,
     /// The cargo profile to build it with (default `release`).

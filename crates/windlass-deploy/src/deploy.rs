@@ -1,48 +1,18 @@
-//! `deploy` and `rollback`: switch `current`, restart, and let the health gate decide; a
-//! release that does not become healthy is rolled back automatically.
-//!
-//! Order: lock → (artifact) → validate-config → release dir (checksum verified) → journal →
-//! switch → restart → health gate → on failure: switch back, restart, health-check the
-//! previous release. Every run appends a line to the deploy log.
+//! `deploy` and `rollback`: one flow over every engine ([`crate::engine`]) — lock, prepare,
+//! validate, stage, note what runs, roll out, health gate, and on failure roll back
+//! automatically and confirm the previous release healthy again. Every run appends a line to
+//! the deploy log, which `--stats` reads.
 
-use crate::config::Environment;
-use crate::health::{self, HealthOptions};
-use crate::releases::{Journal, Layout, Lock, release_id, rfc3339};
-use crate::validate;
+use crate::config::{EngineKind, Environment};
+use crate::engine::{Engine, Timings};
+use crate::releases::rfc3339;
 use anyhow::Result;
 use serde_json::json;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 use windlass_core::Plan;
-use windlass_core::runner::Capture;
-use windlass_core::{Session, Severity, Step, StepOutcome, UsageError, Workspace};
-
-/// Phase durations, for the log.
-#[derive(Default)]
-struct Timings(Vec<(&'static str, Duration)>);
-
-impl Timings {
-    fn record<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
-        let started = Instant::now();
-        let out = f();
-        self.0.push((phase, started.elapsed()));
-        out
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::Value::Object(
-            self.0
-                .iter()
-                .map(|(k, d)| {
-                    (
-                        (*k).to_string(),
-                        json!(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-                    )
-                })
-                .collect(),
-        )
-    }
-}
+use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 
 /// The `deploy` step.
 #[derive(Debug, Clone)]
@@ -51,8 +21,10 @@ pub struct Deploy {
     pub env_name: String,
     /// Its settings.
     pub env: Environment,
-    /// Ship this file instead of building the binary.
+    /// Ship this file instead of building the binary (host).
     pub artifact: Option<PathBuf>,
+    /// Roll out this image instead of the configured one (swarm).
+    pub image: Option<String>,
 }
 
 /// The `rollback` step.
@@ -66,193 +38,28 @@ pub struct Rollback {
     pub to: Option<String>,
 }
 
-fn restart(session: &mut Session, env: &Environment, root: &Path) -> Result<bool> {
-    let Some((program, args)) = env.restart.split_first() else {
-        return Ok(true);
-    };
-    let sh = session.shell();
-    let cmd = sh.cmd(program).args(args).env("WINDLASS_DEPLOY_ROOT", root);
-    let finished = session.run(cmd, Capture::Everything)?;
-    if !finished.success() {
-        session.message(
-            Severity::Warning,
-            format!(
-                "the restart command failed ({}): {}",
-                finished.status,
-                finished.stderr.trim()
-            ),
-        );
-    }
-    Ok(finished.success())
-}
-
-fn short_sha(session: &mut Session, ws: &Workspace) -> String {
-    let sh = session.shell();
-    let cmd = sh
-        .cmd("git")
-        .arg("-C")
-        .arg(&ws.root)
-        .args(["rev-parse", "--short=7", "HEAD"]);
-    match session.run(cmd, Capture::Everything) {
-        Ok(f) if f.success() => f.stdout.trim().to_string(),
-        _ => "nogit".to_string(),
-    }
-}
-
-/// The binary to ship: `--artifact`, or `bin` built with the environment's profile.
-fn artifact(
-    deploy: &Deploy,
+/// The engine of an environment.
+pub fn engine(
     ws: &Workspace,
-    session: &mut Session,
-) -> Result<(PathBuf, String, String)> {
-    let signed_only = || -> anyhow::Error {
-        UsageError::new(format!(
-            "{} requires signed releases (public-key in its config): nothing else is deployed",
-            deploy.env_name
-        ))
-        .hint("deploy a release archive made by `release --artifacts --sign`: --artifact NAME.tar.gz, with SHA256SUMS and SHA256SUMS.minisig beside it")
-        .into()
-    };
-    if let Some(path) = &deploy.artifact {
-        if !path.is_file() {
-            return Err(
-                UsageError::new(format!("no artifact at {}", path.display()))
-                    .hint("pass --artifact the built binary")
-                    .into(),
-            );
-        }
-        if path.to_string_lossy().ends_with(".tar.gz") {
-            if let Some(key) = &deploy.env.public_key {
-                verify_signature(path, key, ws)?;
-            }
-            return release_archive(path, deploy, ws, session);
-        }
-        if deploy.env.public_key.is_some() {
-            return Err(signed_only());
-        }
-        let name = deploy.env.bin.clone().unwrap_or_else(|| {
-            path.file_name()
-                .map_or("service".into(), |n| n.to_string_lossy().into_owned())
-        });
-        return Ok((path.clone(), name, "unknown".into()));
-    }
-    if deploy.env.public_key.is_some() {
-        return Err(signed_only());
-    }
-    let bin = deploy.env.bin.clone().ok_or_else(|| {
-        UsageError::new(format!(
-            "[workspace.metadata.windlass.deploy.{}] has no `bin`",
-            deploy.env_name
-        ))
-        .hint("set bin = \"svc\", or pass --artifact PATH")
-    })?;
-    let profile = deploy
-        .env
-        .profile
-        .clone()
-        .unwrap_or_else(|| "release".into());
-    let sh = session.shell();
-    let cmd = sh
-        .cmd("cargo")
-        .args(["build", "--profile", &profile, "--bin", &bin]);
-    let finished = session.run(cmd, Capture::Nothing)?;
-    if !finished.success() {
-        return Err(UsageError::new(format!(
-            "`cargo build --profile {profile} --bin {bin}` failed; nothing was deployed"
-        ))
-        .into());
-    }
-    let dir = if profile == "dev" {
-        "debug".to_string()
-    } else {
-        profile
-    };
-    let target = ws.target_dir(session)?;
-    let version = ws
-        .members(session)?
-        .into_iter()
-        .find(|p| p.targets.iter().any(|t| t.is_bin() && t.name == bin))
-        .map_or_else(|| "unknown".into(), |p| p.version.to_string());
-    Ok((target.join(dir).join(&bin), bin, version))
-}
-
-/// Checks, before anything moves, that the `SHA256SUMS` beside `archive` carries a valid
-/// minisign signature by `key` (the public key, or the path of its file); the archive is then
-/// checked against those sums as for any release archive.
-fn verify_signature(archive: &Path, key: &str, ws: &Workspace) -> Result<()> {
-    use windlass_archive::minisign::PublicKey;
-    let key_text = if key.trim_start().starts_with("RW") || key.contains("untrusted comment") {
-        key.to_string()
-    } else {
-        let path = ws.root.join(key);
-        std::fs::read_to_string(&path).map_err(|e| {
-            UsageError::new(format!(
-                "cannot read the public key {}: {e}",
-                path.display()
-            ))
-        })?
-    };
-    let public = PublicKey::parse(&key_text)?;
-    let dir = archive.parent().unwrap_or(Path::new("."));
-    let sums = dir.join(windlass_archive::CHECKSUMS);
-    let signature = dir.join(windlass_archive::CHECKSUMS_SIGNATURE);
-    let refused = |why: String| -> anyhow::Error {
-        UsageError::new(format!(
-            "{} is refused, nothing was deployed: {why}",
-            archive.display()
-        ))
-        .hint("deploy the archive exactly as `release --artifacts --sign` made it, with its SHA256SUMS and SHA256SUMS.minisig")
-        .into()
-    };
-    let sums_bytes = std::fs::read(&sums)
-        .map_err(|_| refused(format!("no {} beside it", windlass_archive::CHECKSUMS)))?;
-    let signature_text = std::fs::read_to_string(&signature).map_err(|_| {
-        refused(format!(
-            "no {} beside it",
-            windlass_archive::CHECKSUMS_SIGNATURE
-        ))
-    })?;
-    public
-        .verify(&sums_bytes, &signature_text)
-        .map_err(|e| refused(format!("{}: {e}", windlass_archive::CHECKSUMS_SIGNATURE)))?;
-    if !windlass_archive::already_made(archive) {
-        return Err(refused(format!(
-            "it does not match its entry in the signed {}",
-            windlass_archive::CHECKSUMS
-        )));
-    }
-    Ok(())
-}
-
-/// The binary of a release archive made by `release --artifacts`, checked against the
-/// `SHA256SUMS` beside it and unpacked under `target/`, with the release's version.
-fn release_archive(
-    path: &Path,
-    deploy: &Deploy,
-    ws: &Workspace,
-    session: &mut Session,
-) -> Result<(PathBuf, String, String)> {
-    let stem = path
-        .file_name()
-        .map(|n| n.to_string_lossy().trim_end_matches(".tar.gz").to_string())
-        .unwrap_or_default();
-    let target = ws.target_dir(session)?;
-    let dest = target.join("windlass-deploy").join(stem);
-    let unpacked = windlass_archive::unpack_release(path, deploy.env.bin.as_deref(), &dest)?;
-    if !unpacked.verified {
-        session.message(
-            Severity::Warning,
-            format!(
-                "no SHA256SUMS beside {}: the archive is deployed unverified",
-                path.display()
-            ),
-        );
-    }
-    Ok((
-        unpacked.binary,
-        unpacked.name,
-        unpacked.version.unwrap_or_else(|| "unknown".into()),
-    ))
+    env_name: &str,
+    env: &Environment,
+    artifact: Option<PathBuf>,
+    image: Option<String>,
+) -> Result<Box<dyn Engine>> {
+    Ok(match env.engine {
+        EngineKind::Host => Box::new(crate::host::HostEngine::new(
+            env_name,
+            env.clone(),
+            env.root(ws, env_name)?,
+            artifact,
+        )?),
+        EngineKind::Swarm => Box::new(crate::swarm::SwarmEngine::new(
+            ws,
+            env_name,
+            env.clone(),
+            image,
+        )?),
+    })
 }
 
 /// What a deploy log line says of the run it records.
@@ -262,11 +69,12 @@ struct Record<'a> {
     release: &'a str,
     commit: &'a str,
     started: SystemTime,
+    log: PathBuf,
 }
 
 impl Record<'_> {
     /// Appends the line: the result, whether it rolled back, and each phase's duration.
-    fn write(&self, layout: &Layout, timings: &Timings, result: &str, rolled_back: bool) {
+    fn write(&self, timings: &Timings, result: &str, rolled_back: bool) {
         let line = json!({
             "kind": self.kind,
             "environment": self.env,
@@ -279,50 +87,19 @@ impl Record<'_> {
             "rolled_back": rolled_back,
         });
         // The log is a record, not a gate: failing to append must not undo a good deploy.
-        let _ = layout.append_log(&line);
+        let _ = append(&self.log, &line);
     }
 }
 
-/// Switch to `release`, restart, gate on health. Whether it became healthy.
-fn switch_and_verify(
-    session: &mut Session,
-    step: &str,
-    env: &Environment,
-    layout: &Layout,
-    release: &str,
-    health: &HealthOptions,
-    timings: &mut Timings,
-) -> Result<bool> {
-    timings.record("switch", || layout.switch(release))?;
-    let restarted = timings.record("restart", || restart(session, env, &layout.root))?;
-    if !restarted {
-        return Ok(false);
+fn append(path: &Path, line: &serde_json::Value) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
     }
-    let outcome = timings.record("health", || health::wait_healthy(session, step, health))?;
-    if let Some(reason) = &outcome.last_reason
-        && !outcome.healthy
-    {
-        session.message(
-            Severity::Warning,
-            format!(
-                "{release} was not healthy within {:.1}s: {reason}",
-                health.deadline.as_secs_f64()
-            ),
-        );
-    }
-    Ok(outcome.healthy)
-}
-
-fn interrupted_notice(session: &mut Session, layout: &Layout) -> Option<Journal> {
-    let journal = layout.journal()?;
-    session.message(
-        Severity::Warning,
-        format!(
-            "a deploy of {} was interrupted after switching `current` (its health was never confirmed); recovering",
-            journal.release
-        ),
-    );
-    Some(journal)
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(file, "{line}")
 }
 
 impl Step for Deploy {
@@ -332,153 +109,102 @@ impl Step for Deploy {
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
         Ok(Plan::describe(format!(
-            "deploy to {}: validate, release, switch, restart, health gate, roll back on failure",
-            self.env_name
+            "deploy to {} ({}): validate, roll out, health gate, roll back on failure",
+            self.env_name,
+            self.env.engine.as_str()
         )))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let started = SystemTime::now();
-        let root = self.env.root(ws, &self.env_name)?;
-        let health = self.env.health.options();
-        health::parse_url(&health.url)?;
-        let (_lock, stale) = Lock::take(&root)?;
-        if let Some(pid) = stale {
-            session.message(
-                Severity::Warning,
-                format!("took over the lock of deploy {pid}, which no longer runs"),
-            );
-        }
-        let layout = Layout { root: root.clone() };
-        let interrupted = interrupted_notice(session, &layout);
-        let mut timings = Timings::default();
-
-        let (binary, bin_name, version) =
-            timings.record("build", || artifact(self, ws, session))?;
-        let problems = timings.record("validate", || {
-            validate::check(session, ws, &self.env, "deploy")
-        });
-        if problems > 0 {
-            return Ok(StepOutcome::failed(
-                format!("{problems} requirements not met: nothing was switched"),
-                format!("cargo xtask validate-config --env {}", self.env_name),
-            ));
-        }
-        let commit = short_sha(session, ws);
-        let id = release_id(SystemTime::now(), &commit);
-        timings.record("copy", || {
-            layout.create(&id, &binary, &bin_name, &version, &commit)?;
-            // The archive's SBOM stays with the release: what `audit --deployed` reads when
-            // the binary carries no dependency list of its own.
-            if let Some(sbom) = self
-                .artifact
-                .as_deref()
-                .and_then(windlass_archive::sbom_beside)
-                .filter(|p| p.is_file())
-            {
-                let kept = layout.releases().join(&id).join("sbom.cdx.json");
-                std::fs::copy(&sbom, &kept)
-                    .map_err(|e| UsageError::new(format!("cannot copy {}: {e}", sbom.display())))?;
-            }
-            anyhow::Ok(())
-        })?;
-        // After an interrupted deploy, the release to fall back on is the one before it.
-        let previous = match &interrupted {
-            Some(j) if layout.current().as_deref() == Some(j.release.as_str()) => {
-                j.previous.clone()
-            }
-            _ => layout.current(),
-        };
-        layout.write_journal(&Journal {
-            release: id.clone(),
-            previous: previous.clone(),
-            phase: "switched".into(),
-        })?;
-        if switch_and_verify(
-            session,
-            "deploy",
+        let mut engine = engine(
+            ws,
+            &self.env_name,
             &self.env,
-            &layout,
-            &id,
-            &health,
-            &mut timings,
-        )? {
-            layout.clear_journal();
-            let pruned = layout.prune(self.env.keep(), previous.as_deref());
-            Record {
-                kind: "deploy",
-                env: &self.env_name,
-                release: &id,
-                commit: &commit,
-                started,
-            }
-            .write(&layout, &timings, "success", false);
-            let mut summary = format!("{id} is live and healthy");
-            if !pruned.is_empty() {
-                summary.push_str(&format!(" (pruned {} old releases)", pruned.len()));
-            }
-            return Ok(StepOutcome::passed(summary));
-        }
-        let Some(previous) = previous else {
-            layout.clear_journal();
-            Record {
-                kind: "deploy",
-                env: &self.env_name,
-                release: &id,
-                commit: &commit,
-                started,
-            }
-            .write(&layout, &timings, "failed", false);
-            return Ok(StepOutcome::failed(
-                format!("{id} is not healthy, and there is no previous release to roll back to"),
-                "fix the release and deploy again",
-            ));
-        };
-        let mut back = Timings::default();
-        let restored = switch_and_verify(
-            session, "deploy", &self.env, &layout, &previous, &health, &mut back,
+            self.artifact.clone(),
+            self.image.clone(),
         )?;
-        timings
-            .0
-            .push(("rollback", back.0.iter().map(|(_, d)| *d).sum()));
-        // Each phase of the way back, so that the time to recover can be told from the
-        // restart command's own time.
-        for (phase, took) in back.0 {
-            let name = match phase {
-                "switch" => "rollback_switch",
-                "restart" => "rollback_restart",
-                _ => "rollback_health",
-            };
-            timings.0.push((name, took));
-        }
-        layout.clear_journal();
-        Record {
-            kind: "deploy",
-            env: &self.env_name,
-            release: &id,
-            commit: &commit,
-            started,
-        }
-        .write(
-            &layout,
-            &timings,
-            if restored { "rolled_back" } else { "failed" },
-            true,
-        );
-        Ok(StepOutcome::failed(
-            if restored {
-                format!("{id} was not healthy: rolled back to {previous}, which is healthy")
-            } else {
-                format!(
-                    "{id} was not healthy; rolled back to {previous}, which is NOT healthy either"
-                )
-            },
-            format!(
-                "see the health attempts above; `cargo xtask rollback --env {}` to choose another release",
-                self.env_name
-            ),
-        ))
+        let started = SystemTime::now();
+        engine.lock(session)?;
+        let result = deploy(engine.as_mut(), session, ws, &self.env_name, started);
+        engine.unlock(session);
+        result
     }
+}
+
+/// The deploy flow, under the lock.
+fn deploy(
+    engine: &mut dyn Engine,
+    session: &mut Session,
+    ws: &Workspace,
+    env_name: &str,
+    started: SystemTime,
+) -> Result<StepOutcome> {
+    let mut timings = Timings::default();
+    let release = timings.record("build", || engine.prepare(session, ws))?;
+    let problems = timings.record("validate", || engine.validate(session, ws))?;
+    if problems > 0 {
+        return Ok(StepOutcome::failed(
+            format!("{problems} requirements not met: nothing was switched"),
+            format!("cargo xtask validate-config --env {env_name}"),
+        ));
+    }
+    timings.record("copy", || engine.stage(session, &release))?;
+    let previous = engine.current(session)?;
+    let record = Record {
+        kind: "deploy",
+        env: env_name,
+        release: &release.id,
+        commit: &release.commit,
+        started,
+        log: engine.log(),
+    };
+    let id = &release.id;
+    if engine.activate(session, id, &mut timings)? {
+        engine.settle(session, true, previous.as_deref());
+        record.write(&timings, "success", false);
+        return Ok(StepOutcome::passed(format!("{id} is live and healthy")));
+    }
+    let Some(previous) = previous else {
+        engine.withdraw(session, id)?;
+        engine.settle(session, false, None);
+        record.write(&timings, "failed", false);
+        return Ok(StepOutcome::failed(
+            format!("{id} is not healthy, and there is no previous release to roll back to"),
+            "fix the release and deploy again",
+        ));
+    };
+    let mut back = Timings::default();
+    let restored = engine.activate(session, &previous, &mut back)?;
+    timings
+        .0
+        .push(("rollback", back.0.iter().map(|(_, d)| *d).sum()));
+    // Each phase of the way back, so that the time to recover can be told from the restart
+    // command's own time.
+    for (phase, took) in back.0 {
+        let name = match phase {
+            "switch" => "rollback_switch",
+            "restart" => "rollback_restart",
+            "update" => "rollback_update",
+            _ => "rollback_health",
+        };
+        timings.0.push((name, took));
+    }
+    engine.settle(session, false, Some(&previous));
+    record.write(
+        &timings,
+        if restored { "rolled_back" } else { "failed" },
+        true,
+    );
+    Ok(StepOutcome::failed(
+        if restored {
+            format!("{id} was not healthy: rolled back to {previous}, which is healthy")
+        } else {
+            format!("{id} was not healthy; rolled back to {previous}, which is NOT healthy either")
+        },
+        format!(
+            "see the health attempts above; `cargo xtask rollback --env {env_name}` to choose another release"
+        ),
+    ))
 }
 
 impl Step for Rollback {
@@ -488,7 +214,7 @@ impl Step for Rollback {
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
         Ok(Plan::describe(format!(
-            "switch {} back to {}, restart, health gate",
+            "switch {} back to {}, health gate",
             self.env_name,
             self.to.as_deref().unwrap_or("the previous release")
         )))
@@ -496,80 +222,55 @@ impl Step for Rollback {
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let started = SystemTime::now();
-        let root = self.env.root(ws, &self.env_name)?;
-        let health = self.env.health.options();
-        let (_lock, _) = Lock::take(&root)?;
-        let layout = Layout { root };
-        let interrupted = interrupted_notice(session, &layout);
-        let current = layout.current();
-        let all = layout.list();
-        let target = match (&self.to, &interrupted) {
-            (Some(to), _) => {
-                if !all.contains(to) {
-                    return Err(UsageError::new(format!("no release {to}"))
-                        .hint(format!("the releases are: {}", all.join(", ")))
-                        .into());
-                }
-                to.clone()
-            }
-            (None, Some(j)) if j.previous.is_some() => j.previous.clone().unwrap_or_default(),
-            (None, _) => {
-                let before: Vec<&String> = all
-                    .iter()
-                    .filter(|id| Some(id.as_str()) < current.as_deref())
-                    .collect();
-                match before.last() {
-                    Some(id) => (*id).clone(),
-                    None => {
-                        return Err(
-                            UsageError::new("there is no release before the current one")
-                                .hint("name one with --to RELEASE")
-                                .into(),
-                        );
-                    }
-                }
-            }
-        };
-        let mut timings = Timings::default();
-        let healthy = switch_and_verify(
+        let mut engine = engine(ws, &self.env_name, &self.env, None, None)?;
+        engine.lock(session)?;
+        let result = rollback(
+            engine.as_mut(),
             session,
-            "rollback",
-            &self.env,
-            &layout,
-            &target,
-            &health,
-            &mut timings,
-        )?;
-        layout.clear_journal();
-        Record {
-            kind: "rollback",
-            env: &self.env_name,
-            release: &target,
-            commit: "",
+            &self.env_name,
+            self.to.as_deref(),
             started,
-        }
-        .write(
-            &layout,
-            &timings,
-            if healthy { "success" } else { "failed" },
-            true,
         );
-        if healthy {
-            Ok(StepOutcome::passed(format!("{target} is live and healthy")))
-        } else {
-            Ok(StepOutcome::failed(
-                format!("{target} is live but NOT healthy"),
-                format!("cargo xtask rollback --env {} --to RELEASE", self.env_name),
-            ))
-        }
+        engine.unlock(session);
+        result
+    }
+}
+
+/// The rollback flow, under the lock.
+fn rollback(
+    engine: &mut dyn Engine,
+    session: &mut Session,
+    env_name: &str,
+    to: Option<&str>,
+    started: SystemTime,
+) -> Result<StepOutcome> {
+    let target = engine.rollback_target(session, to)?;
+    let mut timings = Timings::default();
+    let healthy = engine.activate(session, &target, &mut timings)?;
+    engine.settle(session, healthy, None);
+    Record {
+        kind: "rollback",
+        env: env_name,
+        release: &target,
+        commit: "",
+        started,
+        log: engine.log(),
+    }
+    .write(&timings, if healthy { "success" } else { "failed" }, true);
+    if healthy {
+        Ok(StepOutcome::passed(format!("{target} is live and healthy")))
+    } else {
+        Ok(StepOutcome::failed(
+            format!("{target} is live but NOT healthy"),
+            format!("cargo xtask rollback --env {env_name} --to RELEASE"),
+        ))
     }
 }
 
 /// `deploy --stats`: success rate, rollback rate and median time to deploy, from the log.
-pub fn stats(layout: &Layout) -> Result<String> {
-    let text = std::fs::read_to_string(layout.log()).map_err(|e| {
-        UsageError::new(format!("no deploy log at {}: {e}", layout.log().display()))
-    })?;
+pub fn stats(log: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(log)
+        .map_err(|e| UsageError::new(format!("no deploy log at {}: {e}", log.display())))?;
     let deploys: Vec<serde_json::Value> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

@@ -3,14 +3,18 @@
 //!
 //! - [`health`]: `health-check`, the gate every switch goes through;
 //! - [`validate`]: `validate-config`, what the host must provide, checked before any change;
-//! - [`deploy`]: `deploy` (release directory, atomic switch, restart, health gate, automatic
-//!   rollback, lock, pruning, deploy log and `--stats`) and `rollback`;
+//! - [`deploy`]: `deploy` and `rollback`, one flow (lock, roll out, health gate, automatic
+//!   rollback, deploy log and `--stats`) over an [`engine`]: [`host`] (release directories,
+//!   an atomic `current` switch, a restart command) or [`swarm`] (a Docker Swarm service);
 //! - [`systemd`]: `systemd-unit`, a hardened unit running the `current` release.
 
 pub mod config;
 pub mod deploy;
+pub mod engine;
 pub mod health;
+pub mod host;
 pub mod releases;
+pub mod swarm;
 pub mod systemd;
 pub mod validate;
 
@@ -56,5 +60,40 @@ impl Step for HealthCheck {
                 format!("curl -sS -i {}", self.options.url),
             ))
         }
+    }
+}
+
+/// `health-check --env NAME`: an environment's health, by the gate its deploys pass.
+#[derive(Debug, Clone)]
+pub struct EnvironmentHealth {
+    /// The environment's name.
+    pub env_name: String,
+    /// Its settings.
+    pub env: config::Environment,
+}
+
+impl Step for EnvironmentHealth {
+    fn name(&self) -> &str {
+        "health-check"
+    }
+
+    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
+        Ok(Plan::describe(format!(
+            "check the health of {} ({}) as its deploys do",
+            self.env_name,
+            self.env.engine.as_str()
+        )))
+    }
+
+    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        let mut engine = deploy::engine(ws, &self.env_name, &self.env, None, None)?;
+        Ok(if engine.healthy(session)? {
+            StepOutcome::passed(format!("{} is healthy", self.env_name))
+        } else {
+            StepOutcome::failed(
+                format!("{} is NOT healthy", self.env_name),
+                format!("cargo xtask rollback --env {}", self.env_name),
+            )
+        })
     }
 }

@@ -241,8 +241,12 @@ pub struct DoctorArgs {
 #[derive(Debug, Args)]
 pub struct HealthCheckArgs {
     /// The endpoint, e.g. http://127.0.0.1:8080/health.
-    #[arg(long)]
-    pub url: String,
+    #[arg(long, required_unless_present = "env")]
+    pub url: Option<String>,
+    /// Check an environment as its deploys do: its health table (host), or every replica of
+    /// its service and its health URL (swarm).
+    #[arg(long = "env", value_name = "NAME", conflicts_with = "url")]
+    pub env: Option<String>,
     /// Give up after this long.
     #[arg(long, default_value = "60s")]
     pub deadline: Duration,
@@ -274,9 +278,12 @@ pub struct DeployArgs {
     /// The environment: a [workspace.metadata.windlass.deploy.NAME] section.
     #[arg(long = "env", value_name = "NAME")]
     pub env: String,
-    /// Ship this file instead of building the environment's binary.
+    /// Ship this file instead of building the environment's binary (host environments).
     #[arg(long, value_name = "PATH")]
     pub artifact: Option<PathBuf>,
+    /// Roll out this image instead of the configured one (swarm environments).
+    #[arg(long, value_name = "REF", conflicts_with = "artifact")]
+    pub image: Option<String>,
     /// Print the success rate, rollback rate and median time to deploy, and exit.
     #[arg(long)]
     pub stats: bool,
@@ -586,7 +593,7 @@ impl Commands {
         match self {
             Commands::Secrets(_) | Commands::PreCommit | Commands::InstallHooks(_) => false,
             #[cfg(feature = "deploy")]
-            Commands::HealthCheck(_) => false,
+            Commands::HealthCheck(args) => args.env.is_some(),
             #[cfg(feature = "adopt")]
             Commands::Doctor(_) => false,
             #[cfg(feature = "audit")]

@@ -159,9 +159,18 @@ pub fn plan(
             Run::single("workflows", Box::new(step))
         }
         #[cfg(feature = "deploy")]
+        Commands::HealthCheck(args) if args.env.is_some() => {
+            let env_name = args.env.clone().unwrap_or_default();
+            let env = windlass_deploy::config::environment(ws, &env_name)?;
+            Run::single(
+                "health-check",
+                Box::new(windlass_deploy::EnvironmentHealth { env_name, env }),
+            )
+        }
+        #[cfg(feature = "deploy")]
         Commands::HealthCheck(args) => {
             let config = windlass_deploy::health::HealthConfig {
-                url: Some(args.url.clone()),
+                url: args.url.clone(),
                 deadline: Some(args.deadline),
                 interval: Some(args.interval),
                 timeout: Some(args.timeout),
@@ -189,10 +198,8 @@ pub fn plan(
         #[cfg(feature = "deploy")]
         Commands::Deploy(args) if args.stats => {
             let env = windlass_deploy::config::environment(ws, &args.env)?;
-            let layout = windlass_deploy::releases::Layout {
-                root: env.root(ws, &args.env)?,
-            };
-            let text = windlass_deploy::deploy::stats(&layout)?;
+            let engine = windlass_deploy::deploy::engine(ws, &args.env, &env, None, None)?;
+            let text = windlass_deploy::deploy::stats(&engine.log())?;
             session.emit(windlass_core::event::Event::Output {
                 step: "deploy".into(),
                 text,
@@ -210,6 +217,7 @@ pub fn plan(
                 env_name: args.env.clone(),
                 env,
                 artifact: args.artifact.clone(),
+                image: args.image.clone(),
             };
             Run::single("deploy", Box::new(step))
         }

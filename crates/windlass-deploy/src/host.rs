@@ -1,0 +1,446 @@
+//! The `host` engine: releases as directories on this machine, `current` a link switched
+//! atomically to the one that runs, a restart command, and the health gate.
+//!
+//! Prepare: the binary (`--artifact`, a release archive checked against its signed or plain
+//! `SHA256SUMS`, or built). Stage: `releases/<UTC time>-<sha>/` (SHA-256 verified after the
+//! copy, `release.json`). Activate: journal → switch → restart → health gate. A deploy killed
+//! after the switch is recovered from its journal by the next run.
+
+use crate::config::Environment;
+use crate::engine::{Engine, Release, Timings};
+use crate::health::{self, HealthOptions};
+use crate::releases::{Journal, Layout, Lock, release_id};
+use crate::validate;
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use windlass_core::runner::Capture;
+use windlass_core::{Session, Severity, UsageError, Workspace};
+
+/// The host engine of one environment.
+pub struct HostEngine {
+    /// The environment's name.
+    pub env_name: String,
+    /// Its settings.
+    pub env: Environment,
+    /// `--artifact`.
+    pub artifact: Option<PathBuf>,
+    layout: Layout,
+    health: HealthOptions,
+    lock: Option<Lock>,
+    interrupted: Option<Journal>,
+    /// The binary `prepare` found: path, name, version.
+    binary: Option<(PathBuf, String, String)>,
+    /// The release `prepare` named, journalled when it is switched to.
+    new_release: Option<String>,
+    /// What ran before this deploy (or before the interrupted one).
+    previous: Option<String>,
+}
+
+impl HostEngine {
+    /// The engine of `env` rooted at `root`.
+    pub fn new(
+        env_name: &str,
+        env: Environment,
+        root: PathBuf,
+        artifact: Option<PathBuf>,
+    ) -> Result<Self> {
+        let health = env.health.options();
+        health::parse_url(&health.url)?;
+        Ok(Self {
+            env_name: env_name.to_string(),
+            env,
+            artifact,
+            layout: Layout { root },
+            health,
+            lock: None,
+            interrupted: None,
+            binary: None,
+            new_release: None,
+            previous: None,
+        })
+    }
+}
+
+impl Engine for HostEngine {
+    fn lock(&mut self, session: &mut Session) -> Result<()> {
+        let (lock, stale) = Lock::take(&self.layout.root)?;
+        if let Some(pid) = stale {
+            session.message(
+                Severity::Warning,
+                format!("took over the lock of deploy {pid}, which no longer runs"),
+            );
+        }
+        self.lock = Some(lock);
+        self.interrupted = interrupted_notice(session, &self.layout);
+        Ok(())
+    }
+
+    fn unlock(&mut self, _session: &mut Session) {
+        self.lock = None;
+    }
+
+    fn prepare(&mut self, session: &mut Session, ws: &Workspace) -> Result<Release> {
+        let found = artifact(self, ws, session)?;
+        self.binary = Some(found);
+        let commit = short_sha(session, ws);
+        let id = release_id(SystemTime::now(), &commit);
+        self.new_release = Some(id.clone());
+        Ok(Release { id, commit })
+    }
+
+    fn validate(&mut self, session: &mut Session, ws: &Workspace) -> Result<usize> {
+        Ok(validate::check(session, ws, &self.env, "deploy"))
+    }
+
+    fn stage(&mut self, _session: &mut Session, release: &Release) -> Result<()> {
+        let Some((binary, bin_name, version)) = &self.binary else {
+            return Err(anyhow::anyhow!("nothing was prepared to stage"));
+        };
+        self.layout
+            .create(&release.id, binary, bin_name, version, &release.commit)?;
+        // The archive's SBOM stays with the release: what `audit --deployed` reads when the
+        // binary carries no dependency list of its own.
+        if let Some(sbom) = self
+            .artifact
+            .as_deref()
+            .and_then(windlass_archive::sbom_beside)
+            .filter(|p| p.is_file())
+        {
+            let kept = self
+                .layout
+                .releases()
+                .join(&release.id)
+                .join("sbom.cdx.json");
+            std::fs::copy(&sbom, &kept)
+                .map_err(|e| UsageError::new(format!("cannot copy {}: {e}", sbom.display())))?;
+        }
+        Ok(())
+    }
+
+    fn current(&mut self, _session: &mut Session) -> Result<Option<String>> {
+        // After an interrupted deploy, the release to fall back on is the one before it.
+        let previous = match &self.interrupted {
+            Some(j) if self.layout.current().as_deref() == Some(j.release.as_str()) => {
+                j.previous.clone()
+            }
+            _ => self.layout.current(),
+        };
+        self.previous.clone_from(&previous);
+        Ok(previous)
+    }
+
+    fn activate(
+        &mut self,
+        session: &mut Session,
+        release: &str,
+        timings: &mut Timings,
+    ) -> Result<bool> {
+        if self.new_release.as_deref() == Some(release) {
+            self.layout.write_journal(&Journal {
+                release: release.to_string(),
+                previous: self.previous.clone(),
+                phase: "switched".into(),
+            })?;
+        }
+        switch_and_verify(
+            session,
+            &self.env,
+            &self.layout,
+            release,
+            &self.health,
+            timings,
+        )
+    }
+
+    fn withdraw(&mut self, _session: &mut Session, _release: &str) -> Result<()> {
+        // There is nothing to switch back to: the release stays, unhealthy, and says so.
+        Ok(())
+    }
+
+    fn settle(&mut self, session: &mut Session, success: bool, previous: Option<&str>) {
+        self.layout.clear_journal();
+        if success && self.new_release.is_some() {
+            let pruned = self.layout.prune(self.env.keep(), previous);
+            if !pruned.is_empty() {
+                session.message(
+                    Severity::Notice,
+                    format!("pruned {} old releases", pruned.len()),
+                );
+            }
+        }
+    }
+
+    fn rollback_target(&mut self, _session: &mut Session, to: Option<&str>) -> Result<String> {
+        let layout = &self.layout;
+        let current = layout.current();
+        let all = layout.list();
+        let interrupted = &self.interrupted;
+        let target = match (to, interrupted) {
+            (Some(to), _) => {
+                if !all.iter().any(|r| r == to) {
+                    return Err(UsageError::new(format!("no release {to}"))
+                        .hint(format!("the releases are: {}", all.join(", ")))
+                        .into());
+                }
+                to.to_string()
+            }
+            (None, Some(j)) if j.previous.is_some() => j.previous.clone().unwrap_or_default(),
+            (None, _) => {
+                let before: Vec<&String> = all
+                    .iter()
+                    .filter(|id| Some(id.as_str()) < current.as_deref())
+                    .collect();
+                match before.last() {
+                    Some(id) => (*id).clone(),
+                    None => {
+                        return Err(
+                            UsageError::new("there is no release before the current one")
+                                .hint("name one with --to RELEASE")
+                                .into(),
+                        );
+                    }
+                }
+            }
+        };
+        Ok(target)
+    }
+
+    fn healthy(&mut self, session: &mut Session) -> Result<bool> {
+        Ok(health::wait_healthy(session, "health-check", &self.health)?.healthy)
+    }
+
+    fn log(&self) -> PathBuf {
+        self.layout.log()
+    }
+}
+
+fn restart(session: &mut Session, env: &Environment, root: &Path) -> Result<bool> {
+    let Some((program, args)) = env.restart.split_first() else {
+        return Ok(true);
+    };
+    let sh = session.shell();
+    let cmd = sh.cmd(program).args(args).env("WINDLASS_DEPLOY_ROOT", root);
+    let finished = session.run(cmd, Capture::Everything)?;
+    if !finished.success() {
+        session.message(
+            Severity::Warning,
+            format!(
+                "the restart command failed ({}): {}",
+                finished.status,
+                finished.stderr.trim()
+            ),
+        );
+    }
+    Ok(finished.success())
+}
+
+fn short_sha(session: &mut Session, ws: &Workspace) -> String {
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("git")
+        .arg("-C")
+        .arg(&ws.root)
+        .args(["rev-parse", "--short=7", "HEAD"]);
+    match session.run(cmd, Capture::Everything) {
+        Ok(f) if f.success() => f.stdout.trim().to_string(),
+        _ => "nogit".to_string(),
+    }
+}
+
+/// The binary to ship: `--artifact`, or `bin` built with the environment's profile.
+fn artifact(
+    deploy: &HostEngine,
+    ws: &Workspace,
+    session: &mut Session,
+) -> Result<(PathBuf, String, String)> {
+    let signed_only = || -> anyhow::Error {
+        UsageError::new(format!(
+            "{} requires signed releases (public-key in its config): nothing else is deployed",
+            deploy.env_name
+        ))
+        .hint("deploy a release archive made by `release --artifacts --sign`: --artifact NAME.tar.gz, with SHA256SUMS and SHA256SUMS.minisig beside it")
+        .into()
+    };
+    if let Some(path) = &deploy.artifact {
+        if !path.is_file() {
+            return Err(
+                UsageError::new(format!("no artifact at {}", path.display()))
+                    .hint("pass --artifact the built binary")
+                    .into(),
+            );
+        }
+        if path.to_string_lossy().ends_with(".tar.gz") {
+            if let Some(key) = &deploy.env.public_key {
+                verify_signature(path, key, ws)?;
+            }
+            return release_archive(path, deploy, ws, session);
+        }
+        if deploy.env.public_key.is_some() {
+            return Err(signed_only());
+        }
+        let name = deploy.env.bin.clone().unwrap_or_else(|| {
+            path.file_name()
+                .map_or("service".into(), |n| n.to_string_lossy().into_owned())
+        });
+        return Ok((path.clone(), name, "unknown".into()));
+    }
+    if deploy.env.public_key.is_some() {
+        return Err(signed_only());
+    }
+    let bin = deploy.env.bin.clone().ok_or_else(|| {
+        UsageError::new(format!(
+            "[workspace.metadata.windlass.deploy.{}] has no `bin`",
+            deploy.env_name
+        ))
+        .hint("set bin = \"svc\", or pass --artifact PATH")
+    })?;
+    let profile = deploy
+        .env
+        .profile
+        .clone()
+        .unwrap_or_else(|| "release".into());
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("cargo")
+        .args(["build", "--profile", &profile, "--bin", &bin]);
+    let finished = session.run(cmd, Capture::Nothing)?;
+    if !finished.success() {
+        return Err(UsageError::new(format!(
+            "`cargo build --profile {profile} --bin {bin}` failed; nothing was deployed"
+        ))
+        .into());
+    }
+    let dir = if profile == "dev" {
+        "debug".to_string()
+    } else {
+        profile
+    };
+    let target = ws.target_dir(session)?;
+    let version = ws
+        .members(session)?
+        .into_iter()
+        .find(|p| p.targets.iter().any(|t| t.is_bin() && t.name == bin))
+        .map_or_else(|| "unknown".into(), |p| p.version.to_string());
+    Ok((target.join(dir).join(&bin), bin, version))
+}
+
+/// Checks, before anything moves, that the `SHA256SUMS` beside `archive` carries a valid
+/// minisign signature by `key` (the public key, or the path of its file); the archive is then
+/// checked against those sums as for any release archive.
+fn verify_signature(archive: &Path, key: &str, ws: &Workspace) -> Result<()> {
+    use windlass_archive::minisign::PublicKey;
+    let key_text = if key.trim_start().starts_with("RW") || key.contains("untrusted comment") {
+        key.to_string()
+    } else {
+        let path = ws.root.join(key);
+        std::fs::read_to_string(&path).map_err(|e| {
+            UsageError::new(format!(
+                "cannot read the public key {}: {e}",
+                path.display()
+            ))
+        })?
+    };
+    let public = PublicKey::parse(&key_text)?;
+    let dir = archive.parent().unwrap_or(Path::new("."));
+    let sums = dir.join(windlass_archive::CHECKSUMS);
+    let signature = dir.join(windlass_archive::CHECKSUMS_SIGNATURE);
+    let refused = |why: String| -> anyhow::Error {
+        UsageError::new(format!(
+            "{} is refused, nothing was deployed: {why}",
+            archive.display()
+        ))
+        .hint("deploy the archive exactly as `release --artifacts --sign` made it, with its SHA256SUMS and SHA256SUMS.minisig")
+        .into()
+    };
+    let sums_bytes = std::fs::read(&sums)
+        .map_err(|_| refused(format!("no {} beside it", windlass_archive::CHECKSUMS)))?;
+    let signature_text = std::fs::read_to_string(&signature).map_err(|_| {
+        refused(format!(
+            "no {} beside it",
+            windlass_archive::CHECKSUMS_SIGNATURE
+        ))
+    })?;
+    public
+        .verify(&sums_bytes, &signature_text)
+        .map_err(|e| refused(format!("{}: {e}", windlass_archive::CHECKSUMS_SIGNATURE)))?;
+    if !windlass_archive::already_made(archive) {
+        return Err(refused(format!(
+            "it does not match its entry in the signed {}",
+            windlass_archive::CHECKSUMS
+        )));
+    }
+    Ok(())
+}
+
+/// The binary of a release archive made by `release --artifacts`, checked against the
+/// `SHA256SUMS` beside it and unpacked under `target/`, with the release's version.
+fn release_archive(
+    path: &Path,
+    deploy: &HostEngine,
+    ws: &Workspace,
+    session: &mut Session,
+) -> Result<(PathBuf, String, String)> {
+    let stem = path
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".tar.gz").to_string())
+        .unwrap_or_default();
+    let target = ws.target_dir(session)?;
+    let dest = target.join("windlass-deploy").join(stem);
+    let unpacked = windlass_archive::unpack_release(path, deploy.env.bin.as_deref(), &dest)?;
+    if !unpacked.verified {
+        session.message(
+            Severity::Warning,
+            format!(
+                "no SHA256SUMS beside {}: the archive is deployed unverified",
+                path.display()
+            ),
+        );
+    }
+    Ok((
+        unpacked.binary,
+        unpacked.name,
+        unpacked.version.unwrap_or_else(|| "unknown".into()),
+    ))
+}
+
+/// Switch to `release`, restart, gate on health. Whether it became healthy.
+fn switch_and_verify(
+    session: &mut Session,
+    env: &Environment,
+    layout: &Layout,
+    release: &str,
+    health: &HealthOptions,
+    timings: &mut Timings,
+) -> Result<bool> {
+    timings.record("switch", || layout.switch(release))?;
+    let restarted = timings.record("restart", || restart(session, env, &layout.root))?;
+    if !restarted {
+        return Ok(false);
+    }
+    let outcome = timings.record("health", || health::wait_healthy(session, "deploy", health))?;
+    if let Some(reason) = &outcome.last_reason
+        && !outcome.healthy
+    {
+        session.message(
+            Severity::Warning,
+            format!(
+                "{release} was not healthy within {:.1}s: {reason}",
+                health.deadline.as_secs_f64()
+            ),
+        );
+    }
+    Ok(outcome.healthy)
+}
+
+fn interrupted_notice(session: &mut Session, layout: &Layout) -> Option<Journal> {
+    let journal = layout.journal()?;
+    session.message(
+        Severity::Warning,
+        format!(
+            "a deploy of {} was interrupted after switching `current` (its health was never confirmed); recovering",
+            journal.release
+        ),
+    );
+    Some(journal)
+}

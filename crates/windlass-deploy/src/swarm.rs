@@ -1,0 +1,683 @@
+//! The `swarm` engine: an environment is a Docker Swarm service, a release an image tag.
+//!
+//! The service is created, or updated to the new image, detached; the rolling update is then
+//! followed through the tasks' states (a task with a HEALTHCHECK only counts as running once
+//! it is healthy), and the gate passes when every replica runs the new image — and, when the
+//! environment has a health URL, when it answers through its published port. A release that
+//! does not get there within the deadline is rolled back by an update to the image that ran
+//! before, and that one is gated the same way. The lock is a swarm config object, which the
+//! managers' own store creates atomically: one deploy of a service at a time, cluster-wide.
+
+use crate::config::{Environment, UpdateOrder};
+use crate::engine::{Engine, Release, Timings};
+use crate::health::{self, HealthOptions};
+use anyhow::Result;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use windlass_core::runner::{Capture, Finished};
+use windlass_core::{Diagnostic, Session, Severity, UsageError, Workspace};
+
+/// The label that names the release a service runs.
+const VERSION_LABEL: &str = "windlass.version";
+
+/// The swarm engine of one environment.
+pub struct SwarmEngine {
+    env_name: String,
+    env: Environment,
+    service: String,
+    /// `--image`, else the configured or default image.
+    image: String,
+    health: HealthOptions,
+    log: PathBuf,
+    locked: bool,
+    /// The image of each release this run knows: the new one and the one before it.
+    images: Vec<(String, String)>,
+}
+
+impl SwarmEngine {
+    /// The engine of `env`; `image` overrides the configured image.
+    pub fn new(
+        ws: &Workspace,
+        env_name: &str,
+        env: Environment,
+        image: Option<String>,
+    ) -> Result<Self> {
+        let service = env.service.clone().unwrap_or_else(|| env_name.to_string());
+        let image = match image.or_else(|| env.image.clone()) {
+            Some(image) => image,
+            None => default_image(ws, &env)?,
+        };
+        let log = env.log.clone().map_or_else(
+            || {
+                ws.root
+                    .join("target/windlass/deploy")
+                    .join(format!("{env_name}.log"))
+            },
+            |p| if p.is_absolute() { p } else { ws.root.join(p) },
+        );
+        let health = env.health.options();
+        if env.health.url.is_some() {
+            health::parse_url(&health.url)?;
+        }
+        Ok(Self {
+            env_name: env_name.to_string(),
+            service,
+            image,
+            health,
+            log,
+            locked: false,
+            images: Vec::new(),
+            env,
+        })
+    }
+
+    fn lock_name(&self) -> String {
+        format!("windlass-deploy-lock-{}", self.service)
+    }
+
+    /// `docker ARGS`, captured.
+    fn docker(&self, session: &mut Session, args: &[&str]) -> Result<Finished> {
+        let sh = session.shell();
+        session.run(sh.cmd("docker").args(args), Capture::Everything)
+    }
+
+    /// The image and release a running service has (`None` when there is no service).
+    fn running(&self, session: &mut Session) -> Result<Option<(String, String)>> {
+        let out = self.docker(
+            session,
+            &[
+                "service",
+                "inspect",
+                &self.service,
+                "--format",
+                &format!(
+                    "{{{{.Spec.TaskTemplate.ContainerSpec.Image}}}}|{{{{index .Spec.Labels \"{VERSION_LABEL}\"}}}}"
+                ),
+            ],
+        )?;
+        if !out.success() {
+            return Ok(None);
+        }
+        let line = out.stdout.trim();
+        let (image, version) = line.split_once('|').unwrap_or((line, ""));
+        let image = strip_digest(image);
+        let version = if version.is_empty() {
+            tag_of(&image)
+        } else {
+            version.to_string()
+        };
+        Ok(Some((image, version)))
+    }
+
+    fn image_of(&self, release: &str) -> String {
+        self.images
+            .iter()
+            .find(|(id, _)| id == release)
+            .map_or_else(
+                || with_tag(&self.image, release),
+                |(_, image)| image.clone(),
+            )
+    }
+
+    /// `--update-*` and the settings every create and update applies.
+    fn update_args(&self) -> Vec<String> {
+        let u = &self.env.update;
+        let mut args = vec![
+            "--update-parallelism".into(),
+            u.parallelism.unwrap_or(1).to_string(),
+            "--update-delay".into(),
+            format!("{}ms", u.delay.map_or(0, |d| d.get().as_millis())),
+            "--update-order".into(),
+            match u.order {
+                Some(UpdateOrder::StopFirst) => "stop-first".into(),
+                _ => "start-first".into(),
+            },
+            "--update-monitor".into(),
+            format!("{}ms", u.monitor.map_or(5000, |d| d.get().as_millis())),
+            // windlass decides about rolling back, after its own gate: swarm only stops.
+            "--update-failure-action".into(),
+            "pause".into(),
+        ];
+        if let Some(replicas) = self.env.replicas {
+            args.extend(["--replicas".into(), replicas.to_string()]);
+        }
+        args
+    }
+
+    fn create(&self, session: &mut Session, image: &str, release: &str) -> Result<Finished> {
+        let mut args: Vec<String> = vec![
+            "service".into(),
+            "create".into(),
+            "--detach".into(),
+            "--name".into(),
+            self.service.clone(),
+            "--label".into(),
+            format!("{VERSION_LABEL}={release}"),
+            "--label".into(),
+            format!("windlass.environment={}", self.env_name),
+        ];
+        args.extend(self.update_args());
+        for port in &self.env.publish {
+            let (published, target) = port.split_once(':').unwrap_or((port, port));
+            args.extend([
+                "--publish".into(),
+                format!("mode=host,published={published},target={target}"),
+            ]);
+        }
+        for (key, value) in &self.env.env {
+            args.extend(["--env".into(), format!("{key}={value}")]);
+        }
+        for secret in &self.env.secrets {
+            args.extend(["--secret".into(), secret.clone()]);
+        }
+        args.push(image.to_string());
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.docker(session, &refs)
+    }
+
+    fn update(&self, session: &mut Session, image: &str, release: &str) -> Result<Finished> {
+        let mut args: Vec<String> = vec![
+            "service".into(),
+            "update".into(),
+            "--detach".into(),
+            "--image".into(),
+            image.to_string(),
+            "--label-add".into(),
+            format!("{VERSION_LABEL}={release}"),
+        ];
+        args.extend(self.update_args());
+        args.push(self.service.clone());
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.docker(session, &refs)
+    }
+
+    /// Follows the rollout of `image` until every replica runs it (healthy, where the image
+    /// has a HEALTHCHECK) and the health URL answers, or the deadline passes.
+    fn wait_rolled_out(&self, session: &mut Session, image: &str) -> Result<bool> {
+        let deadline = Instant::now() + self.health.deadline;
+        let replicas = self.env.replicas.unwrap_or(1) as usize;
+        let mut last = String::new();
+        loop {
+            let state = self.docker(
+                session,
+                &[
+                    "service",
+                    "inspect",
+                    &self.service,
+                    "--format",
+                    "{{if .UpdateStatus}}{{.UpdateStatus.State}}|{{.UpdateStatus.Message}}{{end}}",
+                ],
+            )?;
+            let (update, message) = state
+                .stdout
+                .trim()
+                .split_once('|')
+                .map_or((String::new(), String::new()), |(a, b)| {
+                    (a.to_string(), b.to_string())
+                });
+            let tasks = self.tasks(session)?;
+            let new_running = tasks
+                .iter()
+                .filter(|t| t.image == image && t.state.starts_with("Running"))
+                .count();
+            let old_running = tasks
+                .iter()
+                .filter(|t| t.image != image && t.state.starts_with("Running"))
+                .count();
+            let failing: Vec<&Task> = tasks
+                .iter()
+                .filter(|t| t.image == image && !t.error.is_empty())
+                .collect();
+            let now = format!(
+                "{new_running}/{replicas} replicas run {image}{}{}",
+                if old_running > 0 {
+                    format!(", {old_running} still run the previous image")
+                } else {
+                    String::new()
+                },
+                failing
+                    .first()
+                    .map(|t| format!("; a task failed: {}", t.error))
+                    .unwrap_or_default()
+            );
+            if now != last {
+                session.emit(windlass_core::event::Event::Output {
+                    step: "deploy".into(),
+                    text: format!("  {now}"),
+                });
+                last = now;
+            }
+            if update == "paused" {
+                session.message(
+                    Severity::Warning,
+                    format!("swarm paused the update of {}: {message}", self.service),
+                );
+                return Ok(false);
+            }
+            let settled = update.is_empty() || update == "completed";
+            if new_running >= replicas && old_running == 0 && settled {
+                return self.url_healthy(session, deadline);
+            }
+            if Instant::now() >= deadline {
+                session.message(
+                    Severity::Warning,
+                    format!(
+                        "{image} was not healthy within {:.1}s: {last}",
+                        self.health.deadline.as_secs_f64()
+                    ),
+                );
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// The health URL through the published port, when the environment has one.
+    fn url_healthy(&self, session: &mut Session, deadline: Instant) -> Result<bool> {
+        if self.env.health.url.is_none() {
+            return Ok(true);
+        }
+        let mut options = self.health.clone();
+        options.deadline = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1));
+        Ok(health::wait_healthy(session, "deploy", &options)?.healthy)
+    }
+
+    /// The tasks that should run, and the last failed one of each slot.
+    fn tasks(&self, session: &mut Session) -> Result<Vec<Task>> {
+        let out = self.docker(
+            session,
+            &[
+                "service",
+                "ps",
+                &self.service,
+                "--no-trunc",
+                "--format",
+                "{{.DesiredState}}\t{{.Image}}\t{{.CurrentState}}\t{{.Error}}",
+            ],
+        )?;
+        Ok(out
+            .stdout
+            .lines()
+            .filter_map(|line| {
+                let mut parts = line.split('\t');
+                let desired = parts.next()?;
+                let task = Task {
+                    image: strip_digest(parts.next()?),
+                    state: parts.next()?.to_string(),
+                    error: parts.next().unwrap_or_default().trim().to_string(),
+                };
+                // Running tasks, and recently failed ones (for the reason).
+                (desired == "Running" || !task.error.is_empty()).then_some(task)
+            })
+            .collect())
+    }
+
+    fn problem(session: &mut Session, title: &str, message: String) {
+        session.diagnostic(Diagnostic::new("deploy", Severity::Error, title, message));
+    }
+
+    /// Whether this node is an active swarm manager; why not, when it is not.
+    fn manager(&self, session: &mut Session) -> Result<Option<String>> {
+        let out = self.docker(
+            session,
+            &[
+                "info",
+                "--format",
+                "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}",
+            ],
+        )?;
+        if !out.success() {
+            return Ok(Some(format!(
+                "the Docker engine does not answer: {}",
+                out.stderr.trim()
+            )));
+        }
+        Ok(match out.stdout.trim() {
+            "active true" => None,
+            "active false" => Some("this node is a swarm worker: deploy from a manager".into()),
+            state => Some(format!(
+                "this node is not in a swarm ({state}): `docker swarm init`, or deploy from a manager"
+            )),
+        })
+    }
+}
+
+impl Drop for SwarmEngine {
+    fn drop(&mut self) {
+        // Only when `unlock` was not reached (a panic): the lock must not outlive the run.
+        if self.locked {
+            let _ = std::process::Command::new("docker")
+                .args(["config", "rm", &self.lock_name()])
+                .output();
+        }
+    }
+}
+
+/// A task of the service.
+struct Task {
+    image: String,
+    state: String,
+    error: String,
+}
+
+impl Engine for SwarmEngine {
+    fn lock(&mut self, session: &mut Session) -> Result<()> {
+        if let Some(why) = self.manager(session)? {
+            return Err(UsageError::new(format!(
+                "cannot deploy {} to swarm: {why}",
+                self.env_name
+            ))
+            .hint("run the deploy on a manager node of the swarm")
+            .into());
+        }
+        let host = hostname();
+        let holder = format!("pid={} host={host}", std::process::id());
+        for _ in 0..2 {
+            let sh = session.shell();
+            let created = session.run_input(
+                sh.cmd("docker")
+                    .args(["config", "create", &self.lock_name(), "-"]),
+                holder.clone().into_bytes(),
+            )?;
+            if created.success() {
+                self.locked = true;
+                return Ok(());
+            }
+            let held = self.docker(
+                session,
+                &[
+                    "config",
+                    "inspect",
+                    &self.lock_name(),
+                    "--format",
+                    "{{printf \"%s\" .Spec.Data}}",
+                ],
+            )?;
+            let by = held.stdout.trim().to_string();
+            let stale = by
+                .strip_prefix("pid=")
+                .and_then(|rest| rest.split_once(" host="))
+                .is_some_and(|(pid, h)| h == host && !alive(pid));
+            if !stale {
+                return Err(UsageError::new(format!(
+                    "another deploy of the service {} is running ({by})",
+                    self.service
+                ))
+                .hint(format!(
+                    "wait for it; a lock left by a deploy that died elsewhere goes with `docker config rm {}`",
+                    self.lock_name()
+                ))
+                .into());
+            }
+            session.message(
+                Severity::Warning,
+                format!("took over the lock of a deploy that no longer runs ({by})"),
+            );
+            let _ = self.docker(session, &["config", "rm", &self.lock_name()]);
+        }
+        Err(UsageError::new(format!("could not lock the service {}", self.service)).into())
+    }
+
+    fn unlock(&mut self, session: &mut Session) {
+        if self.locked {
+            let mut cmd = std::process::Command::new("docker");
+            cmd.args(["config", "rm", &self.lock_name()]);
+            let _ = session.runner().run_cleanup(cmd);
+            self.locked = false;
+        }
+    }
+
+    fn prepare(&mut self, _session: &mut Session, _ws: &Workspace) -> Result<Release> {
+        let id = tag_of(&self.image);
+        self.images.push((id.clone(), self.image.clone()));
+        Ok(Release {
+            id,
+            commit: String::new(),
+        })
+    }
+
+    fn validate(&mut self, session: &mut Session, _ws: &Workspace) -> Result<usize> {
+        let mut problems = 0;
+        if let Some(why) = self.manager(session)? {
+            Self::problem(session, "swarm", why);
+            problems += 1;
+        }
+        if !self
+            .docker(session, &["image", "inspect", &self.image])?
+            .success()
+        {
+            Self::problem(
+                session,
+                "image",
+                format!(
+                    "the image {} is not on this node: build it (`cargo xtask docker-build`) or pull it",
+                    self.image
+                ),
+            );
+            problems += 1;
+        }
+        for secret in self.env.secrets.clone() {
+            if !self
+                .docker(session, &["secret", "inspect", &secret])?
+                .success()
+            {
+                Self::problem(
+                    session,
+                    "secret",
+                    format!(
+                        "the swarm secret `{secret}` does not exist: `docker secret create {secret} FILE`"
+                    ),
+                );
+                problems += 1;
+            }
+        }
+        Ok(problems)
+    }
+
+    fn stage(&mut self, _session: &mut Session, _release: &Release) -> Result<()> {
+        // The image is the release: nothing to put in place.
+        Ok(())
+    }
+
+    fn current(&mut self, session: &mut Session) -> Result<Option<String>> {
+        let Some((image, version)) = self.running(session)? else {
+            return Ok(None);
+        };
+        self.images.push((version.clone(), image));
+        Ok(Some(version))
+    }
+
+    fn activate(
+        &mut self,
+        session: &mut Session,
+        release: &str,
+        timings: &mut Timings,
+    ) -> Result<bool> {
+        let image = self.image_of(release);
+        let exists = self.running(session)?.is_some();
+        let started = timings.record("update", || {
+            if exists {
+                self.update(session, &image, release)
+            } else {
+                self.create(session, &image, release)
+            }
+        })?;
+        if !started.success() {
+            session.message(
+                Severity::Warning,
+                format!(
+                    "docker could not {} the service {}: {}",
+                    if exists { "update" } else { "create" },
+                    self.service,
+                    started.stderr.trim()
+                ),
+            );
+            return Ok(false);
+        }
+        timings.record("health", || self.wait_rolled_out(session, &image))
+    }
+
+    fn withdraw(&mut self, session: &mut Session, release: &str) -> Result<()> {
+        session.message(
+            Severity::Warning,
+            format!(
+                "removing the service {}: its first release, {release}, never became healthy",
+                self.service
+            ),
+        );
+        let _ = self.docker(session, &["service", "rm", &self.service])?;
+        Ok(())
+    }
+
+    fn settle(&mut self, _session: &mut Session, _success: bool, _previous: Option<&str>) {}
+
+    fn rollback_target(&mut self, session: &mut Session, to: Option<&str>) -> Result<String> {
+        if let Some(to) = to {
+            let image = match self.running(session)? {
+                Some((image, _)) => with_tag(&image, to),
+                None => with_tag(&self.image, to),
+            };
+            if !self
+                .docker(session, &["image", "inspect", &image])?
+                .success()
+            {
+                return Err(UsageError::new(format!(
+                    "no image {image} on this node for the release {to}"
+                ))
+                .hint("name a release that was deployed (its image tag)")
+                .into());
+            }
+            self.images.push((to.to_string(), image));
+            return Ok(to.to_string());
+        }
+        let out = self.docker(
+            session,
+            &[
+                "service",
+                "inspect",
+                &self.service,
+                "--format",
+                &format!(
+                    "{{{{if .PreviousSpec}}}}{{{{.PreviousSpec.TaskTemplate.ContainerSpec.Image}}}}|{{{{index .PreviousSpec.Labels \"{VERSION_LABEL}\"}}}}{{{{end}}}}"
+                ),
+            ],
+        )?;
+        let line = out.stdout.trim();
+        if !out.success() || line.is_empty() {
+            return Err(UsageError::new(format!(
+                "the service {} has no previous release to go back to",
+                self.service
+            ))
+            .hint("name one with --to VERSION")
+            .into());
+        }
+        let (image, version) = line.split_once('|').unwrap_or((line, ""));
+        let image = strip_digest(image);
+        let version = if version.is_empty() {
+            tag_of(&image)
+        } else {
+            version.to_string()
+        };
+        self.images.push((version.clone(), image));
+        Ok(version)
+    }
+
+    fn healthy(&mut self, session: &mut Session) -> Result<bool> {
+        let Some((image, _)) = self.running(session)? else {
+            return Err(UsageError::new(format!(
+                "the service {} does not exist: nothing runs in {}",
+                self.service, self.env_name
+            ))
+            .hint(format!(
+                "deploy first: cargo xtask deploy --env {}",
+                self.env_name
+            ))
+            .into());
+        };
+        self.wait_rolled_out(session, &image)
+    }
+
+    fn log(&self) -> PathBuf {
+        self.log.clone()
+    }
+}
+
+/// The image a swarm environment rolls out by default: `[docker] image` (else the binary's
+/// name) at the version of the workspace's package.
+fn default_image(ws: &Workspace, env: &Environment) -> Result<String> {
+    let configured = ws
+        .config
+        .value("docker")
+        .and_then(|d| d.get("image"))
+        .and_then(|i| i.as_str())
+        .map(str::to_string);
+    let name = configured.or_else(|| env.bin.clone()).ok_or_else(|| {
+        UsageError::new("the swarm environment names no image")
+            .hint("set image = \"NAME:TAG\" in its section, or [workspace.metadata.windlass.docker] image, or pass --image")
+    })?;
+    let manifest = std::fs::read_to_string(&ws.manifest_path).unwrap_or_default();
+    let version = toml::from_str::<toml::Table>(&manifest)
+        .ok()
+        .and_then(|doc| {
+            doc.get("package")
+                .or_else(|| doc.get("workspace").and_then(|w| w.get("package")))
+                .and_then(|p| p.get("version"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "latest".into());
+    Ok(with_tag(&name, &version))
+}
+
+/// `name:tag` → `tag` (`latest` without one).
+fn tag_of(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split_once(':')
+        .map_or_else(|| "latest".to_string(), |(_, t)| t.to_string())
+}
+
+/// `image` with its tag replaced by `tag`.
+fn with_tag(image: &str, tag: &str) -> String {
+    let (path, last) = image.rsplit_once('/').map_or(("", image), |(p, l)| (p, l));
+    let name = last.split(':').next().unwrap_or(last);
+    if path.is_empty() {
+        format!("{name}:{tag}")
+    } else {
+        format!("{path}/{name}:{tag}")
+    }
+}
+
+/// `name:tag@sha256:…` → `name:tag`: swarm pins images by digest where it can.
+fn strip_digest(image: &str) -> String {
+    image.split('@').next().unwrap_or(image).trim().to_string()
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn alive(pid: &str) -> bool {
+    std::path::Path::new("/proc").join(pid).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_and_tags() {
+        assert_eq!(tag_of("svc:2.0.0"), "2.0.0");
+        assert_eq!(tag_of("registry:5000/team/svc:v2"), "v2");
+        assert_eq!(tag_of("svc"), "latest");
+        assert_eq!(
+            with_tag("registry:5000/team/svc:v2", "v1"),
+            "registry:5000/team/svc:v1"
+        );
+        assert_eq!(with_tag("svc", "1.0.0"), "svc:1.0.0");
+        assert_eq!(strip_digest("svc:v1@sha256:abc"), "svc:v1");
+    }
+}
