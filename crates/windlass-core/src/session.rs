@@ -116,6 +116,13 @@ impl Session {
         self.run_command_lines(cmd.into(), capture, on_line)
     }
 
+    /// Runs a command without echoing it: for the polls of a wait loop (a rollout's task
+    /// states every 300 ms), where each echo would be noise. Output is captured.
+    pub fn run_quiet(&mut self, cmd: xshell::Cmd<'_>) -> Result<Finished> {
+        self.runner
+            .run(cmd.into(), Capture::Everything, &mut |_| {})
+    }
+
     /// Runs a command, killing it past `timeout`; see [`Runner::run_with_timeout`].
     pub fn run_timeout(
         &mut self,

@@ -81,6 +81,12 @@ impl SwarmEngine {
         session.run(sh.cmd("docker").args(args), Capture::Everything)
     }
 
+    /// `docker ARGS`, captured and not echoed: the polls of the rollout.
+    fn poll(&self, session: &mut Session, args: &[&str]) -> Result<Finished> {
+        let sh = session.shell();
+        session.run_quiet(sh.cmd("docker").args(args))
+    }
+
     /// The image and release a running service has (`None` when there is no service).
     fn running(&self, session: &mut Session) -> Result<Option<(String, String)>> {
         let out = self.docker(
@@ -198,7 +204,7 @@ impl SwarmEngine {
         let replicas = self.env.replicas.unwrap_or(1) as usize;
         let mut last = String::new();
         loop {
-            let state = self.docker(
+            let state = self.poll(
                 session,
                 &[
                     "service",
@@ -286,7 +292,7 @@ impl SwarmEngine {
 
     /// The tasks that should run, and the last failed one of each slot.
     fn tasks(&self, session: &mut Session) -> Result<Vec<Task>> {
-        let out = self.docker(
+        let out = self.poll(
             session,
             &[
                 "service",

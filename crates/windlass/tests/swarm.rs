@@ -1,0 +1,343 @@
+//! `deploy`, `rollback`, `health-check` and `--stats` on a real one-node Docker Swarm: the
+//! swarm is started only if this machine's is inactive, and left only if the test started it;
+//! the images are built here `FROM scratch` (nothing can be pulled), and no service,
+//! container, config or image is left behind.
+// In test helpers a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::*;
+
+fn docker(args: &[&str]) -> std::process::Output {
+    Command::new("docker").args(args).output().unwrap()
+}
+
+fn stdout(args: &[&str]) -> String {
+    String::from_utf8_lossy(&docker(args).stdout)
+        .trim()
+        .to_string()
+}
+
+fn docker_available() -> bool {
+    let up = docker(&["version", "--format", "{{.Server.Version}}"])
+        .status
+        .success();
+    if !up {
+        assert!(
+            std::env::var_os("WINDLASS_REQUIRE_DOCKER").is_none(),
+            "WINDLASS_REQUIRE_DOCKER is set but no Docker daemon answers"
+        );
+        eprintln!("skipped: no Docker daemon answers");
+    }
+    up
+}
+
+/// The swarm, the images and the service of one test run; all of it goes on drop, the swarm
+/// only if this run started it.
+struct Swarm {
+    started_swarm: bool,
+    service: String,
+    images: Vec<String>,
+    repo: String,
+}
+
+impl Swarm {
+    fn new(build: &Path) -> Self {
+        let state = stdout(&["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+        let started_swarm = state == "inactive";
+        if started_swarm {
+            let init = docker(&["swarm", "init", "--advertise-addr", "127.0.0.1"]);
+            assert!(
+                init.status.success(),
+                "{}",
+                String::from_utf8_lossy(&init.stderr)
+            );
+        }
+        let repo = format!("windlass-swarm-test-{}", std::process::id());
+        let mut swarm = Self {
+            started_swarm,
+            service: format!("windlass-test-{}", std::process::id()),
+            images: Vec::new(),
+            repo,
+        };
+        swarm.build_images(build);
+        swarm
+    }
+
+    /// `repo:v1`, `:v2` healthy; `:bad` whose HEALTHCHECK fails; `:crash` that exits at once;
+    /// `:slow` that starts after 8 s.
+    fn build_images(&mut self, dir: &Path) {
+        std::fs::write(
+            dir.join("svc.rs"),
+            include_str!("fixtures/swarm_service.rs"),
+        )
+        .unwrap();
+        let built = Command::new("rustc")
+            .args([
+                "--edition",
+                "2021",
+                "-O",
+                "-C",
+                "target-feature=+crt-static",
+                "svc.rs",
+                "-o",
+                "svc",
+            ])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        std::fs::write(
+            dir.join("Dockerfile"),
+            "FROM scratch\nCOPY svc /svc\nARG MODE=healthy\nARG VERSION=v1\nENV MODE=$MODE VERSION=$VERSION\nHEALTHCHECK --interval=1s --timeout=1s --start-period=1s --retries=2 CMD [\"/svc\", \"probe\"]\nENTRYPOINT [\"/svc\"]\n",
+        )
+        .unwrap();
+        for (tag, mode) in [
+            ("v1", "healthy"),
+            ("v2", "healthy"),
+            ("bad", "unhealthy"),
+            ("crash", "crash"),
+            ("slow", "slow"),
+        ] {
+            let image = format!("{}:{tag}", self.repo);
+            let out = Command::new("docker")
+                .args(["build", "--quiet", "--build-arg"])
+                .arg(format!("MODE={mode}"))
+                .arg("--build-arg")
+                .arg(format!("VERSION={tag}"))
+                .args(["--tag", &image, "."])
+                .current_dir(dir)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            self.images.push(image);
+        }
+    }
+
+    fn image(&self, tag: &str) -> String {
+        format!("{}:{tag}", self.repo)
+    }
+
+    /// The images the service's running tasks run.
+    fn running(&self) -> Vec<String> {
+        let mut images: Vec<String> = stdout(&[
+            "service",
+            "ps",
+            &self.service,
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.Image}} {{.CurrentState}}",
+        ])
+        .lines()
+        .filter(|l| l.contains(" Running"))
+        .map(|l| {
+            l.split(' ')
+                .next()
+                .unwrap()
+                .split('@')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+        images.sort();
+        images
+    }
+}
+
+impl Drop for Swarm {
+    fn drop(&mut self) {
+        let _ = docker(&["service", "rm", &self.service]);
+        let _ = docker(&[
+            "config",
+            "rm",
+            &format!("windlass-deploy-lock-{}", self.service),
+        ]);
+        // The service's containers go a moment after the service.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let filter = format!("label=com.docker.swarm.service.name={}", self.service);
+        while Instant::now() < deadline
+            && !stdout(&["ps", "--all", "--quiet", "--filter", &filter]).is_empty()
+        {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        for image in &self.images {
+            let _ = docker(&["rmi", "--force", image]);
+        }
+        if self.started_swarm {
+            let _ = docker(&["swarm", "leave", "--force"]);
+        }
+    }
+}
+
+/// A workspace with swarm environments for `service`: `prod` (two replicas, a 30 s gate),
+/// `fast` (a 3 s gate) and `secret` (a secret that does not exist).
+fn workspace(swarm: &Swarm) -> Fixture {
+    let section = |env: &str, extra: &str| {
+        format!(
+            "\n[workspace.metadata.windlass.deploy.{env}]\nengine = \"swarm\"\nservice = \"{}\"\nimage = \"{}\"\nreplicas = 2\nupdate = {{ parallelism = 1, order = \"start-first\", monitor = \"1s\" }}\nlog = \"deploy.log\"\n{extra}",
+            swarm.service,
+            swarm.image("v1"),
+        )
+    };
+    Fixture::with_manifest(
+        CLEAN_LIB,
+        &format!(
+            "{}{}{}",
+            section("prod", "health = { deadline = \"30s\" }\n"),
+            section("fast", "health = { deadline = \"3s\" }\n"),
+            section("secret", "secrets = [\"windlass-test-no-such-secret\"]\n"),
+        ),
+    )
+}
+
+fn log_results(fx: &Fixture) -> Vec<(String, String)> {
+    fx.read("deploy.log")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["release"].as_str().unwrap().to_string(),
+                v["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
+    if !docker_available() {
+        return;
+    }
+    let build = tempfile::tempdir().unwrap();
+    let swarm = Swarm::new(build.path());
+    let fx = workspace(&swarm);
+    let deploy = |env: &str, tag: &str| -> Run {
+        fx.run(&["deploy", "--env", env, "--image", &swarm.image(tag)])
+    };
+
+    // First deploy: the service is created with two replicas, which pass the gate.
+    let run = deploy("prod", "v1");
+    assert_eq!(run.code(), 0, "{}", run.all_output());
+    assert_eq!(swarm.running(), [swarm.image("v1"), swarm.image("v1")]);
+
+    // A healthy update.
+    deploy("prod", "v2").expect_code(0);
+    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+
+    // A HEALTHCHECK that fails: rolled back, v2 answers again, exit 1, logged.
+    let run = deploy("prod", "bad").expect_code(1);
+    assert!(
+        run.stdout()
+            .contains("bad was not healthy: rolled back to v2, which is healthy"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+
+    // A process that exits at once (a crash loop): rolled back.
+    deploy("prod", "crash").expect_code(1);
+    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+
+    // A deadline shorter than the start: rolled back.
+    let run = deploy("fast", "slow").expect_code(1);
+    // Swarm may pause the update itself before the deadline passes; either
+    // way the verdict is "not healthy" and the previous image runs again.
+    assert!(
+        run.stdout().contains("slow was not healthy") && run.stdout().contains("rolled back to v2"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+
+    // A missing secret: refused before anything changes.
+    let run = deploy("secret", "v1").expect_code(1);
+    assert!(
+        run.stdout()
+            .contains("the swarm secret `windlass-test-no-such-secret` does not exist"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+
+    // A concurrent deploy (another manager's lock): refused.
+    let lock = format!("windlass-deploy-lock-{}", swarm.service);
+    let held = Command::new("docker")
+        .args(["config", "create", &lock, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"pid=1 host=another-manager")?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(held.success());
+    let run = deploy("prod", "v1").expect_code(2);
+    assert!(
+        run.all_output().contains("another deploy of the service")
+            && run.all_output().contains("another-manager"),
+        "{}",
+        run.all_output()
+    );
+    let _ = docker(&["config", "rm", &lock]);
+
+    // Back to a named version, health-gated; the environment's health as its deploys see it.
+    let run = fx.run(&["rollback", "--env", "prod", "--to", "v1"]);
+    assert_eq!(run.code(), 0, "{}", run.all_output());
+    assert_eq!(swarm.running(), [swarm.image("v1"), swarm.image("v1")]);
+    fx.run(&["health-check", "--env", "prod"]).expect_code(0);
+
+    // Every deploy is in the log, and --stats reads it.
+    assert_eq!(
+        log_results(&fx),
+        [
+            ("v1", "success"),
+            ("v2", "success"),
+            ("bad", "rolled_back"),
+            ("crash", "rolled_back"),
+            ("slow", "rolled_back"),
+            ("v1", "success"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let stats = fx
+        .run(&["deploy", "--env", "prod", "--stats"])
+        .expect_code(0);
+    assert!(
+        stats
+            .stdout()
+            .contains("5 deploys: 40% succeeded, 60% rolled back"),
+        "{}",
+        stats.stdout()
+    );
+    drop(swarm);
+    assert!(
+        stdout(&[
+            "service",
+            "ls",
+            "--quiet",
+            "--filter",
+            &format!("name=windlass-test-{}", std::process::id())
+        ])
+        .is_empty()
+    );
+}
