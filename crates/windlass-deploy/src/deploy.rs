@@ -41,6 +41,7 @@ pub struct Rollback {
 /// The engine of an environment.
 pub fn engine(
     ws: &Workspace,
+    session: &mut Session,
     env_name: &str,
     env: &Environment,
     artifact: Option<PathBuf>,
@@ -55,10 +56,22 @@ pub fn engine(
         )?),
         EngineKind::Swarm => Box::new(crate::swarm::SwarmEngine::new(
             ws,
+            session,
             env_name,
             env.clone(),
             image,
         )?),
+    })
+}
+
+/// Where an environment's deploy log is, without starting its engine (`deploy --stats`).
+pub fn log_path(ws: &Workspace, env_name: &str, env: &Environment) -> Result<PathBuf> {
+    Ok(match env.engine {
+        EngineKind::Host => crate::releases::Layout {
+            root: env.root(ws, env_name)?,
+        }
+        .log(),
+        EngineKind::Swarm => crate::swarm::log_path(ws, env_name, env),
     })
 }
 
@@ -118,6 +131,7 @@ impl Step for Deploy {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let mut engine = engine(
             ws,
+            session,
             &self.env_name,
             &self.env,
             self.artifact.clone(),
@@ -222,7 +236,7 @@ impl Step for Rollback {
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let started = SystemTime::now();
-        let mut engine = engine(ws, &self.env_name, &self.env, None, None)?;
+        let mut engine = engine(ws, session, &self.env_name, &self.env, None, None)?;
         engine.lock(session)?;
         let result = rollback(
             engine.as_mut(),

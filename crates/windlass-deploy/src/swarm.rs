@@ -38,6 +38,7 @@ impl SwarmEngine {
     /// The engine of `env`; `image` overrides the configured image.
     pub fn new(
         ws: &Workspace,
+        session: &mut Session,
         env_name: &str,
         env: Environment,
         image: Option<String>,
@@ -45,16 +46,9 @@ impl SwarmEngine {
         let service = env.service.clone().unwrap_or_else(|| env_name.to_string());
         let image = match image.or_else(|| env.image.clone()) {
             Some(image) => image,
-            None => default_image(ws, &env)?,
+            None => default_image(ws, session, &env)?,
         };
-        let log = env.log.clone().map_or_else(
-            || {
-                ws.root
-                    .join("target/windlass/deploy")
-                    .join(format!("{env_name}.log"))
-            },
-            |p| if p.is_absolute() { p } else { ws.root.join(p) },
-        );
+        let log = log_path(ws, env_name, &env);
         let health = env.health.options();
         if env.health.url.is_some() {
             health::parse_url(&health.url)?;
@@ -85,6 +79,20 @@ impl SwarmEngine {
     fn poll(&self, session: &mut Session, args: &[&str]) -> Result<Finished> {
         let sh = session.shell();
         session.run_quiet(sh.cmd("docker").args(args))
+    }
+
+    /// How many nodes the swarm has (1 when it cannot be told).
+    fn nodes(&self, session: &mut Session) -> Result<usize> {
+        let out = self.poll(session, &["node", "ls", "--quiet"])?;
+        Ok(if out.success() {
+            out.stdout
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .count()
+                .max(1)
+        } else {
+            1
+        })
     }
 
     /// The image and release a running service has (`None` when there is no service).
@@ -163,6 +171,10 @@ impl SwarmEngine {
             format!("windlass.environment={}", self.env_name),
         ];
         args.extend(self.update_args());
+        if names_registry(image) {
+            // The nodes pull with the manager's registry login.
+            args.push("--with-registry-auth".into());
+        }
         for port in &self.env.publish {
             let (published, target) = port.split_once(':').unwrap_or((port, port));
             args.extend([
@@ -192,6 +204,9 @@ impl SwarmEngine {
             format!("{VERSION_LABEL}={release}"),
         ];
         args.extend(self.update_args());
+        if names_registry(image) {
+            args.push("--with-registry-auth".into());
+        }
         args.push(self.service.clone());
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         self.docker(session, &refs)
@@ -450,19 +465,33 @@ impl Engine for SwarmEngine {
             Self::problem(session, "swarm", why);
             problems += 1;
         }
-        if !self
+        // A pushed image is pulled here, so that a typo or a missing push is found before
+        // the service changes, not as tasks that cannot start on every node.
+        let present = self
             .docker(session, &["image", "inspect", &self.image])?
             .success()
-        {
+            || (names_registry(&self.image)
+                && self
+                    .docker(session, &["pull", "--quiet", &self.image])?
+                    .success());
+        if !present {
             Self::problem(
                 session,
                 "image",
                 format!(
-                    "the image {} is not on this node: build it (`cargo xtask docker-build`) or pull it",
+                    "the image {} is not on this node and could not be pulled: build it (`cargo xtask docker-build`) or push it (`cargo xtask docker-build --push`)",
                     self.image
                 ),
             );
             problems += 1;
+        } else if !names_registry(&self.image) && self.nodes(session)? > 1 {
+            session.message(
+                Severity::Warning,
+                format!(
+                    "the image {} names no registry: the swarm's other nodes cannot pull it, so its tasks run on this node only or not at all",
+                    self.image
+                ),
+            );
         }
         for secret in self.env.secrets.clone() {
             if !self
@@ -610,30 +639,58 @@ impl Engine for SwarmEngine {
     }
 }
 
+/// The deploy log: `log`, relative to the workspace, default `target/windlass/deploy/<env>.log`.
+pub fn log_path(ws: &Workspace, env_name: &str, env: &Environment) -> PathBuf {
+    env.log.clone().map_or_else(
+        || {
+            ws.root
+                .join("target/windlass/deploy")
+                .join(format!("{env_name}.log"))
+        },
+        |p| if p.is_absolute() { p } else { ws.root.join(p) },
+    )
+}
+
 /// The image a swarm environment rolls out by default: `[docker] image` (else the binary's
 /// name) at the version of the workspace's package.
-fn default_image(ws: &Workspace, env: &Environment) -> Result<String> {
-    let configured = ws
-        .config
-        .value("docker")
-        .and_then(|d| d.get("image"))
-        .and_then(|i| i.as_str())
-        .map(str::to_string);
-    let name = configured.or_else(|| env.bin.clone()).ok_or_else(|| {
-        UsageError::new("the swarm environment names no image")
-            .hint("set image = \"NAME:TAG\" in its section, or [workspace.metadata.windlass.docker] image, or pass --image")
-    })?;
-    let manifest = std::fs::read_to_string(&ws.manifest_path).unwrap_or_default();
-    let version = toml::from_str::<toml::Table>(&manifest)
-        .ok()
-        .and_then(|doc| {
-            doc.get("package")
-                .or_else(|| doc.get("workspace").and_then(|w| w.get("package")))
-                .and_then(|p| p.get("version"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
+fn default_image(ws: &Workspace, session: &mut Session, env: &Environment) -> Result<String> {
+    let docker = |key: &str| {
+        ws.config
+            .value("docker")
+            .and_then(|d| d.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let wanted = env.bin.clone().or_else(|| docker("bin"));
+    // The binary and its package's version, found as `docker-build` finds them, so that the
+    // default is exactly the tag `docker-build` wrote.
+    let members = ws.members(session)?;
+    let bins: Vec<(String, String)> = members
+        .iter()
+        .flat_map(|p| {
+            p.targets
+                .iter()
+                .filter(|t| t.is_bin())
+                .map(move |t| (t.name.clone(), p.version.to_string()))
         })
-        .unwrap_or_else(|| "latest".into());
+        .collect();
+    let found = match &wanted {
+        Some(name) => bins.iter().find(|(bin, _)| bin == name).cloned(),
+        None if bins.len() == 1 => bins.first().cloned(),
+        None => None,
+    };
+    let name = docker("image")
+        .or_else(|| found.as_ref().map(|(bin, _)| bin.clone()))
+        .or(wanted)
+        .ok_or_else(|| {
+            UsageError::new(format!(
+                "the swarm environment names no image, and {} has {} binaries to choose from",
+                ws.config.manifest().display(),
+                bins.len()
+            ))
+            .hint("set image = \"NAME:TAG\" in its section, or bin, or [workspace.metadata.windlass.docker] image, or pass --image")
+        })?;
+    let version = found.map_or_else(|| "latest".to_string(), |(_, version)| version);
     Ok(with_tag(&name, &version))
 }
 
@@ -670,6 +727,33 @@ fn alive(pid: &str) -> bool {
     std::path::Path::new("/proc").join(pid).exists()
 }
 
+/// Whether an image reference starts with a registry host.
+fn names_registry(image: &str) -> bool {
+    registry_host(image).is_some()
+}
+
+/// The registry host an image reference starts with (`ghcr.io/org/svc:1` → `ghcr.io`,
+/// `localhost:5000/svc` → `localhost:5000`); `None` for a name only an engine may have
+/// (`svc:1`, `team/svc`), which the swarm's other nodes cannot pull.
+pub fn registry_host(image: &str) -> Option<&str> {
+    image
+        .split_once('/')
+        .map(|(first, _)| first)
+        .filter(|first| first.contains('.') || first.contains(':') || *first == "localhost")
+}
+
+/// `name:tag` (or `name@digest`) → `name`, the repository an image belongs to.
+pub fn repository_of(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rsplit_once('/') {
+        Some((path, last)) => {
+            let name_len = last.split(':').next().unwrap_or(last).len();
+            &image[..path.len() + 1 + name_len]
+        }
+        None => image.split(':').next().unwrap_or(image),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -685,5 +769,21 @@ mod tests {
         );
         assert_eq!(with_tag("svc", "1.0.0"), "svc:1.0.0");
         assert_eq!(strip_digest("svc:v1@sha256:abc"), "svc:v1");
+    }
+
+    #[test]
+    fn registries_are_told_from_names() {
+        assert!(names_registry("ghcr.io/team/svc:1"));
+        assert!(names_registry("registry:5000/svc"));
+        assert!(names_registry("localhost/svc"));
+        assert!(!names_registry("team/svc:1"));
+        assert!(!names_registry("svc:1"));
+        assert_eq!(registry_host("registry:5000/svc:2"), Some("registry:5000"));
+        assert_eq!(
+            repository_of("registry:5000/team/svc:v2"),
+            "registry:5000/team/svc"
+        );
+        assert_eq!(repository_of("svc:1@sha256:ab"), "svc");
+        assert_eq!(repository_of("svc"), "svc");
     }
 }

@@ -3,9 +3,9 @@
 //! after checkout, superseded runs cancelled, and untrusted values reaching `run:` only
 //! through `env:`.
 
-use crate::WorkflowsConfig;
 use crate::actions::{ATTEST_BUILD_PROVENANCE, CACHE, CHECKOUT, UPLOAD_ARTIFACT};
 use crate::yaml::{Node, map, plain, s, strs};
+use crate::{DeployTarget, ImageSource, WorkflowsConfig};
 use windlass_core::{CiJob, JobStep};
 
 /// The jobs' shared environment.
@@ -263,14 +263,123 @@ pub fn security(config: &WorkflowsConfig, jobs: &[(String, CiJob)]) -> Node {
     )
 }
 
-/// `deploy.yml`: a manual deploy to one of the configured environments, after the checks
-/// pass. The deploy job runs on a self-hosted runner on the target host (labelled with the
-/// environment's name), so that `cargo xtask deploy` — its health gate and its automatic
-/// rollback — happens there, and no SSH key ever passes through the workflow. GitHub's
-/// environment protection (required reviewers for production) applies through `environment:`.
-pub fn deploy(config: &WorkflowsConfig, environments: &[String]) -> Node {
+/// `deploy.yml`: on demand, for a chosen environment: the checks, then (for a swarm
+/// environment whose image is pushed) the image built and pushed from a hosted runner, then
+/// `cargo xtask deploy` on a self-hosted runner on the target itself — a host, or a swarm
+/// manager — so that no SSH key or orchestrator credential lives in CI. GitHub's environment
+/// protection (required reviewers for production) applies through `environment:`.
+pub fn deploy(config: &WorkflowsConfig, targets: &[DeployTarget], nextest: bool) -> Node {
     let read = [("contents", "read")];
     let environment = map([("ENVIRONMENT", s("${{ inputs.environment }}"))]);
+    let names = |pick: &dyn Fn(&ImageSource) -> bool| -> Vec<String> {
+        targets
+            .iter()
+            .filter(|t| pick(&t.image))
+            .map(|t| t.name.clone())
+            .collect()
+    };
+    let pushed = names(&|i| matches!(i, ImageSource::Push { .. }));
+    let on_manager = names(&|i| matches!(i, ImageSource::OnManager));
+    let mut registries: Vec<&str> = targets
+        .iter()
+        .filter_map(|t| match &t.image {
+            ImageSource::Push { registry } => Some(registry.as_str()),
+            _ => None,
+        })
+        .collect();
+    registries.sort_unstable();
+    registries.dedup();
+
+    let mut checks = vec![checkout(false), cache(config)];
+    if nextest {
+        checks.push(install_nextest());
+    }
+    checks.push(run("cargo xtask ci", "cargo xtask ci"));
+    let mut jobs = vec![(
+        "checks".to_string(),
+        job(config, "checks", &read, Vec::new(), checks),
+    )];
+
+    let mut deploy_extra = vec![
+        ("needs".to_string(), s("checks")),
+        ("environment".to_string(), s("${{ inputs.environment }}")),
+    ];
+    if !pushed.is_empty() {
+        // No cache: what is pushed runs in production, and must be built from nothing
+        // another run could have written (cache poisoning), as release.yml is.
+        let mut steps = vec![checkout(false)];
+        steps.extend(registries.iter().map(|r| registry_login(r)));
+        steps.push(run(
+            "cargo xtask docker-build --push",
+            "cargo xtask docker-build --push",
+        ));
+        let ghcr = registries.contains(&"ghcr.io");
+        let permissions: &[(&str, &str)] = if ghcr {
+            &[
+                ("contents", "read"),
+                ("packages", "write # push the image to ghcr.io"),
+            ]
+        } else {
+            &read
+        };
+        jobs.push((
+            "image".to_string(),
+            job(
+                config,
+                "build and push the image",
+                permissions,
+                vec![
+                    ("needs".into(), s("checks")),
+                    ("if".into(), s(one_of(&pushed))),
+                ],
+                steps,
+            ),
+        ));
+        // The deploy runs after the image when there is one to push, and without it when
+        // the chosen environment has none (the image job is skipped then, not failed).
+        deploy_extra[0] = ("needs".to_string(), strs(["checks", "image"]));
+        deploy_extra.insert(
+            0,
+            (
+                "if".to_string(),
+                s("${{ !cancelled() && needs.checks.result == 'success' && (needs.image.result == 'success' || needs.image.result == 'skipped') }}"),
+            ),
+        );
+    }
+
+    let mut steps = vec![checkout(false)];
+    if !on_manager.is_empty() {
+        let mut build = run("cargo xtask docker-build", "cargo xtask docker-build");
+        if let Node::Map(pairs) = &mut build {
+            pairs.insert(1, ("if".to_string(), s(one_of(&on_manager))));
+        }
+        steps.push(build);
+    }
+    steps.push(run_env(
+        "cargo xtask deploy",
+        "cargo xtask deploy --env \"$ENVIRONMENT\"",
+        environment.clone(),
+    ));
+    steps.push(map([
+        ("name", s("Deploy statistics")),
+        ("if", s("always()")),
+        ("env", environment),
+        (
+            "run",
+            s("cargo xtask deploy --env \"$ENVIRONMENT\" --stats"),
+        ),
+    ]));
+    jobs.push((
+        "deploy".to_string(),
+        job(
+            config,
+            "deploy to ${{ inputs.environment }}",
+            &read,
+            deploy_extra,
+            steps,
+        ),
+    ));
+
     // One deploy per environment at a time, and never cancelled half-way.
     workflow(
         "deploy",
@@ -284,58 +393,45 @@ pub fn deploy(config: &WorkflowsConfig, environments: &[String]) -> Node {
                         ("description", s("Where to deploy")),
                         ("required", plain(true)),
                         ("type", s("choice")),
-                        ("options", strs(environments.iter().cloned())),
+                        ("options", strs(targets.iter().map(|t| t.name.clone()))),
                     ]),
                 )]),
             )]),
         )]),
         s("deploy-${{ inputs.environment }}"),
         false,
+        Node::Map(jobs),
+    )
+}
+
+/// An `if:` true when the chosen environment is one of `names`.
+fn one_of(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    format!(
+        "contains(fromJSON('[{}]'), inputs.environment)",
+        quoted.join(",")
+    )
+}
+
+/// `docker login` to `registry`, the password on stdin: ghcr.io with the job's own token,
+/// any other registry with the `REGISTRY_USERNAME` and `REGISTRY_PASSWORD` secrets.
+fn registry_login(registry: &str) -> Node {
+    let (user, password) = if registry == "ghcr.io" {
+        ("${{ github.actor }}", "${{ secrets.GITHUB_TOKEN }}")
+    } else {
+        (
+            "${{ secrets.REGISTRY_USERNAME }}",
+            "${{ secrets.REGISTRY_PASSWORD }}",
+        )
+    };
+    run_env(
+        &format!("Log in to {registry}"),
+        &format!(
+            "printf '%s' \"$REGISTRY_PASSWORD\" | docker login {registry} --username \"$REGISTRY_USERNAME\" --password-stdin"
+        ),
         map([
-            (
-                "checks",
-                job(
-                    config,
-                    "checks",
-                    &read,
-                    Vec::new(),
-                    vec![
-                        checkout(false),
-                        cache(config),
-                        install_nextest(),
-                        run("cargo xtask ci", "cargo xtask ci"),
-                    ],
-                ),
-            ),
-            (
-                "deploy",
-                job(
-                    config,
-                    "deploy to ${{ inputs.environment }}",
-                    &read,
-                    vec![
-                        ("needs".into(), s("checks")),
-                        ("environment".into(), s("${{ inputs.environment }}")),
-                    ],
-                    vec![
-                        checkout(false),
-                        run_env(
-                            "cargo xtask deploy",
-                            "cargo xtask deploy --env \"$ENVIRONMENT\"",
-                            environment.clone(),
-                        ),
-                        map([
-                            ("name", s("Deploy statistics")),
-                            ("if", s("always()")),
-                            ("env", environment),
-                            (
-                                "run",
-                                s("cargo xtask deploy --env \"$ENVIRONMENT\" --stats"),
-                            ),
-                        ]),
-                    ],
-                ),
-            ),
+            ("REGISTRY_USERNAME", s(user)),
+            ("REGISTRY_PASSWORD", s(password)),
         ]),
     )
 }

@@ -79,15 +79,42 @@ pub struct Inputs {
     /// The jobs of the daily `security.yml`; none, no file.
     pub scheduled_jobs: Vec<(String, CiJob)>,
     /// The deploy environments; with any, `deploy.yml` is written too.
-    pub deploy_envs: Vec<String>,
+    pub deploy_envs: Vec<DeployTarget>,
     /// The release tag, with `{version}` in it (`release.yml` runs on its push); `None` when
     /// this xtask has no `release`.
     pub release_tag: Option<String>,
 }
 
+/// A deploy environment, as `deploy.yml` needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployTarget {
+    /// The environment's name.
+    pub name: String,
+    /// Where the image it rolls out comes from (swarm environments).
+    pub image: ImageSource,
+}
+
+/// Where a deploy's image is built before `cargo xtask deploy` runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageSource {
+    /// Nothing to build: a host deploy builds its own release, or the environment names an
+    /// image built elsewhere.
+    None,
+    /// `cargo xtask docker-build --push` on a hosted runner, to this registry host; every
+    /// node of the swarm pulls it from there.
+    Push {
+        /// The registry host (`ghcr.io`, `registry.example.com:5000`).
+        registry: String,
+    },
+    /// `cargo xtask docker-build` on the manager itself, before the deploy: an image that
+    /// names no registry exists only where it was built (a one-node swarm).
+    OnManager,
+}
+
 /// Every generated file: its path relative to the repository root, and its text.
 pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, String)> {
     let with_header = |node| format!("{HEADER}{}", yaml::render(&node));
+    let nextest = inputs.ci_jobs.iter().any(|(_, job)| job.nextest);
     let mut files = vec![(
         PathBuf::from(".github/workflows/ci.yml"),
         with_header(definitions::ci(config, &inputs.ci_jobs)),
@@ -111,7 +138,7 @@ pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, Stri
     if !inputs.deploy_envs.is_empty() {
         files.push((
             PathBuf::from(".github/workflows/deploy.yml"),
-            with_header(definitions::deploy(config, &inputs.deploy_envs)),
+            with_header(definitions::deploy(config, &inputs.deploy_envs, nextest)),
         ));
     }
     files

@@ -113,7 +113,13 @@ pub fn workflow_inputs(ws: &Workspace, registry: &Registry, ci_steps: &[String])
     #[cfg(feature = "deploy")]
     {
         let deploy: windlass_deploy::config::Environments = ws.config.section("deploy")?;
-        inputs.deploy_envs = deploy.keys().cloned().collect();
+        inputs.deploy_envs = deploy
+            .iter()
+            .map(|(name, env)| windlass_workflows::DeployTarget {
+                name: name.clone(),
+                image: image_source(ws, env),
+            })
+            .collect();
     }
     #[cfg(feature = "release")]
     {
@@ -121,4 +127,39 @@ pub fn workflow_inputs(ws: &Workspace, registry: &Registry, ci_steps: &[String])
         inputs.release_tag = Some(release.tag);
     }
     Ok(inputs)
+}
+
+/// Where `deploy.yml` gets a swarm environment's image: `docker-build` makes it when the
+/// environment rolls out the `docker-build` image (pushed when that names a registry, built
+/// on the manager when not); an image named by the environment alone is built elsewhere.
+#[cfg(feature = "deploy")]
+fn image_source(
+    ws: &Workspace,
+    env: &windlass_deploy::config::Environment,
+) -> windlass_workflows::ImageSource {
+    use windlass_deploy::swarm::{registry_host, repository_of};
+    use windlass_workflows::ImageSource;
+    if env.engine != windlass_deploy::config::EngineKind::Swarm || !cfg!(feature = "docker") {
+        return ImageSource::None;
+    }
+    let built = ws
+        .config
+        .value("docker")
+        .and_then(|d| d.get("image"))
+        .and_then(|i| i.as_str())
+        .map(str::to_string);
+    let ours = match (&env.image, &built) {
+        (None, _) => true,
+        (Some(named), Some(built)) => repository_of(named) == repository_of(built),
+        (Some(_), None) => false,
+    };
+    if !ours {
+        return ImageSource::None;
+    }
+    match built.as_deref().and_then(registry_host) {
+        Some(registry) => ImageSource::Push {
+            registry: registry.to_string(),
+        },
+        None => ImageSource::OnManager,
+    }
 }

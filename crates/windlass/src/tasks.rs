@@ -198,8 +198,8 @@ pub fn plan(
         #[cfg(feature = "deploy")]
         Commands::Deploy(args) if args.stats => {
             let env = windlass_deploy::config::environment(ws, &args.env)?;
-            let engine = windlass_deploy::deploy::engine(ws, &args.env, &env, None, None)?;
-            let text = windlass_deploy::deploy::stats(&engine.log())?;
+            let log = windlass_deploy::deploy::log_path(ws, &args.env, &env)?;
+            let text = windlass_deploy::deploy::stats(&log)?;
             session.emit(windlass_core::event::Event::Output {
                 step: "deploy".into(),
                 text,

@@ -48,6 +48,8 @@ for path in sorted(pathlib.Path(sys.argv[1], ".github/workflows").glob("*.yml"))
             problems.append(f"{path.name}: a deploy or release must never be cancelled half-way")
         if path.name == "release.yml" and any("actions/cache" in str(step.get("uses")) for job in doc["jobs"].values() for step in job["steps"]):
             problems.append("release.yml: a cache in a release workflow can be poisoned")
+        if "image" in doc["jobs"] and any("actions/cache" in str(step.get("uses")) for step in doc["jobs"]["image"]["steps"]):
+            problems.append("deploy.yml: a cache in the job that pushes the image can be poisoned")
     elif path.name != "security.yml" and not cancels:
         problems.append(f"{path.name}: superseded runs are not cancelled")
 print("\n".join(problems))
@@ -149,6 +151,14 @@ fn generated_workflows_are_secure_for_every_kind_of_config() {
             "two deploy environments",
             "\n[workspace.metadata.windlass.deploy.staging]\nroot = \"/srv/staging\"\n[workspace.metadata.windlass.deploy.production]\nroot = \"/srv/prod\"\n",
         ),
+        (
+            "swarm environments with a pushed image",
+            "\n[workspace.metadata.windlass.docker]\nimage = \"ghcr.io/acme/svc\"\n[workspace.metadata.windlass.deploy.staging]\nroot = \"/srv/staging\"\n[workspace.metadata.windlass.deploy.production]\nengine = \"swarm\"\nreplicas = 3\n[workspace.metadata.windlass.deploy.edge]\nengine = \"swarm\"\nimage = \"registry.example.com:5000/edge/proxy:2\"\n",
+        ),
+        (
+            "a one-node swarm",
+            "\n[workspace.metadata.windlass.deploy.production]\nengine = \"swarm\"\n",
+        ),
     ] {
         let fx = generated(extra);
         if label.starts_with("sharded") {
@@ -167,20 +177,48 @@ fn generated_workflows_are_secure_for_every_kind_of_config() {
         let deploy = fx.root.join(".github/workflows/deploy.yml");
         assert_eq!(
             deploy.exists(),
-            label == "two deploy environments",
+            label.contains("deploy") || label.contains("swarm"),
             "{label}"
         );
         if deploy.exists() {
             let text = fx.read(".github/workflows/deploy.yml");
             for part in [
-                "        options:\n          - production\n          - staging\n",
-                "    needs: checks\n",
                 "    environment: ${{ inputs.environment }}\n",
+                "    runs-on:\n      - self-hosted\n      - ${{ inputs.environment }}\n",
                 "run: cargo xtask deploy --env \"$ENVIRONMENT\"",
                 "cancel-in-progress: false",
             ] {
-                assert!(text.contains(part), "{part}: {text}");
+                assert!(text.contains(part), "{label}: {part}: {text}");
             }
+            let pushed = label.contains("pushed");
+            // Only a pushed image has a job of its own, and only its registry's login.
+            assert_eq!(
+                text.contains("cargo xtask docker-build --push"),
+                pushed,
+                "{label}: {text}"
+            );
+            assert_eq!(text.contains("  image:\n"), pushed, "{label}: {text}");
+            if pushed {
+                for part in [
+                    "options:\n          - edge\n          - production\n          - staging\n",
+                    "if: contains(fromJSON('[\"production\"]'), inputs.environment)",
+                    "packages: write # push the image to ghcr.io",
+                    "docker login ghcr.io --username \"$REGISTRY_USERNAME\" --password-stdin",
+                    "    needs:\n      - checks\n      - image\n",
+                    "needs.image.result == 'skipped'",
+                ] {
+                    assert!(text.contains(part), "{label}: {part}: {text}");
+                }
+                // The edge image is named by the environment: built elsewhere, not logged in to.
+                assert!(!text.contains("registry.example.com"), "{text}");
+            } else {
+                assert!(text.contains("    needs: checks\n"), "{label}: {text}");
+            }
+            assert_eq!(
+                text.contains("        if: contains(fromJSON('[\"production\"]'), inputs.environment)\n        run: cargo xtask docker-build\n"),
+                label == "a one-node swarm",
+                "{label}: the image built on the manager: {text}"
+            );
         }
         if label.starts_with("sharded") {
             assert!(
