@@ -7,7 +7,7 @@ For each repository directory given, on a scratch copy (the original is never to
   2. `cargo xtask ci --keep-going --format json` — or `windlass ci ...` when the repository has
      an xtask of its own, which init leaves alone;
   3. the commands a team would otherwise run, on the same copy and target directory:
-     `cargo fmt --all -- --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
+     `cargo fmt -- --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
      `cargo test --workspace`;
 and prints one table: for each repository and step, windlass's verdict beside the raw one,
 and every mismatch. Steps with no raw counterpart (audit, secrets, workflows) are shown
@@ -32,7 +32,7 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 RAW = {
-    "fmt-check": ["cargo", "fmt", "--all", "--", "--check"],
+    "fmt-check": ["cargo", "fmt", "--", "--check"],
     "lint": ["cargo", "clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     "test": ["cargo", "test", "--workspace"],
 }

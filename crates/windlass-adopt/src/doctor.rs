@@ -269,6 +269,38 @@ fn dockerfile_checks(repo: &Repo, checks: &mut Vec<Check>) {
     ));
 }
 
+/// A swarm stack's services (compose files with `deploy:`): each has a healthcheck swarm can
+/// watch during a rolling update, and rolls a failed update back instead of pausing it (swarm's
+/// default, which leaves the service half on the new version).
+fn swarm_checks(stack: &[crate::stacks::StackService], checks: &mut Vec<Check>) {
+    let applies = (!stack.is_empty()).then_some(());
+    let evidence = |failing: Option<&crate::stacks::StackService>| {
+        failing
+            .or(stack.first())
+            .map(|s| format!("{} (service {})", s.at, s.name))
+    };
+    let unchecked = stack.iter().find(|s| s.healthcheck.is_none());
+    checks.push(check(
+        "mon.swarm-healthcheck",
+        "monitoring hooks",
+        "every swarm service has a healthcheck its rolling updates can wait on",
+        "give the service a healthcheck: (or build it from a Dockerfile with a HEALTHCHECK)",
+        applies.map(|()| unchecked.is_none()),
+        evidence(unchecked),
+    ));
+    let pausing = stack
+        .iter()
+        .find(|s| s.failure_action.as_deref() != Some("rollback"));
+    checks.push(check(
+        "deploy.swarm-rollback",
+        "deployment automation",
+        "every swarm service rolls a failed update back",
+        "set deploy.update_config.failure_action: rollback, or deploy with `cargo xtask deploy` (engine = \"swarm\": health gate and rollback)",
+        applies.map(|()| pausing.is_none()),
+        evidence(pausing),
+    ));
+}
+
 /// Inspects the repository at `root`.
 pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     let mut workflows = Vec::new();
@@ -595,15 +627,21 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
             .position(|l| l.contains(".bak") && (l.contains("cp ") || l.contains("mv ")))
             .map(|i| format!("{f}:{}", i + 1))
     });
+    let stack = crate::stacks::find(&repo.root, &repo.tracked);
+    let stack_rolls_back = !stack.is_empty()
+        && stack
+            .iter()
+            .all(|s| s.failure_action.as_deref() == Some("rollback"));
     checks.push(check(
         "deploy.auto-rollback",
         "deployment automation",
         "a bad release is rolled back automatically",
         "`cargo xtask deploy` rolls back when the health gate fails",
-        Some(windlass_deploy || repo.in_workflows(&["xtask deploy"]).is_some()),
+        Some(windlass_deploy || repo.in_workflows(&["xtask deploy"]).is_some() || stack_rolls_back),
         manual,
     ));
     dockerfile_checks(&repo, &mut checks);
+    swarm_checks(&stack, &mut checks);
     let health_route = repo
         .tracked
         .iter()

@@ -1,7 +1,9 @@
-//! `fmt-check`: is every file of the workspace formatted as `cargo fmt --all` would?
+//! `fmt-check`: is every file of the workspace formatted as `cargo fmt` would format it?
 //!
-//! Runs `cargo fmt --all -- --check` and turns its diff into one finding per file, placed at
-//! the first line that differs, with the diff as its rendering.
+//! Runs `cargo fmt -- --check` in the workspace root and turns its diff into one finding per
+//! file, placed at the first line that differs, with the diff as its rendering. Not `--all`:
+//! that also checks path dependencies outside the workspace (a sibling checkout, windlass
+//! itself when an xtask depends on it by path), which are not this repository's to format.
 
 use crate::text::{count, strip_ansi};
 use anyhow::Result;
@@ -22,7 +24,6 @@ impl FmtCheck {
     fn args(color: bool) -> Vec<&'static str> {
         vec![
             "fmt",
-            "--all",
             "--",
             "--check",
             "--color",
@@ -56,7 +57,7 @@ impl Step for FmtCheck {
                     Severity::Error,
                     "not formatted",
                     format!(
-                        "{} in {shown} {} from rustfmt's output; run `cargo fmt --all`",
+                        "{} in {shown} {} from rustfmt's output; run `cargo fmt`",
                         count(file.hunks.len(), "place", "places"),
                         if file.hunks.len() == 1 {
                             "differs"
@@ -73,7 +74,7 @@ impl Step for FmtCheck {
                 .rendered(rendered),
             );
         }
-        let fix = ws.cargo_hint(&["fmt", "--all"]);
+        let fix = ws.cargo_hint_at_root(&["fmt"]);
         if !files.is_empty() {
             return Ok(StepOutcome::failed(
                 format!("{} not formatted", count(files.len(), "file", "files")),
@@ -115,7 +116,7 @@ impl Step for FmtCheck {
         }
         Ok(StepOutcome::failed(
             format!("rustfmt could not parse {}", count(total, "file", "files")),
-            ws.cargo_hint(&["fmt", "--all", "--", "--check"]),
+            ws.cargo_hint_at_root(&["fmt", "--", "--check"]),
         ))
     }
 }

@@ -17,7 +17,7 @@ impl StepKind for FmtCheckKind {
     }
 
     fn about(&self) -> &str {
-        "every file is formatted as `cargo fmt --all` would format it"
+        "every file is formatted as `cargo fmt` would format it"
     }
 
     fn origin(&self) -> Origin {

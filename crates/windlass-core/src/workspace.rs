@@ -170,6 +170,23 @@ impl Workspace {
         paths::shell_line(line)
     }
 
+    /// A cargo command line that must run in the workspace root (`cargo fmt` formats the
+    /// packages under the current directory): prefixed with `cd ROOT &&` unless it is here.
+    pub fn cargo_hint_at_root(&self, args: &[&str]) -> String {
+        let line = paths::shell_line(std::iter::once("cargo").chain(args.iter().copied()));
+        let here = std::env::current_dir()
+            .ok()
+            .and_then(|d| d.canonicalize().ok());
+        if here.is_some_and(|h| self.root.canonicalize().is_ok_and(|r| h == r)) {
+            line
+        } else {
+            format!(
+                "cd {} && {line}",
+                paths::shell_line([self.root.to_string_lossy()])
+            )
+        }
+    }
+
     /// `path` (absolute, or relative to the workspace root) as shown to users.
     pub fn display_path(&self, path: &Path) -> String {
         paths::display_relative(path, &self.root, &self.repo_root)

@@ -100,7 +100,7 @@ impl Step for StagedFmt {
                     "{unformatted} of {} staged Rust files not formatted",
                     rust.len()
                 ),
-                "cargo fmt --all, then stage the changes (git add -u)",
+                "cargo fmt, then stage the changes (git add -u)",
             ));
         }
         Ok(StepOutcome::passed(format!(

@@ -76,7 +76,7 @@ pub enum ColorArg {
 pub enum Commands {
     /// Run the CI pipeline: every registered step (`--list` shows them) as one run with one report.
     Ci(CiArgs),
-    /// Check that every file is formatted as `cargo fmt --all` would format it.
+    /// Check that every file is formatted as `cargo fmt` would format it.
     FmtCheck,
     /// Run clippy over every target of every member; any warning fails.
     Lint(LintArgs),

@@ -145,6 +145,69 @@ fn the_first_users_setup_is_diagnosed_with_evidence() {
 }
 
 #[test]
+fn a_swarm_stack_is_recognised_and_its_services_checked() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let (checks, _) = doctor(&fx);
+    assert_eq!(
+        checks["deploy.swarm-rollback"], "skip",
+        "no stack, nothing to check"
+    );
+    assert_eq!(checks["mon.swarm-healthcheck"], "skip");
+
+    fx.write(
+        "deploy/docker-stack.yml",
+        "services:\n  api:\n    image: ghcr.io/acme/api:1\n    healthcheck:\n      test: [\"CMD\", \"/api\", \"health\"]\n    deploy:\n      replicas: 3\n  worker:\n    image: ghcr.io/acme/worker:1\n    deploy:\n      update_config:\n        failure_action: rollback\n",
+    );
+    // A development compose file without `deploy:` is not a stack.
+    fx.write(
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres:16\n",
+    );
+    commit_all(&fx.root);
+    let (checks, report) = doctor(&fx);
+    let evidence = |id: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["evidence"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(checks["deploy.swarm-rollback"], "fail");
+    assert_eq!(
+        evidence("deploy.swarm-rollback"),
+        "deploy/docker-stack.yml:2 (service api)",
+        "api pauses on failure, swarm's default"
+    );
+    assert_eq!(checks["mon.swarm-healthcheck"], "fail");
+    assert_eq!(
+        evidence("mon.swarm-healthcheck"),
+        "deploy/docker-stack.yml:8 (service worker)"
+    );
+    assert_eq!(checks["deploy.auto-rollback"], "fail");
+
+    fx.write(
+        "deploy/docker-stack.yml",
+        "x-update: &update\n  update_config:\n    failure_action: rollback\nservices:\n  api:\n    image: ghcr.io/acme/api:1\n    healthcheck:\n      test: [\"CMD\", \"/api\", \"health\"]\n    deploy:\n      <<: *update\n      replicas: 3\n  worker:\n    build: ..\n    deploy: *update\n",
+    );
+    fx.write(
+        "Dockerfile",
+        "FROM scratch\nCOPY worker /worker\nHEALTHCHECK CMD [\"/worker\", \"health\"]\n",
+    );
+    commit_all(&fx.root);
+    let (checks, _) = doctor(&fx);
+    assert_eq!(checks["deploy.swarm-rollback"], "pass");
+    assert_eq!(
+        checks["mon.swarm-healthcheck"], "pass",
+        "the worker's HEALTHCHECK is in its Dockerfile"
+    );
+    assert_eq!(checks["deploy.auto-rollback"], "pass");
+}
+
+#[test]
 fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
     let fx = Fixture::new(CLEAN_LIB);
     fx.write("Cargo.toml", "# The service.\n[package]\nname = \"svc\" # keep this comment\nversion = \"0.1.0\"\nedition = \"2021\"\nrust-version = \"1.88\"\n");

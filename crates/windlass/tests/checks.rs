@@ -17,12 +17,43 @@ fn fmt_check_names_the_unformatted_file_and_exits_1() {
         out.contains("    src/lib.rs:4  error not formatted"),
         "{out}"
     );
-    assert!(
-        out.contains("to fix or reproduce: cargo fmt --all"),
-        "{out}"
-    );
+    assert!(out.contains("to fix or reproduce: cargo fmt"), "{out}");
     // The check changes nothing.
     assert_eq!(fx.read("src/lib.rs"), UNFORMATTED_LIB);
+}
+
+#[test]
+fn fmt_check_covers_every_member_but_not_path_dependencies_outside_the_workspace() {
+    // An xtask that depends on windlass (or any sibling checkout) by path must not fail on
+    // code that is not the repository's own.
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[dependencies]\nsibling = { path = \"../sibling\" }\nmember = { path = \"member\" }\n",
+    );
+    let sibling = fx.root.parent().unwrap().join("sibling");
+    std::fs::create_dir_all(sibling.join("src")).unwrap();
+    std::fs::write(
+        sibling.join("Cargo.toml"),
+        "[package]\nname = \"sibling\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(sibling.join("src/lib.rs"), "pub fn  unformatted() {}\n").unwrap();
+    fx.write(
+        "member/Cargo.toml",
+        "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    fx.write("member/src/lib.rs", "pub fn member() {}\n");
+    fx.run(&["fmt-check"]).expect_code(0);
+
+    fx.write("member/src/lib.rs", "pub fn  member() {}\n");
+    let run = fx.run(&["fmt-check"]).expect_code(1);
+    assert!(
+        run.stdout()
+            .contains("member/src/lib.rs:1  error not formatted"),
+        "{}",
+        run.stdout()
+    );
+    assert!(!run.stdout().contains("sibling"), "{}", run.stdout());
 }
 
 #[test]

@@ -82,7 +82,7 @@ fn fail_fast_stops_at_the_first_failure_and_keep_going_reports_all_three() {
         .iter()
         .map(|s| s["fix"].as_str())
         .collect();
-    assert_eq!(fixes[0], Some("cargo fmt --all"));
+    assert_eq!(fixes[0], Some("cargo fmt"));
     assert!(
         fixes[1].is_some_and(|f| f.starts_with("cargo clippy --fix")),
         "{fixes:?}"
@@ -158,7 +158,7 @@ fn list_and_dry_run_print_the_plan_and_run_nothing() {
         .expect_code(0);
     let out = run.stdout();
     assert!(
-        out.contains(" 1. fmt-check  cargo fmt --all -- --check --color never"),
+        out.contains(" 1. fmt-check  cargo fmt -- --check --color never"),
         "{out}"
     );
     assert!(out.contains(" 2. lint       (skipped)"), "{out}");
@@ -191,10 +191,7 @@ fn manifest_path_works_from_elsewhere_and_hints_carry_it() {
     .expect_code(1);
     let out = run.stdout();
     assert!(
-        out.contains(&format!(
-            "cargo fmt --all --manifest-path '{}'",
-            manifest.display()
-        )),
+        out.contains(&format!("cd '{}' && cargo fmt", fx.root.display())),
         "{out}"
     );
 }

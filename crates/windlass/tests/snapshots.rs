@@ -31,7 +31,7 @@ fn terminal_output_of_a_failing_ci() {
         run.stdout(),
         str![[r#"
 ==> fmt-check
-    $ cargo fmt --all -- --check --color never
+    $ cargo fmt -- --check --color never
 ✓ fmt-check passed in [..]s: all files formatted
 ==> lint
     $ cargo clippy --workspace --all-targets --message-format=json --color never
@@ -78,7 +78,7 @@ fn json_report_of_a_failing_ci() {
     {
       "file": "src/lib.rs",
       "line": 4,
-      "message": "1 place in src/lib.rs differs from rustfmt's output; run `cargo fmt --all`",
+      "message": "1 place in src/lib.rs differs from rustfmt's output; run `cargo fmt`",
       "rendered": "Diff in src/lib.rs:1:\n //! A fixture crate.\n \n /// Adds two numbers.\n-pub fn add(a: u32, b: u32) -> u32 { a+b }\n+pub fn add(a: u32, b: u32) -> u32 {\n+    a + b\n+}\n \n",
       "severity": "error",
       "step": "fmt-check",
@@ -92,7 +92,7 @@ fn json_report_of_a_failing_ci() {
   "steps": [
     {
       "duration_ms": "{...}",
-      "fix": "cargo fmt --all",
+      "fix": "cargo fmt",
       "name": "fmt-check",
       "status": "failed",
       "summary": "1 file not formatted"
@@ -153,7 +153,7 @@ fn terminal_plan() {
     assert_data_eq!(
         run.stdout(),
         str![[r#"
- 1. fmt-check  cargo fmt --all -- --check --color never
+ 1. fmt-check  cargo fmt -- --check --color never
  2. lint       cargo clippy --workspace --all-targets --message-format=json --color never
  3. audit      (skipped)
  4. secrets    (skipped)
