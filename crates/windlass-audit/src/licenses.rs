@@ -1,8 +1,9 @@
 //! Licence policy: every package's declared SPDX expression evaluated against `allow` plus
 //! its crate's exceptions, as cargo-deny does (`MIT/Apache-2.0` read as `MIT OR Apache-2.0`).
 
-use crate::policy::LicensePolicy;
+use crate::policy::{Clarification, LicensePolicy};
 use spdx::{Expression, ParseMode};
+use std::path::Path;
 
 /// A package to check.
 #[derive(Debug, Clone)]
@@ -15,6 +16,33 @@ pub struct Declared<'a> {
     pub license: Option<&'a str>,
     /// Whether it has a `license-file` instead.
     pub license_file: bool,
+    /// Its source directory, where a clarification's licence files are read.
+    pub dir: Option<&'a Path>,
+}
+
+/// cargo-deny's hash of a licence file: xxHash32 of its text with every line ending made a
+/// plain `\n` (a last line without one gets one), so that a checkout's line endings do not
+/// matter.
+pub fn license_file_hash(content: &[u8]) -> u32 {
+    let mut normalized = Vec::with_capacity(content.len() + 1);
+    for line in content.split_inclusive(|b| *b == b'\n') {
+        let end = line
+            .iter()
+            .rposition(|b| *b != b'\r' && *b != b'\n')
+            .map_or(0, |i| i + 1);
+        normalized.extend_from_slice(&line[..end]);
+        normalized.push(b'\n');
+    }
+    twox_hash::XxHash32::oneshot(0, &normalized)
+}
+
+/// Whether a clarification still describes the package: every licence file it names is
+/// there, with the hash it was written for. A clarification without files always applies.
+fn clarification_holds(clarification: &Clarification, dir: Option<&Path>) -> bool {
+    clarification.license_files.iter().all(|(path, hash)| {
+        dir.and_then(|d| std::fs::read(d.join(path)).ok())
+            .is_some_and(|content| license_file_hash(&content) == *hash)
+    })
 }
 
 /// Why a package fails the policy.
@@ -49,7 +77,7 @@ pub fn check(policy: &LicensePolicy, package: &Declared<'_>) -> Option<Problem> 
     let clarified = policy
         .clarify
         .iter()
-        .find(|c| applies(&c.name, &c.version))
+        .find(|c| applies(&c.name, &c.version) && clarification_holds(c, package.dir))
         .map(|c| c.expression.as_str());
     let Some(text) = clarified.or(package.license) else {
         return Some(Problem::Unknown {
@@ -106,6 +134,7 @@ mod tests {
             version: "1.0.0".into(),
             license,
             license_file: false,
+            dir: None,
         }
     }
 
@@ -156,8 +185,46 @@ mod tests {
             name: "x".into(),
             version: None,
             expression: "MIT".into(),
+            license_files: Vec::new(),
         });
         assert_eq!(check(&p, &file_only), None);
+    }
+
+    #[test]
+    fn a_clarification_holds_only_while_its_licence_files_are_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("LICENSE"),
+            "Permission is granted\r\nto all.",
+        )
+        .unwrap();
+        let hash = license_file_hash(b"Permission is granted\nto all.\n");
+        assert_eq!(
+            license_file_hash(b"Permission is granted\r\nto all."),
+            hash,
+            "line endings do not matter"
+        );
+        let mut p = policy(&["MIT"]);
+        p.clarify.push(crate::policy::Clarification {
+            name: "x".into(),
+            version: None,
+            expression: "MIT".into(),
+            license_files: vec![("LICENSE".into(), hash)],
+        });
+        let declared = Declared {
+            dir: Some(dir.path()),
+            ..package(Some("GPL-3.0-only"))
+        };
+        assert_eq!(check(&p, &declared), None);
+        // The crate's licence changed since the clarification was written: it no longer
+        // applies, and the declared licence is judged.
+        std::fs::write(dir.path().join("LICENSE"), "GPL text").unwrap();
+        assert!(check(&p, &declared).is_some());
+        std::fs::remove_file(dir.path().join("LICENSE")).unwrap();
+        assert!(
+            check(&p, &declared).is_some(),
+            "a missing file does not hold"
+        );
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct Clarification {
     pub version: Option<String>,
     /// The expression to use instead of the declared one.
     pub expression: String,
+    /// The licence files it was written for, relative to the package, with cargo-deny's hash
+    /// of each: the clarification applies only while every one is unchanged.
+    pub license_files: Vec<(PathBuf, u32)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -119,11 +122,20 @@ struct ExceptionEntry {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
 struct ClarifyEntry {
     #[serde(rename = "crate", alias = "name")]
     krate: String,
     version: Option<String>,
     expression: String,
+    #[serde(default)]
+    license_files: Vec<LicenseFileEntry>,
+}
+
+#[derive(Deserialize)]
+struct LicenseFileEntry {
+    path: PathBuf,
+    hash: u32,
 }
 
 impl Policy {
@@ -194,6 +206,11 @@ impl Policy {
                             name,
                             version: c.version.clone().or(spec_version),
                             expression: c.expression.clone(),
+                            license_files: c
+                                .license_files
+                                .iter()
+                                .map(|f| (f.path.clone(), f.hash))
+                                .collect(),
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;

@@ -410,6 +410,7 @@ fn licenses_part(
             version: package.version.to_string(),
             license: package.license.as_deref(),
             license_file: package.license_file.is_some(),
+            dir: package.manifest_path.parent().map(|d| d.as_std_path()),
         };
         let Some(problem) = licenses::check(rules, &declared) else {
             continue;
