@@ -6,6 +6,7 @@
 //! is a warning naming the copy's age, never the end of the audit. Offline (`--no-fetch`,
 //! `CARGO_NET_OFFLINE=true`) the network is never touched.
 
+use crate::index::Index;
 use anyhow::Result;
 use rustsec::advisory::Id;
 use rustsec::advisory::Versions;
@@ -52,16 +53,29 @@ pub struct Database {
     /// Time since the copy was last fetched (or written).
     pub age: Option<Duration>,
     cache: HashMap<String, Vec<Entry>>,
+    index: Index,
 }
 
-/// One advisory file: its text, its version ranges when they could be read without a full
-/// parse, and the full parse once something needed it.
+impl Drop for Database {
+    fn drop(&mut self) {
+        self.index.save();
+    }
+}
+
+/// One advisory: its text (from its file) or its JSON (from the index), its version ranges
+/// when they could be read without a full parse, and the full parse once something needed it.
 #[derive(Debug)]
 struct Entry {
     path: PathBuf,
-    text: String,
+    text: Source,
     versions: Option<Versions>,
     advisory: Option<Advisory>,
+}
+
+#[derive(Debug)]
+enum Source {
+    File(String),
+    Json(String),
 }
 
 /// The `patched` and `unaffected` requirements of an advisory's `[versions]` table, read from
@@ -139,6 +153,7 @@ pub fn open(session: &mut Session, options: &DbOptions) -> Result<Database> {
     }
     Ok(Database {
         age,
+        index: Index::open(&path),
         root: path,
         cache: HashMap::new(),
     })
@@ -253,6 +268,26 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
+/// The full advisory of an entry, from its text or its indexed JSON.
+fn parse(root: &Path, entry: &Entry) -> Result<Advisory> {
+    let damaged = |reason: String| {
+        UsageError::new(format!(
+            "the advisory database at {} is damaged: {}: {reason}",
+            root.display(),
+            entry.path.display(),
+        ))
+        .hint("delete it and fetch a fresh copy")
+    };
+    let mut advisory: Advisory = match &entry.text {
+        Source::File(text) => text
+            .parse()
+            .map_err(|e: rustsec::Error| damaged(error_chain(&e)))?,
+        Source::Json(json) => serde_json::from_str(json).map_err(|e| damaged(e.to_string()))?,
+    };
+    advisory.metadata.collection = Some(rustsec::Collection::Crates);
+    Ok(advisory)
+}
+
 /// `3 days`, `5 hours`, `12 minutes`.
 pub fn human_age(age: Duration) -> String {
     let secs = age.as_secs();
@@ -278,7 +313,7 @@ impl Database {
     /// advisory of the database is most of cargo-audit's run.
     pub fn advisories_for(&mut self, name: &str, version: &Version) -> Result<Vec<&Advisory>> {
         if !self.cache.contains_key(name) {
-            let entries = self.read_crate(name);
+            let entries = self.entries_of(name);
             self.cache.insert(name.to_string(), entries);
         }
         let root = self.root.clone();
@@ -293,17 +328,7 @@ impl Database {
                 .as_ref()
                 .is_none_or(|v| v.is_vulnerable(version));
             if may_affect && entry.advisory.is_none() {
-                let mut advisory: Advisory = entry.text.parse().map_err(|e: rustsec::Error| {
-                    UsageError::new(format!(
-                        "the advisory database at {} is damaged: {}: {}",
-                        root.display(),
-                        entry.path.display(),
-                        error_chain(&e)
-                    ))
-                    .hint("delete it and fetch a fresh copy")
-                })?;
-                advisory.metadata.collection = Some(rustsec::Collection::Crates);
-                entry.advisory = Some(advisory);
+                entry.advisory = Some(parse(&root, entry)?);
             }
         }
         Ok(entries
@@ -311,6 +336,47 @@ impl Database {
             .filter(|e| e.versions.as_ref().is_none_or(|v| v.is_vulnerable(version)))
             .filter_map(|e| e.advisory.as_ref())
             .collect())
+    }
+
+    /// The advisories of crate `name`: from the index while it is current, else from their
+    /// files, which then go into the index.
+    fn entries_of(&mut self, name: &str) -> Vec<Entry> {
+        if !self.index.has_crate(name) {
+            return Vec::new();
+        }
+        let dir = self.root.join("crates").join(name);
+        if let Some(indexed) = self.index.lookup(name) {
+            return indexed
+                .iter()
+                .map(|i| Entry {
+                    path: dir.join(&i.file),
+                    text: Source::Json(i.json.clone()),
+                    versions: Some(i.versions.clone()),
+                    advisory: None,
+                })
+                .collect();
+        }
+        let mut entries = self.read_crate(name);
+        // Indexing needs every advisory parsed; one that does not parse stays out of the
+        // index and is reported when (and only when) it could affect a package.
+        let root = self.root.clone();
+        let parsed: Vec<Option<Advisory>> = entries.iter().map(|e| parse(&root, e).ok()).collect();
+        if parsed.iter().all(Option::is_some) {
+            for (entry, advisory) in entries.iter_mut().zip(parsed) {
+                entry.advisory = advisory;
+            }
+            let stored: Vec<(String, &Advisory)> = entries
+                .iter()
+                .filter_map(|e| {
+                    Some((
+                        e.path.file_name()?.to_string_lossy().into_owned(),
+                        e.advisory.as_ref()?,
+                    ))
+                })
+                .collect();
+            self.index.store(name, &stored);
+        }
+        entries
     }
 
     fn read_crate(&self, name: &str) -> Vec<Entry> {
@@ -329,7 +395,7 @@ impl Database {
                 let versions = version_ranges(&text);
                 Some(Entry {
                     path,
-                    text,
+                    text: Source::File(text),
                     versions,
                     advisory: None,
                 })

@@ -15,6 +15,7 @@ pub mod bans;
 pub mod binary;
 pub mod database;
 pub mod graph;
+pub mod index;
 pub mod licenses;
 pub mod lockfile;
 pub mod policy;

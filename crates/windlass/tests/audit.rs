@@ -400,6 +400,67 @@ fn real_advisories_match_cargo_audit() {
     }
 }
 
+#[test]
+fn the_index_gives_the_same_findings_and_never_hides_a_new_advisory() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let db = tiny_db(&fx.root);
+    let index = fx.root.join("advisory-db.windlass-index");
+    fx.write(
+        "Cargo.lock",
+        &lockfile(&[
+            ("vulnerable", "1.0.0"),
+            ("abandoned", "1.0.0"),
+            ("other", "1.0.0"),
+        ]),
+    );
+    let diagnostics = |run: &Run| run.json()["diagnostics"].clone();
+    let cold = audit(&fx, &db, &[]);
+    assert!(index.is_file(), "the first audit writes the index");
+    let warm = audit(&fx, &db, &[]);
+    assert_eq!(diagnostics(&cold), diagnostics(&warm));
+    assert_eq!(
+        ids(&warm.json()),
+        ["RUSTSEC-2099-0001", "RUSTSEC-2099-0002"]
+    );
+
+    // A new advisory for an indexed crate, and one for a crate the index knew nothing about.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    advisory(
+        &db,
+        "RUSTSEC-2099-0010",
+        "vulnerable",
+        "",
+        "patched = []",
+        "Another hole",
+    );
+    advisory(
+        &db,
+        "RUSTSEC-2099-0011",
+        "other",
+        "",
+        "patched = []",
+        "A first hole",
+    );
+    let after = audit(&fx, &db, &[]);
+    assert_eq!(
+        ids(&after.json()),
+        [
+            "RUSTSEC-2099-0001",
+            "RUSTSEC-2099-0002",
+            "RUSTSEC-2099-0010",
+            "RUSTSEC-2099-0011"
+        ]
+    );
+
+    // A damaged index is rebuilt, not believed.
+    std::fs::write(
+        &index,
+        "windlass-advisory-index 1\ncommit -\ncrates 1 vulnerable\nsection vulnerable 1 9\n",
+    )
+    .unwrap();
+    assert_eq!(ids(&audit(&fx, &db, &[]).json()).len(), 4);
+}
+
 /// The whole database, where it is found: every advisory of every crate reads (a lockfile
 /// naming each crate once), and none is a usage error. Skips without it.
 #[test]

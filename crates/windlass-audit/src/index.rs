@@ -1,0 +1,449 @@
+//! A compact index of the advisory database, kept beside it, so that an audit reads one file
+//! instead of parsing every candidate advisory again on each run.
+//!
+//! It holds, for each crate an audit has looked up, every advisory's version ranges (to tell
+//! in a few comparisons whether it can affect a version) and the advisory itself as JSON (a
+//! fraction of the cost of its TOML and Markdown), and the list of crates the database has
+//! advisories for. It is filled lazily — a crate is indexed the first time a lockfile holds it —
+//! and never trusted when stale: the whole index is dropped when the checkout's commit
+//! changes, the crate list is read again when `crates/` changes, and each crate's entry is
+//! used only while its directory is unchanged. A missing, damaged or unwritable index costs
+//! speed, never a finding: the advisory files remain the truth.
+
+use rustsec::Advisory;
+use rustsec::advisory::Versions;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+/// The first line of an index file; a file with any other is ignored (and replaced).
+const MAGIC: &str = "windlass-advisory-index 1";
+
+/// One advisory of an indexed crate.
+#[derive(Debug, Clone)]
+pub struct Indexed {
+    /// Its file's name in the crate's directory.
+    pub file: String,
+    /// Its `[versions]`.
+    pub versions: Versions,
+    /// The whole advisory, as JSON.
+    pub json: String,
+}
+
+/// The index of one database.
+#[derive(Debug)]
+pub struct Index {
+    /// Where it is stored.
+    path: PathBuf,
+    crates_dir: PathBuf,
+    /// The database's commit (`-` for a copy that is not a git checkout).
+    commit: String,
+    /// `crates/`'s modification time when `names` was read.
+    crates_mtime: u128,
+    /// Every crate the database has a directory for.
+    names: HashSet<String>,
+    /// Indexed crates: the directory's modification time and the advisories.
+    sections: HashMap<String, (u128, Section)>,
+    dirty: bool,
+}
+
+/// A crate's advisories: as stored (read only when the crate is looked up), or read.
+#[derive(Debug)]
+enum Section {
+    Stored(String),
+    Read(Vec<Indexed>),
+}
+
+/// The advisories of a stored section: one line each.
+fn parse_section(text: &str) -> Option<Vec<Indexed>> {
+    text.lines()
+        .map(|line| {
+            let mut fields = line.splitn(4, '\t');
+            let file = fields.next()?.to_string();
+            let versions = parse_versions(fields.next()?, fields.next()?)?;
+            Some(Indexed {
+                file,
+                versions,
+                json: fields.next()?.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// A path's modification time in nanoseconds (0 when it cannot be read).
+fn mtime(path: &Path) -> u128 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The commit a git checkout is at, read from `.git` without running git.
+fn commit_of(root: &Path) -> String {
+    let git = root.join(".git");
+    let Ok(head) = std::fs::read_to_string(git.join("HEAD")) else {
+        return "-".into();
+    };
+    let head = head.trim();
+    let Some(reference) = head.strip_prefix("ref: ") else {
+        return head.to_string();
+    };
+    if let Ok(id) = std::fs::read_to_string(git.join(reference)) {
+        return id.trim().to_string();
+    }
+    std::fs::read_to_string(git.join("packed-refs"))
+        .ok()
+        .and_then(|packed| {
+            packed.lines().find_map(|l| {
+                let (id, name) = l.split_once(' ')?;
+                (name == reference).then(|| id.to_string())
+            })
+        })
+        .unwrap_or_else(|| "-".into())
+}
+
+/// Where the index of the database at `root` is kept: in its `.git` directory for a checkout
+/// (out of the way of git and of cargo-audit, which share the copy), else beside it
+/// (`advisory-db.windlass-index`), or in the temporary directory when neither is writable.
+fn location(root: &Path) -> PathBuf {
+    let git = root.join(".git");
+    if git.is_dir() && std::fs::metadata(&git).is_ok_and(|m| !m.permissions().readonly()) {
+        return git.join("windlass-index");
+    }
+    let name = root.file_name().map_or_else(
+        || "advisory-db".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let beside = root.with_file_name(format!("{name}.windlass-index"));
+    let writable = root.parent().is_some_and(|dir| {
+        std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+            && (beside.exists() || probe_writable(dir))
+    });
+    if writable {
+        return beside;
+    }
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    root.hash(&mut hasher);
+    std::env::temp_dir().join(format!("windlass-advisory-index-{:016x}", hasher.finish()))
+}
+
+fn probe_writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".windlass-probe-{}", std::process::id()));
+    let ok = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
+fn versions_text(reqs: &[rustsec::VersionReq]) -> String {
+    reqs.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+fn parse_versions(patched: &str, unaffected: &str) -> Option<Versions> {
+    let reqs = |text: &str| -> Option<Vec<rustsec::VersionReq>> {
+        text.split(';')
+            .filter(|r| !r.is_empty())
+            .map(|r| r.parse().ok())
+            .collect()
+    };
+    Versions::new(reqs(patched)?, reqs(unaffected)?).ok()
+}
+
+impl Index {
+    /// The index of the database at `root`, as stored (or empty, when there is none, it is
+    /// damaged, or it describes another commit).
+    pub fn open(root: &Path) -> Self {
+        let path = location(root);
+        let crates_dir = root.join("crates");
+        let commit = commit_of(root);
+        let mut index = Self {
+            path,
+            crates_dir,
+            commit,
+            crates_mtime: 0,
+            names: HashSet::new(),
+            sections: HashMap::new(),
+            dirty: false,
+        };
+        if let Ok(text) = std::fs::read_to_string(&index.path)
+            && index.load(&text).is_none()
+        {
+            index.crates_mtime = 0;
+            index.names.clear();
+            index.sections.clear();
+        }
+        let now = mtime(&index.crates_dir);
+        if index.crates_mtime != now || now == 0 {
+            index.names = std::fs::read_dir(&index.crates_dir)
+                .map(|dir| {
+                    dir.flatten()
+                        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            index.crates_mtime = now;
+            index.dirty = true;
+        }
+        index
+    }
+
+    /// Reads a stored index; `None` when it is not one this version wrote for this commit.
+    fn load(&mut self, text: &str) -> Option<()> {
+        let mut header = text.splitn(4, '\n');
+        if header.next()? != MAGIC {
+            return None;
+        }
+        if header.next()?.strip_prefix("commit ")? != self.commit {
+            return None;
+        }
+        let crates = header.next()?.strip_prefix("crates ")?;
+        let (stamp, names) = crates.split_once(' ').unwrap_or((crates, ""));
+        self.crates_mtime = stamp.parse().ok()?;
+        self.names = names
+            .split(' ')
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect();
+        let rest = header.next().unwrap_or("");
+        // Each section's lines are kept as text, and parsed only for a crate looked up.
+        let mut at = 0;
+        while at < rest.len() {
+            let end = rest[at..].find('\n').map_or(rest.len(), |i| at + i);
+            let line = &rest[at..end];
+            at = end + 1;
+            if line.is_empty() {
+                continue;
+            }
+            let mut head = line.strip_prefix("section ")?.split(' ');
+            let name = head.next()?.to_string();
+            let stamp: u128 = head.next()?.parse().ok()?;
+            let count: usize = head.next()?.parse().ok()?;
+            let start = at.min(rest.len());
+            for _ in 0..count {
+                at = rest[at.min(rest.len())..].find('\n').map(|i| at + i + 1)?;
+            }
+            self.sections
+                .insert(name, (stamp, Section::Stored(rest[start..at].to_string())));
+        }
+        Some(())
+    }
+
+    /// Whether the database has advisories about crate `name` at all.
+    pub fn has_crate(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    /// The indexed advisories of `name`, when its directory has not changed since.
+    pub fn lookup(&mut self, name: &str) -> Option<&[Indexed]> {
+        let current = mtime(&self.crates_dir.join(name));
+        let (stamp, section) = self.sections.get_mut(name)?;
+        if *stamp == 0 || *stamp != current {
+            return None;
+        }
+        if let Section::Stored(text) = section {
+            *section = Section::Read(parse_section(text)?);
+        }
+        match section {
+            Section::Read(entries) => Some(entries.as_slice()),
+            Section::Stored(_) => None,
+        }
+    }
+
+    /// Records the advisories of `name`, read from their files.
+    pub fn store(&mut self, name: &str, advisories: &[(String, &Advisory)]) {
+        let stamp = mtime(&self.crates_dir.join(name));
+        let mut entries = Vec::with_capacity(advisories.len());
+        for (file, advisory) in advisories {
+            let Ok(json) = serde_json::to_string(advisory) else {
+                return;
+            };
+            // A name with a tab or newline cannot be written in the index's layout.
+            if file.contains(['\t', '\n']) {
+                return;
+            }
+            entries.push(Indexed {
+                file: file.clone(),
+                versions: advisory.versions.clone(),
+                json,
+            });
+        }
+        self.sections
+            .insert(name.to_string(), (stamp, Section::Read(entries)));
+        self.dirty = true;
+    }
+
+    /// Writes the index when it changed: to a temporary file renamed over the old one, so
+    /// that a reader never sees half of it. Failing to write is not an error.
+    pub fn save(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        let mut names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut text = format!(
+            "{MAGIC}\ncommit {}\ncrates {} {}\n",
+            self.commit,
+            self.crates_mtime,
+            names.join(" ")
+        );
+        let mut sections: Vec<(&String, &(u128, Section))> = self.sections.iter().collect();
+        sections.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, (stamp, section)) in sections {
+            match section {
+                Section::Stored(lines) => {
+                    let count = lines.lines().count();
+                    text.push_str(&format!("section {name} {stamp} {count}\n{lines}"));
+                }
+                Section::Read(entries) => {
+                    text.push_str(&format!("section {name} {stamp} {}\n", entries.len()));
+                    for entry in entries {
+                        text.push_str(&format!(
+                            "{}\t{}\t{}\t{}\n",
+                            entry.file,
+                            versions_text(entry.versions.patched()),
+                            versions_text(entry.versions.unaffected()),
+                            entry.json
+                        ));
+                    }
+                }
+            }
+        }
+        let partial = self
+            .path
+            .with_extension(format!("partial-{}", std::process::id()));
+        if std::fs::write(&partial, text).is_ok() && std::fs::rename(&partial, &self.path).is_ok() {
+            self.dirty = false;
+        } else {
+            let _ = std::fs::remove_file(&partial);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+
+    fn test_db() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("advisory-db");
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../windlass/tests/data/advisory-db"),
+            &db,
+        );
+        (dir, db)
+    }
+
+    fn advisories(db: &Path, name: &str) -> Vec<(String, Advisory)> {
+        let mut files: Vec<_> = std::fs::read_dir(db.join("crates").join(name))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                let advisory: Advisory = std::fs::read_to_string(&p).unwrap().parse().unwrap();
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    advisory,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_advisory_survives_the_index_unchanged() {
+        let (_dir, db) = test_db();
+        let mut index = Index::open(&db);
+        let names: Vec<String> = index.names.iter().cloned().collect();
+        assert!(!names.is_empty());
+        for name in &names {
+            let read = advisories(&db, name);
+            let refs: Vec<(String, &Advisory)> = read.iter().map(|(f, a)| (f.clone(), a)).collect();
+            index.store(name, &refs);
+        }
+        index.save();
+        let mut again = Index::open(&db);
+        for name in &names {
+            let read = advisories(&db, name);
+            let indexed = again.lookup(name).expect("indexed and unchanged");
+            assert_eq!(indexed.len(), read.len(), "{name}");
+            for (entry, (file, advisory)) in indexed.iter().zip(&read) {
+                assert_eq!(&entry.file, file);
+                assert_eq!(entry.versions, advisory.versions, "{file}");
+                let back: Advisory = serde_json::from_str(&entry.json).unwrap();
+                assert_eq!(&back, advisory, "{file}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_changed_crate_or_commit_is_never_read_from_the_index() {
+        let (_dir, db) = test_db();
+        let mut index = Index::open(&db);
+        let name = index.names.iter().next().unwrap().clone();
+        let read = advisories(&db, &name);
+        let refs: Vec<(String, &Advisory)> = read.iter().map(|(f, a)| (f.clone(), a)).collect();
+        index.store(&name, &refs);
+        index.save();
+        assert!(Index::open(&db).lookup(&name).is_some());
+
+        // A new advisory file in the crate's directory: its entry is stale.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(
+            db.join("crates").join(&name).join("RUSTSEC-2099-0001.md"),
+            "x",
+        )
+        .unwrap();
+        assert!(Index::open(&db).lookup(&name).is_none());
+
+        // A git checkout (the index then lives in its .git), at one commit and then another:
+        // nothing of the first commit's index is used.
+        std::fs::create_dir_all(db.join(".git/refs/heads")).unwrap();
+        std::fs::write(db.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+        std::fs::write(db.join(".git/refs/heads/main"), "1111\n").unwrap();
+        let mut index = Index::open(&db);
+        assert!(index.path.ends_with(".git/windlass-index"));
+        index.store(&name, &refs);
+        index.save();
+        assert!(Index::open(&db).lookup(&name).is_some());
+        std::fs::write(db.join(".git/refs/heads/main"), "2222\n").unwrap();
+        assert!(Index::open(&db).lookup(&name).is_none());
+
+        // A new crate directory: the crate list is read again.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::create_dir_all(db.join("crates/brand-new-crate")).unwrap();
+        assert!(Index::open(&db).has_crate("brand-new-crate"));
+    }
+
+    #[test]
+    fn a_damaged_index_is_ignored() {
+        let (_dir, db) = test_db();
+        let index = Index::open(&db);
+        std::fs::write(&index.path, format!("{MAGIC}\ncommit -\ncrates x\nsection")).unwrap();
+        let again = Index::open(&db);
+        assert!(again.sections.is_empty());
+        assert!(
+            !again.names.is_empty(),
+            "the crate list is read from the database"
+        );
+    }
+}
