@@ -270,10 +270,14 @@ fn edit_manifest(doc: &mut DocumentMut, ci_steps: &[String]) {
         all.insert("debug-assertions", value(false));
         package.insert("*", Item::Table(all));
     }
-    if !package.contains_key("windlass-secrets") {
-        let mut secrets = Table::new();
-        secrets.insert("opt-level", value(2));
-        package.insert("windlass-secrets", Item::Table(secrets));
+    // The secret scanner reads whole trees byte by byte, the audit thousands of lockfile
+    // lines and advisories: small crates whose optimisation the cold build hardly notices.
+    for hot in ["windlass-secrets", "windlass-audit"] {
+        if !package.contains_key(hot) {
+            let mut optimised = Table::new();
+            optimised.insert("opt-level", value(2));
+            package.insert(hot, Item::Table(optimised));
+        }
     }
 }
 

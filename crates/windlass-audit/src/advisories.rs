@@ -7,8 +7,7 @@ use crate::policy::Ignored;
 use anyhow::Result;
 use rustsec::Advisory;
 use rustsec::advisory::Informational;
-use rustsec::database::Query;
-use rustsec::package::Package;
+use rustsec::package::{Package, SourceId};
 use serde::Serialize;
 
 /// What an advisory says about a package.
@@ -61,10 +60,24 @@ pub struct Scan {
     pub checked: usize,
 }
 
+/// What `Query::new().package(package).withdrawn(false).matches(advisory)` decides, for an
+/// advisory the database already found to affect the package's version: the same crate, from
+/// the same source, not withdrawn. (The query would work out the version ranges once more.)
+fn applies(advisory: &Advisory, package: &Package, crates_io: &SourceId) -> bool {
+    let source = advisory.metadata.source.as_ref().unwrap_or(crates_io);
+    advisory.metadata.package == package.name
+        && package
+            .source
+            .as_ref()
+            .is_none_or(|s| s.kind() == source.kind() && s.url() == source.url())
+        && advisory.metadata.withdrawn.is_none()
+}
+
 /// Scans every crates.io package of `lock`.
 pub fn scan(db: &mut Database, lock: &Lock, ignore: &[Ignored]) -> Result<Scan> {
     let mut out = Scan::default();
     let mut used = vec![false; ignore.len()];
+    let crates_io = SourceId::default();
     for package in &lock.lockfile.packages {
         // cargo-audit checks packages of the default registry only; advisories are about them.
         if !package
@@ -75,9 +88,8 @@ pub fn scan(db: &mut Database, lock: &Lock, ignore: &[Ignored]) -> Result<Scan> 
             continue;
         }
         out.checked += 1;
-        let query = Query::new().package(package).withdrawn(false);
         for advisory in db.advisories_for(package.name.as_str(), &package.version)? {
-            if !query.matches(advisory) {
+            if !applies(advisory, package, &crates_io) {
                 continue;
             }
             let kind = match &advisory.metadata.informational {
@@ -115,4 +127,64 @@ pub fn scan(db: &mut Database, lock: &Lock, ignore: &[Ignored]) -> Result<Scan> 
         .map(|(entry, _)| entry.clone())
         .collect();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustsec::database::Query;
+
+    /// `applies` after the database's range check decides exactly what rustsec's query does,
+    /// for every advisory of the tests' database and versions around each of its bounds.
+    #[test]
+    fn the_shortcut_agrees_with_rustsecs_query() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../windlass/tests/data/advisory-db/crates");
+        let crates_io = SourceId::default();
+        let mut compared = 0;
+        for dir in std::fs::read_dir(root).unwrap().flatten() {
+            for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+                let text = std::fs::read_to_string(file.path()).unwrap();
+                let advisory: Advisory = text.parse().unwrap();
+                let ranges = rustsec::osv::ranges_for_advisory(&advisory.versions);
+                let mut versions: Vec<rustsec::Version> = ranges
+                    .iter()
+                    .flat_map(|r| [r.introduced.clone(), r.fixed.clone()])
+                    .flatten()
+                    .flat_map(|v| {
+                        let mut below = v.clone();
+                        if below.patch > 0 {
+                            below.patch -= 1;
+                        }
+                        let mut above = v.clone();
+                        above.patch += 1;
+                        [below, v, above]
+                    })
+                    .collect();
+                versions.push("0.0.1".parse().unwrap());
+                versions.push("999.0.0".parse().unwrap());
+                for version in versions {
+                    let package = Package {
+                        name: advisory.metadata.package.clone(),
+                        version: version.clone(),
+                        source: Some(crates_io.clone()),
+                        checksum: None,
+                        dependencies: Vec::new(),
+                        replace: None,
+                    };
+                    let query = Query::new().package(&package).withdrawn(false);
+                    let ours = ranges.iter().any(|r| r.affects(&version))
+                        && applies(&advisory, &package, &crates_io);
+                    assert_eq!(
+                        ours,
+                        query.matches(&advisory),
+                        "{} at {version}",
+                        advisory.metadata.id
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 100, "{compared}");
+    }
 }

@@ -10,6 +10,7 @@ use crate::index::Index;
 use anyhow::Result;
 use rustsec::advisory::Id;
 use rustsec::advisory::Versions;
+use rustsec::osv::OsvRange;
 use rustsec::{Advisory, Version, VersionReq};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -68,8 +69,15 @@ impl Drop for Database {
 struct Entry {
     path: PathBuf,
     text: Source,
-    versions: Option<Versions>,
+    /// The versions it affects, as rustsec's `Versions::is_vulnerable` computes them (it
+    /// builds these ranges on every call: here they are built once).
+    ranges: Option<Vec<OsvRange>>,
     advisory: Option<Advisory>,
+}
+
+/// Whether `ranges` (`None`: not known without a full parse) may include `version`.
+fn may_affect(ranges: Option<&Vec<OsvRange>>, version: &Version) -> bool {
+    ranges.is_none_or(|r| r.iter().any(|range| range.affects(version)))
 }
 
 #[derive(Debug)]
@@ -323,17 +331,15 @@ impl Database {
             .map(Vec::as_mut_slice)
             .unwrap_or_default();
         for entry in entries.iter_mut() {
-            let may_affect = entry
-                .versions
-                .as_ref()
-                .is_none_or(|v| v.is_vulnerable(version));
-            if may_affect && entry.advisory.is_none() {
-                entry.advisory = Some(parse(&root, entry)?);
+            if may_affect(entry.ranges.as_ref(), version) && entry.advisory.is_none() {
+                let advisory = parse(&root, entry)?;
+                entry.ranges = Some(rustsec::osv::ranges_for_advisory(&advisory.versions));
+                entry.advisory = Some(advisory);
             }
         }
         Ok(entries
             .iter()
-            .filter(|e| e.versions.as_ref().is_none_or(|v| v.is_vulnerable(version)))
+            .filter(|e| may_affect(e.ranges.as_ref(), version))
             .filter_map(|e| e.advisory.as_ref())
             .collect())
     }
@@ -351,7 +357,7 @@ impl Database {
                 .map(|i| Entry {
                     path: dir.join(&i.file),
                     text: Source::Json(i.json.clone()),
-                    versions: Some(i.versions.clone()),
+                    ranges: Some(i.ranges.clone()),
                     advisory: None,
                 })
                 .collect();
@@ -392,11 +398,11 @@ impl Database {
             })
             .filter_map(|path| {
                 let text = std::fs::read_to_string(&path).ok()?;
-                let versions = version_ranges(&text);
+                let ranges = version_ranges(&text).map(|v| rustsec::osv::ranges_for_advisory(&v));
                 Some(Entry {
                     path,
                     text: Source::File(text),
-                    versions,
+                    ranges,
                     advisory: None,
                 })
             })

@@ -10,22 +10,22 @@
 //! used only while its directory is unchanged. A missing, damaged or unwritable index costs
 //! speed, never a finding: the advisory files remain the truth.
 
-use rustsec::Advisory;
-use rustsec::advisory::Versions;
+use rustsec::osv::OsvRange;
+use rustsec::{Advisory, Version};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 /// The first line of an index file; a file with any other is ignored (and replaced).
-const MAGIC: &str = "windlass-advisory-index 1";
+const MAGIC: &str = "windlass-advisory-index 2";
 
 /// One advisory of an indexed crate.
 #[derive(Debug, Clone)]
 pub struct Indexed {
     /// Its file's name in the crate's directory.
     pub file: String,
-    /// Its `[versions]`.
-    pub versions: Versions,
+    /// The versions it affects (`[versions]` as rustsec reads it: `[introduced, fixed)`).
+    pub ranges: Vec<OsvRange>,
     /// The whole advisory, as JSON.
     pub json: String,
 }
@@ -58,12 +58,12 @@ enum Section {
 fn parse_section(text: &str) -> Option<Vec<Indexed>> {
     text.lines()
         .map(|line| {
-            let mut fields = line.splitn(4, '\t');
+            let mut fields = line.splitn(3, '\t');
             let file = fields.next()?.to_string();
-            let versions = parse_versions(fields.next()?, fields.next()?)?;
+            let ranges = parse_ranges(fields.next()?)?;
             Some(Indexed {
                 file,
-                versions,
+                ranges,
                 json: fields.next()?.to_string(),
             })
         })
@@ -136,21 +136,34 @@ fn probe_writable(dir: &Path) -> bool {
     ok
 }
 
-fn versions_text(reqs: &[rustsec::VersionReq]) -> String {
-    reqs.iter()
-        .map(ToString::to_string)
+/// `introduced..fixed;...`, either side empty when open.
+fn ranges_text(ranges: &[OsvRange]) -> String {
+    let side = |v: &Option<Version>| v.as_ref().map(ToString::to_string).unwrap_or_default();
+    ranges
+        .iter()
+        .map(|r| format!("{}..{}", side(&r.introduced), side(&r.fixed)))
         .collect::<Vec<_>>()
         .join(";")
 }
 
-fn parse_versions(patched: &str, unaffected: &str) -> Option<Versions> {
-    let reqs = |text: &str| -> Option<Vec<rustsec::VersionReq>> {
-        text.split(';')
-            .filter(|r| !r.is_empty())
-            .map(|r| r.parse().ok())
-            .collect()
+fn parse_ranges(text: &str) -> Option<Vec<OsvRange>> {
+    let side = |v: &str| -> Option<Option<Version>> {
+        if v.is_empty() {
+            Some(None)
+        } else {
+            v.parse().ok().map(Some)
+        }
     };
-    Versions::new(reqs(patched)?, reqs(unaffected)?).ok()
+    text.split(';')
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            let (introduced, fixed) = r.split_once("..")?;
+            Some(OsvRange {
+                introduced: side(introduced)?,
+                fixed: side(fixed)?,
+            })
+        })
+        .collect()
 }
 
 impl Index {
@@ -268,7 +281,7 @@ impl Index {
             }
             entries.push(Indexed {
                 file: file.clone(),
-                versions: advisory.versions.clone(),
+                ranges: rustsec::osv::ranges_for_advisory(&advisory.versions),
                 json,
             });
         }
@@ -303,10 +316,9 @@ impl Index {
                     text.push_str(&format!("section {name} {stamp} {}\n", entries.len()));
                     for entry in entries {
                         text.push_str(&format!(
-                            "{}\t{}\t{}\t{}\n",
+                            "{}\t{}\t{}\n",
                             entry.file,
-                            versions_text(entry.versions.patched()),
-                            versions_text(entry.versions.unaffected()),
+                            ranges_text(&entry.ranges),
                             entry.json
                         ));
                     }
@@ -388,7 +400,11 @@ mod tests {
             assert_eq!(indexed.len(), read.len(), "{name}");
             for (entry, (file, advisory)) in indexed.iter().zip(&read) {
                 assert_eq!(&entry.file, file);
-                assert_eq!(entry.versions, advisory.versions, "{file}");
+                assert_eq!(
+                    ranges_text(&entry.ranges),
+                    ranges_text(&rustsec::osv::ranges_for_advisory(&advisory.versions)),
+                    "{file}"
+                );
                 let back: Advisory = serde_json::from_str(&entry.json).unwrap();
                 assert_eq!(&back, advisory, "{file}");
             }

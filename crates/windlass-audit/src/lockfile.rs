@@ -14,39 +14,30 @@ pub struct Lock {
     pub path: PathBuf,
     /// Its packages.
     pub lockfile: Lockfile,
-    lines: HashMap<Key, u32>,
+    /// Each package's indices by name (a name has several when several versions are locked).
+    by_name: HashMap<String, Vec<usize>>,
+    /// The line of each package's `name = ...`, by index (empty when there is no file).
+    lines: Vec<u32>,
     graph: std::cell::OnceCell<Graph>,
-}
-
-/// A package's identity in the lockfile.
-type Key = (String, String);
-
-fn key(name: &str, version: &str) -> Key {
-    (name.to_string(), version.to_string())
 }
 
 /// Who depends on whom, by package index; built once, on the first path asked for.
 struct Graph {
-    index: HashMap<Key, usize>,
     dependents: Vec<Vec<usize>>,
 }
 
 impl Graph {
-    fn new(packages: &[Package]) -> Self {
-        let index: HashMap<Key, usize> = packages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (key(p.name.as_str(), &p.version.to_string()), i))
-            .collect();
+    fn new(lock: &Lock) -> Self {
+        let packages = &lock.lockfile.packages;
         let mut dependents = vec![Vec::new(); packages.len()];
         for (i, package) in packages.iter().enumerate() {
             for dep in &package.dependencies {
-                if let Some(&d) = index.get(&key(dep.name.as_str(), &dep.version.to_string())) {
+                if let Some(d) = lock.index_of(dep.name.as_str(), &dep.version) {
                     dependents[d].push(i);
                 }
             }
         }
-        Self { index, dependents }
+        Self { dependents }
     }
 }
 
@@ -57,7 +48,7 @@ impl Lock {
             UsageError::new(format!("cannot read {}: {e}", path.display()))
                 .hint("create it with `cargo generate-lockfile`, or pass --file PATH")
         })?;
-        let lockfile = parse(&text).map_err(|e| {
+        let (lockfile, lines) = parse(&text).map_err(|e| {
             UsageError::new(format!("{} is not a valid Cargo.lock: {e}", path.display()))
                 .hint("regenerate it with `cargo generate-lockfile`")
         })?;
@@ -71,48 +62,59 @@ impl Lock {
             .hint("regenerate it with `cargo generate-lockfile`")
             .into());
         }
-        Ok(Self {
+        Ok(Self::new(path, lockfile, lines))
+    }
+
+    fn new(path: &Path, lockfile: Lockfile, lines: Vec<u32>) -> Self {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in lockfile.packages.iter().enumerate() {
+            by_name
+                .entry(p.name.as_str().to_string())
+                .or_default()
+                .push(i);
+        }
+        Self {
             path: path.to_path_buf(),
             lockfile,
-            lines: package_lines(&text),
+            by_name,
+            lines,
             graph: std::cell::OnceCell::new(),
-        })
+        }
     }
 
     /// The packages of something that is not a lockfile but lists the same (a binary's
     /// embedded dependency list, an SBOM), shown as `path`; its findings have no line.
     pub fn from_text(path: &Path, text: &str) -> Result<Self> {
-        let lockfile = parse(text).map_err(|e| {
+        let (lockfile, _) = parse(text).map_err(|e| {
             anyhow::anyhow!(
                 "the dependency list read from {} is malformed: {e}",
                 path.display()
             )
         })?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            lockfile,
-            lines: HashMap::new(),
-            graph: std::cell::OnceCell::new(),
-        })
+        Ok(Self::new(path, lockfile, Vec::new()))
+    }
+
+    fn index_of(&self, name: &str, version: &rustsec::Version) -> Option<usize> {
+        self.by_name
+            .get(name)?
+            .iter()
+            .copied()
+            .find(|&i| self.lockfile.packages[i].version == *version)
     }
 
     /// The 1-based line of `name = "..."` of that package's `[[package]]` entry.
     pub fn line_of(&self, package: &Package) -> Option<u32> {
-        self.lines
-            .get(&key(package.name.as_str(), &package.version.to_string()))
-            .copied()
+        let i = self.index_of(package.name.as_str(), &package.version)?;
+        self.lines.get(i).copied()
     }
 
     /// The shortest chain from a workspace (path) package down to `target`, as
     /// `name version` strings, the member first and `target` last.
     pub fn dependency_path(&self, target: &Package) -> Vec<String> {
         let packages = &self.lockfile.packages;
-        let graph = self.graph.get_or_init(|| Graph::new(packages));
+        let graph = self.graph.get_or_init(|| Graph::new(self));
         let label = |i: usize| format!("{} {}", packages[i].name, packages[i].version);
-        let Some(&start) = graph
-            .index
-            .get(&key(target.name.as_str(), &target.version.to_string()))
-        else {
+        let Some(start) = self.index_of(target.name.as_str(), &target.version) else {
             return vec![format!("{} {}", target.name, target.version)];
         };
         let mut came_from: Vec<Option<usize>> = vec![None; packages.len()];
@@ -146,7 +148,7 @@ impl Lock {
 /// Cargo writes lockfiles in one fixed layout, read here line by line; anything else (a
 /// hand-edited file) goes through a full TOML parse. `Lockfile::from_str`'s serde code,
 /// compiled into an unoptimised xtask, was half of an audit's time.
-fn parse(text: &str) -> std::result::Result<Lockfile, String> {
+fn parse(text: &str) -> std::result::Result<(Lockfile, Vec<u32>), String> {
     let raw = match raw_entries(text) {
         Some(raw) => raw,
         None => toml_entries(text)?,
@@ -157,6 +159,8 @@ fn parse(text: &str) -> std::result::Result<Lockfile, String> {
 /// One `[[package]]` entry as written.
 #[derive(Default)]
 struct RawEntry {
+    /// The line of its `name = ...` (0 when not known).
+    line: u32,
     name: Option<String>,
     version: Option<String>,
     source: Option<String>,
@@ -178,7 +182,7 @@ fn raw_entries(text: &str) -> Option<Raw> {
     let mut in_package = false;
     let mut in_other_table = false;
     let mut in_dependencies = false;
-    for line in text.lines() {
+    for (number, line) in text.lines().enumerate() {
         let line = line.trim_end();
         if in_dependencies {
             if line == "]" {
@@ -218,7 +222,10 @@ fn raw_entries(text: &str) -> Option<Raw> {
         }
         let entry = raw.entries.last_mut()?;
         match key {
-            "name" => entry.name = Some(unquote(value)?),
+            "name" => {
+                entry.name = Some(unquote(value)?);
+                entry.line = u32::try_from(number + 1).unwrap_or(u32::MAX);
+            }
             "version" => entry.version = Some(unquote(value)?),
             "source" => entry.source = Some(unquote(value)?),
             "checksum" => entry.checksum = Some(unquote(value)?),
@@ -260,6 +267,7 @@ fn toml_entries(text: &str) -> std::result::Result<Raw, String> {
             .as_table()
             .ok_or("a [[package]] entry is not a table")?;
         raw.entries.push(RawEntry {
+            line: 0,
             name: field(table, "name"),
             version: field(table, "version"),
             source: field(table, "source"),
@@ -273,15 +281,28 @@ fn toml_entries(text: &str) -> std::result::Result<Raw, String> {
                 .collect(),
         });
     }
+    // A hand-edited file's lines, found by their `name = ` and `version = ` pairs.
+    let lines = package_lines(text);
+    for entry in &mut raw.entries {
+        if let (Some(name), Some(version)) = (&entry.name, &entry.version) {
+            entry.line = lines
+                .get(&(name.clone(), version.clone()))
+                .copied()
+                .unwrap_or(0);
+        }
+    }
     Ok(raw)
 }
 
-fn build(raw: Raw) -> std::result::Result<Lockfile, String> {
+fn build(raw: Raw) -> std::result::Result<(Lockfile, Vec<u32>), String> {
     use rustsec::cargo_lock::{Dependency, ResolveVersion, SourceId};
     let mut sources: HashMap<String, SourceId> = HashMap::new();
     let mut packages = Vec::with_capacity(raw.entries.len());
     let mut raw_deps = Vec::with_capacity(raw.entries.len());
+    let mut lines = Vec::with_capacity(raw.entries.len());
+    let mut versions_written = Vec::with_capacity(raw.entries.len());
     for entry in raw.entries {
+        lines.push(entry.line);
         let name = entry.name.ok_or("a package without a name")?;
         let version = entry
             .version
@@ -311,6 +332,7 @@ fn build(raw: Raw) -> std::result::Result<Lockfile, String> {
             replace: None,
         });
         raw_deps.push(entry.dependencies);
+        versions_written.push(version);
     }
     // Formats 3 and 4 write a dependency as just its name when one version is locked.
     let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
@@ -328,9 +350,8 @@ fn build(raw: Raw) -> std::result::Result<Lockfile, String> {
             let version = parts.next();
             let candidates = by_name.get(name).map(Vec::as_slice).unwrap_or_default();
             let target = match version {
-                Some(v) => candidates
-                    .iter()
-                    .find(|&&c| packages[c].version.to_string() == v),
+                // Compared as written: cargo writes a version the one way it displays it.
+                Some(v) => candidates.iter().find(|&&c| versions_written[c] == v),
                 None => candidates.first(),
             };
             if let Some(&t) = target {
@@ -349,16 +370,19 @@ fn build(raw: Raw) -> std::result::Result<Lockfile, String> {
         Some(3) => ResolveVersion::V3,
         _ => ResolveVersion::V4,
     };
-    Ok(Lockfile {
-        version,
-        packages,
-        root: None,
-        metadata: Default::default(),
-        patch: Default::default(),
-    })
+    Ok((
+        Lockfile {
+            version,
+            packages,
+            root: None,
+            metadata: Default::default(),
+            patch: Default::default(),
+        },
+        lines,
+    ))
 }
 
-fn package_lines(text: &str) -> HashMap<Key, u32> {
+fn package_lines(text: &str) -> HashMap<(String, String), u32> {
     let mut lines = HashMap::new();
     let mut name: Option<(String, u32)> = None;
     for (i, line) in text.lines().enumerate() {
@@ -437,7 +461,7 @@ dependencies = [
             "a comment after a value is not cargo's layout"
         );
         for text in [LOCK.to_string(), hand_edited] {
-            let lockfile = parse(&text).unwrap();
+            let (lockfile, _) = parse(&text).unwrap();
             let names: Vec<_> = lockfile
                 .packages
                 .iter()
