@@ -271,8 +271,9 @@ fn edit_manifest(doc: &mut DocumentMut, ci_steps: &[String]) {
         package.insert("*", Item::Table(all));
     }
     // The secret scanner reads whole trees byte by byte, the audit thousands of lockfile
-    // lines and advisories: small crates whose optimisation the cold build hardly notices.
-    for hot in ["windlass-secrets", "windlass-audit"] {
+    // lines, versions and advisories, the graph checks cargo metadata's JSON: small crates
+    // whose optimisation the cold build hardly notices.
+    for hot in HOT_CRATES {
         if !package.contains_key(hot) {
             let mut optimised = Table::new();
             optimised.insert("opt-level", value(2));
@@ -280,6 +281,15 @@ fn edit_manifest(doc: &mut DocumentMut, ci_steps: &[String]) {
         }
     }
 }
+
+/// The crates an adopter's xtask builds optimised in its dev profile, as windlass's own does.
+pub const HOT_CRATES: [&str; 5] = [
+    "windlass-secrets",
+    "windlass-audit",
+    "cargo_metadata",
+    "semver",
+    "cvss",
+];
 
 const DENY_TOML: &str = r#"# The dependency policy, read by `cargo xtask audit` and by cargo-deny.
 

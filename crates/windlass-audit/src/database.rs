@@ -55,6 +55,9 @@ pub struct Database {
     pub age: Option<Duration>,
     cache: HashMap<String, Vec<Entry>>,
     index: Index,
+    /// Whether findings need their whole advisory (a machine-readable report): the index
+    /// keeps what a finding shows, and the rest is read from the advisory's file.
+    whole: bool,
 }
 
 impl Drop for Database {
@@ -161,6 +164,7 @@ pub fn open(session: &mut Session, options: &DbOptions) -> Result<Database> {
     }
     Ok(Database {
         age,
+        whole: session.wants_details(),
         index: Index::open(&path),
         root: path,
         cache: HashMap::new(),
@@ -276,8 +280,10 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-/// The full advisory of an entry, from its text or its indexed JSON.
-fn parse(root: &Path, entry: &Entry) -> Result<Advisory> {
+/// The advisory of an entry: from its file's text, or from the index's JSON — which holds
+/// what a finding shows, so that for `whole` (a report that carries the entire advisory) the
+/// file is read instead.
+fn parse(root: &Path, entry: &Entry, whole: bool) -> Result<Advisory> {
     let damaged = |reason: String| {
         UsageError::new(format!(
             "the advisory database at {} is damaged: {}: {reason}",
@@ -286,10 +292,17 @@ fn parse(root: &Path, entry: &Entry) -> Result<Advisory> {
         ))
         .hint("delete it and fetch a fresh copy")
     };
-    let mut advisory: Advisory = match &entry.text {
-        Source::File(text) => text
+    let from_file = |text: &str| -> Result<Advisory> {
+        Ok(text
             .parse()
-            .map_err(|e: rustsec::Error| damaged(error_chain(&e)))?,
+            .map_err(|e: rustsec::Error| damaged(error_chain(&e)))?)
+    };
+    let mut advisory: Advisory = match &entry.text {
+        Source::File(text) => from_file(text)?,
+        Source::Json(_) if whole => {
+            let text = std::fs::read_to_string(&entry.path).map_err(|e| damaged(e.to_string()))?;
+            from_file(&text)?
+        }
         Source::Json(json) => serde_json::from_str(json).map_err(|e| damaged(e.to_string()))?,
     };
     advisory.metadata.collection = Some(rustsec::Collection::Crates);
@@ -325,6 +338,7 @@ impl Database {
             self.cache.insert(name.to_string(), entries);
         }
         let root = self.root.clone();
+        let whole = self.whole;
         let entries = self
             .cache
             .get_mut(name)
@@ -332,7 +346,7 @@ impl Database {
             .unwrap_or_default();
         for entry in entries.iter_mut() {
             if may_affect(entry.ranges.as_ref(), version) && entry.advisory.is_none() {
-                let advisory = parse(&root, entry)?;
+                let advisory = parse(&root, entry, whole)?;
                 entry.ranges = Some(rustsec::osv::ranges_for_advisory(&advisory.versions));
                 entry.advisory = Some(advisory);
             }
@@ -366,7 +380,8 @@ impl Database {
         // Indexing needs every advisory parsed; one that does not parse stays out of the
         // index and is reported when (and only when) it could affect a package.
         let root = self.root.clone();
-        let parsed: Vec<Option<Advisory>> = entries.iter().map(|e| parse(&root, e).ok()).collect();
+        let parsed: Vec<Option<Advisory>> =
+            entries.iter().map(|e| parse(&root, e, true).ok()).collect();
         if parsed.iter().all(Option::is_some) {
             for (entry, advisory) in entries.iter_mut().zip(parsed) {
                 entry.advisory = advisory;

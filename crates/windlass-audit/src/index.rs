@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 /// The first line of an index file; a file with any other is ignored (and replaced).
-const MAGIC: &str = "windlass-advisory-index 2";
+const MAGIC: &str = "windlass-advisory-index 3";
 
 /// One advisory of an indexed crate.
 #[derive(Debug, Clone)]
@@ -26,7 +26,8 @@ pub struct Indexed {
     pub file: String,
     /// The versions it affects (`[versions]` as rustsec reads it: `[introduced, fixed)`).
     pub ranges: Vec<OsvRange>,
-    /// The whole advisory, as JSON.
+    /// The advisory as a finding shows it, as JSON: without its description, references,
+    /// keywords, categories and affected functions (read from its file when wanted).
     pub json: String,
 }
 
@@ -134,6 +135,19 @@ fn probe_writable(dir: &Path) -> bool {
     let ok = std::fs::write(&probe, b"").is_ok();
     let _ = std::fs::remove_file(&probe);
     ok
+}
+
+/// What a finding shows of an advisory: the rest is most of its size, and of the time it
+/// takes to read.
+pub fn shown(advisory: &Advisory) -> Advisory {
+    let mut lean = advisory.clone();
+    lean.metadata.description = String::new();
+    lean.metadata.references.clear();
+    lean.metadata.related.clear();
+    lean.metadata.keywords.clear();
+    lean.metadata.categories.clear();
+    lean.affected = None;
+    lean
 }
 
 /// `introduced..fixed;...`, either side empty when open.
@@ -272,7 +286,7 @@ impl Index {
         let stamp = mtime(&self.crates_dir.join(name));
         let mut entries = Vec::with_capacity(advisories.len());
         for (file, advisory) in advisories {
-            let Ok(json) = serde_json::to_string(advisory) else {
+            let Ok(json) = serde_json::to_string(&shown(advisory)) else {
                 return;
             };
             // A name with a tab or newline cannot be written in the index's layout.
@@ -406,7 +420,7 @@ mod tests {
                     "{file}"
                 );
                 let back: Advisory = serde_json::from_str(&entry.json).unwrap();
-                assert_eq!(&back, advisory, "{file}");
+                assert_eq!(back, shown(advisory), "{file}");
             }
         }
     }

@@ -22,6 +22,7 @@ pub mod event;
 pub mod files;
 pub mod glob;
 pub mod job;
+mod metadata_cache;
 pub mod paths;
 pub mod pipeline;
 pub mod plan;

@@ -10,6 +10,7 @@
 
 use crate::config::Config;
 use crate::error::UsageError;
+use crate::metadata_cache;
 use crate::paths;
 use crate::runner::Capture;
 use crate::session::Session;
@@ -78,7 +79,7 @@ impl Workspace {
         if let Some(metadata) = self.metadata.get() {
             return Ok(metadata);
         }
-        let metadata = self.load_metadata(session, &["--no-deps"])?;
+        let metadata = self.cached_metadata(session, &["--no-deps"])?;
         Ok(self.metadata.get_or_init(|| metadata))
     }
 
@@ -88,7 +89,7 @@ impl Workspace {
         if let Some(metadata) = self.resolved.get() {
             return Ok(metadata);
         }
-        let metadata = self.load_metadata(session, &[])?;
+        let metadata = self.cached_metadata(session, &[])?;
         Ok(self.resolved.get_or_init(|| metadata))
     }
 
@@ -98,7 +99,24 @@ impl Workspace {
         self.load_metadata(session, &["--locked", "--filter-platform", target])
     }
 
+    /// `cargo metadata` with `options`, from the cache while nothing it depends on changed.
+    fn cached_metadata(&self, session: &mut Session, options: &[&str]) -> Result<Metadata> {
+        let cache = metadata_cache::location(&self.repo_root, &self.root, options);
+        if let Some(metadata) = cache.as_deref().and_then(metadata_cache::load) {
+            return Ok(metadata);
+        }
+        let (metadata, json) = self.run_metadata(session, options)?;
+        if let Some(cache) = cache {
+            metadata_cache::store(&cache, &self.root, &metadata, &json);
+        }
+        Ok(metadata)
+    }
+
     fn load_metadata(&self, session: &mut Session, options: &[&str]) -> Result<Metadata> {
+        Ok(self.run_metadata(session, options)?.0)
+    }
+
+    fn run_metadata(&self, session: &mut Session, options: &[&str]) -> Result<(Metadata, String)> {
         let mut command = MetadataCommand::new();
         // The `cargo` on PATH, as for every other command: rustup's proxy honours the
         // workspace's rust-toolchain.toml, and the echoed command stays readable.
@@ -123,8 +141,9 @@ impl Workspace {
             .lines()
             .find(|l| l.starts_with('{'))
             .unwrap_or("");
-        MetadataCommand::parse(json)
-            .map_err(|err| anyhow::anyhow!("cannot parse the output of `cargo metadata`: {err}"))
+        let metadata = MetadataCommand::parse(json)
+            .map_err(|err| anyhow::anyhow!("cannot parse the output of `cargo metadata`: {err}"))?;
+        Ok((metadata, json.to_string()))
     }
 
     /// The target directory as cargo resolves it: `CARGO_TARGET_DIR`, `build.target-dir` of
