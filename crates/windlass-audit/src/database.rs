@@ -86,7 +86,7 @@ fn may_affect(ranges: Option<&Vec<OsvRange>>, version: &Version) -> bool {
 #[derive(Debug)]
 enum Source {
     File(String),
-    Json(String),
+    Json(std::rc::Rc<str>),
 }
 
 /// The `patched` and `unaffected` requirements of an advisory's `[versions]` table, read from

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 /// The first line of an index file; a file with any other is ignored (and replaced).
-const MAGIC: &str = "windlass-advisory-index 3";
+const MAGIC: &str = "windlass-advisory-index 4";
 
 /// One advisory of an indexed crate.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ pub struct Indexed {
     pub ranges: Vec<OsvRange>,
     /// The advisory as a finding shows it, as JSON: without its description, references,
     /// keywords, categories and affected functions (read from its file when wanted).
-    pub json: String,
+    pub json: std::rc::Rc<str>,
 }
 
 /// The index of one database.
@@ -45,13 +45,16 @@ pub struct Index {
     names: HashSet<String>,
     /// Indexed crates: the directory's modification time and the advisories.
     sections: HashMap<String, (u128, Section)>,
+    /// The stored file's text, which `Section::Stored` ranges point into.
+    stored: String,
     dirty: bool,
 }
 
 /// A crate's advisories: as stored (read only when the crate is looked up), or read.
 #[derive(Debug)]
 enum Section {
-    Stored(String),
+    /// The byte range of its lines in the stored file's text.
+    Stored(std::ops::Range<usize>),
     Read(Vec<Indexed>),
 }
 
@@ -65,7 +68,7 @@ fn parse_section(text: &str) -> Option<Vec<Indexed>> {
             Some(Indexed {
                 file,
                 ranges,
-                json: fields.next()?.to_string(),
+                json: fields.next()?.into(),
             })
         })
         .collect()
@@ -147,6 +150,10 @@ pub fn shown(advisory: &Advisory) -> Advisory {
     lean.metadata.keywords.clear();
     lean.metadata.categories.clear();
     lean.affected = None;
+    // A finding links the id's own page; the advisory's URL only when its id has none.
+    if lean.metadata.id.url().is_some() {
+        lean.metadata.url = None;
+    }
     lean
 }
 
@@ -194,14 +201,17 @@ impl Index {
             crates_mtime: 0,
             names: HashSet::new(),
             sections: HashMap::new(),
+            stored: String::new(),
             dirty: false,
         };
-        if let Ok(text) = std::fs::read_to_string(&index.path)
-            && index.load(&text).is_none()
-        {
-            index.crates_mtime = 0;
-            index.names.clear();
-            index.sections.clear();
+        if let Ok(text) = std::fs::read_to_string(&index.path) {
+            if index.load(&text).is_some() {
+                index.stored = text;
+            } else {
+                index.crates_mtime = 0;
+                index.names.clear();
+                index.sections.clear();
+            }
         }
         let now = mtime(&index.crates_dir);
         if index.crates_mtime != now || now == 0 {
@@ -237,6 +247,7 @@ impl Index {
             .map(str::to_string)
             .collect();
         let rest = header.next().unwrap_or("");
+        let offset = text.len() - rest.len();
         // Each section's lines are kept as text, and parsed only for a crate looked up.
         let mut at = 0;
         while at < rest.len() {
@@ -255,7 +266,7 @@ impl Index {
                 at = rest[at.min(rest.len())..].find('\n').map(|i| at + i + 1)?;
             }
             self.sections
-                .insert(name, (stamp, Section::Stored(rest[start..at].to_string())));
+                .insert(name, (stamp, Section::Stored(offset + start..offset + at)));
         }
         Some(())
     }
@@ -272,8 +283,8 @@ impl Index {
         if *stamp == 0 || *stamp != current {
             return None;
         }
-        if let Section::Stored(text) = section {
-            *section = Section::Read(parse_section(text)?);
+        if let Section::Stored(range) = section {
+            *section = Section::Read(parse_section(self.stored.get(range.clone())?)?);
         }
         match section {
             Section::Read(entries) => Some(entries.as_slice()),
@@ -296,7 +307,7 @@ impl Index {
             entries.push(Indexed {
                 file: file.clone(),
                 ranges: rustsec::osv::ranges_for_advisory(&advisory.versions),
-                json,
+                json: json.into(),
             });
         }
         self.sections
@@ -322,7 +333,8 @@ impl Index {
         sections.sort_by(|a, b| a.0.cmp(b.0));
         for (name, (stamp, section)) in sections {
             match section {
-                Section::Stored(lines) => {
+                Section::Stored(range) => {
+                    let lines = self.stored.get(range.clone()).unwrap_or_default();
                     let count = lines.lines().count();
                     text.push_str(&format!("section {name} {stamp} {count}\n{lines}"));
                 }
