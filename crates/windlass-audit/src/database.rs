@@ -346,9 +346,14 @@ impl Database {
             .unwrap_or_default();
         for entry in entries.iter_mut() {
             if may_affect(entry.ranges.as_ref(), version) && entry.advisory.is_none() {
-                let advisory = parse(&root, entry, whole)?;
+                entry.advisory = Some(parse(&root, entry, whole)?);
+            }
+            // Parsed (here, or to index it) but its ranges not read from its text: from the
+            // parse, before anything is decided on them.
+            if entry.ranges.is_none()
+                && let Some(advisory) = &entry.advisory
+            {
                 entry.ranges = Some(rustsec::osv::ranges_for_advisory(&advisory.versions));
-                entry.advisory = Some(advisory);
             }
         }
         Ok(entries

@@ -405,17 +405,32 @@ fn the_index_gives_the_same_findings_and_never_hides_a_new_advisory() {
     let fx = Fixture::new(CLEAN_LIB);
     let db = tiny_db(&fx.root);
     let index = fx.root.join("advisory-db.windlass-index");
+    // A `[versions]` table with a comment in it is read by the full parse: a patched version
+    // must stay unreported on the run that indexes it as on later ones.
+    advisory(
+        &db,
+        "RUSTSEC-2099-0005",
+        "commented",
+        "",
+        "# none, 0day\npatched = [\">= 2.0.0\"]",
+        "Fixed in 2.0.0",
+    );
     fx.write(
         "Cargo.lock",
         &lockfile(&[
             ("vulnerable", "1.0.0"),
             ("abandoned", "1.0.0"),
             ("other", "1.0.0"),
+            ("commented", "2.1.0"),
         ]),
     );
     let diagnostics = |run: &Run| run.json()["diagnostics"].clone();
     let cold = audit(&fx, &db, &[]);
     assert!(index.is_file(), "the first audit writes the index");
+    assert_eq!(
+        ids(&cold.json()),
+        ["RUSTSEC-2099-0001", "RUSTSEC-2099-0002"]
+    );
     let warm = audit(&fx, &db, &[]);
     assert_eq!(diagnostics(&cold), diagnostics(&warm));
     assert_eq!(
