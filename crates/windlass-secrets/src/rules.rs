@@ -343,7 +343,7 @@ fn url_password(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
         }
         let weak = [
             "password", "pass", "passwd", "pwd", "secret", "user", "pw", "root", "postgres",
-            "admin", "guest",
+            "admin", "guest", "test",
         ];
         if password.len() < 3
             || is_placeholder(password)
@@ -581,11 +581,11 @@ mod tests {
         assert!(ids("url = \"postgres://app:s3cr3tP4ss@db.test/app\"").is_empty());
         // Real ones are still found.
         assert_eq!(
-            ids("url = \"postgres://app:s3cr3tP4ss@db.internal.acme.io:5432/app\""),
+            ids("url = \"postgres://app:s3cr3tP4ss@db.internal.acme.io:5432/app\""), // windlass:allow-secret
             ["url-password"]
         );
         assert_eq!(
-            ids(r#"api_key = "q8Zr2XvM7kPt1WlN4bYc9HsD""#),
+            ids(r#"api_key = "q8Zr2XvM7kPt1WlN4bYc9HsD""#), // windlass:allow-secret
             ["generic-secret"]
         );
     }
