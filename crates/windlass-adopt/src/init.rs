@@ -285,7 +285,7 @@ fn edit_manifest(doc: &mut DocumentMut, ci_steps: &[String]) {
 /// The crates an adopter's xtask builds optimised in its dev profile, as windlass's own does.
 pub const HOT_CRATES: [&str; 5] = [
     "windlass-secrets",
-    "windlass-audit",
+    "windlass-advisories",
     "cargo_metadata",
     "semver",
     "cvss",

@@ -10,14 +10,11 @@
 //! `Cargo.lock`. The crate is kept apart from the other checks because of `rustsec`'s weight:
 //! an adopter can leave it out with a feature of the `windlass` crate.
 
-pub mod advisories;
+pub use windlass_advisories::{advisories, database, index, lockfile};
 pub mod bans;
 pub mod binary;
-pub mod database;
 pub mod graph;
-pub mod index;
 pub mod licenses;
-pub mod lockfile;
 pub mod policy;
 mod report;
 pub mod spec;

@@ -24,14 +24,7 @@ pub struct Policy {
     text: String,
 }
 
-/// An `[advisories] ignore` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ignored {
-    /// The advisory id (or an alias such as a CVE or GHSA id).
-    pub id: String,
-    /// Why it is ignored.
-    pub reason: Option<String>,
-}
+pub use windlass_advisories::advisories::Ignored;
 
 /// The licence rules.
 #[derive(Debug, Clone, Default)]

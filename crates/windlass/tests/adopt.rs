@@ -235,7 +235,7 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
         manifest.contains("members = [\".\", \"xtask\"]"),
         "{manifest}"
     );
-    for hot in ["windlass-secrets", "windlass-audit"] {
+    for hot in ["windlass-secrets", "windlass-advisories"] {
         assert!(
             manifest.contains(&format!("[profile.dev.package.{hot}]\nopt-level = 2")),
             "{hot} optimised in the xtask's profile: {manifest}"

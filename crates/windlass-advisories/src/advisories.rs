@@ -3,12 +3,20 @@
 
 use crate::database::Database;
 use crate::lockfile::Lock;
-use crate::policy::Ignored;
 use anyhow::Result;
 use rustsec::Advisory;
 use rustsec::advisory::Informational;
 use rustsec::package::{Package, SourceId};
 use serde::Serialize;
+
+/// An `[advisories] ignore` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    /// The advisory id (or an alias such as a CVE or GHSA id).
+    pub id: String,
+    /// Why it is ignored.
+    pub reason: Option<String>,
+}
 
 /// What an advisory says about a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
