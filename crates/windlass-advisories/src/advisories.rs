@@ -7,7 +7,7 @@ use anyhow::Result;
 use rustsec::Advisory;
 use rustsec::advisory::Informational;
 use rustsec::package::{Package, SourceId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An `[advisories] ignore` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct Ignored {
 }
 
 /// What an advisory says about a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// A vulnerability: always fails.
@@ -44,13 +44,90 @@ impl Kind {
     }
 }
 
+/// What a finding shows of an advisory, and what matching it needs: all the terminal and
+/// GitHub reports use, read without parsing the advisory (the index keeps it as is).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shown {
+    /// `RUSTSEC-YYYY-NNNN`.
+    pub id: String,
+    /// CVE and GHSA ids.
+    pub aliases: Vec<String>,
+    /// The crate it is about.
+    pub package: String,
+    /// Its title.
+    pub title: String,
+    /// What it says; `None` for an informational kind no audit reports.
+    pub kind: Option<Kind>,
+    /// `high (7.5)`, from its CVSS vector.
+    pub severity: Option<String>,
+    /// The versions that fix it.
+    pub patched: Vec<String>,
+    /// Its page.
+    pub url: Option<String>,
+    /// The source of the crate it is about (kind and URL), when not crates.io.
+    pub source: Option<(String, String)>,
+    /// Whether it was withdrawn.
+    pub withdrawn: bool,
+}
+
+/// A source's kind and URL, as the query compares them.
+fn source_key(source: &SourceId) -> (String, String) {
+    (format!("{:?}", source.kind()), source.url().to_string())
+}
+
+impl Shown {
+    /// What a finding shows of `advisory`.
+    pub fn of(advisory: &Advisory) -> Self {
+        let metadata = &advisory.metadata;
+        let kind = match &metadata.informational {
+            None => Some(Kind::Vulnerability),
+            Some(Informational::Unmaintained) => Some(Kind::Unmaintained),
+            Some(Informational::Unsound) => Some(Kind::Unsound),
+            Some(Informational::Notice) => Some(Kind::Notice),
+            Some(_) => None,
+        };
+        Self {
+            id: metadata.id.to_string(),
+            aliases: metadata.aliases.iter().map(ToString::to_string).collect(),
+            package: metadata.package.to_string(),
+            title: metadata.title.clone(),
+            kind,
+            severity: metadata
+                .cvss
+                .as_ref()
+                .map(|cvss| format!("{} ({:.1})", cvss.severity(), cvss.score())),
+            patched: advisory
+                .versions
+                .patched()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            url: metadata
+                .id
+                .url()
+                .or_else(|| metadata.url.as_ref().map(ToString::to_string)),
+            source: metadata.source.as_ref().map(source_key),
+            withdrawn: metadata.withdrawn.is_some(),
+        }
+    }
+
+    /// The id and its aliases.
+    pub fn ids(&self) -> Vec<&str> {
+        std::iter::once(self.id.as_str())
+            .chain(self.aliases.iter().map(String::as_str))
+            .collect()
+    }
+}
+
 /// One advisory matching one package.
 #[derive(Debug, Clone)]
 pub struct Finding {
     /// What kind.
     pub kind: Kind,
-    /// The advisory.
-    pub advisory: Advisory,
+    /// What the finding shows of the advisory.
+    pub shown: Shown,
+    /// The whole advisory, when the report carries it (`Session::wants_details`).
+    pub advisory: Option<Advisory>,
     /// The package it matches.
     pub package: Package,
 }
@@ -71,21 +148,21 @@ pub struct Scan {
 /// What `Query::new().package(package).withdrawn(false).matches(advisory)` decides, for an
 /// advisory the database already found to affect the package's version: the same crate, from
 /// the same source, not withdrawn. (The query would work out the version ranges once more.)
-fn applies(advisory: &Advisory, package: &Package, crates_io: &SourceId) -> bool {
-    let source = advisory.metadata.source.as_ref().unwrap_or(crates_io);
-    advisory.metadata.package == package.name
+fn applies(shown: &Shown, package: &Package, crates_io: &(String, String)) -> bool {
+    let source = shown.source.as_ref().unwrap_or(crates_io);
+    shown.package == package.name.as_str()
         && package
             .source
             .as_ref()
-            .is_none_or(|s| s.kind() == source.kind() && s.url() == source.url())
-        && advisory.metadata.withdrawn.is_none()
+            .is_none_or(|s| source_key(s) == *source)
+        && !shown.withdrawn
 }
 
 /// Scans every crates.io package of `lock`.
 pub fn scan(db: &mut Database, lock: &Lock, ignore: &[Ignored]) -> Result<Scan> {
     let mut out = Scan::default();
     let mut used = vec![false; ignore.len()];
-    let crates_io = SourceId::default();
+    let crates_io = source_key(&SourceId::default());
     for package in &lock.lockfile.packages {
         // cargo-audit checks packages of the default registry only; advisories are about them.
         if !package
@@ -96,34 +173,29 @@ pub fn scan(db: &mut Database, lock: &Lock, ignore: &[Ignored]) -> Result<Scan> 
             continue;
         }
         out.checked += 1;
-        for advisory in db.advisories_for(package.name.as_str(), &package.version)? {
-            if !applies(advisory, package, &crates_io) {
+        for (shown, advisory) in db.advisories_for(package.name.as_str(), &package.version)? {
+            if !applies(shown, package, &crates_io) {
                 continue;
             }
-            let kind = match &advisory.metadata.informational {
-                None => Kind::Vulnerability,
-                Some(Informational::Unmaintained) => Kind::Unmaintained,
-                Some(Informational::Unsound) => Kind::Unsound,
-                Some(Informational::Notice) => Kind::Notice,
-                Some(_) => continue,
+            let Some(kind) = shown.kind else {
+                continue;
             };
-            let ids: Vec<&str> = std::iter::once(advisory.metadata.id.as_str())
-                .chain(advisory.metadata.aliases.iter().map(|a| a.as_str()))
-                .collect();
+            let ids = shown.ids();
             if let Some(i) = ignore
                 .iter()
                 .position(|entry| ids.contains(&entry.id.as_str()))
             {
                 used[i] = true;
                 out.ignored.push((
-                    advisory.metadata.id.to_string(),
+                    shown.id.clone(),
                     format!("{} {}", package.name, package.version),
                 ));
                 continue;
             }
             out.findings.push(Finding {
                 kind,
-                advisory: advisory.clone(),
+                shown: shown.clone(),
+                advisory: advisory.cloned(),
                 package: package.clone(),
             });
         }
@@ -149,6 +221,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../windlass/tests/data/advisory-db/crates");
         let crates_io = SourceId::default();
+        let crates_io_key = source_key(&crates_io);
         let mut compared = 0;
         for dir in std::fs::read_dir(root).unwrap().flatten() {
             for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
@@ -182,7 +255,7 @@ mod tests {
                     };
                     let query = Query::new().package(&package).withdrawn(false);
                     let ours = ranges.iter().any(|r| r.affects(&version))
-                        && applies(&advisory, &package, &crates_io);
+                        && applies(&Shown::of(&advisory), &package, &crates_io_key);
                     assert_eq!(
                         ours,
                         query.matches(&advisory),

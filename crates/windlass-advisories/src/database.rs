@@ -6,6 +6,7 @@
 //! is a warning naming the copy's age, never the end of the audit. Offline (`--no-fetch`,
 //! `CARGO_NET_OFFLINE=true`) the network is never touched.
 
+use crate::advisories::Shown;
 use crate::index::Index;
 use anyhow::Result;
 use rustsec::advisory::Id;
@@ -66,8 +67,9 @@ impl Drop for Database {
     }
 }
 
-/// One advisory: its text (from its file) or its JSON (from the index), its version ranges
-/// when they could be read without a full parse, and the full parse once something needed it.
+/// One advisory: its text (from its file) or what a finding shows of it (from the index),
+/// its version ranges when they could be read without a full parse, and the full parse once
+/// something needed it.
 #[derive(Debug)]
 struct Entry {
     path: PathBuf,
@@ -75,6 +77,7 @@ struct Entry {
     /// The versions it affects, as rustsec's `Versions::is_vulnerable` computes them (it
     /// builds these ranges on every call: here they are built once).
     ranges: Option<Vec<OsvRange>>,
+    shown: Option<Shown>,
     advisory: Option<Advisory>,
 }
 
@@ -85,8 +88,10 @@ fn may_affect(ranges: Option<&Vec<OsvRange>>, version: &Version) -> bool {
 
 #[derive(Debug)]
 enum Source {
+    /// The advisory file's text.
     File(String),
-    Json(std::rc::Rc<str>),
+    /// The index's JSON of its [`Shown`] (the file is read only if the whole is wanted).
+    Indexed(std::rc::Rc<str>),
 }
 
 /// The `patched` and `unaffected` requirements of an advisory's `[versions]` table, read from
@@ -280,10 +285,8 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-/// The advisory of an entry: from its file's text, or from the index's JSON — which holds
-/// what a finding shows, so that for `whole` (a report that carries the entire advisory) the
-/// file is read instead.
-fn parse(root: &Path, entry: &Entry, whole: bool) -> Result<Advisory> {
+/// The whole advisory of an entry, from its file's text (read now for an indexed one).
+fn parse(root: &Path, entry: &Entry) -> Result<Advisory> {
     let damaged = |reason: String| {
         UsageError::new(format!(
             "the advisory database at {} is damaged: {}: {reason}",
@@ -292,19 +295,17 @@ fn parse(root: &Path, entry: &Entry, whole: bool) -> Result<Advisory> {
         ))
         .hint("delete it and fetch a fresh copy")
     };
-    let from_file = |text: &str| -> Result<Advisory> {
-        Ok(text
-            .parse()
-            .map_err(|e: rustsec::Error| damaged(error_chain(&e)))?)
-    };
-    let mut advisory: Advisory = match &entry.text {
-        Source::File(text) => from_file(text)?,
-        Source::Json(_) if whole => {
-            let text = std::fs::read_to_string(&entry.path).map_err(|e| damaged(e.to_string()))?;
-            from_file(&text)?
+    let read;
+    let text = match &entry.text {
+        Source::File(text) => text,
+        Source::Indexed(_) => {
+            read = std::fs::read_to_string(&entry.path).map_err(|e| damaged(e.to_string()))?;
+            &read
         }
-        Source::Json(json) => serde_json::from_str(json).map_err(|e| damaged(e.to_string()))?,
     };
+    let mut advisory: Advisory = text
+        .parse()
+        .map_err(|e: rustsec::Error| damaged(error_chain(&e)))?;
     advisory.metadata.collection = Some(rustsec::Collection::Crates);
     Ok(advisory)
 }
@@ -332,7 +333,11 @@ impl Database {
     /// text and checked with rustsec's own `Versions::is_vulnerable`, and only an advisory
     /// that may affect the version is parsed in full (and parsed once). Parsing every
     /// advisory of the database is most of cargo-audit's run.
-    pub fn advisories_for(&mut self, name: &str, version: &Version) -> Result<Vec<&Advisory>> {
+    pub fn advisories_for(
+        &mut self,
+        name: &str,
+        version: &Version,
+    ) -> Result<Vec<(&Shown, Option<&Advisory>)>> {
         if !self.cache.contains_key(name) {
             let entries = self.entries_of(name);
             self.cache.insert(name.to_string(), entries);
@@ -345,21 +350,37 @@ impl Database {
             .map(Vec::as_mut_slice)
             .unwrap_or_default();
         for entry in entries.iter_mut() {
-            if may_affect(entry.ranges.as_ref(), version) && entry.advisory.is_none() {
-                entry.advisory = Some(parse(&root, entry, whole)?);
+            if !may_affect(entry.ranges.as_ref(), version) {
+                continue;
             }
-            // Parsed (here, or to index it) but its ranges not read from its text: from the
-            // parse, before anything is decided on them.
-            if entry.ranges.is_none()
-                && let Some(advisory) = &entry.advisory
+            if entry.shown.is_none()
+                && let Source::Indexed(json) = &entry.text
             {
-                entry.ranges = Some(rustsec::osv::ranges_for_advisory(&advisory.versions));
+                entry.shown = serde_json::from_str(json).ok();
+            }
+            // Not known from the index (or the whole is wanted): the advisory itself, and
+            // from it its ranges and what a finding shows.
+            if entry.advisory.is_none()
+                && (entry.shown.is_none() || entry.ranges.is_none() || whole)
+            {
+                entry.advisory = Some(parse(&root, entry)?);
+            }
+            if let Some(advisory) = &entry.advisory {
+                if entry.ranges.is_none() {
+                    entry.ranges = Some(rustsec::osv::ranges_for_advisory(&advisory.versions));
+                }
+                if entry.shown.is_none() {
+                    entry.shown = Some(Shown::of(advisory));
+                }
             }
         }
         Ok(entries
             .iter()
             .filter(|e| may_affect(e.ranges.as_ref(), version))
-            .filter_map(|e| e.advisory.as_ref())
+            .filter_map(|e| {
+                let shown = e.shown.as_ref()?;
+                Some((shown, e.advisory.as_ref().filter(|_| whole)))
+            })
             .collect())
     }
 
@@ -375,8 +396,9 @@ impl Database {
                 .iter()
                 .map(|i| Entry {
                     path: dir.join(&i.file),
-                    text: Source::Json(i.json.clone()),
+                    text: Source::Indexed(i.json.clone()),
                     ranges: Some(i.ranges.clone()),
+                    shown: None,
                     advisory: None,
                 })
                 .collect();
@@ -385,10 +407,13 @@ impl Database {
         // Indexing needs every advisory parsed; one that does not parse stays out of the
         // index and is reported when (and only when) it could affect a package.
         let root = self.root.clone();
-        let parsed: Vec<Option<Advisory>> =
-            entries.iter().map(|e| parse(&root, e, true).ok()).collect();
+        let parsed: Vec<Option<Advisory>> = entries.iter().map(|e| parse(&root, e).ok()).collect();
         if parsed.iter().all(Option::is_some) {
             for (entry, advisory) in entries.iter_mut().zip(parsed) {
+                if let Some(advisory) = &advisory {
+                    entry.ranges = Some(rustsec::osv::ranges_for_advisory(&advisory.versions));
+                    entry.shown = Some(Shown::of(advisory));
+                }
                 entry.advisory = advisory;
             }
             let stored: Vec<(String, &Advisory)> = entries
@@ -423,6 +448,7 @@ impl Database {
                     path,
                     text: Source::File(text),
                     ranges,
+                    shown: None,
                     advisory: None,
                 })
             })

@@ -10,6 +10,7 @@
 //! used only while its directory is unchanged. A missing, damaged or unwritable index costs
 //! speed, never a finding: the advisory files remain the truth.
 
+use crate::advisories::Shown;
 use rustsec::osv::OsvRange;
 use rustsec::{Advisory, Version};
 use std::collections::{HashMap, HashSet};
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 /// The first line of an index file; a file with any other is ignored (and replaced).
-const MAGIC: &str = "windlass-advisory-index 4";
+const MAGIC: &str = "windlass-advisory-index 5";
 
 /// One advisory of an indexed crate.
 #[derive(Debug, Clone)]
@@ -26,8 +27,8 @@ pub struct Indexed {
     pub file: String,
     /// The versions it affects (`[versions]` as rustsec reads it: `[introduced, fixed)`).
     pub ranges: Vec<OsvRange>,
-    /// The advisory as a finding shows it, as JSON: without its description, references,
-    /// keywords, categories and affected functions (read from its file when wanted).
+    /// What a finding shows of it ([`Shown`]), as JSON (the whole advisory is read from its
+    /// file when wanted).
     pub json: std::rc::Rc<str>,
 }
 
@@ -138,23 +139,6 @@ fn probe_writable(dir: &Path) -> bool {
     let ok = std::fs::write(&probe, b"").is_ok();
     let _ = std::fs::remove_file(&probe);
     ok
-}
-
-/// What a finding shows of an advisory: the rest is most of its size, and of the time it
-/// takes to read.
-pub fn shown(advisory: &Advisory) -> Advisory {
-    let mut lean = advisory.clone();
-    lean.metadata.description = String::new();
-    lean.metadata.references.clear();
-    lean.metadata.related.clear();
-    lean.metadata.keywords.clear();
-    lean.metadata.categories.clear();
-    lean.affected = None;
-    // A finding links the id's own page; the advisory's URL only when its id has none.
-    if lean.metadata.id.url().is_some() {
-        lean.metadata.url = None;
-    }
-    lean
 }
 
 /// `introduced..fixed;...`, either side empty when open.
@@ -297,7 +281,7 @@ impl Index {
         let stamp = mtime(&self.crates_dir.join(name));
         let mut entries = Vec::with_capacity(advisories.len());
         for (file, advisory) in advisories {
-            let Ok(json) = serde_json::to_string(&shown(advisory)) else {
+            let Ok(json) = serde_json::to_string(&Shown::of(advisory)) else {
                 return;
             };
             // A name with a tab or newline cannot be written in the index's layout.
@@ -431,8 +415,8 @@ mod tests {
                     ranges_text(&rustsec::osv::ranges_for_advisory(&advisory.versions)),
                     "{file}"
                 );
-                let back: Advisory = serde_json::from_str(&entry.json).unwrap();
-                assert_eq!(back, shown(advisory), "{file}");
+                let back: Shown = serde_json::from_str(&entry.json).unwrap();
+                assert_eq!(back, Shown::of(advisory), "{file}");
             }
         }
     }

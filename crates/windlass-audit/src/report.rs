@@ -156,9 +156,7 @@ fn advisories_part(
     let with_details = session.wants_details();
     let (mut vulnerabilities, mut warnings) = (0, 0);
     for finding in &scan.findings {
-        let metadata = &finding.advisory.metadata;
-        let mut ids = vec![metadata.id.as_str()];
-        ids.extend(metadata.aliases.iter().map(|a| a.as_str()));
+        let ids = finding.shown.ids();
         if let Some(waiver) = parts.waivers.waives(&ids) {
             tally.waived += 1;
             session.diagnostic(waived(
@@ -254,37 +252,25 @@ fn advisory_diagnostic(
     fails: bool,
     with_details: bool,
 ) -> Diagnostic {
-    let advisory = &finding.advisory.metadata;
+    let shown = &finding.shown;
     let package = &finding.package;
     let path = lock.dependency_path(package);
-    let mut message = format!("{} {}: {}", package.name, package.version, advisory.title);
+    let mut message = format!("{} {}: {}", package.name, package.version, shown.title);
     if finding.kind != Kind::Vulnerability {
         message.push_str(&format!(" ({})", finding.kind.as_str()));
     }
-    if !advisory.aliases.is_empty() {
-        let aliases: Vec<_> = advisory.aliases.iter().map(|a| a.as_str()).collect();
-        message.push_str(&format!("\naliases: {}", aliases.join(", ")));
+    if !shown.aliases.is_empty() {
+        message.push_str(&format!("\naliases: {}", shown.aliases.join(", ")));
     }
-    if let Some(cvss) = &advisory.cvss {
-        message.push_str(&format!(
-            "\nseverity: {} ({:.1})",
-            cvss.severity(),
-            cvss.score()
-        ));
+    if let Some(severity) = &shown.severity {
+        message.push_str(&format!("\nseverity: {severity}"));
     }
-    let patched: Vec<String> = finding
-        .advisory
-        .versions
-        .patched()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
     message.push_str(&format!(
         "\nfixed in: {}",
-        if patched.is_empty() {
+        if shown.patched.is_empty() {
             "no fixed version yet".to_string()
         } else {
-            patched.join(", ")
+            shown.patched.join(", ")
         }
     ));
     message.push_str(&format!("\npath: {}", path.join(" → ")));
@@ -294,11 +280,7 @@ fn advisory_diagnostic(
             path[1], path[0]
         ));
     }
-    if let Some(url) = advisory
-        .id
-        .url()
-        .or_else(|| advisory.url.as_ref().map(ToString::to_string))
-    {
+    if let Some(url) = &shown.url {
         message.push_str(&format!("\n{url}"));
     }
     let severity = if fails {
@@ -306,19 +288,19 @@ fn advisory_diagnostic(
     } else {
         Severity::Warning
     };
-    let d = Diagnostic::new(NAME, severity, advisory.id.to_string(), message).at(
+    let d = Diagnostic::new(NAME, severity, shown.id.clone(), message).at(
         ws.display_path(&lock.path),
         lock.line_of(package),
         None,
     );
-    if !with_details {
+    let (true, Some(advisory)) = (with_details, &finding.advisory) else {
         return d;
-    }
+    };
     d.details(json!({
         "kind": finding.kind,
-        "advisory": advisory,
-        "versions": finding.advisory.versions,
-        "affected": finding.advisory.affected,
+        "advisory": advisory.metadata,
+        "versions": advisory.versions,
+        "affected": advisory.affected,
         "package": package,
         "dependency_path": path,
     }))
