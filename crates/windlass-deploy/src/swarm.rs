@@ -95,8 +95,10 @@ impl SwarmEngine {
         })
     }
 
-    /// The image and release a running service has (`None` when there is no service).
-    fn running(&self, session: &mut Session) -> Result<Option<(String, String)>> {
+    /// The image and release of the service's current spec, or of the one before it
+    /// (`previous`); `None` when there is no service, or no such spec.
+    fn spec(&self, session: &mut Session, previous: bool) -> Result<Option<(String, String)>> {
+        let spec = if previous { ".PreviousSpec" } else { ".Spec" };
         let out = self.docker(
             session,
             &[
@@ -105,14 +107,14 @@ impl SwarmEngine {
                 &self.service,
                 "--format",
                 &format!(
-                    "{{{{.Spec.TaskTemplate.ContainerSpec.Image}}}}|{{{{index .Spec.Labels \"{VERSION_LABEL}\"}}}}"
+                    "{{{{if {spec}}}}}{{{{{spec}.TaskTemplate.ContainerSpec.Image}}}}|{{{{index {spec}.Labels \"{VERSION_LABEL}\"}}}}{{{{end}}}}"
                 ),
             ],
         )?;
-        if !out.success() {
+        let line = out.stdout.trim();
+        if !out.success() || line.is_empty() {
             return Ok(None);
         }
-        let line = out.stdout.trim();
         let (image, version) = line.split_once('|').unwrap_or((line, ""));
         let image = strip_digest(image);
         let version = if version.is_empty() {
@@ -121,6 +123,11 @@ impl SwarmEngine {
             version.to_string()
         };
         Ok(Some((image, version)))
+    }
+
+    /// The image and release a running service has (`None` when there is no service).
+    fn running(&self, session: &mut Session) -> Result<Option<(String, String)>> {
+        self.spec(session, false)
     }
 
     fn image_of(&self, release: &str) -> String {
@@ -587,33 +594,13 @@ impl Engine for SwarmEngine {
             self.images.push((to.to_string(), image));
             return Ok(to.to_string());
         }
-        let out = self.docker(
-            session,
-            &[
-                "service",
-                "inspect",
-                &self.service,
-                "--format",
-                &format!(
-                    "{{{{if .PreviousSpec}}}}{{{{.PreviousSpec.TaskTemplate.ContainerSpec.Image}}}}|{{{{index .PreviousSpec.Labels \"{VERSION_LABEL}\"}}}}{{{{end}}}}"
-                ),
-            ],
-        )?;
-        let line = out.stdout.trim();
-        if !out.success() || line.is_empty() {
+        let Some((image, version)) = self.spec(session, true)? else {
             return Err(UsageError::new(format!(
                 "the service {} has no previous release to go back to",
                 self.service
             ))
             .hint("name one with --to VERSION")
             .into());
-        }
-        let (image, version) = line.split_once('|').unwrap_or((line, ""));
-        let image = strip_digest(image);
-        let version = if version.is_empty() {
-            tag_of(&image)
-        } else {
-            version.to_string()
         };
         self.images.push((version.clone(), image));
         Ok(version)

@@ -53,6 +53,19 @@ fn doctor(fx: &Fixture) -> (BTreeMap<String, String>, serde_json::Value) {
     (checks, readiness)
 }
 
+/// A check's evidence (`file:line`) from the report `doctor` returns; empty when it has none.
+fn evidence(report: &serde_json::Value, id: &str) -> String {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()["evidence"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
 #[test]
 fn a_bare_cargo_project_scores_low_check_by_check() {
     let fx = Fixture::new(CLEAN_LIB);
@@ -97,17 +110,7 @@ fn the_first_users_setup_is_diagnosed_with_evidence() {
     );
     commit_all(&fx.root);
     let (checks, report) = doctor(&fx);
-    let evidence = |id: &str| {
-        report["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()["evidence"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    };
+    let evidence = |id: &str| evidence(&report, id);
     assert_eq!(checks["test.lint-blocks"], "fail");
     assert_eq!(evidence("test.lint-blocks"), ".github/workflows/ci.yml:10");
     assert_eq!(checks["sec.audit-in-ci"], "fail");
@@ -165,17 +168,7 @@ fn a_swarm_stack_is_recognised_and_its_services_checked() {
     );
     commit_all(&fx.root);
     let (checks, report) = doctor(&fx);
-    let evidence = |id: &str| {
-        report["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()["evidence"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    };
+    let evidence = |id: &str| evidence(&report, id);
     assert_eq!(checks["deploy.swarm-rollback"], "fail");
     assert_eq!(
         evidence("deploy.swarm-rollback"),

@@ -35,21 +35,6 @@ fn main() {{
     )
 }
 
-fn docker_available() -> bool {
-    let up = Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !up {
-        assert!(
-            std::env::var_os("WINDLASS_REQUIRE_DOCKER").is_none(),
-            "WINDLASS_REQUIRE_DOCKER is set but no Docker daemon answers"
-        );
-        eprintln!("skipped: no Docker daemon answers");
-    }
-    up
-}
-
 /// A service workspace in git, with a unique image name; its images are removed on drop.
 struct Project {
     fx: Fixture,

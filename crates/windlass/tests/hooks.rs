@@ -422,7 +422,7 @@ fn vendored_trees_are_left_out_and_said_to_be() {
 
 #[test]
 fn the_pre_commit_framework_runs_windlass() {
-    let Some(framework) = tool_or_skip("pre-commit") else {
+    let Some(framework) = tool_or_skip("pre-commit", "pip install pre-commit") else {
         return;
     };
     let repo = Repo::new();
@@ -495,22 +495,4 @@ fn the_pre_commit_framework_runs_windlass() {
     std::fs::remove_file(repo.root().join("leak.txt")).unwrap();
     let out = run(&[]);
     assert_eq!(out.code(), 0, "{}", out.all_output());
-}
-
-/// The tool, or `None` after saying why the test is skipped — unless the environment
-/// requires it (`WINDLASS_REQUIRE_TOOLS=1`, as `.ci/run` sets), when a missing tool fails.
-fn tool_or_skip(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|c| c.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
-            "{name} is required but not installed"
-        );
-        eprintln!("skipped: {name} is not installed");
-    }
-    found
 }

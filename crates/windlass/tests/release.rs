@@ -6,7 +6,7 @@ mod support;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
-use support::{Fixture, files_under, git};
+use support::{Fixture, files_under, git, tool_or_skip};
 
 /// A committed repository on `main` with a bare `origin` it tracks.
 struct Repo {
@@ -1036,19 +1036,7 @@ fn publish_goes_in_dependency_order_and_resumes_after_a_registry_failure() {
 /// `minisign` (Debian's package), or `None` (the test skips, saying why) unless
 /// `WINDLASS_REQUIRE_TOOLS=1`.
 fn minisign() -> Option<std::path::PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("minisign"))
-            .find(|c| c.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
-            "minisign is required but not installed (apt-get install minisign)"
-        );
-        eprintln!("skipped: minisign is not installed");
-    }
-    found
+    tool_or_skip("minisign", "apt-get install minisign")
 }
 
 /// `minisign -G -W` in `dir`: an unencrypted key pair, as a CI secret holds one.

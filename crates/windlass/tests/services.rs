@@ -139,21 +139,6 @@ fn a_service_that_is_never_ready_fails_with_its_logs_and_leaves_nothing() {
     );
 }
 
-fn docker_available() -> bool {
-    let up = Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !up {
-        assert!(
-            std::env::var_os("WINDLASS_REQUIRE_DOCKER").is_none(),
-            "WINDLASS_REQUIRE_DOCKER is set but no Docker daemon answers"
-        );
-        eprintln!("skipped: no Docker daemon answers");
-    }
-    up
-}
-
 /// A static echo server on port 7000, in an image built here `FROM scratch` (nothing can be
 /// pulled): what a team's own test dependency image is to the engine.
 const ECHO_SERVER: &str = r#"
@@ -186,26 +171,7 @@ impl Drop for Image {
 
 fn echo_image(dir: &Path) -> Image {
     let tag = format!("windlass-test-echo:{}", std::process::id());
-    std::fs::write(dir.join("echo.rs"), ECHO_SERVER).unwrap();
-    let built = Command::new("rustc")
-        .args([
-            "--edition",
-            "2021",
-            "-C",
-            "target-feature=+crt-static",
-            "-O",
-            "echo.rs",
-            "-o",
-            "echo",
-        ])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    build_static(dir, ECHO_SERVER, "echo");
     std::fs::write(
         dir.join("Dockerfile"),
         "FROM scratch\nCOPY echo /echo\nENTRYPOINT [\"/echo\"]\n",

