@@ -8,6 +8,8 @@
 use crate::text::{count, strip_ansi};
 use anyhow::Result;
 use std::path::Path;
+use serde::Deserialize;
+use windlass_core::cargo_env::Toolchain;
 use windlass_core::runner::Capture;
 use windlass_core::{
     Diagnostic, Plan, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
@@ -16,19 +18,75 @@ use windlass_core::{
 /// The name of the step.
 pub const NAME: &str = "fmt-check";
 
+/// `[workspace.metadata.windlass.fmt-check]`: the repository's own way of running rustfmt
+/// (`cargo +nightly fmt --all -- --config-path .config/rustfmt.toml`), which the hook's
+/// rustfmt of staged files follows too.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FmtConfig {
+    /// The toolchain whose rustfmt decides (`nightly` runs `cargo +nightly fmt`); default:
+    /// the one rustup picks in the repository (its `rust-toolchain.toml`).
+    pub toolchain: Option<Toolchain>,
+    /// cargo fmt's own arguments, before `--` (e.g. `["--all"]`).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// rustfmt's arguments, after `--` (e.g. `["--config", "imports_granularity=Crate"]`).
+    #[serde(default)]
+    pub rustfmt_args: Vec<String>,
+    /// A rustfmt config rustfmt would not find by itself (e.g. `.config/rustfmt.toml`),
+    /// relative to the workspace root.
+    pub config_path: Option<String>,
+}
+
+impl FmtConfig {
+    /// rustfmt's arguments: the config path, then the configured ones.
+    pub fn rustfmt_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(path) = &self.config_path {
+            args.push("--config-path".to_string());
+            args.push(path.clone());
+        }
+        args.extend(self.rustfmt_args.iter().cloned());
+        args
+    }
+}
+
 /// The `fmt-check` step.
 #[derive(Debug, Clone, Default)]
-pub struct FmtCheck;
+pub struct FmtCheck {
+    /// How the repository runs rustfmt.
+    pub config: FmtConfig,
+}
 
 impl FmtCheck {
-    fn args(color: bool) -> Vec<&'static str> {
-        vec![
-            "fmt",
-            "--",
-            "--check",
-            "--color",
-            if color { "always" } else { "never" },
-        ]
+    /// `cargo [+toolchain] fmt [args] -- --check --color WHEN [rustfmt args]`.
+    fn args(&self, color: bool) -> Vec<String> {
+        let mut args: Vec<String> = self.config.toolchain.iter().map(Toolchain::arg).collect();
+        args.push("fmt".into());
+        args.extend(self.config.args.iter().cloned());
+        args.extend(["--", "--check", "--color", if color { "always" } else { "never" }].map(String::from));
+        args.extend(self.config.rustfmt_args());
+        args
+    }
+
+    /// The command that formats the files as this check wants them, run in the root.
+    fn fix(&self, ws: &Workspace) -> String {
+        let args = self.fix_args();
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        ws.cargo_hint_at_root(&refs)
+    }
+
+    /// `cargo`'s arguments of that command.
+    fn fix_args(&self) -> Vec<String> {
+        let mut args: Vec<String> = self.config.toolchain.iter().map(Toolchain::arg).collect();
+        args.push("fmt".into());
+        args.extend(self.config.args.iter().cloned());
+        let rustfmt = self.config.rustfmt_args();
+        if !rustfmt.is_empty() {
+            args.push("--".into());
+            args.extend(rustfmt);
+        }
+        args
     }
 }
 
@@ -39,15 +97,19 @@ impl Step for FmtCheck {
 
     fn plan(&self, _ws: &Workspace, session: &mut Session) -> Result<Plan> {
         Ok(Plan::command(
-            session.shell().cmd("cargo").args(Self::args(false)),
+            session.shell().cmd("cargo").args(self.args(false)),
         ))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let sh = session.shell();
-        let cmd = sh.cmd("cargo").args(Self::args(session.color()));
+        let cmd = sh.cmd("cargo").args(self.args(session.color()));
         let finished = session.run(cmd, Capture::Everything)?;
         let files = parse_check_output(&finished.stdout);
+        let fix = self.fix(ws);
+        let fix_command = windlass_core::paths::shell_line(
+            std::iter::once("cargo".to_string()).chain(self.fix_args()),
+        );
         for file in &files {
             let shown = ws.display_path(Path::new(&file.path));
             let rendered = file.render(&shown);
@@ -57,13 +119,14 @@ impl Step for FmtCheck {
                     Severity::Error,
                     "not formatted",
                     format!(
-                        "{} in {shown} {} from rustfmt's output; run `cargo fmt`",
+                        "{} in {shown} {} from rustfmt's output; run `{}`",
                         count(file.hunks.len(), "place", "places"),
                         if file.hunks.len() == 1 {
                             "differs"
                         } else {
                             "differ"
-                        }
+                        },
+                        fix_command
                     ),
                 )
                 .at(
@@ -74,7 +137,6 @@ impl Step for FmtCheck {
                 .rendered(rendered),
             );
         }
-        let fix = ws.cargo_hint_at_root(&["fmt"]);
         if !files.is_empty() {
             return Ok(StepOutcome::failed(
                 format!("{} not formatted", count(files.len(), "file", "files")),
@@ -96,8 +158,10 @@ impl Step for FmtCheck {
                 .hint("fix the manifest named above")
                 .into());
         }
-        if !tool::cargo_subcommand_works(session, "fmt") {
-            return Err(tool::missing("rustfmt", "rustup component add rustfmt").into());
+        if let Some(missing) =
+            tool::cargo_subcommand_missing(session, self.config.toolchain.as_ref(), "fmt", "rustfmt")
+        {
+            return Err(missing.into());
         }
         let errors = parse_errors(&stderr);
         if errors.is_empty() {
@@ -116,7 +180,7 @@ impl Step for FmtCheck {
         }
         Ok(StepOutcome::failed(
             format!("rustfmt could not parse {}", count(total, "file", "files")),
-            ws.cargo_hint_at_root(&["fmt", "--", "--check"]),
+            self.fix(ws),
         ))
     }
 }

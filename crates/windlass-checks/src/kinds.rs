@@ -24,8 +24,10 @@ impl StepKind for FmtCheckKind {
         Origin::Stock
     }
 
-    fn build(&self, _cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
-        Ok(Box::new(FmtCheck))
+    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
+        Ok(Box::new(FmtCheck {
+            config: cx.ws.config.section(fmt::NAME)?,
+        }))
     }
 
     fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {

@@ -14,6 +14,7 @@ use cargo_metadata::diagnostic::{Diagnostic as RustcDiagnostic, DiagnosticLevel,
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::Path;
+use windlass_core::cargo_env::Toolchain;
 use windlass_core::event::Event;
 use windlass_core::report::Reporter;
 use windlass_core::runner::Capture;
@@ -40,6 +41,9 @@ pub struct LintConfig {
     /// Extra arguments for clippy itself (after `--`), e.g. `["-W", "clippy::pedantic"]`.
     #[serde(default)]
     pub clippy_args: Vec<String>,
+    /// The toolchain whose clippy decides (`nightly` runs `cargo +nightly clippy`); default:
+    /// the one rustup picks in the repository.
+    pub toolchain: Option<Toolchain>,
 }
 
 impl LintConfig {
@@ -60,6 +64,8 @@ pub struct Lint {
     pub features: Features,
     /// Extra clippy arguments.
     pub clippy_args: Vec<String>,
+    /// The toolchain to run clippy of.
+    pub toolchain: Option<Toolchain>,
 }
 
 impl Lint {
@@ -68,13 +74,13 @@ impl Lint {
         Self {
             features: config.features().overridden_by(cli),
             clippy_args: config.clippy_args.clone(),
+            toolchain: config.toolchain.clone(),
         }
     }
 
     fn args(&self, message_format: &str, color: bool) -> Vec<String> {
-        let mut args: Vec<String> = ["clippy", "--workspace", "--all-targets"]
-            .map(String::from)
-            .into();
+        let mut args: Vec<String> = self.toolchain.iter().map(Toolchain::arg).collect();
+        args.extend(["clippy", "--workspace", "--all-targets"].map(String::from));
         args.extend(self.features.args());
         args.push(format!("--message-format={message_format}"));
         args.push("--color".into());
@@ -87,15 +93,15 @@ impl Lint {
     }
 
     fn fix_hint(&self, ws: &Workspace) -> String {
-        let mut args: Vec<String> = [
+        let mut args: Vec<String> = self.toolchain.iter().map(Toolchain::arg).collect();
+        args.extend([
             "clippy",
             "--fix",
             "--workspace",
             "--all-targets",
             "--allow-dirty",
         ]
-        .map(String::from)
-        .into();
+        .map(String::from));
         args.extend(self.features.args());
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         format!("{} (then fix the rest by hand)", ws.cargo_hint(&refs))
@@ -161,8 +167,10 @@ impl Step for Lint {
         if finished.success() {
             return Ok(StepOutcome::passed("no warnings"));
         }
-        if !tool::cargo_subcommand_works(session, "clippy") {
-            return Err(tool::missing("clippy", "rustup component add clippy").into());
+        if let Some(missing) =
+            tool::cargo_subcommand_missing(session, self.toolchain.as_ref(), "clippy", "clippy")
+        {
+            return Err(missing.into());
         }
         Err(UsageError::new(format!(
             "`cargo clippy` exited with {} without reporting a diagnostic; its output is above",

@@ -29,3 +29,70 @@ pub fn source_date_epoch() -> Result<Option<u64>, UsageError> {
         }),
     }
 }
+
+/// Whether `name` can be a rustup toolchain (`nightly`, `1.88.0`, `nightly-2025-01-01`,
+/// `stable-x86_64-unknown-linux-gnu`, a linked custom one): what `cargo +NAME` accepts, and
+/// nothing a shell or cargo could take for something else.
+pub fn is_toolchain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// A toolchain named in the config, checked when the config loads: `toolchain = "nightly"`
+/// runs `cargo +nightly ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toolchain(String);
+
+impl Toolchain {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// The `+NAME` argument that selects it, first after `cargo` (or `rustfmt`).
+    pub fn arg(&self) -> String {
+        format!("+{}", self.0)
+    }
+}
+
+impl std::str::FromStr for Toolchain {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let name = name.strip_prefix('+').unwrap_or(name);
+        if is_toolchain_name(name) {
+            Ok(Self(name.to_string()))
+        } else {
+            Err(format!(
+                "`{name}` is not a toolchain name (e.g. \"nightly\", \"1.88.0\", \"nightly-2025-01-01\")"
+            ))
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Toolchain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod toolchain_tests {
+    use super::*;
+
+    #[test]
+    fn toolchain_names_are_plain() {
+        for ok in ["nightly", "+nightly", "1.88.0", "nightly-2025-01-01", "stable-x86_64-unknown-linux-gnu"] {
+            assert!(ok.parse::<Toolchain>().is_ok(), "{ok}");
+        }
+        for bad in ["", "-x", "night ly", "a;b", "$(x)", &"n".repeat(101)] {
+            assert!(bad.parse::<Toolchain>().is_err(), "{bad}");
+        }
+        assert_eq!("+beta".parse::<Toolchain>().unwrap().arg(), "+beta");
+    }
+}

@@ -18,14 +18,33 @@ pub fn on_path(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Whether `cargo <subcommand> --version` runs: a rustup proxy exists even for a component
-/// that is not installed, so only running it tells.
-pub fn cargo_subcommand_works(session: &mut Session, subcommand: &str) -> bool {
+/// `None` when `cargo [+toolchain] <subcommand>` runs, else the error that says what to
+/// install: the component, or the whole toolchain the config names.
+pub fn cargo_subcommand_missing(
+    session: &mut Session,
+    toolchain: Option<&crate::cargo_env::Toolchain>,
+    subcommand: &str,
+    component: &str,
+) -> Option<UsageError> {
     let sh = session.shell();
-    let cmd = sh.cmd("cargo").arg(subcommand).arg("--version");
-    session
+    let cmd = sh
+        .cmd("cargo")
+        .args(toolchain.map(crate::cargo_env::Toolchain::arg))
+        .arg(subcommand)
+        .arg("--version");
+    if session
         .run(cmd, Capture::Everything)
         .is_ok_and(|f| f.success())
+    {
+        return None;
+    }
+    Some(match toolchain {
+        Some(t) => missing(
+            &format!("`cargo +{} {subcommand}`", t.name()),
+            &format!("rustup toolchain install {} --component {component}", t.name()),
+        ),
+        None => missing(component, &format!("rustup component add {component}")),
+    })
 }
 
 /// The error for a tool that is not installed.

@@ -19,6 +19,14 @@ use cargo_metadata::{Metadata, MetadataCommand, Package};
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
+/// Whether a member is the workspace's automation — the xtask — rather than its product: a
+/// package named `xtask`, or one that depends on windlass itself. Images, releases and the
+/// audit's default view leave it out.
+pub fn is_xtask(package: &Package) -> bool {
+    package.name.as_str() == "xtask"
+        || package.dependencies.iter().any(|d| d.name == "windlass")
+}
+
 /// A discovered workspace.
 #[derive(Debug, Clone)]
 pub struct Workspace {

@@ -120,7 +120,8 @@ pub fn environment(ws: &Workspace, name: &str) -> Result<Environment> {
     all.get(name).cloned().ok_or_else(|| {
         let known: Vec<&str> = all.keys().map(String::as_str).collect();
         UsageError::new(format!(
-            "no [workspace.metadata.windlass.deploy.{name}] in {}",
+            "no [{}.deploy.{name}] in {}",
+            ws.config.table_name(),
             ws.config.manifest().display()
         ))
         .hint(if known.is_empty() {

@@ -250,6 +250,28 @@ mod tests {
         );
     }
 
+    /// The probe is committed into adopters' repositories, whose hook checks its formatting.
+    #[test]
+    fn the_probe_source_is_formatted_as_rustfmt_formats_it() {
+        use std::io::Write;
+        let Ok(mut child) = std::process::Command::new("rustfmt")
+            .args(["--check", "--edition", "2021"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+        else {
+            return;
+        };
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(PROBE_SOURCE.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+
     #[test]
     fn the_prebuilt_dockerfile_passes_windlass_lint() {
         assert_eq!(

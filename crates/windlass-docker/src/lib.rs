@@ -101,8 +101,10 @@ impl DockerBuild {
     fn target(&self, ws: &Workspace, session: &mut Session) -> Result<Target> {
         let wanted = self.bin.clone().or_else(|| self.config.bin.clone());
         let members = ws.members(session)?;
+        // The xtask's binary is the repository's automation, never its service.
         let bins: Vec<(String, String, String)> = members
             .iter()
+            .filter(|p| wanted.is_some() || !windlass_core::workspace::is_xtask(p))
             .flat_map(|p| {
                 p.targets.iter().filter(|t| t.is_bin()).map(move |t| {
                     (
@@ -304,6 +306,9 @@ impl DockerBuild {
                 continue;
             }
             windlass_core::files::write_atomic(&path, contents.as_bytes(), false)?;
+            if name.ends_with(".rs") {
+                format_as_the_repository_does(ws, session, &path);
+            }
             wrote.push(name);
         }
         Ok(StepOutcome::passed(if wrote.is_empty() {
@@ -547,4 +552,26 @@ fn ensure_image(session: &mut Session, image: &str) -> Result<()> {
     ))
     .hint("load it (docker load -i ...) or build it; or use --prebuilt to build FROM scratch")
     .into())
+}
+
+/// A Rust file init wrote, formatted by the repository's own rustfmt config (the nearest
+/// `rustfmt.toml` above it, the root manifest's edition), so that the hook's rustfmt passes
+/// it as committed. The source is already formatted for rustfmt's defaults: a failure here
+/// (no rustfmt) leaves that.
+fn format_as_the_repository_does(ws: &Workspace, session: &mut Session, path: &std::path::Path) {
+    let edition = ws
+        .metadata(session)
+        .ok()
+        .and_then(|m| {
+            let members = m.workspace_packages();
+            let root = members
+                .iter()
+                .find(|p| p.manifest_path.as_std_path() == ws.manifest_path)
+                .or(members.first())?;
+            Some(root.edition.as_str().to_string())
+        })
+        .unwrap_or_else(|| "2021".into());
+    let sh = session.shell();
+    let cmd = sh.cmd("rustfmt").arg("--edition").arg(edition).arg(path);
+    let _ = session.run(cmd, Capture::Everything);
 }

@@ -4,7 +4,8 @@
 use crate::staged;
 use anyhow::Result;
 use std::path::Path;
-use windlass_checks::fmt::parse_check_output;
+use windlass_checks::fmt::{FmtConfig, parse_check_output};
+use windlass_core::cargo_env::Toolchain;
 use windlass_core::Plan;
 use windlass_core::{
     Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
@@ -13,9 +14,13 @@ use windlass_core::{
 /// The name of the step.
 pub const NAME: &str = "fmt";
 
-/// Formatting of the staged Rust files.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StagedFmt;
+/// Formatting of the staged Rust files, by the rules `fmt-check` follows (its toolchain, its
+/// config path and rustfmt arguments).
+#[derive(Debug, Clone, Default)]
+pub struct StagedFmt {
+    /// `[workspace.metadata.windlass.fmt-check]`.
+    pub config: FmtConfig,
+}
 
 impl Step for StagedFmt {
     fn name(&self) -> &str {
@@ -44,20 +49,35 @@ impl Step for StagedFmt {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| root.clone());
             let sh = session.shell();
-            let mut cmd = sh.cmd("rustfmt").args(["--check", "--color", "never"]);
+            let mut cmd = sh
+                .cmd("rustfmt")
+                .args(self.config.toolchain.as_ref().map(Toolchain::arg))
+                .args(["--check", "--color", "never"]);
             if let Some(edition) = edition_for(&dir) {
                 cmd = cmd.arg("--edition").arg(edition);
             }
             // rustfmt reading stdin cannot find the file's config itself.
-            if let Some(config) = rustfmt_config(&dir) {
+            let config = match &self.config.config_path {
+                Some(path) => Some(ws.root.join(path)),
+                None => rustfmt_config(&dir),
+            };
+            if let Some(config) = config {
                 cmd = cmd.arg("--config-path").arg(config);
             }
+            cmd = cmd.args(&self.config.rustfmt_args);
             let finished = session.run_input(cmd, text.into_bytes())?;
             let stderr = finished.stderr.trim();
             if stderr.contains("is not installed")
                 || stderr.contains("not found") && !stderr.contains("-->")
             {
-                return Err(tool::missing("rustfmt", "rustup component add rustfmt").into());
+                return Err(match &self.config.toolchain {
+                    Some(t) => tool::missing(
+                        &format!("rustfmt of the {} toolchain", t.name()),
+                        &format!("rustup toolchain install {} --component rustfmt", t.name()),
+                    ),
+                    None => tool::missing("rustfmt", "rustup component add rustfmt"),
+                }
+                .into());
             }
             let files = parse_check_output(&finished.stdout);
             if let Some(file) = files.first() {

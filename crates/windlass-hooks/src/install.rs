@@ -39,12 +39,54 @@ pub struct InstallHooks {
     pub action: Action,
     /// The command the hook runs, e.g. `cargo xtask pre-commit`.
     pub command: String,
+    /// How the hook builds the xtask the first time, visibly (none for an installed binary).
+    pub first_build: Option<FirstBuild>,
+}
+
+/// The first commit of a clone builds the xtask, which takes minutes: the hook says so and
+/// shows cargo's progress, instead of a `cargo run --quiet` that seems to hang.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstBuild {
+    /// The build, run from the repository root.
+    pub command: String,
+}
+
+impl FirstBuild {
+    /// The build of the xtask of the workspace at `ws_root` in the repository at
+    /// `repo_root`: a standalone xtask (its own `[workspace]`) by its manifest path, an xtask
+    /// that is a member by its package name; `None` where there is no xtask.
+    pub fn of_xtask(repo_root: &Path, ws_root: &Path) -> Option<Self> {
+        let manifest = ws_root.join("xtask/Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).ok()?;
+        let relative = |path: &Path| {
+            let rel = path.strip_prefix(repo_root).unwrap_or(path);
+            windlass_core::paths::shell_quote(&rel.to_string_lossy().replace('\\', "/"))
+        };
+        let standalone = text
+            .parse::<toml::Table>()
+            .is_ok_and(|doc| doc.contains_key("workspace"));
+        let command = if standalone {
+            format!("cargo build --manifest-path {}", relative(&manifest))
+        } else {
+            format!(
+                "cargo build --package xtask --manifest-path {}",
+                relative(&ws_root.join("Cargo.toml"))
+            )
+        };
+        Some(Self { command })
+    }
 }
 
 /// The hook's text.
-pub fn shim(command: &str) -> String {
+pub fn shim(command: &str, first_build: Option<&FirstBuild>) -> String {
+    let build = first_build.map_or_else(String::new, |b| {
+        format!(
+            "# The first commit of a clone builds the xtask: say so, with cargo's progress.\nbuilt=\"$(git rev-parse --git-path windlass/xtask-built)\"\nif [ ! -e \"$built\" ]; then\n    echo \"windlass: building the xtask, the first time only (cargo's progress below)\" >&2\n    {} >&2 || exit 1\n    mkdir -p \"$(dirname \"$built\")\" && : > \"$built\"\nfi\n",
+            b.command
+        )
+    });
     format!(
-        "#!/bin/sh\n{MARKER}: written by `install-hooks`, removed by `install-hooks --uninstall`.\n# Bypass visibly: WINDLASS_SKIP=secrets git commit ..., or git commit --no-verify.\nexec {command}\n"
+        "#!/bin/sh\n{MARKER}: written by `install-hooks`, removed by `install-hooks --uninstall`.\n# Bypass visibly: WINDLASS_SKIP=secrets git commit ..., or git commit --no-verify.\n{build}exec {command}\n"
     )
 }
 
@@ -116,7 +158,7 @@ impl Step for InstallHooks {
                 Ok(StepOutcome::passed(format!("removed {shown}")))
             }
             Action::Install { force } => {
-                let text = shim(&self.command);
+                let text = shim(&self.command, self.first_build.as_ref());
                 if existing.as_deref() == Some(text.as_str()) {
                     return Ok(StepOutcome::passed(format!("already installed at {shown}")));
                 }

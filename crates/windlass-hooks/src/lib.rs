@@ -47,11 +47,12 @@ impl PreCommitConfig {
 pub fn pre_commit_steps(
     session: &mut Session,
     config: &PreCommitConfig,
+    fmt: windlass_checks::fmt::FmtConfig,
     secrets: windlass_secrets::exclude::SecretsConfig,
     extra: Vec<Box<dyn Step>>,
 ) -> Result<(Vec<Box<dyn Step>>, Selection)> {
     let mut steps: Vec<Box<dyn Step>> = vec![
-        Box::new(fmt::StagedFmt),
+        Box::new(fmt::StagedFmt { config: fmt }),
         Box::new(secrets::StagedSecrets { config: secrets }),
         Box::new(files::StagedFiles {
             max_bytes: config.max_file_bytes(),

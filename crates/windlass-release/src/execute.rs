@@ -215,7 +215,7 @@ pub fn bins(ws: &Workspace, session: &mut Session, config: &ReleaseConfig) -> Re
         }
         for target in package.targets.iter().filter(|t| t.is_bin()) {
             let wanted = if config.bins.is_empty() {
-                package.name.as_str() != "xtask"
+                !windlass_core::workspace::is_xtask(package)
             } else {
                 config.bins.contains(&target.name)
             };

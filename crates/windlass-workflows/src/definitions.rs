@@ -225,12 +225,17 @@ fn declared_job(config: &WorkflowsConfig, id: &str, declared: &CiJob) -> Node {
 /// `ci.yml`: every check on pull requests and on pushes to the default branch, one job per
 /// `ci` step as the step declares it.
 pub fn ci(config: &WorkflowsConfig, jobs: &[(String, CiJob)]) -> Node {
+    ci_named(config, jobs, "ci")
+}
+
+/// A workflow of `ci` jobs under another name (`windlass.yml`, beside a hand-written CI).
+pub fn ci_named(config: &WorkflowsConfig, jobs: &[(String, CiJob)], name: &str) -> Node {
     let jobs: Vec<(String, Node)> = jobs
         .iter()
         .map(|(id, declared)| (id.clone(), declared_job(config, id, declared)))
         .collect();
     workflow(
-        "ci",
+        name,
         map([
             ("pull_request", Node::EmptyMap),
             ("push", map([("branches", strs([config.branch()]))])),

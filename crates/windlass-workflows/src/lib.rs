@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod definitions;
 mod diff;
+pub mod supersede;
 pub mod yaml;
 
 use anyhow::Result;
@@ -38,6 +39,10 @@ pub struct WorkflowsConfig {
     pub xtask_sources: Option<Vec<String>>,
     /// Each job's time limit (default 30).
     pub timeout_minutes: Option<u32>,
+    /// Where the repository keeps CI of its own: write `windlass.yml` beside it, with the
+    /// jobs of the `ci` steps it does not run (default false).
+    #[serde(default)]
+    pub alongside: bool,
 }
 
 impl WorkflowsConfig {
@@ -144,6 +149,108 @@ pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, Stri
     files
 }
 
+/// What `workflows` (or `init`) does with one generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileAction {
+    /// It is there as generated.
+    Unchanged,
+    /// Write it: new, or a generated file whose text changed.
+    Write {
+        /// A generated file was there.
+        existed: bool,
+    },
+    /// Leave a hand-written file (or the hand-written CI) alone: why.
+    Keep {
+        /// What is kept and why, for the report.
+        why: String,
+    },
+    /// `ci.yml` in place of the hand-written CI it supersedes (`--replace-ci`).
+    Replace {
+        /// The workflows it replaces, relative to the repository root.
+        superseded: Vec<String>,
+        /// The hand-written CI it leaves, with why.
+        kept: Vec<(String, String)>,
+    },
+}
+
+/// A generated file and what to do with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// Relative to the repository root.
+    pub path: PathBuf,
+    /// Its generated text.
+    pub text: String,
+    /// What to do.
+    pub action: FileAction,
+}
+
+impl Planned {
+    /// Its path as shown.
+    pub fn shown(&self) -> String {
+        self.path.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// What to do with each generated file of the repository at `root`. A hand-written file of
+/// the same name is never replaced, except the hand-written CI that `ci.yml` supersedes —
+/// the workflows that only run the checks `ci` runs ([`supersede`]) — with `replace_ci`.
+pub fn plan_files(root: &Path, files: Vec<(PathBuf, String)>, replace_ci: bool) -> Vec<Planned> {
+    files
+        .into_iter()
+        .map(|(path, text)| {
+            let action = match State::of(root, &path) {
+                State::Generated(current) if current == text => FileAction::Unchanged,
+                State::Generated(_) => FileAction::Write { existed: true },
+                State::Missing => FileAction::Write { existed: false },
+                State::HandWritten(found) => hand_written_action(root, &path, &found, replace_ci),
+            };
+            Planned { path, text, action }
+        })
+        .collect()
+}
+
+fn hand_written_action(root: &Path, path: &Path, found: &[PathBuf], replace_ci: bool) -> FileAction {
+    let names: Vec<String> = found.iter().map(|f| display(root, f)).collect();
+    let is_ci = path.file_stem().is_some_and(|s| s == "ci");
+    if !is_ci {
+        return FileAction::Keep {
+            why: format!("hand-written {}: left alone", names.join(", ")),
+        };
+    }
+    if !replace_ci {
+        return FileAction::Keep {
+            why: format!(
+                "hand-written CI {}: left alone (`cargo xtask workflows --replace-ci` shows which of it windlass's ci.yml supersedes)",
+                names.join(", ")
+            ),
+        };
+    }
+    let mut superseded = Vec::new();
+    let mut kept = Vec::new();
+    for (file, name) in found.iter().zip(&names) {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        match supersede::verdict(&text) {
+            supersede::Verdict::Superseded => superseded.push(name.clone()),
+            supersede::Verdict::Kept(why) => kept.push((name.clone(), format!("kept: {why}"))),
+        }
+    }
+    // A file at ci.yml's own place that is kept leaves no place for windlass's.
+    let blocking = kept.iter().find(|(name, _)| {
+        root.join(name).with_extension("") == root.join(path).with_extension("")
+    });
+    if superseded.is_empty() || blocking.is_some() {
+        let why = kept
+            .iter()
+            .map(|(name, why)| format!("{name} {why}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return FileAction::Keep {
+            why: format!("nothing to replace: {why}"),
+        };
+    }
+    FileAction::Replace { superseded, kept }
+}
+
 /// The `workflows` step: write the files, or check them (`--check`).
 #[derive(Debug, Clone)]
 pub struct Workflows {
@@ -153,8 +260,10 @@ pub struct Workflows {
     pub inputs: Inputs,
     /// Compare instead of writing.
     pub check: bool,
-    /// Replace hand-written files of the same names (`ci.yml` or `ci.yaml`, ...).
+    /// Replace the hand-written CI that `ci.yml` supersedes.
     pub replace_ci: bool,
+    /// With `replace_ci`: act, rather than show what would be replaced.
+    pub execute: bool,
 }
 
 impl Step for Workflows {
@@ -165,78 +274,73 @@ impl Step for Workflows {
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
         Ok(Plan::describe(if self.check {
             "compare .github/ with the generated workflows"
+        } else if self.replace_ci && !self.execute {
+            "show which hand-written CI windlass's ci.yml would replace (--execute replaces it)"
         } else {
             "write the GitHub Actions workflows and .github/dependabot.yml"
         }))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let files = generate(&self.config, &self.inputs);
         let root = &ws.repo_root;
-        let states: Vec<(String, &String, State)> = files
-            .iter()
-            .map(|(path, text)| {
-                let shown = path.to_string_lossy().replace('\\', "/");
-                (shown, text, State::of(root, path))
-            })
-            .collect();
-        let any_generated = states
-            .iter()
-            .any(|(_, _, state)| matches!(state, State::Generated(_)));
+        let files = generate_for(root, &self.config, &self.inputs);
+        let planned = plan_files(root, files, self.replace_ci && !self.check);
+        let any_generated = planned.iter().any(|p| {
+            matches!(p.action, FileAction::Unchanged | FileAction::Write { existed: true })
+        });
+        self.say_what_kept_ci_lacks(root, session);
+        if self.replace_ci && !self.execute && !self.check {
+            return Ok(show_replacement(&planned, session));
+        }
         let mut differing = Vec::new();
         let mut kept = Vec::new();
-        for (shown, text, state) in &states {
-            let full = root.join(shown);
-            match state {
-                State::Generated(current) if current == *text => {}
-                State::HandWritten(files) if !self.replace_ci => {
-                    kept.extend(files.iter().map(|f| display(root, f)));
+        for item in &planned {
+            let shown = item.shown();
+            let full = root.join(&item.path);
+            match &item.action {
+                FileAction::Unchanged => {}
+                FileAction::Keep { why } => kept.push(why.clone()),
+                FileAction::Write { .. } if !self.check => {
+                    write(&full, &item.text)?;
+                    differing.push(shown);
                 }
-                State::HandWritten(files) if !self.check => {
-                    for file in files {
-                        std::fs::remove_file(file).map_err(|e| {
-                            UsageError::new(format!("cannot remove {}: {e}", file.display()))
+                FileAction::Replace { superseded, .. } => {
+                    for file in superseded {
+                        std::fs::remove_file(root.join(file)).map_err(|e| {
+                            UsageError::new(format!("cannot remove {file}: {e}"))
                         })?;
                     }
-                    write(&full, text)?;
-                    differing.push(shown.clone());
-                }
-                _ if !self.check => {
-                    write(&full, text)?;
-                    differing.push(shown.clone());
+                    write(&full, &item.text)?;
+                    differing.push(format!("{shown} (replacing {})", superseded.join(", ")));
                 }
                 // Nothing generated at all: a workspace that never ran `workflows`.
-                State::Missing if !any_generated => {}
-                State::Missing | State::HandWritten(_) => {
+                FileAction::Write { existed: false } if !any_generated => {}
+                FileAction::Write { existed: false } => {
                     let message = format!("{shown} is missing");
                     session.diagnostic(
                         Diagnostic::new(NAME, Severity::Error, "workflow drift", &message)
                             .at(shown.clone(), None, None)
                             .rendered(format!("{message}\n")),
                     );
-                    differing.push(shown.clone());
+                    differing.push(shown);
                 }
-                State::Generated(current) => {
+                FileAction::Write { existed: true } => {
+                    let current = std::fs::read_to_string(&full).unwrap_or_default();
                     let message =
                         format!("{shown} differs from what `cargo xtask workflows` generates");
-                    let rendered = format!("{message}:\n{}", diff::unified(current, text, shown));
+                    let rendered =
+                        format!("{message}:\n{}", diff::unified(&current, &item.text, &shown));
                     session.diagnostic(
                         Diagnostic::new(NAME, Severity::Error, "workflow drift", message)
                             .at(shown.clone(), None, None)
                             .rendered(rendered),
                     );
-                    differing.push(shown.clone());
+                    differing.push(shown);
                 }
             }
         }
-        if !kept.is_empty() {
-            session.message(
-                Severity::Notice,
-                format!(
-                    "hand-written, so left alone and not checked: {} (`cargo xtask workflows --replace-ci` replaces them with windlass's; `cargo xtask doctor` says what they lack)",
-                    kept.join(", ")
-                ),
-            );
+        for why in &kept {
+            session.message(Severity::Notice, why.clone());
         }
         if self.check && !any_generated {
             session.message(
@@ -245,7 +349,7 @@ impl Step for Workflows {
             );
             return Ok(StepOutcome::passed("no generated workflows"));
         }
-        let checked = states.len() - kept.len().min(states.len());
+        let checked = planned.len() - kept.len().min(planned.len());
         Ok(match (self.check, differing.is_empty()) {
             (_, true) => StepOutcome::passed(format!("{checked} files up to date")),
             (true, false) => StepOutcome::failed(
@@ -257,6 +361,87 @@ impl Step for Workflows {
     }
 }
 
+impl Workflows {
+    /// Where the repository keeps its own CI, the steps of `ci` it does not run yet: what
+    /// `alongside = true` gives jobs in `windlass.yml`.
+    fn say_what_kept_ci_lacks(&self, root: &Path, session: &mut Session) {
+        let lacking = lacking_steps(root, &self.inputs);
+        if lacking.is_empty() || self.config.alongside || hand_written_ci(root).is_empty() {
+            return;
+        }
+        session.message(
+            Severity::Notice,
+            format!(
+                "the repository's own CI does not run {}: set `alongside = true` in [workspace.metadata.windlass.workflows] and `cargo xtask workflows` writes their jobs to .github/workflows/windlass.yml, beside it",
+                lacking.join(", ")
+            ),
+        );
+    }
+}
+
+/// `--replace-ci` without `--execute`: the plan, nothing written.
+fn show_replacement(planned: &[Planned], session: &mut Session) -> StepOutcome {
+    let mut lines = Vec::new();
+    for item in planned {
+        match &item.action {
+            FileAction::Replace { superseded, kept } => {
+                for file in superseded {
+                    lines.push(format!("  replace  {file} (it only runs checks `ci` runs)"));
+                }
+                for (file, why) in kept {
+                    lines.push(format!("  keep     {file} ({why})"));
+                }
+                lines.push(format!("  write    {}", item.shown()));
+            }
+            FileAction::Keep { why } => lines.push(format!("  keep     {why}")),
+            FileAction::Write { .. } => lines.push(format!("  write    {}", item.shown())),
+            FileAction::Unchanged => {}
+        }
+    }
+    session.emit(windlass_core::event::Event::Output {
+        step: NAME.into(),
+        text: lines.join("\n"),
+    });
+    StepOutcome::passed("dry run: nothing written (`cargo xtask workflows --replace-ci --execute` does it)")
+}
+
+/// The steps of `ci` whose checks the repository's hand-written CI does not run.
+pub fn lacking_steps(root: &Path, inputs: &Inputs) -> Vec<String> {
+    let covered: Vec<&str> = hand_written_ci(root)
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|text| supersede::steps_run_by(&text))
+        .collect();
+    inputs
+        .ci_jobs
+        .iter()
+        .map(|(name, _)| name.clone())
+        .filter(|name| name != NAME && !covered.contains(&name.as_str()))
+        .collect()
+}
+
+/// Every generated file of the repository at `root`: [`generate`], plus `windlass.yml`
+/// with the jobs the hand-written CI lacks when the config asks for it (`alongside`).
+pub fn generate_for(root: &Path, config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, String)> {
+    let mut files = generate(config, inputs);
+    if config.alongside && !hand_written_ci(root).is_empty() {
+        let lacking = lacking_steps(root, inputs);
+        let mut jobs: Vec<(String, CiJob)> = inputs
+            .ci_jobs
+            .iter()
+            .filter(|(name, _)| lacking.contains(name))
+            .cloned()
+            .collect();
+        if let Some(drift) = inputs.ci_jobs.iter().find(|(name, _)| name == NAME) {
+            jobs.push(drift.clone());
+        }
+        files.push((
+            PathBuf::from(".github/workflows/windlass.yml"),
+            format!("{HEADER}{}", yaml::render(&definitions::ci_named(config, &jobs, "windlass"))),
+        ));
+    }
+    files
+}
 /// What is at a generated file's place in the repository.
 pub enum State {
     /// Nothing, under either extension.

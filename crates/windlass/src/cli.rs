@@ -206,8 +206,9 @@ pub struct DockerArgs {
 pub struct InitArgs {
     /// The repository (default: the current directory).
     pub path: Option<PathBuf>,
-    /// Depend on a local windlass checkout by path (default: the crate registry, at this
-    /// version).
+    /// Depend on a local windlass checkout by path: its root or its crates/windlass
+    /// (default: the crate registry, at this version). Written relative to the xtask unless
+    /// given absolute; a path outside the repository does not build in CI (init warns).
     #[arg(long, value_name = "DIR", conflicts_with = "windlass_git")]
     pub windlass_path: Option<PathBuf>,
     /// Depend on windlass from this git repository.
@@ -219,9 +220,13 @@ pub struct InitArgs {
     /// Replace files that exist.
     #[arg(long)]
     pub force: bool,
-    /// Replace the repository's hand-written CI workflows with windlass's (default: keep them).
+    /// Replace the hand-written CI workflows that windlass's ci.yml supersedes (those that
+    /// only run the checks it runs); every other workflow is kept. Default: keep them all.
     #[arg(long)]
     pub replace_ci: bool,
+    /// Do not build the xtask (its first `cargo xtask` run, or commit, then does).
+    #[arg(long)]
+    pub no_build: bool,
 }
 
 /// Options of `doctor`.
@@ -306,9 +311,14 @@ pub struct WorkflowsArgs {
     /// Do not write: fail when a generated file differs from what would be generated.
     #[arg(long)]
     pub check: bool,
-    /// Replace hand-written workflows of the same names (ci.yml or ci.yaml, ...) with windlass's.
+    /// Replace the hand-written CI that windlass's ci.yml supersedes (workflows that only run
+    /// the checks `ci` runs; docs, release, image and the project's own jobs are kept). A
+    /// dry run that lists what it would replace, unless --execute.
     #[arg(long, conflicts_with = "check")]
     pub replace_ci: bool,
+    /// With --replace-ci: replace, rather than show what would be replaced.
+    #[arg(long, requires = "replace_ci")]
+    pub execute: bool,
 }
 
 /// Options of `secrets`.

@@ -19,6 +19,7 @@ pub fn registry() -> Registry {
     registry.add_step(Rc::new(WorkflowsKind));
     registry.add_step(Rc::new(TestKind));
 
+    registry.add_section::<windlass_checks::fmt::FmtConfig>("fmt-check");
     registry.add_section::<windlass_checks::lint::LintConfig>("lint");
     registry.add_section::<windlass_checks::test::TestConfig>("test");
     registry.add_section::<windlass_hooks::PreCommitConfig>("pre-commit");
@@ -95,6 +96,7 @@ pub fn workflows_step(
         inputs: workflow_inputs(ws, registry, &registry.ci_step_names(ws)?)?,
         check,
         replace_ci,
+        execute: false,
     })
 }
 

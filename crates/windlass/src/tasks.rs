@@ -91,7 +91,12 @@ pub fn plan(
 ) -> Result<Run> {
     Ok(match command {
         Commands::Ci(args) => ci_run(args, ws, registry, session)?,
-        Commands::FmtCheck => Run::single("fmt-check", Box::new(FmtCheck)),
+        Commands::FmtCheck => Run::single(
+            "fmt-check",
+            Box::new(FmtCheck {
+                config: ws.config.section("fmt-check")?,
+            }),
+        ),
         Commands::Lint(args) => {
             let config: LintConfig = ws.config.section("lint")?;
             Run::single(
@@ -146,8 +151,9 @@ pub fn plan(
                 "[workspace.metadata.windlass.pre-commit] extra-steps",
             )?;
             let secrets = ws.config.section("secrets")?;
+            let fmt = ws.config.section("fmt-check")?;
             let (steps, selection) =
-                windlass_hooks::pre_commit_steps(session, &config, secrets, extra)?;
+                windlass_hooks::pre_commit_steps(session, &config, fmt, secrets, extra)?;
             Run {
                 pipeline: Pipeline::new("pre-commit", steps),
                 selection,
@@ -156,6 +162,10 @@ pub fn plan(
         }
         Commands::Workflows(args) => {
             let step = crate::stock::workflows_step(ws, registry, args.check, args.replace_ci)?;
+            let step = windlass_workflows::Workflows {
+                execute: args.execute,
+                ..step
+            };
             Run::single("workflows", Box::new(step))
         }
         #[cfg(feature = "deploy")]
@@ -247,7 +257,10 @@ pub fn plan(
             "init",
             Box::new(windlass_adopt::init::Init {
                 source: match (&args.windlass_path, &args.windlass_git) {
-                    (Some(dir), _) => windlass_adopt::init::Source::Path(dir.clone()),
+                    (Some(dir), _) => windlass_adopt::init::Source::Path {
+                        dir: std::path::absolute(dir)?,
+                        absolute: dir.is_absolute(),
+                    },
                     (None, Some(url)) => windlass_adopt::init::Source::Git {
                         url: url.clone(),
                         rev: args.rev.clone(),
@@ -256,6 +269,7 @@ pub fn plan(
                 },
                 force: args.force,
                 replace_ci: args.replace_ci,
+                no_build: args.no_build,
                 ci_steps: registry.default_ci_steps(),
                 workflows: crate::stock::workflow_inputs(
                     ws,
@@ -304,11 +318,17 @@ pub fn plan(
             } else {
                 Action::Install { force: args.force }
             };
+            let command = hook_command();
+            let first_build = command
+                .starts_with("cargo xtask")
+                .then(|| windlass_hooks::install::FirstBuild::of_xtask(&ws.repo_root, &ws.root))
+                .flatten();
             Run::single(
                 "install-hooks",
                 Box::new(InstallHooks {
                     action,
-                    command: hook_command(),
+                    command,
+                    first_build,
                 }),
             )
         }

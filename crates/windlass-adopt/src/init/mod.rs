@@ -1,30 +1,32 @@
-//! `init`: windlass in any Rust repository, in one command.
+//! `init`: windlass in any Rust repository, in one command — and a repository that builds
+//! afterwards, or nothing written at all.
+//!
+//! The xtask it writes is a workspace of its own (`xtask/Cargo.toml` with `[workspace]`, its
+//! own `Cargo.lock` and `target/`, the alias `run --manifest-path xtask/Cargo.toml`), so the
+//! project's lockfile, audit, Dependabot and clippy never see windlass's dependencies. Every
+//! file goes through a [`journal::Journal`]; after writing, the project's manifest is loaded,
+//! the xtask resolved and built, and if any of that fails every file is put back and the run
+//! ends with exit 2 and the way to fix it.
+
+mod conventions;
+mod journal;
+mod manifest;
+mod resolve;
+mod source;
+mod xtask_crate;
+
+pub use conventions::{Conventions, ToolRule};
+pub use source::{Dependency, Source};
+pub use xtask_crate::hot_crates;
 
 use anyhow::Result;
-use std::path::{Path, PathBuf};
-use toml_edit::{Array, DocumentMut, Item, Table, value};
-use windlass_core::Plan;
+use journal::Journal;
+use std::path::Path;
+use toml_edit::{DocumentMut, Item, Table, value};
 use windlass_core::event::Event;
-use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
+use windlass_core::{Plan, Session, Severity, Step, StepOutcome, UsageError, Workspace};
 use windlass_hooks::install::{Action, InstallHooks};
-use windlass_workflows::{State, WorkflowsConfig};
-
-/// Where the xtask takes windlass from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Source {
-    /// The crate registry, at this version of windlass: what a published library is.
-    #[default]
-    Registry,
-    /// A git repository, at a revision when given.
-    Git {
-        /// The repository's URL.
-        url: String,
-        /// A commit, tag or branch.
-        rev: Option<String>,
-    },
-    /// A local checkout (offline, and what tests use).
-    Path(PathBuf),
-}
+use windlass_workflows::{FileAction, WorkflowsConfig};
 
 /// The `init` step.
 #[derive(Debug, Clone)]
@@ -33,8 +35,10 @@ pub struct Init {
     pub source: Source,
     /// Replace files that exist.
     pub force: bool,
-    /// Replace hand-written CI workflows of the same names with windlass's.
+    /// Replace the hand-written CI that windlass's `ci.yml` supersedes.
     pub replace_ci: bool,
+    /// Leave the first build of the xtask to its first run.
+    pub no_build: bool,
     /// The steps `ci` runs, as the registry lists them: written to `[ci] steps`.
     pub ci_steps: Vec<String>,
     /// What the workflows are generated from: the jobs of those steps.
@@ -46,54 +50,68 @@ pub struct Init {
 enum Change {
     Wrote,
     Updated,
+    Removed,
     Kept,
     Unchanged,
 }
 
+/// The report of one run, a line per file.
+#[derive(Default)]
 struct Log(Vec<(Change, String, String)>);
 
 impl Log {
     fn note(&mut self, change: Change, path: &str, why: &str) {
         self.0.push((change, path.to_string(), why.to_string()));
     }
+
+    fn emit(&self, session: &mut Session) -> usize {
+        let mut wrote = 0;
+        for (change, path, why) in &self.0 {
+            let label = match change {
+                Change::Wrote => "wrote    ",
+                Change::Updated => "updated  ",
+                Change::Removed => "removed  ",
+                Change::Kept => "kept     ",
+                Change::Unchanged => "unchanged",
+            };
+            if matches!(change, Change::Wrote | Change::Updated | Change::Removed) {
+                wrote += 1;
+            }
+            let why = if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({why})")
+            };
+            session.emit(Event::Output {
+                step: "init".into(),
+                text: format!("  {label} {path}{why}"),
+            });
+        }
+        wrote
+    }
+}
+
+/// The xtask directory's state before init.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum XtaskState {
+    /// None there: init writes a standalone one.
+    Absent,
+    /// An xtask that depends on windlass (an earlier init's, or the project's own nesting).
+    Windlass,
+    /// The repository's own xtask, without windlass: left alone, nesting explained.
+    Foreign,
 }
 
 impl Init {
-    /// The `windlass = ...` line of the xtask's manifest: the source, and only the task
-    /// families this repository uses (a leaner cold build on every CI runner).
-    fn dependency(&self, root: &Path) -> Result<String> {
-        let features = features_needed(root)
-            .iter()
-            .map(|f| format!("\"{f}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let source = match &self.source {
-            Source::Registry => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
-            Source::Git { url, rev } => match rev {
-                Some(rev) => format!("git = {url:?}, rev = {rev:?}"),
-                None => format!("git = {url:?}"),
-            },
-            Source::Path(dir) => {
-                let crate_dir = dir.join("crates/windlass");
-                if !crate_dir.join("Cargo.toml").is_file() {
-                    return Err(UsageError::new(format!(
-                        "{} is not a windlass checkout (no crates/windlass)",
-                        dir.display()
-                    ))
-                    .hint("pass --windlass-path the root of a windlass repository")
-                    .into());
-                }
-                let abs = std::path::absolute(&crate_dir).unwrap_or(crate_dir);
-                format!("path = {:?}", abs.to_string_lossy())
-            }
-        };
-        Ok(format!(
-            "windlass = {{ {source}, default-features = false, features = [{features}] }}"
-        ))
-    }
-
-    /// Writes `text` at `path` unless a file is there (or `--force`).
-    fn file(&self, root: &Path, rel: &str, text: &str, log: &mut Log) -> Result<()> {
+    /// Writes `text` at `rel` unless a different file is there (or `--force`).
+    fn file(
+        &self,
+        root: &Path,
+        rel: &str,
+        text: &str,
+        journal: &mut Journal,
+        log: &mut Log,
+    ) -> Result<()> {
         let path = root.join(rel);
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == text => {
@@ -105,79 +123,305 @@ impl Init {
                 "exists; left alone (--force replaces it)",
             ),
             existing => {
-                write(&path, text)?;
-                log.note(
-                    if existing.is_ok() {
-                        Change::Updated
-                    } else {
-                        Change::Wrote
-                    },
-                    rel,
-                    "",
-                );
+                journal.write(&path, text)?;
+                let change = if existing.is_ok() {
+                    Change::Updated
+                } else {
+                    Change::Wrote
+                };
+                log.note(change, rel, "");
             }
         }
         Ok(())
     }
-}
 
-impl Init {
-    /// A generated workflow, unless the repository has a hand-written one of the same name:
-    /// that CI is left alone (never a second pipeline beside it) unless `--replace-ci`.
-    fn workflow(&self, root: &Path, path: &Path, text: &str, log: &mut Log) -> Result<()> {
-        let rel = path.to_string_lossy().replace('\\', "/");
-        let hand_written = match State::of(root, path) {
-            State::HandWritten(files) => files,
-            _ => return self.file(root, &rel, text, log),
-        };
-        let names: Vec<String> = hand_written
-            .iter()
-            .map(|f| {
-                f.strip_prefix(root)
-                    .unwrap_or(f)
-                    .to_string_lossy()
-                    .replace('\\', "/")
-            })
-            .collect();
-        if !self.replace_ci {
+    /// The xtask crate: its manifest (a workspace of its own), `main.rs`, and a lockfile
+    /// started from the one windlass is tested with.
+    fn write_xtask(
+        &self,
+        ws: &Workspace,
+        session: &mut Session,
+        edition: &str,
+        journal: &mut Journal,
+        log: &mut Log,
+    ) -> Result<()> {
+        let root = &ws.root;
+        let features = features_needed(ws, session);
+        let dependency = self
+            .source
+            .dependency(&ws.repo_root, &root.join("xtask"), &features)?;
+        for warning in &dependency.warnings {
+            session.message(Severity::Warning, warning.clone());
+        }
+        let manifest = xtask_crate::manifest(edition, &dependency.line, &features);
+        self.file(root, "xtask/Cargo.toml", &manifest, journal, log)?;
+        self.file(root, "xtask/src/main.rs", xtask_crate::MAIN_RS, journal, log)?;
+        let lockfile = root.join("xtask/Cargo.lock");
+        if let Some(tested) = &dependency.tested_lockfile
+            && !lockfile.exists()
+        {
+            journal.copy(tested, &lockfile)?;
             log.note(
-                Change::Kept,
-                &names.join(", "),
-                "hand-written CI, left alone; `cargo xtask workflows --replace-ci` switches to windlass's",
+                Change::Wrote,
+                "xtask/Cargo.lock",
+                "the versions windlass itself is tested with",
             );
-            return Ok(());
         }
-        for file in &hand_written {
-            std::fs::remove_file(file)
-                .map_err(|e| UsageError::new(format!("cannot remove {}: {e}", file.display())))?;
-        }
-        write(&root.join(path), text)?;
         log.note(
-            Change::Updated,
-            &rel,
-            &format!("replaces the hand-written {}", names.join(", ")),
+            Change::Unchanged,
+            "windlass features",
+            &format!(
+                "{} (a Cargo feature of windlass in xtask/Cargo.toml turns on the others)",
+                features.join(", ")
+            ),
         );
         Ok(())
     }
+
+    /// The `cargo xtask` alias in `.cargo/config.toml`.
+    fn write_alias(&self, root: &Path, journal: &mut Journal, log: &mut Log) -> Result<()> {
+        let config_path = root.join(".cargo/config.toml");
+        let mut config = read_doc(&config_path)?;
+        let alias = config.entry("alias").or_insert(Item::Table(Table::new()));
+        match alias.get("xtask").and_then(Item::as_str) {
+            Some(existing) if existing == xtask_crate::ALIAS => log.note(
+                Change::Unchanged,
+                ".cargo/config.toml",
+                "has the xtask alias",
+            ),
+            Some(_) if !self.force => log.note(
+                Change::Kept,
+                ".cargo/config.toml",
+                &format!(
+                    "has another `xtask` alias; left alone (the standalone xtask runs with `{}`; --force replaces it)",
+                    xtask_crate::ALIAS
+                ),
+            ),
+            _ => {
+                alias["xtask"] = value(xtask_crate::ALIAS);
+                journal.write(&config_path, &config.to_string())?;
+                log.note(Change::Updated, ".cargo/config.toml", "alias xtask");
+            }
+        }
+        Ok(())
+    }
+
+    /// rustfmt, clippy and deny configs, each only where the repository has none of its own
+    /// (under any of the names the tool reads).
+    fn write_tool_configs(
+        &self,
+        root: &Path,
+        doc: &DocumentMut,
+        journal: &mut Journal,
+        log: &mut Log,
+    ) -> Result<()> {
+        let edition = detect(doc, "edition").unwrap_or_else(|| "2021".into());
+        let rust_version = detect(doc, "rust-version");
+        let own = |names: &[&'static str]| -> Option<&'static str> {
+            names.iter().find(|n| root.join(n).is_file()).copied()
+        };
+        let configs = [
+            (
+                &["rustfmt.toml", ".rustfmt.toml", ".config/rustfmt.toml", ".config/.rustfmt.toml"][..],
+                "rustfmt.toml",
+                format!("edition = \"{edition}\"\n"),
+            ),
+            (
+                &["clippy.toml", ".clippy.toml", ".config/clippy.toml"][..],
+                "clippy.toml",
+                match &rust_version {
+                    Some(msrv) => format!("# Only keys stable clippy knows: an unknown key makes clippy fail.\nmsrv = \"{msrv}\"\n"),
+                    None => "# Only keys stable clippy knows: an unknown key makes clippy fail.\nallow-unwrap-in-tests = true\n".to_string(),
+                },
+            ),
+            (
+                &["deny.toml", ".deny.toml", ".cargo/deny.toml"][..],
+                "deny.toml",
+                DENY_TOML.to_string(),
+            ),
+        ];
+        for (names, ours, text) in configs {
+            match own(names) {
+                Some(theirs) if theirs != ours => {
+                    log.note(Change::Kept, theirs, "the repository's own; left alone")
+                }
+                _ => self.file(root, ours, &text, journal, log)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// `.gitignore`: the two target directories and `.env`.
+    fn write_gitignore(&self, root: &Path, journal: &mut Journal, log: &mut Log) -> Result<()> {
+        let gitignore = root.join(".gitignore");
+        let mut ignore = std::fs::read_to_string(&gitignore).unwrap_or_default();
+        let lines: Vec<&str> = ignore.lines().map(str::trim).collect();
+        let ignored = |entry: &str| {
+            let bare = entry.trim_start_matches('/');
+            lines.iter().any(|l| {
+                let l = l.trim_end_matches('/');
+                l.trim_start_matches('/') == bare || (bare.ends_with("target") && l == "target")
+            })
+        };
+        let added: Vec<&str> = ["/target", "/xtask/target", ".env"]
+            .into_iter()
+            .filter(|e| !ignored(e))
+            .collect();
+        if added.is_empty() {
+            log.note(
+                Change::Unchanged,
+                ".gitignore",
+                "ignores target/, xtask/target/ and .env",
+            );
+            return Ok(());
+        }
+        if !ignore.is_empty() && !ignore.ends_with('\n') {
+            ignore.push('\n');
+        }
+        for entry in &added {
+            ignore.push_str(entry);
+            ignore.push('\n');
+        }
+        journal.write(&gitignore, &ignore)?;
+        log.note(Change::Updated, ".gitignore", &added.join(", "));
+        Ok(())
+    }
+
+    /// The generated workflows: each written unless a hand-written file of its name is there;
+    /// `ci.yml` replaces the hand-written CI it supersedes only with `--replace-ci`.
+    fn write_workflows(
+        &self,
+        ws: &Workspace,
+        journal: &mut Journal,
+        log: &mut Log,
+    ) -> Result<()> {
+        let config = WorkflowsConfig {
+            xtask_sources: Some(vec!["xtask/**".into()]),
+            ..WorkflowsConfig::default()
+        };
+        let files = windlass_workflows::generate_for(&ws.repo_root, &config, &self.workflows);
+        for planned in windlass_workflows::plan_files(&ws.repo_root, files, self.replace_ci) {
+            let shown = planned.shown();
+            match &planned.action {
+                FileAction::Unchanged => {
+                    log.note(Change::Unchanged, &shown, "already as windlass writes it")
+                }
+                FileAction::Write { existed } => {
+                    journal.write(&ws.repo_root.join(&planned.path), &planned.text)?;
+                    let change = if *existed {
+                        Change::Updated
+                    } else {
+                        Change::Wrote
+                    };
+                    log.note(change, &shown, "");
+                }
+                FileAction::Keep { why } => log.note(Change::Kept, &shown, why),
+                FileAction::Replace { superseded, kept } => {
+                    for file in superseded {
+                        journal.remove(&ws.repo_root.join(file))?;
+                        log.note(
+                            Change::Removed,
+                            file,
+                            "hand-written CI that windlass's ci.yml runs the checks of",
+                        );
+                    }
+                    for (file, why) in kept {
+                        log.note(Change::Kept, file, why);
+                    }
+                    journal.write(&ws.repo_root.join(&planned.path), &planned.text)?;
+                    log.note(Change::Wrote, &shown, "");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads the project, resolves and builds the xtask; on failure, undoes the journal and
+    /// says what to change.
+    fn prove_it_builds(
+        &self,
+        ws: &Workspace,
+        session: &mut Session,
+        journal: Journal,
+    ) -> Result<Journal> {
+        let xtask = ws.root.join("xtask/Cargo.toml");
+        let proof = resolve::project_loads(session, &ws.manifest_path)
+            .and_then(|()| resolve::xtask_resolves(session, &xtask))
+            .and_then(|()| {
+                if self.no_build {
+                    Ok(())
+                } else {
+                    session.message(
+                        Severity::Notice,
+                        "building the xtask once, so that the first `cargo xtask` and commit need not (--no-build skips it)",
+                    );
+                    resolve::xtask_builds(session, &xtask)
+                }
+            });
+        let Err(failed) = proof else {
+            return Ok(journal);
+        };
+        let not_restored = journal.undo();
+        let restored = if not_restored.is_empty() {
+            "every file init wrote was put back as it was".to_string()
+        } else {
+            format!(
+                "these could not be put back: {}",
+                not_restored
+                    .iter()
+                    .map(|p| ws.display_path(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let hint = match (&self.source, failed.what) {
+            (_, resolve::MANIFEST) => {
+                "fix the manifest cargo names above, then run init again".to_string()
+            }
+            (Source::Registry, _) => format!(
+                "windlass {} is not on the crate registry yet: depend on a checkout with `--windlass-path DIR` (its root or crates/windlass), or on its repository with `--windlass-git URL --rev REV`",
+                env!("CARGO_PKG_VERSION")
+            ),
+            _ => "check the windlass source (`--windlass-path DIR` or `--windlass-git URL --rev REV`) and the toolchain (windlass needs Rust 1.88 or newer), then run init again".to_string(),
+        };
+        Err(UsageError::new(format!(
+            "init wrote nothing: {} with {}:\n{}\n({restored})",
+            failed.what,
+            self.source.describe(),
+            indent(&failed.cargo_says)
+        ))
+        .hint(hint)
+        .into())
+    }
 }
 
-/// The task families (features of the windlass crate) the repository needs: the audit and
-/// releases always (`ci` audits; the generated `release.yml` runs `release`); `docker-build`
-/// where there is a Dockerfile; the deploy tasks where the config has environments.
-pub fn features_needed(root: &Path) -> Vec<&'static str> {
-    let mut features = vec!["audit", "release"];
-    if root.join("Dockerfile").is_file() {
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The task families (features of the windlass crate) the repository needs: the audit,
+/// releases and doctor always (`ci` audits; the generated `release.yml` runs `release`);
+/// `docker-build` and the deploy tasks for a service — a binary, a Dockerfile, or deploy
+/// environments in the config.
+pub fn features_needed(ws: &Workspace, session: &mut Session) -> Vec<&'static str> {
+    let mut features = vec!["audit", "release", "adopt"];
+    let has_binary = ws.metadata(session).is_ok_and(|m| {
+        m.workspace_packages()
+            .iter()
+            .filter(|p| p.name.as_str() != "xtask")
+            .any(|p| p.targets.iter().any(|t| t.is_bin()))
+    });
+    let manifest = std::fs::read_to_string(&ws.manifest_path).unwrap_or_default();
+    if has_binary || ws.root.join("Dockerfile").is_file() {
         features.push("docker");
     }
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
-    if manifest.contains("windlass.deploy") {
+    if has_binary || manifest.contains("windlass.deploy") {
         features.push("deploy");
     }
     features
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    windlass_core::files::write_atomic(path, text.as_bytes(), false)
 }
 
 fn read_doc(path: &Path) -> Result<DocumentMut> {
@@ -195,101 +439,14 @@ fn detect(doc: &DocumentMut, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Adds `xtask` as a member, the windlass config, the dev-profile settings and a staging
-/// profile to the root manifest, keeping its comments and layout.
-fn edit_manifest(doc: &mut DocumentMut, ci_steps: &[String]) {
-    let has_package = doc.contains_key("package");
-    let workspace = doc.entry("workspace").or_insert(Item::Table(Table::new()));
-    if let Some(ws) = workspace.as_table_like_mut() {
-        let members = ws.entry("members").or_insert(value(Array::new()));
-        if let Some(array) = members.as_array_mut() {
-            let covered = array
-                .iter()
-                .filter_map(|m| m.as_str())
-                .any(|m| m == "xtask" || m == "*");
-            if !covered {
-                if has_package && array.is_empty() {
-                    array.push(".");
-                }
-                array.push("xtask");
-            }
-        }
-    }
-    let steps: Array = ci_steps.iter().map(String::as_str).collect();
-    // Tables that only hold tables stay implicit: no empty `[workspace.metadata]` header.
-    let implicit_table = || {
-        let mut table = Table::new();
-        table.set_implicit(true);
-        Item::Table(table)
-    };
-    let metadata = doc["workspace"]
-        .as_table_like_mut()
-        .map(|ws| ws.entry("metadata").or_insert(implicit_table()));
-    if let Some(metadata) = metadata.and_then(Item::as_table_like_mut) {
-        let windlass = metadata.entry("windlass").or_insert(implicit_table());
-        if let Some(windlass) = windlass.as_table_like_mut() {
-            let ci = windlass.entry("ci").or_insert(Item::Table(Table::new()));
-            if let Some(ci) = ci.as_table_like_mut()
-                && !ci.contains_key("steps")
-            {
-                ci.insert("steps", value(steps));
-            }
-        }
-    }
-    // The xtask runs unoptimised: these make its scanner fast at no cold-build cost.
-    let implicit = |item: &mut Item| {
-        if let Some(t) = item.as_table_mut() {
-            t.set_implicit(true);
-        }
-    };
-    let profile = doc.entry("profile").or_insert(Item::Table(Table::new()));
-    implicit(profile);
-    let Some(profile) = profile.as_table_mut() else {
-        return;
-    };
-    // The build `release --artifacts --profile staging` ships to staging: release code with
-    // its debug symbols, for readable backtraces there.
-    if !profile.contains_key("staging") {
-        let mut staging = Table::new();
-        staging.insert("inherits", value("release"));
-        staging.insert("debug", value(true));
-        profile.insert("staging", Item::Table(staging));
-    }
-    let dev = profile.entry("dev").or_insert(Item::Table(Table::new()));
-    implicit(dev);
-    let Some(dev) = dev.as_table_mut() else {
-        return;
-    };
-    let package = dev.entry("package").or_insert(Item::Table(Table::new()));
-    implicit(package);
-    let Some(package) = package.as_table_mut() else {
-        return;
-    };
-    if !package.contains_key("*") {
-        let mut all = Table::new();
-        all.insert("debug-assertions", value(false));
-        package.insert("*", Item::Table(all));
-    }
-    // The secret scanner reads whole trees byte by byte, the audit thousands of lockfile
-    // lines, versions and advisories, the graph checks cargo metadata's JSON: small crates
-    // whose optimisation the cold build hardly notices.
-    for hot in HOT_CRATES {
-        if !package.contains_key(hot) {
-            let mut optimised = Table::new();
-            optimised.insert("opt-level", value(2));
-            package.insert(hot, Item::Table(optimised));
-        }
+/// What is at `xtask/`.
+fn xtask_state(root: &Path) -> XtaskState {
+    match std::fs::read_to_string(root.join("xtask/Cargo.toml")) {
+        Err(_) => XtaskState::Absent,
+        Ok(text) if text.contains("windlass") => XtaskState::Windlass,
+        Ok(_) => XtaskState::Foreign,
     }
 }
-
-/// The crates an adopter's xtask builds optimised in its dev profile, as windlass's own does.
-pub const HOT_CRATES: [&str; 5] = [
-    "windlass-secrets",
-    "windlass-advisories",
-    "cargo_metadata",
-    "semver",
-    "cvss",
-];
 
 const DENY_TOML: &str = r#"# The dependency policy, read by `cargo xtask audit` and by cargo-deny.
 
@@ -312,8 +469,6 @@ allow = [
 ]
 "#;
 
-const MAIN_RS: &str = "//! This repository's automation: `cargo xtask ci`, `cargo xtask --help` for the rest.\n\nfn main() -> std::process::ExitCode {\n    windlass::main()\n}\n";
-
 impl Step for Init {
     fn name(&self) -> &str {
         "init"
@@ -321,136 +476,78 @@ impl Step for Init {
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
         Ok(Plan::describe(
-            "add an xtask crate, the alias, config, rustfmt/clippy/deny files, workflows and the hook",
+            "add a standalone xtask crate, the alias, config, rustfmt/clippy/deny files, workflows and the hook; then prove it builds",
         ))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let root = ws.root.clone();
-        let mut log = Log(Vec::new());
+        let mut log = Log::default();
+        let mut journal = Journal::default();
         let mut doc = read_doc(&ws.manifest_path)?;
         let edition = detect(&doc, "edition").unwrap_or_else(|| "2021".into());
-        let rust_version = detect(&doc, "rust-version");
+        let state = xtask_state(&root);
 
-        self.file(
-            &root,
-            "xtask/Cargo.toml",
-            &format!("[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\npublish = false\n\n[dependencies]\n{}\n", self.dependency(&root)?),
-            &mut log,
-        )?;
-        self.file(&root, "xtask/src/main.rs", MAIN_RS, &mut log)?;
-        let xtask_manifest =
-            std::fs::read_to_string(root.join("xtask/Cargo.toml")).unwrap_or_default();
-        let foreign_xtask = !xtask_manifest.contains("windlass");
-        if foreign_xtask {
-            // An xtask of the repository's own: `cargo xtask` is its command line, not ours.
-            log.note(
+        match state {
+            XtaskState::Foreign => log.note(
                 Change::Kept,
                 "xtask/",
                 "the repository's own xtask, without windlass: nest windlass's commands in it (docs/extending.md, \"Nesting windlass in an existing xtask\"); until then run `windlass ci`",
-            );
+            ),
+            XtaskState::Absent | XtaskState::Windlass => {
+                self.write_xtask(ws, session, &edition, &mut journal, &mut log)?;
+            }
         }
 
+        let conventions = Conventions::detect(&root);
         let before = doc.to_string();
-        edit_manifest(&mut doc, &self.ci_steps);
+        let changes = manifest::edit(
+            &mut doc,
+            &manifest::ConfigEdit {
+                ci_steps: &self.ci_steps,
+                conventions: &conventions,
+                xtask_standalone: standalone(&root),
+            },
+        );
         if doc.to_string() == before {
             log.note(
                 Change::Unchanged,
                 "Cargo.toml",
-                "already has xtask, the config and the profile settings",
+                "already has windlass's config and the staging profile",
             );
         } else {
-            write(&ws.manifest_path, &doc.to_string())?;
-            log.note(
-                Change::Updated,
-                "Cargo.toml",
-                "xtask member, [workspace.metadata.windlass], dev and staging profiles",
-            );
+            journal.write(&ws.manifest_path, &doc.to_string())?;
+            log.note(Change::Updated, "Cargo.toml", &changes.join("; "));
         }
-
-        let config_path = root.join(".cargo/config.toml");
-        let mut config = read_doc(&config_path)?;
-        let alias = config.entry("alias").or_insert(Item::Table(Table::new()));
-        match alias.get("xtask").and_then(Item::as_str) {
-            Some(existing) if existing.contains("xtask") => log.note(
-                Change::Unchanged,
-                ".cargo/config.toml",
-                "has the xtask alias",
-            ),
-            Some(_) if !self.force => log.note(
-                Change::Kept,
-                ".cargo/config.toml",
-                "has another `xtask` alias; left alone",
-            ),
-            _ => {
-                alias["xtask"] = value("run --quiet --package xtask --");
-                write(&config_path, &config.to_string())?;
-                log.note(Change::Updated, ".cargo/config.toml", "alias xtask");
-            }
+        if state != XtaskState::Foreign && standalone(&root) {
+            self.write_alias(&root, &mut journal, &mut log)?;
         }
-
-        self.file(
-            &root,
-            "rustfmt.toml",
-            &format!("edition = \"{edition}\"\n"),
-            &mut log,
-        )?;
-        let clippy = match &rust_version {
-            Some(msrv) => format!("# Only keys stable clippy knows: an unknown key makes clippy fail.\nmsrv = \"{msrv}\"\n"),
-            None => "# Only keys stable clippy knows: an unknown key makes clippy fail.\nallow-unwrap-in-tests = true\n".to_string(),
-        };
-        self.file(&root, "clippy.toml", &clippy, &mut log)?;
-        self.file(&root, "deny.toml", DENY_TOML, &mut log)?;
-
-        let gitignore = root.join(".gitignore");
-        let mut ignore = std::fs::read_to_string(&gitignore).unwrap_or_default();
-        let lines: Vec<&str> = ignore.lines().map(str::trim).collect();
-        let mut added = Vec::new();
-        for entry in ["/target", ".env"] {
-            let bare = entry.trim_start_matches('/');
-            if !lines
-                .iter()
-                .any(|l| l.trim_start_matches('/').trim_end_matches('/') == bare)
-            {
-                added.push(entry);
-            }
-        }
-        if added.is_empty() {
-            log.note(Change::Unchanged, ".gitignore", "ignores target/ and .env");
-        } else {
-            if !ignore.is_empty() && !ignore.ends_with('\n') {
-                ignore.push('\n');
-            }
-            for entry in &added {
-                ignore.push_str(entry);
-                ignore.push('\n');
-            }
-            write(&gitignore, &ignore)?;
-            log.note(Change::Updated, ".gitignore", &added.join(", "));
-        }
-
-        let workflows = WorkflowsConfig {
-            xtask_sources: Some(vec!["xtask/**".into()]),
-            ..WorkflowsConfig::default()
-        };
+        self.write_tool_configs(&root, &doc, &mut journal, &mut log)?;
+        self.write_gitignore(&root, &mut journal, &mut log)?;
         // Workflows and a hook that run `cargo xtask <task>` only work once the repository's
         // own xtask has windlass's tasks: none before then.
-        if foreign_xtask {
+        if state == XtaskState::Foreign {
             log.note(
                 Change::Kept,
                 ".github/workflows, pre-commit hook",
                 "not written: they run `cargo xtask <task>`, which the repository's own xtask does not have yet",
             );
         } else {
-            for (path, text) in windlass_workflows::generate(&workflows, &self.workflows) {
-                self.workflow(&ws.repo_root, &path, &text, &mut log)?;
-            }
+            self.write_workflows(ws, &mut journal, &mut log)?;
         }
 
-        if ws.repo_root.join(".git").exists() && !foreign_xtask {
+        let journal = if state == XtaskState::Foreign || !standalone(&root) {
+            journal
+        } else {
+            self.prove_it_builds(ws, session, journal)?
+        };
+        drop(journal);
+
+        if ws.repo_root.join(".git").exists() && state != XtaskState::Foreign {
             let hook = InstallHooks {
                 action: Action::Install { force: false },
                 command: "cargo xtask pre-commit".into(),
+                first_build: windlass_hooks::install::FirstBuild::of_xtask(&ws.repo_root, &root),
             };
             match hook.run(ws, session) {
                 Ok(outcome) if outcome.summary.starts_with("already installed") => {
@@ -461,30 +558,7 @@ impl Step for Init {
             }
         }
 
-        let mut wrote = 0;
-        for (change, path, why) in &log.0 {
-            let label = match change {
-                Change::Wrote => {
-                    wrote += 1;
-                    "wrote    "
-                }
-                Change::Updated => {
-                    wrote += 1;
-                    "updated  "
-                }
-                Change::Kept => "kept     ",
-                Change::Unchanged => "unchanged",
-            };
-            let why = if why.is_empty() {
-                String::new()
-            } else {
-                format!(" ({why})")
-            };
-            session.emit(Event::Output {
-                step: "init".into(),
-                text: format!("  {label} {path}{why}"),
-            });
-        }
+        let wrote = log.emit(session);
         let summary = if wrote == 0 {
             "nothing to change: windlass is set up".to_string()
         } else {
@@ -492,4 +566,13 @@ impl Step for Init {
         };
         Ok(StepOutcome::passed(summary))
     }
+}
+
+/// Whether `xtask/` is a workspace of its own (as init writes it), rather than a member of
+/// the project's.
+fn standalone(root: &Path) -> bool {
+    std::fs::read_to_string(root.join("xtask/Cargo.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|doc| doc.contains_key("workspace"))
 }

@@ -1,0 +1,116 @@
+//! Proof that what init wrote builds: the project's manifest still loads, the xtask's
+//! dependencies resolve (offline first, from what this machine already has), and the xtask
+//! compiles — before init says it passed. Any failure is returned as cargo's own words, and
+//! init undoes everything.
+
+use std::path::Path;
+use windlass_core::Session;
+use windlass_core::runner::Capture;
+
+/// Why the written repository does not build.
+#[derive(Debug)]
+pub struct NotBuilding {
+    /// What failed, as a clause: `the project's manifest does not load`, ...
+    pub what: &'static str,
+    /// cargo's error, trimmed to its lines that say why.
+    pub cargo_says: String,
+}
+
+/// The failure of [`project_loads`].
+pub const MANIFEST: &str = "the project's manifest does not load";
+
+/// `cargo metadata --no-deps` of the project: the manifest init edited still loads.
+pub fn project_loads(session: &mut Session, manifest: &Path) -> Result<(), NotBuilding> {
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("cargo")
+        .args(["metadata", "--no-deps", "--format-version", "1", "--offline", "--manifest-path"])
+        .arg(manifest);
+    run(session, cmd, MANIFEST)
+}
+
+/// Resolves the xtask's dependencies into its own `Cargo.lock`: offline from the local
+/// registry cache first, then (unless cargo is told to stay offline) from the network.
+pub fn xtask_resolves(session: &mut Session, manifest: &Path) -> Result<(), NotBuilding> {
+    let attempt = |session: &mut Session, offline: bool| {
+        let sh = session.shell();
+        let cmd = sh
+            .cmd("cargo")
+            .args(["metadata", "--format-version", "1"])
+            .args(offline.then_some("--offline"))
+            .arg("--manifest-path")
+            .arg(manifest);
+        run(session, cmd, "the xtask's dependencies do not resolve")
+    };
+    match attempt(session, true) {
+        Ok(()) => Ok(()),
+        Err(offline) if stays_offline() => Err(offline),
+        Err(_) => attempt(session, false),
+    }
+}
+
+/// Builds the xtask, cargo's progress shown: the first `cargo xtask` (or commit, through the
+/// hook) is then immediate.
+pub fn xtask_builds(session: &mut Session, manifest: &Path) -> Result<(), NotBuilding> {
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("cargo")
+        .args(["build"])
+        .args(stays_offline().then_some("--offline"))
+        .arg("--manifest-path")
+        .arg(manifest);
+    let finished = session.run(cmd, Capture::Stdout).map_err(|e| NotBuilding {
+        what: "the xtask does not build",
+        cargo_says: e.to_string(),
+    })?;
+    if finished.success() {
+        Ok(())
+    } else {
+        Err(NotBuilding {
+            what: "the xtask does not build",
+            cargo_says: format!("`cargo build` exited with {}; its errors are above", finished.status),
+        })
+    }
+}
+
+fn stays_offline() -> bool {
+    std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1")
+}
+
+fn run(session: &mut Session, cmd: xshell::Cmd<'_>, what: &'static str) -> Result<(), NotBuilding> {
+    let finished = session.run(cmd, Capture::Everything).map_err(|e| NotBuilding {
+        what,
+        cargo_says: e.to_string(),
+    })?;
+    if finished.success() {
+        return Ok(());
+    }
+    Err(NotBuilding {
+        what,
+        cargo_says: essence(&finished.stderr),
+    })
+}
+
+/// cargo's error without its progress lines (`Updating`, `Locking`, `Downloading`).
+fn essence(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            let word = l.trim_start().split(' ').next().unwrap_or_default();
+            !matches!(word, "Updating" | "Locking" | "Downloading" | "Downloaded" | "Adding" | "Blocking")
+        })
+        .collect();
+    lines.join("\n").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cargo_progress_is_left_out_of_the_error() {
+        let stderr = "    Updating crates.io index\nerror: no matching package named `windlass` found\nlocation searched: crates.io index\n";
+        assert_eq!(
+            super::essence(stderr),
+            "error: no matching package named `windlass` found\nlocation searched: crates.io index"
+        );
+    }
+}
