@@ -94,6 +94,24 @@ impl Lock {
         Ok(Self::new(path, lockfile, Vec::new()))
     }
 
+    /// The same lockfile without the packages `drop` says to leave out (each keeping its
+    /// line), for an audit of part of the graph.
+    pub fn without(&self, drop: impl Fn(&Package) -> bool) -> Self {
+        let mut lockfile = self.lockfile.clone();
+        let mut lines = Vec::new();
+        let mut packages = Vec::new();
+        for (i, package) in self.lockfile.packages.iter().enumerate() {
+            if !drop(package) {
+                packages.push(package.clone());
+                if let Some(line) = self.lines.get(i) {
+                    lines.push(*line);
+                }
+            }
+        }
+        lockfile.packages = packages;
+        Self::new(&self.path, lockfile, lines)
+    }
+
     fn index_of(&self, name: &str, version: &rustsec::Version) -> Option<usize> {
         self.by_name
             .get(name)?

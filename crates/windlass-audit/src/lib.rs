@@ -18,6 +18,7 @@ pub mod licenses;
 pub mod policy;
 mod report;
 pub mod spec;
+pub mod xtask_view;
 pub mod yanked;
 
 use anyhow::Result;
@@ -51,6 +52,9 @@ pub struct AuditConfig {
     pub yanked: bool,
     /// The policy file, relative to the workspace root (default `deny.toml`).
     pub policy: Option<PathBuf>,
+    /// Audit the packages only the xtask uses too (default: left out, and said so).
+    #[serde(default)]
+    pub include_xtask: bool,
 }
 
 /// Which parts of the audit to run.
@@ -126,6 +130,8 @@ pub struct Audit {
     pub policy: PathBuf,
     /// A shipped binary to audit instead of the lockfile.
     pub bin: Option<PathBuf>,
+    /// Audit what only the xtask uses too.
+    pub include_xtask: bool,
 }
 
 /// Command-line overrides of [`AuditConfig`].
@@ -147,6 +153,8 @@ pub struct AuditArgs {
     pub policy: Option<PathBuf>,
     /// `--bin`: audit what this binary (or release archive, or SBOM) contains.
     pub bin: Option<PathBuf>,
+    /// `--include-xtask`.
+    pub include_xtask: bool,
 }
 
 /// The values `--deny` accepts.
@@ -188,6 +196,7 @@ impl Audit {
             yanked: args.yanked || config.yanked,
             scope: args.scope,
             bin: args.bin.clone(),
+            include_xtask: args.include_xtask || config.include_xtask,
             policy: args
                 .policy
                 .clone()

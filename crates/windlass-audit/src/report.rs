@@ -24,6 +24,19 @@ struct Parts<'a> {
     lock: &'a Lock,
     policy: &'a Policy,
     waivers: &'a windlass_core::waivers::Waivers,
+    /// The packages only the xtask uses, which the workspace's view leaves out.
+    left_out: Option<&'a crate::xtask_view::LeftOut>,
+}
+
+impl Parts<'_> {
+    /// The workspace's resolved graph, as the audit sees it (without the xtask's own tree).
+    fn metadata(&self, session: &mut Session) -> Result<std::borrow::Cow<'_, cargo_metadata::Metadata>> {
+        let metadata = self.ws.resolved_metadata(session)?;
+        Ok(match self.left_out {
+            Some(left_out) => std::borrow::Cow::Owned(left_out.filter_metadata(metadata)),
+            None => std::borrow::Cow::Borrowed(metadata),
+        })
+    }
 }
 
 /// A finding a waiver accepts: reported as waived, with the reason, as a notice.
@@ -83,12 +96,35 @@ pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Resul
             Lock::load(&lock_path)?
         }
     };
+    let left_out = if audit.file.is_none() && audit.bin.is_none() && !audit.include_xtask {
+        crate::xtask_view::xtask_only(ws, session, &lock)?
+    } else {
+        None
+    };
+    let lock = match &left_out {
+        Some(left_out) => {
+            session.message(
+                Severity::Notice,
+                format!(
+                    "left out {} only the xtask ({}) uses: its automation, not the project's dependencies (--include-xtask audits them)",
+                    match left_out.packages.len() {
+                        1 => "the 1 package".to_string(),
+                        n => format!("{n} packages"),
+                    },
+                    left_out.xtasks.join(", ")
+                ),
+            );
+            lock.without(|p| left_out.contains(p.name.as_str(), &p.version.to_string()))
+        }
+        None => lock,
+    };
     let mut tally = Tally::default();
     let parts = Parts {
         ws,
         lock: &lock,
         policy: &policy,
         waivers: &waivers,
+        left_out: left_out.as_ref(),
     };
 
     if audit.scope.advisories {
@@ -376,7 +412,7 @@ fn licenses_part(
         );
         return Ok(());
     }
-    let metadata = ws.resolved_metadata(session)?;
+    let metadata = parts.metadata(session)?;
     let mut refused = 0;
     // The workspace's own crates are its authors' to license (a service is often never
     // published): the policy is about what the workspace depends on.
@@ -514,7 +550,7 @@ fn bans_part(
     let graph = if audit.file.is_some() || audit.bin.is_some() {
         crate::graph::Graph::from_lock(lock)
     } else {
-        crate::graph::Graph::from_metadata(ws.resolved_metadata(session)?)
+        crate::graph::Graph::from_metadata(parts.metadata(session)?.as_ref())
     };
     let mut findings = Vec::new();
     if let Some(bans) = bans {

@@ -246,6 +246,14 @@ pub enum Event {
         /// The text, as the tool printed it.
         text: String,
     },
+    /// The document a task makes for stdout (a systemd unit): written there alone, everything
+    /// else the run says going to stderr, so that `> file` holds only it.
+    Artifact {
+        /// The step it belongs to.
+        step: String,
+        /// The document.
+        text: String,
+    },
     /// A step ended.
     StepFinished(StepRecord),
     /// The run ended.

@@ -25,6 +25,8 @@ pub struct Deploy {
     pub artifact: Option<PathBuf>,
     /// Roll out this image instead of the configured one (swarm).
     pub image: Option<String>,
+    /// Refuse to build from a work tree with uncommitted changes (host).
+    pub require_clean: bool,
 }
 
 /// The `rollback` step.
@@ -46,14 +48,19 @@ pub fn engine(
     env: &Environment,
     artifact: Option<PathBuf>,
     image: Option<String>,
+    require_clean: bool,
 ) -> Result<Box<dyn Engine>> {
     Ok(match env.engine {
-        EngineKind::Host => Box::new(crate::host::HostEngine::new(
-            env_name,
-            env.clone(),
-            env.root(ws, env_name)?,
-            artifact,
-        )?),
+        EngineKind::Host => {
+            let mut host = crate::host::HostEngine::new(
+                env_name,
+                env.clone(),
+                env.root(ws, env_name)?,
+                artifact,
+            )?;
+            host.require_clean = require_clean;
+            Box::new(host)
+        }
         EngineKind::Swarm => Box::new(crate::swarm::SwarmEngine::new(
             ws,
             session,
@@ -81,6 +88,7 @@ struct Record<'a> {
     env: &'a str,
     release: &'a str,
     commit: &'a str,
+    dirty: bool,
     started: SystemTime,
     log: PathBuf,
 }
@@ -93,6 +101,7 @@ impl Record<'_> {
             "environment": self.env,
             "release": self.release,
             "commit": self.commit,
+            "dirty": self.dirty,
             "start": rfc3339(self.started),
             "durations_ms": timings.json(),
             "total_ms": u64::try_from(self.started.elapsed().unwrap_or_default().as_millis()).unwrap_or(u64::MAX),
@@ -136,6 +145,7 @@ impl Step for Deploy {
             &self.env,
             self.artifact.clone(),
             self.image.clone(),
+            self.require_clean,
         )?;
         let started = SystemTime::now();
         engine.lock(session)?;
@@ -169,6 +179,7 @@ fn deploy(
         env: env_name,
         release: &release.id,
         commit: &release.commit,
+        dirty: release.dirty,
         started,
         log: engine.log(),
     };
@@ -236,7 +247,7 @@ impl Step for Rollback {
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let started = SystemTime::now();
-        let mut engine = engine(ws, session, &self.env_name, &self.env, None, None)?;
+        let mut engine = engine(ws, session, &self.env_name, &self.env, None, None, false)?;
         engine.lock(session)?;
         let result = rollback(
             engine.as_mut(),
@@ -267,6 +278,7 @@ fn rollback(
         env: env_name,
         release: &target,
         commit: "",
+        dirty: false,
         started,
         log: engine.log(),
     }

@@ -64,6 +64,8 @@ pub struct Release {
     pub id: String,
     /// The commit it was built from, when known.
     pub commit: String,
+    /// Built from a work tree with changes the commit does not have.
+    pub dirty: bool,
 }
 
 /// Phase durations, for the log.

@@ -25,6 +25,8 @@ pub struct HostEngine {
     pub env: Environment,
     /// `--artifact`.
     pub artifact: Option<PathBuf>,
+    /// `--require-clean`: refuse to build from a work tree with uncommitted changes.
+    pub require_clean: bool,
     layout: Layout,
     health: HealthOptions,
     lock: Option<Lock>,
@@ -51,6 +53,7 @@ impl HostEngine {
             env_name: env_name.to_string(),
             env,
             artifact,
+            require_clean: false,
             layout: Layout { root },
             health,
             lock: None,
@@ -84,9 +87,25 @@ impl Engine for HostEngine {
         let found = artifact(self, ws, session)?;
         self.binary = Some(found);
         let commit = short_sha(session, ws);
+        // A binary built here from a tree with changes is not the commit it names.
+        let dirty = self.artifact.is_none() && tree_is_dirty(session, ws);
+        if dirty && self.require_clean {
+            return Err(UsageError::new(format!(
+                "the work tree of {} has uncommitted changes: the release would not be commit {commit}",
+                ws.repo_root.display()
+            ))
+            .hint("commit (or stash) them and deploy again; without --require-clean the deploy goes ahead, marked dirty")
+            .into());
+        }
+        if dirty {
+            session.message(
+                Severity::Warning,
+                format!("deploying uncommitted changes: release.json records commit {commit} with `dirty: true` (commit first, or --require-clean refuses)"),
+            );
+        }
         let id = release_id(SystemTime::now(), &commit);
         self.new_release = Some(id.clone());
-        Ok(Release { id, commit })
+        Ok(Release { id, commit, dirty })
     }
 
     fn validate(&mut self, session: &mut Session, ws: &Workspace) -> Result<usize> {
@@ -98,7 +117,7 @@ impl Engine for HostEngine {
             return Err(anyhow::anyhow!("nothing was prepared to stage"));
         };
         self.layout
-            .create(&release.id, binary, bin_name, version, &release.commit)?;
+            .create(&release.id, binary, bin_name, version, &release.commit, release.dirty)?;
         // The archive's SBOM stays with the release: what `audit --deployed` reads when the
         // binary carries no dependency list of its own.
         if let Some(sbom) = self
@@ -233,6 +252,21 @@ fn restart(session: &mut Session, env: &Environment, root: &Path) -> Result<bool
         );
     }
     Ok(finished.success())
+}
+
+/// Whether the work tree has changes (tracked, or new files git does not ignore) that the
+/// HEAD commit does not: then a binary built from it is not that commit's.
+fn tree_is_dirty(session: &mut Session, ws: &Workspace) -> bool {
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("git")
+        .arg("-C")
+        .arg(&ws.root)
+        .args(["status", "--porcelain", "--", "."]);
+    match session.run(cmd, Capture::Everything) {
+        Ok(f) if f.success() => !f.stdout.trim().is_empty(),
+        _ => false,
+    }
 }
 
 fn short_sha(session: &mut Session, ws: &Workspace) -> String {

@@ -86,7 +86,7 @@ impl Step for EnvironmentHealth {
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let mut engine = deploy::engine(ws, session, &self.env_name, &self.env, None, None)?;
+        let mut engine = deploy::engine(ws, session, &self.env_name, &self.env, None, None, false)?;
         Ok(if engine.healthy(session)? {
             StepOutcome::passed(format!("{} is healthy", self.env_name))
         } else {

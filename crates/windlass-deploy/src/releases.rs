@@ -43,6 +43,9 @@ pub struct ReleaseInfo {
     pub sha256: String,
     /// The binary's file name.
     pub bin: String,
+    /// Built from a work tree with uncommitted changes: `commit` is not all of it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dirty: bool,
 }
 
 /// The `release.json` of the release directory `dir`.
@@ -116,6 +119,7 @@ impl Layout {
         bin_name: &str,
         version: &str,
         commit: &str,
+        dirty: bool,
     ) -> Result<ReleaseInfo> {
         let dir = self.releases().join(id);
         let result = (|| {
@@ -138,6 +142,7 @@ impl Layout {
                 time: rfc3339(SystemTime::now()),
                 sha256: source,
                 bin: bin_name.into(),
+                dirty,
             };
             let json = serde_json::to_string_pretty(&info)?;
             std::fs::write(dir.join("release.json"), json + "\n").map_err(|e| io(&dir, e))?;

@@ -463,6 +463,7 @@ impl Engine for SwarmEngine {
         Ok(Release {
             id,
             commit: String::new(),
+            dirty: false,
         })
     }
 

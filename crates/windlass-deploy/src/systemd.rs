@@ -84,12 +84,13 @@ impl Step for SystemdUnit {
         let root = self.env.root(ws, &self.env_name)?;
         let bin = self.env.bin.clone().ok_or_else(|| {
             UsageError::new(format!(
-                "[workspace.metadata.windlass.deploy.{}] has no `bin`",
+                "[{}.deploy.{}] has no `bin`",
+                ws.config.table_name(),
                 self.env_name
             ))
         })?;
         let text = unit(&self.env_name, &self.env, &root.to_string_lossy(), &bin);
-        session.emit(Event::Output {
+        session.emit(Event::Artifact {
             step: NAME.into(),
             text,
         });

@@ -491,11 +491,16 @@ fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
                 Some(close) => (j + 1, j + 1 + close),
                 None => (j + 1, j + 1),
             },
-            // Unquoted (`.env`, YAML): one token.
-            Some(_) => (
-                j,
-                run_end(bytes, j, |b| b64(b) || b == b'-' || b == b'_' || b == b'.'),
-            ),
+            // Unquoted (`.env`, YAML): one token — unless it is code, whose unquoted right
+            // side is an expression (a call, a path, a variable), never a literal secret.
+            Some(_) => {
+                let end = run_end(bytes, j, |b| b64(b) || b == b'-' || b == b'_' || b == b'.');
+                if is_expression(line, j, end) {
+                    i = next;
+                    continue;
+                }
+                (j, end)
+            }
             None => (j, j),
         };
         let value = &line[start..end];
@@ -504,6 +509,33 @@ fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
         }
         i = next;
     }
+}
+
+/// Whether the unquoted value `line[start..end]` is an expression of code rather than a
+/// literal: a call or macro (`vault_key()`, `env!(..)`), a path or field (`asset.key`,
+/// `Config::KEY`), indexing, or any value of a declaration (`let`, `const`, ...) or a
+/// statement that ends in `;`.
+fn is_expression(line: &str, start: usize, end: usize) -> bool {
+    let value = &line[start..end];
+    let after = line[end..].trim_start();
+    let declaration = line
+        .trim_start()
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| {
+            matches!(
+                w,
+                "let" | "const" | "static" | "var" | "val" | "pub" | "auto" | "my" | "local" | "def" | "mut"
+            )
+        });
+    let identifier_path = value.contains('.')
+        && value
+            .split('.')
+            .all(|part| part.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_'));
+    after.starts_with(['(', '!', '[', ';', '?'])
+        || after.starts_with("::")
+        || identifier_path
+        || declaration
 }
 
 /// Whether `host` (with an optional port) is reserved for documentation and tests.
@@ -596,6 +628,19 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
+    }
+
+    #[test]
+    fn code_whose_right_side_is_a_call_a_path_or_a_variable_is_not_a_secret() {
+        assert!(ids("let vault_key_1 = asset.vault_key();").is_empty());
+        assert!(ids("let vault_key_for_account = asset.vault_key_for_account_one();").is_empty());
+        assert!(ids("    api_key: derive_api_key_from_seed(seed_material_2024),").is_empty());
+        assert!(ids("let signing_key = SigningKeyMaterial2024Generated;").is_empty());
+        assert!(ids("token = self.session_token_v2[0]").is_empty());
+        assert!(ids("secret_key = Config::SECRET_KEY_FROM_ENVIRONMENT").is_empty());
+        // Literals still are, quoted or in a `.env`.
+        assert_eq!(ids("API_KEY=q8Zr2XvM7kPt1WlN4bYc9HsD"), ["generic-secret"]); // windlass:allow-secret
+        assert_eq!(ids(r#"let api_key = "q8Zr2XvM7kPt1WlN4bYc9HsD";"#), ["generic-secret"]); // windlass:allow-secret
     }
 
     #[test]

@@ -292,6 +292,10 @@ pub struct DeployArgs {
     /// Print the success rate, rollback rate and median time to deploy, and exit.
     #[arg(long)]
     pub stats: bool,
+    /// Refuse to build from a work tree with uncommitted changes (default: deploy it,
+    /// marked `dirty` in release.json, with a warning).
+    #[arg(long, conflicts_with = "artifact")]
+    pub require_clean: bool,
 }
 
 /// Options of `rollback`.
@@ -381,6 +385,10 @@ pub struct AuditArgs {
     /// The policy file (cargo-deny's format; default: the config's, `deny.toml`).
     #[arg(long, value_name = "PATH")]
     pub policy: Option<PathBuf>,
+    /// Also audit the packages only the xtask uses (windlass's own tree, where the xtask is a
+    /// workspace member); by default they are left out, and the run says so.
+    #[arg(long)]
+    pub include_xtask: bool,
     /// Check only these parts: advisories, licenses, bans, sources (comma-separated or repeated).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<AuditScope>,
@@ -418,6 +426,7 @@ impl AuditArgs {
                 .policy
                 .clone()
                 .map(|p| std::path::absolute(&p).unwrap_or(p)),
+            include_xtask: self.include_xtask,
             scope: windlass_audit::Scope::only(
                 &self
                     .only
@@ -440,11 +449,11 @@ pub struct CiArgs {
     /// Run every step even after one fails, to see every failure at once.
     #[arg(long)]
     pub keep_going: bool,
-    /// Leave a step out (repeatable).
-    #[arg(long, value_name = "STEP")]
+    /// Leave steps out (comma-separated or repeated).
+    #[arg(long, value_name = "STEP", value_delimiter = ',')]
     pub skip: Vec<String>,
-    /// Run only these steps (repeatable).
-    #[arg(long, value_name = "STEP")]
+    /// Run only these steps (comma-separated or repeated).
+    #[arg(long, value_name = "STEP", value_delimiter = ',')]
     pub only: Vec<String>,
     /// List the steps and exit.
     #[arg(long, conflicts_with = "dry_run")]
@@ -596,6 +605,16 @@ impl Commands {
             #[cfg(feature = "release")]
             Commands::Release(_) => "release",
         }
+    }
+
+    /// Whether the task's stdout is a document it makes (a systemd unit), which must then be
+    /// all that goes there.
+    pub fn writes_artifact(&self) -> bool {
+        #[cfg(feature = "deploy")]
+        if matches!(self, Commands::SystemdUnit(_)) {
+            return true;
+        }
+        false
     }
 
     /// Whether the task needs a Cargo workspace; the others also work in any directory.

@@ -37,6 +37,7 @@
 //! here as [`core`].
 
 mod cli;
+mod gated;
 mod stock;
 mod tasks;
 mod xtask;

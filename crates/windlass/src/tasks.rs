@@ -228,6 +228,7 @@ pub fn plan(
                 env,
                 artifact: args.artifact.clone(),
                 image: args.image.clone(),
+                require_clean: args.require_clean,
             };
             Run::single("deploy", Box::new(step))
         }

@@ -187,11 +187,13 @@ impl Xtask {
         &self.registry
     }
 
-    /// The command line: the stock one, with the subcommands added by [`Xtask::command`].
+    /// The command line: the stock one, with the subcommands added by [`Xtask::command`], and
+    /// every task this build leaves out known by name (running it says which feature to enable).
     pub fn cli(&self) -> clap::Command {
-        self.commands.iter().fold(Cli::command(), |cli, entry| {
+        let cli = self.commands.iter().fold(Cli::command(), |cli, entry| {
             cli.subcommand(entry.augment(clap::Command::new(entry.name().to_string())))
-        })
+        });
+        crate::gated::add_placeholders(cli)
     }
 
     /// Runs the command line on the process arguments; returns its exit code.
@@ -227,6 +229,13 @@ impl Xtask {
                 return u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE);
             }
         };
+        if let Some((name, _)) = matches.subcommand()
+            && let Some(err) = crate::gated::left_out(name)
+        {
+            let global = GlobalArgs::from_arg_matches(&matches).unwrap_or_default();
+            global.report_error(name, &err.into());
+            return EXIT_USAGE;
+        }
         let parsed = match matches.subcommand() {
             Some((name, sub)) if self.commands.iter().any(|c| c.name() == name) => {
                 let entry = self.commands.iter().find(|c| c.name() == name);
@@ -292,7 +301,8 @@ impl Xtask {
         make: impl FnOnce(&Workspace, &Registry, &mut Session) -> Result<tasks::Run>,
     ) -> u8 {
         let result = (|| -> Result<u8> {
-            let mut session = session(global)?;
+            let artifact = target.0.is_some_and(Commands::writes_artifact);
+            let mut session = session(global, artifact)?;
             let ws = tasks::discover(global, target.0, target.1, &mut session)?;
             let mut registry = self.registry.clone();
             registry.load(&ws.config)?;
@@ -342,15 +352,15 @@ enum Parsed {
 }
 
 /// The session for `global`: reporters for its format and colour, where this process runs.
-fn session(global: &GlobalArgs) -> Result<Session> {
+fn session(global: &GlobalArgs, artifact: bool) -> Result<Session> {
     let format = global.report_format();
     let human_is_tty = match format {
-        Format::Human => std::io::stdout().is_terminal(),
-        Format::Json => std::io::stderr().is_terminal(),
+        Format::Human if !artifact => std::io::stdout().is_terminal(),
+        _ => std::io::stderr().is_terminal(),
     };
     let color = report::style::use_color(global.color_choice(), human_is_tty);
-    let reporter = report::for_environment(format, color, &Environment::from_env());
+    let reporter = report::for_environment(format, color, &Environment::from_env(), artifact);
     let cwd = std::env::current_dir()?;
-    let runner = Runner::new(&cwd, format == Format::Json)?;
+    let runner = Runner::new(&cwd, format == Format::Json || artifact)?;
     Ok(Session::new(runner, Box::new(reporter), color).with_details(format == Format::Json))
 }

@@ -53,9 +53,13 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    /// stdout for people, or stderr when stdout carries JSON.
-    pub fn standard(format: Format) -> Self {
+    /// stdout for people, or stderr when stdout carries JSON or the task's artifact.
+    pub fn standard(format: Format, artifact: bool) -> Self {
         match format {
+            Format::Human if artifact => Self {
+                human: Box::new(std::io::stderr()),
+                human_is_tty: std::io::stderr().is_terminal(),
+            },
             Format::Human => Self {
                 human: Box::new(std::io::stdout()),
                 human_is_tty: std::io::stdout().is_terminal(),
@@ -89,15 +93,28 @@ impl Environment {
     }
 }
 
+/// Writes each [`Event::Artifact`] to stdout, as it is.
+pub struct ArtifactReporter(pub Box<dyn Write + Send>);
+
+impl Reporter for ArtifactReporter {
+    fn event(&mut self, event: &Event) {
+        if let Event::Artifact { text, .. } = event {
+            let _ = self.0.write_all(text.as_bytes());
+            let _ = self.0.flush();
+        }
+    }
+}
+
 /// The reporters for `format` in `env`: GitHub commands and the step summary when in GitHub
-/// Actions, the terminal reporter for people, and the JSON reporter when asked.
-pub fn for_environment(format: Format, color: bool, env: &Environment) -> Fanout {
-    let outputs = Outputs::standard(format);
+/// Actions, the terminal reporter for people, and the JSON reporter when asked. A task whose
+/// stdout is its `artifact` (a unit file) gets it there alone, the rest on stderr.
+pub fn for_environment(format: Format, color: bool, env: &Environment, artifact: bool) -> Fanout {
+    let outputs = Outputs::standard(format, artifact);
     let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
     if env.github_actions {
         let stream: Box<dyn Write + Send> = match format {
-            Format::Human => Box::new(std::io::stdout()),
-            Format::Json => Box::new(std::io::stderr()),
+            Format::Human if !artifact => Box::new(std::io::stdout()),
+            _ => Box::new(std::io::stderr()),
         };
         reporters.push(Box::new(github::GithubReporter::new(stream)));
     }
@@ -115,6 +132,8 @@ pub fn for_environment(format: Format, color: bool, env: &Environment) -> Fanout
         reporters.push(Box::new(json::JsonReporter::new(Box::new(
             std::io::stdout(),
         ))));
+    } else if artifact {
+        reporters.push(Box::new(ArtifactReporter(Box::new(std::io::stdout()))));
     }
     Fanout(reporters)
 }

@@ -247,6 +247,8 @@ impl Reporter for TerminalReporter {
                 self.write(&format!("{label}: {text}\n"));
             }
             Event::Output { text, .. } => self.write(&ensure_newline(text)),
+            // Written to stdout alone by the artifact reporter.
+            Event::Artifact { .. } => {}
             Event::StepFinished(record) => {
                 self.stop_spinner();
                 self.step_finished(record);
