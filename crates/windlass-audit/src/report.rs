@@ -30,7 +30,10 @@ struct Parts<'a> {
 
 impl Parts<'_> {
     /// The workspace's resolved graph, as the audit sees it (without the xtask's own tree).
-    fn metadata(&self, session: &mut Session) -> Result<std::borrow::Cow<'_, cargo_metadata::Metadata>> {
+    fn metadata(
+        &self,
+        session: &mut Session,
+    ) -> Result<std::borrow::Cow<'_, cargo_metadata::Metadata>> {
         let metadata = self.ws.resolved_metadata(session)?;
         Ok(match self.left_out {
             Some(left_out) => std::borrow::Cow::Owned(left_out.filter_metadata(metadata)),

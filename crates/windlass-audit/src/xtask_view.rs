@@ -21,13 +21,15 @@ pub struct LeftOut {
 impl LeftOut {
     /// Whether `name version` is left out.
     pub fn contains(&self, name: &str, version: &str) -> bool {
-        self.packages.contains(&(name.to_string(), version.to_string()))
+        self.packages
+            .contains(&(name.to_string(), version.to_string()))
     }
 
     /// `metadata` without the left-out packages (nor the xtask among the members).
     pub fn filter_metadata(&self, metadata: &Metadata) -> Metadata {
         let mut view = metadata.clone();
-        let out = |p: &cargo_metadata::Package| self.contains(p.name.as_str(), &p.version.to_string());
+        let out =
+            |p: &cargo_metadata::Package| self.contains(p.name.as_str(), &p.version.to_string());
         let dropped: HashSet<cargo_metadata::PackageId> = view
             .packages
             .iter()
@@ -52,9 +54,9 @@ impl LeftOut {
 pub fn xtask_only(ws: &Workspace, session: &mut Session, lock: &Lock) -> Result<Option<LeftOut>> {
     let packages = &lock.lockfile.packages;
     // Without either, no member can be an xtask: spare the workspace's metadata.
-    let candidates = packages
-        .iter()
-        .any(|p| p.name.as_str() == "windlass" || (p.name.as_str() == "xtask" && p.source.is_none()));
+    let candidates = packages.iter().any(|p| {
+        p.name.as_str() == "windlass" || (p.name.as_str() == "xtask" && p.source.is_none())
+    });
     if !candidates {
         return Ok(None);
     }
@@ -78,10 +80,7 @@ pub fn xtask_only(ws: &Workspace, session: &mut Session, lock: &Lock) -> Result<
             .position(|p| p.name.as_str() == name && p.version.to_string() == version)
     };
     let mut reached = vec![false; packages.len()];
-    let mut queue: VecDeque<usize> = roots
-        .iter()
-        .filter_map(|(n, v)| index(n, v))
-        .collect();
+    let mut queue: VecDeque<usize> = roots.iter().filter_map(|(n, v)| index(n, v)).collect();
     for &i in &queue {
         reached[i] = true;
     }

@@ -7,8 +7,8 @@
 
 use crate::text::{count, strip_ansi};
 use anyhow::Result;
-use std::path::Path;
 use serde::Deserialize;
+use std::path::Path;
 use windlass_core::cargo_env::Toolchain;
 use windlass_core::runner::Capture;
 use windlass_core::{
@@ -64,7 +64,15 @@ impl FmtCheck {
         let mut args: Vec<String> = self.config.toolchain.iter().map(Toolchain::arg).collect();
         args.push("fmt".into());
         args.extend(self.config.args.iter().cloned());
-        args.extend(["--", "--check", "--color", if color { "always" } else { "never" }].map(String::from));
+        args.extend(
+            [
+                "--",
+                "--check",
+                "--color",
+                if color { "always" } else { "never" },
+            ]
+            .map(String::from),
+        );
         args.extend(self.config.rustfmt_args());
         args
     }
@@ -158,9 +166,12 @@ impl Step for FmtCheck {
                 .hint("fix the manifest named above")
                 .into());
         }
-        if let Some(missing) =
-            tool::cargo_subcommand_missing(session, self.config.toolchain.as_ref(), "fmt", "rustfmt")
-        {
+        if let Some(missing) = tool::cargo_subcommand_missing(
+            session,
+            self.config.toolchain.as_ref(),
+            "fmt",
+            "rustfmt",
+        ) {
             return Err(missing.into());
         }
         let errors = parse_errors(&stderr);

@@ -94,14 +94,16 @@ impl Lint {
 
     fn fix_hint(&self, ws: &Workspace) -> String {
         let mut args: Vec<String> = self.toolchain.iter().map(Toolchain::arg).collect();
-        args.extend([
-            "clippy",
-            "--fix",
-            "--workspace",
-            "--all-targets",
-            "--allow-dirty",
-        ]
-        .map(String::from));
+        args.extend(
+            [
+                "clippy",
+                "--fix",
+                "--workspace",
+                "--all-targets",
+                "--allow-dirty",
+            ]
+            .map(String::from),
+        );
         args.extend(self.features.args());
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         format!("{} (then fix the rest by hand)", ws.cargo_hint(&refs))

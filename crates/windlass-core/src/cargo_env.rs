@@ -87,7 +87,13 @@ mod toolchain_tests {
 
     #[test]
     fn toolchain_names_are_plain() {
-        for ok in ["nightly", "+nightly", "1.88.0", "nightly-2025-01-01", "stable-x86_64-unknown-linux-gnu"] {
+        for ok in [
+            "nightly",
+            "+nightly",
+            "1.88.0",
+            "nightly-2025-01-01",
+            "stable-x86_64-unknown-linux-gnu",
+        ] {
             assert!(ok.parse::<Toolchain>().is_ok(), "{ok}");
         }
         for bad in ["", "-x", "night ly", "a;b", "$(x)", &"n".repeat(101)] {

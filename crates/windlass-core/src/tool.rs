@@ -41,7 +41,10 @@ pub fn cargo_subcommand_missing(
     Some(match toolchain {
         Some(t) => missing(
             &format!("`cargo +{} {subcommand}`", t.name()),
-            &format!("rustup toolchain install {} --component {component}", t.name()),
+            &format!(
+                "rustup toolchain install {} --component {component}",
+                t.name()
+            ),
         ),
         None => missing(component, &format!("rustup component add {component}")),
     })

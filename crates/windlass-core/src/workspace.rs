@@ -23,8 +23,16 @@ use std::path::{Path, PathBuf};
 /// package named `xtask`, or one that depends on windlass itself. Images, releases and the
 /// audit's default view leave it out.
 pub fn is_xtask(package: &Package) -> bool {
-    package.name.as_str() == "xtask"
-        || package.dependencies.iter().any(|d| d.name == "windlass")
+    package.name.as_str() == "xtask" || package.dependencies.iter().any(|d| d.name == "windlass")
+}
+
+/// Whether the workspace at `root` has an xtask that is a workspace of its own
+/// (`xtask/Cargo.toml` with a `[workspace]` table), as `init` writes it.
+pub fn standalone_xtask(root: &Path) -> bool {
+    std::fs::read_to_string(root.join("xtask/Cargo.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|doc| doc.contains_key("workspace"))
 }
 
 /// A discovered workspace.

@@ -116,8 +116,14 @@ impl Engine for HostEngine {
         let Some((binary, bin_name, version)) = &self.binary else {
             return Err(anyhow::anyhow!("nothing was prepared to stage"));
         };
-        self.layout
-            .create(&release.id, binary, bin_name, version, &release.commit, release.dirty)?;
+        self.layout.create(
+            &release.id,
+            binary,
+            bin_name,
+            version,
+            &release.commit,
+            release.dirty,
+        )?;
         // The archive's SBOM stays with the release: what `audit --deployed` reads when the
         // binary carries no dependency list of its own.
         if let Some(sbom) = self

@@ -5,8 +5,8 @@ use crate::staged;
 use anyhow::Result;
 use std::path::Path;
 use windlass_checks::fmt::{FmtConfig, parse_check_output};
-use windlass_core::cargo_env::Toolchain;
 use windlass_core::Plan;
+use windlass_core::cargo_env::Toolchain;
 use windlass_core::{
     Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace, tool,
 };

@@ -57,15 +57,14 @@ impl FirstBuild {
     /// that is a member by its package name; `None` where there is no xtask.
     pub fn of_xtask(repo_root: &Path, ws_root: &Path) -> Option<Self> {
         let manifest = ws_root.join("xtask/Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).ok()?;
+        if !manifest.is_file() {
+            return None;
+        }
         let relative = |path: &Path| {
             let rel = path.strip_prefix(repo_root).unwrap_or(path);
             windlass_core::paths::shell_quote(&rel.to_string_lossy().replace('\\', "/"))
         };
-        let standalone = text
-            .parse::<toml::Table>()
-            .is_ok_and(|doc| doc.contains_key("workspace"));
-        let command = if standalone {
+        let command = if windlass_core::workspace::standalone_xtask(ws_root) {
             format!("cargo build --manifest-path {}", relative(&manifest))
         } else {
             format!(

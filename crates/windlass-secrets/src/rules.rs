@@ -519,19 +519,30 @@ fn is_expression(line: &str, start: usize, end: usize) -> bool {
     let value = &line[start..end];
     let after = line[end..].trim_start();
     let declaration = line
-        .trim_start()
         .split_whitespace()
         .next()
         .is_some_and(|w| {
             matches!(
                 w,
-                "let" | "const" | "static" | "var" | "val" | "pub" | "auto" | "my" | "local" | "def" | "mut"
+                "let"
+                    | "const"
+                    | "static"
+                    | "var"
+                    | "val"
+                    | "pub"
+                    | "auto"
+                    | "my"
+                    | "local"
+                    | "def"
+                    | "mut"
             )
         });
     let identifier_path = value.contains('.')
-        && value
-            .split('.')
-            .all(|part| part.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_'));
+        && value.split('.').all(|part| {
+            part.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        });
     after.starts_with(['(', '!', '[', ';', '?'])
         || after.starts_with("::")
         || identifier_path
@@ -640,7 +651,10 @@ mod tests {
         assert!(ids("secret_key = Config::SECRET_KEY_FROM_ENVIRONMENT").is_empty());
         // Literals still are, quoted or in a `.env`.
         assert_eq!(ids("API_KEY=q8Zr2XvM7kPt1WlN4bYc9HsD"), ["generic-secret"]); // windlass:allow-secret
-        assert_eq!(ids(r#"let api_key = "q8Zr2XvM7kPt1WlN4bYc9HsD";"#), ["generic-secret"]); // windlass:allow-secret
+        assert_eq!(
+            ids(r#"let api_key = "q8Zr2XvM7kPt1WlN4bYc9HsD";"#),
+            ["generic-secret"]
+        ); // windlass:allow-secret
     }
 
     #[test]

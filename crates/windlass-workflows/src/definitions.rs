@@ -62,12 +62,34 @@ fn cache(config: &WorkflowsConfig) -> Node {
         .collect();
     map([
         ("name", s("Cache the registry and the built xtask")),
-        ("uses", Node::Commented(format!("{}@{}", CACHE.repo, CACHE.sha), CACHE.version.into())),
+        (
+            "uses",
+            Node::Commented(
+                format!("{}@{}", CACHE.repo, CACHE.sha),
+                CACHE.version.into(),
+            ),
+        ),
         (
             "with",
             map([
-                ("path", Node::Block("~/.cargo/registry/index\n~/.cargo/registry/cache\n~/.cargo/git/db\ntarget\n".into())),
-                ("key", s(format!("xtask-${{{{ runner.os }}}}-${{{{ hashFiles({}) }}}}", files.join(", ")))),
+                (
+                    "path",
+                    Node::Block(format!(
+                        "~/.cargo/registry/index\n~/.cargo/registry/cache\n~/.cargo/git/db\ntarget\n{}",
+                        if config.standalone_xtask {
+                            "xtask/target\n"
+                        } else {
+                            ""
+                        }
+                    )),
+                ),
+                (
+                    "key",
+                    s(format!(
+                        "xtask-${{{{ runner.os }}}}-${{{{ hashFiles({}) }}}}",
+                        files.join(", ")
+                    )),
+                ),
                 ("restore-keys", s("xtask-${{ runner.os }}-")),
             ]),
         ),

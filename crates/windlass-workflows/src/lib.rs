@@ -43,6 +43,10 @@ pub struct WorkflowsConfig {
     /// jobs of the `ci` steps it does not run (default false).
     #[serde(default)]
     pub alongside: bool,
+    /// Not a key: found in the repository. The xtask is a workspace of its own, built into
+    /// `xtask/target`, which the cache keeps too.
+    #[serde(skip)]
+    pub standalone_xtask: bool,
 }
 
 impl WorkflowsConfig {
@@ -209,7 +213,12 @@ pub fn plan_files(root: &Path, files: Vec<(PathBuf, String)>, replace_ci: bool) 
         .collect()
 }
 
-fn hand_written_action(root: &Path, path: &Path, found: &[PathBuf], replace_ci: bool) -> FileAction {
+fn hand_written_action(
+    root: &Path,
+    path: &Path,
+    found: &[PathBuf],
+    replace_ci: bool,
+) -> FileAction {
     let names: Vec<String> = found.iter().map(|f| display(root, f)).collect();
     let is_ci = path.file_stem().is_some_and(|s| s == "ci");
     if !is_ci {
@@ -235,9 +244,9 @@ fn hand_written_action(root: &Path, path: &Path, found: &[PathBuf], replace_ci: 
         }
     }
     // A file at ci.yml's own place that is kept leaves no place for windlass's.
-    let blocking = kept.iter().find(|(name, _)| {
-        root.join(name).with_extension("") == root.join(path).with_extension("")
-    });
+    let blocking = kept
+        .iter()
+        .find(|(name, _)| root.join(name).with_extension("") == root.join(path).with_extension(""));
     if superseded.is_empty() || blocking.is_some() {
         let why = kept
             .iter()
@@ -286,7 +295,10 @@ impl Step for Workflows {
         let files = generate_for(root, &self.config, &self.inputs);
         let planned = plan_files(root, files, self.replace_ci && !self.check);
         let any_generated = planned.iter().any(|p| {
-            matches!(p.action, FileAction::Unchanged | FileAction::Write { existed: true })
+            matches!(
+                p.action,
+                FileAction::Unchanged | FileAction::Write { existed: true }
+            )
         });
         self.say_what_kept_ci_lacks(root, session);
         if self.replace_ci && !self.execute && !self.check {
@@ -306,9 +318,8 @@ impl Step for Workflows {
                 }
                 FileAction::Replace { superseded, .. } => {
                     for file in superseded {
-                        std::fs::remove_file(root.join(file)).map_err(|e| {
-                            UsageError::new(format!("cannot remove {file}: {e}"))
-                        })?;
+                        std::fs::remove_file(root.join(file))
+                            .map_err(|e| UsageError::new(format!("cannot remove {file}: {e}")))?;
                     }
                     write(&full, &item.text)?;
                     differing.push(format!("{shown} (replacing {})", superseded.join(", ")));
@@ -328,8 +339,10 @@ impl Step for Workflows {
                     let current = std::fs::read_to_string(&full).unwrap_or_default();
                     let message =
                         format!("{shown} differs from what `cargo xtask workflows` generates");
-                    let rendered =
-                        format!("{message}:\n{}", diff::unified(&current, &item.text, &shown));
+                    let rendered = format!(
+                        "{message}:\n{}",
+                        diff::unified(&current, &item.text, &shown)
+                    );
                     session.diagnostic(
                         Diagnostic::new(NAME, Severity::Error, "workflow drift", message)
                             .at(shown.clone(), None, None)
@@ -402,7 +415,9 @@ fn show_replacement(planned: &[Planned], session: &mut Session) -> StepOutcome {
         step: NAME.into(),
         text: lines.join("\n"),
     });
-    StepOutcome::passed("dry run: nothing written (`cargo xtask workflows --replace-ci --execute` does it)")
+    StepOutcome::passed(
+        "dry run: nothing written (`cargo xtask workflows --replace-ci --execute` does it)",
+    )
 }
 
 /// The steps of `ci` whose checks the repository's hand-written CI does not run.
@@ -422,7 +437,11 @@ pub fn lacking_steps(root: &Path, inputs: &Inputs) -> Vec<String> {
 
 /// Every generated file of the repository at `root`: [`generate`], plus `windlass.yml`
 /// with the jobs the hand-written CI lacks when the config asks for it (`alongside`).
-pub fn generate_for(root: &Path, config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, String)> {
+pub fn generate_for(
+    root: &Path,
+    config: &WorkflowsConfig,
+    inputs: &Inputs,
+) -> Vec<(PathBuf, String)> {
     let mut files = generate(config, inputs);
     if config.alongside && !hand_written_ci(root).is_empty() {
         let lacking = lacking_steps(root, inputs);
@@ -437,7 +456,10 @@ pub fn generate_for(root: &Path, config: &WorkflowsConfig, inputs: &Inputs) -> V
         }
         files.push((
             PathBuf::from(".github/workflows/windlass.yml"),
-            format!("{HEADER}{}", yaml::render(&definitions::ci_named(config, &jobs, "windlass"))),
+            format!(
+                "{HEADER}{}",
+                yaml::render(&definitions::ci_named(config, &jobs, "windlass"))
+            ),
         ));
     }
     files

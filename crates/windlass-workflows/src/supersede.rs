@@ -42,12 +42,31 @@ const SETUP_ACTIONS: &[&str] = &[
 
 /// cargo subcommands that are `ci`'s checks (or their set-up).
 const CHECK_SUBCOMMANDS: &[&str] = &[
-    "fmt", "clippy", "test", "nextest", "check", "build", "audit", "deny", "install", "fetch",
-    "--version", "-V", "hack",
+    "fmt",
+    "clippy",
+    "test",
+    "nextest",
+    "check",
+    "build",
+    "audit",
+    "deny",
+    "install",
+    "fetch",
+    "--version",
+    "-V",
+    "hack",
 ];
 
 /// windlass tasks an existing `cargo xtask ...` line may run and still be `ci`'s.
-const WINDLASS_TASKS: &[&str] = &["ci", "fmt-check", "lint", "test", "audit", "secrets", "workflows"];
+const WINDLASS_TASKS: &[&str] = &[
+    "ci",
+    "fmt-check",
+    "lint",
+    "test",
+    "audit",
+    "secrets",
+    "workflows",
+];
 
 /// Programs a CI script runs around the checks without doing anything `ci` lacks.
 const SETUP_PROGRAMS: &[&str] = &[
@@ -61,7 +80,11 @@ pub fn verdict(text: &str) -> Verdict {
     let Ok(docs) = YamlLoader::load_from_str(text) else {
         return Verdict::Kept("it is not YAML windlass can read".into());
     };
-    let Some(jobs) = docs.first().and_then(|d| key(d, "jobs")).and_then(Yaml::as_hash) else {
+    let Some(jobs) = docs
+        .first()
+        .and_then(|d| key(d, "jobs"))
+        .and_then(Yaml::as_hash)
+    else {
         return Verdict::Kept("it has no jobs windlass can read".into());
     };
     let mut checks = 0;
@@ -70,14 +93,29 @@ pub fn verdict(text: &str) -> Verdict {
         if key(job, "uses").is_some() {
             return Verdict::Kept(format!("its job `{id}` calls a reusable workflow"));
         }
-        let steps = key(job, "steps").and_then(Yaml::as_vec).map(Vec::as_slice).unwrap_or(&[]);
+        let steps = key(job, "steps")
+            .and_then(Yaml::as_vec)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         for step in steps {
             if let Some(action) = key(step, "uses").and_then(Yaml::as_str) {
-                let name = action.split('@').next().unwrap_or(action).to_ascii_lowercase();
-                if !SETUP_ACTIONS.iter().any(|a| name == *a || name.starts_with(&format!("{a}/"))) {
+                let name = action
+                    .split('@')
+                    .next()
+                    .unwrap_or(action)
+                    .to_ascii_lowercase();
+                if !SETUP_ACTIONS
+                    .iter()
+                    .any(|a| name == *a || name.starts_with(&format!("{a}/")))
+                {
                     return Verdict::Kept(format!("its job `{id}` uses {action}"));
                 }
-                if name.contains("clippy") || name.contains("audit") || name.contains("deny") || name.ends_with("/cargo") || name.ends_with("rustfmt") {
+                if name.contains("clippy")
+                    || name.contains("audit")
+                    || name.contains("deny")
+                    || name.ends_with("/cargo")
+                    || name.ends_with("rustfmt")
+                {
                     checks += 1;
                 }
             }
@@ -105,19 +143,44 @@ pub fn steps_run_by(text: &str) -> Vec<&'static str> {
     let lower = text.to_ascii_lowercase();
     let mut steps = Vec::new();
     let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
-    if has(&["cargo fmt", "cargo +nightly fmt", "rustfmt", "xtask fmt-check", "xtask ci"]) {
+    if has(&[
+        "cargo fmt",
+        "cargo +nightly fmt",
+        "rustfmt",
+        "xtask fmt-check",
+        "xtask ci",
+    ]) {
         steps.push("fmt-check");
     }
     if has(&["clippy", "xtask lint", "xtask ci"]) {
         steps.push("lint");
     }
-    if has(&["cargo test", "nextest", "xtask test", "xtask ci", "actions-rs/cargo"]) {
+    if has(&[
+        "cargo test",
+        "nextest",
+        "xtask test",
+        "xtask ci",
+        "actions-rs/cargo",
+    ]) {
         steps.push("test");
     }
-    if has(&["cargo audit", "cargo deny", "audit-check", "cargo-deny-action", "xtask audit", "xtask ci"]) {
+    if has(&[
+        "cargo audit",
+        "cargo deny",
+        "audit-check",
+        "cargo-deny-action",
+        "xtask audit",
+        "xtask ci",
+    ]) {
         steps.push("audit");
     }
-    if has(&["gitleaks", "trufflehog", "detect-secrets", "xtask secrets", "xtask ci"]) {
+    if has(&[
+        "gitleaks",
+        "trufflehog",
+        "detect-secrets",
+        "xtask secrets",
+        "xtask ci",
+    ]) {
         steps.push("secrets");
     }
     steps
@@ -190,15 +253,26 @@ mod tests {
     #[test]
     fn docs_images_releases_and_the_projects_own_tasks_are_kept() {
         let book = "on: [push, pull_request]\njobs:\n  book:\n    steps:\n      - uses: actions/checkout@v4\n      - run: mdbook build book\n";
-        assert_eq!(verdict(book), Verdict::Kept("its job `book` runs `mdbook build book`".into()));
+        assert_eq!(
+            verdict(book),
+            Verdict::Kept("its job `book` runs `mdbook build book`".into())
+        );
         let changelog = "on: pull_request\njobs:\n  changelog:\n    steps:\n      - run: cargo xtask changelog --check\n";
-        assert!(matches!(verdict(changelog), Verdict::Kept(why) if why.contains("cargo xtask changelog")));
+        assert!(
+            matches!(verdict(changelog), Verdict::Kept(why) if why.contains("cargo xtask changelog"))
+        );
         let docker = "on: pull_request\njobs:\n  image:\n    steps:\n      - uses: docker/build-push-action@v6\n";
-        assert!(matches!(verdict(docker), Verdict::Kept(why) if why.contains("docker/build-push-action")));
-        let docs = "on: pull_request\njobs:\n  docs:\n    steps:\n      - run: cargo doc --no-deps\n";
+        assert!(
+            matches!(verdict(docker), Verdict::Kept(why) if why.contains("docker/build-push-action"))
+        );
+        let docs =
+            "on: pull_request\njobs:\n  docs:\n    steps:\n      - run: cargo doc --no-deps\n";
         assert!(matches!(verdict(docs), Verdict::Kept(why) if why.contains("cargo doc")));
-        let lint_only = "on: pull_request\njobs:\n  zizmor:\n    steps:\n      - uses: actions/checkout@v4\n";
-        assert!(matches!(verdict(lint_only), Verdict::Kept(why) if why.contains("none of the checks")));
+        let lint_only =
+            "on: pull_request\njobs:\n  zizmor:\n    steps:\n      - uses: actions/checkout@v4\n";
+        assert!(
+            matches!(verdict(lint_only), Verdict::Kept(why) if why.contains("none of the checks"))
+        );
         assert!(matches!(verdict(": ["), Verdict::Kept(_)));
     }
 
@@ -208,8 +282,14 @@ mod tests {
             commands("set -e\ncargo build && cargo test \\\n  --all # all\n# note\n"),
             ["set -e", "cargo build", "cargo test    --all"]
         );
-        assert_eq!(classify("RUSTFLAGS=-Dwarnings cargo +nightly clippy"), Some(true));
-        assert_eq!(classify("cargo install cargo-nextest --locked"), Some(false));
+        assert_eq!(
+            classify("RUSTFLAGS=-Dwarnings cargo +nightly clippy"),
+            Some(true)
+        );
+        assert_eq!(
+            classify("cargo install cargo-nextest --locked"),
+            Some(false)
+        );
         assert_eq!(classify("./scripts/release.sh"), None);
     }
 }

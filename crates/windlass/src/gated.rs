@@ -7,16 +7,56 @@ use windlass_core::UsageError;
 
 /// Every feature-gated task: its name, the feature, and what it does.
 const GATED: &[(&str, &str, &str)] = &[
-    ("audit", "audit", "Check Cargo.lock against the RustSec advisories, and licences against deny.toml."),
-    ("health-check", "deploy", "GET a health endpoint until it is healthy or a deadline passes."),
-    ("validate-config", "deploy", "Check the variables, config files and services an environment needs."),
-    ("deploy", "deploy", "Deploy a release to an environment, rolling back automatically if it is not healthy."),
-    ("rollback", "deploy", "Switch an environment back to the previous (or a named) release."),
-    ("systemd-unit", "deploy", "Print a hardened systemd unit for an environment's service."),
-    ("init", "adopt", "Add windlass to a Rust repository: xtask crate, alias, config, workflows, hook."),
-    ("doctor", "adopt", "Score a repository's production readiness, area by area, with the fix for each gap."),
-    ("docker-build", "docker", "Write, lint, build and smoke-test the service's container image."),
-    ("release", "release", "Bump the version, write the changelog, commit and tag (dry run unless --execute)."),
+    (
+        "audit",
+        "audit",
+        "Check Cargo.lock against the RustSec advisories, and licences against deny.toml.",
+    ),
+    (
+        "health-check",
+        "deploy",
+        "GET a health endpoint until it is healthy or a deadline passes.",
+    ),
+    (
+        "validate-config",
+        "deploy",
+        "Check the variables, config files and services an environment needs.",
+    ),
+    (
+        "deploy",
+        "deploy",
+        "Deploy a release to an environment, rolling back automatically if it is not healthy.",
+    ),
+    (
+        "rollback",
+        "deploy",
+        "Switch an environment back to the previous (or a named) release.",
+    ),
+    (
+        "systemd-unit",
+        "deploy",
+        "Print a hardened systemd unit for an environment's service.",
+    ),
+    (
+        "init",
+        "adopt",
+        "Add windlass to a Rust repository: xtask crate, alias, config, workflows, hook.",
+    ),
+    (
+        "doctor",
+        "adopt",
+        "Score a repository's production readiness, area by area, with the fix for each gap.",
+    ),
+    (
+        "docker-build",
+        "docker",
+        "Write, lint, build and smoke-test the service's container image.",
+    ),
+    (
+        "release",
+        "release",
+        "Bump the version, write the changelog, commit and tag (dry run unless --execute).",
+    ),
 ];
 
 /// Whether this build has `feature`.

@@ -91,8 +91,10 @@ pub fn workflows_step(
     check: bool,
     replace_ci: bool,
 ) -> Result<Workflows> {
+    let mut config: WorkflowsConfig = ws.config.section("workflows")?;
+    config.standalone_xtask = windlass_core::workspace::standalone_xtask(&ws.root);
     Ok(Workflows {
-        config: ws.config.section("workflows")?,
+        config,
         inputs: workflow_inputs(ws, registry, &registry.ci_step_names(ws)?)?,
         check,
         replace_ci,

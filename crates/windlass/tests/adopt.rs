@@ -200,16 +200,37 @@ fn a_swarm_stack_is_recognised_and_its_services_checked() {
     assert_eq!(checks["deploy.auto-rollback"], "pass");
 }
 
+/// This checkout, as `--windlass-path` names it.
+fn windlass_checkout() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Every file of the fixture but git's objects, with its bytes.
+fn snapshot(fx: &Fixture) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    files_under(&fx.root)
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains("/.git/objects/"))
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
 #[test]
 fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
     let fx = Fixture::new(CLEAN_LIB);
     fx.write("Cargo.toml", "# The service.\n[package]\nname = \"svc\" # keep this comment\nversion = \"0.1.0\"\nedition = \"2021\"\nrust-version = \"1.88\"\n");
     fx.write("rustfmt.toml", "# ours\nmax_width = 100\n");
     commit_all(&fx.root);
-    let windlass = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let windlass = windlass.canonicalize().unwrap();
+    let windlass = windlass_checkout();
     let run = fx
-        .run(&["init", "--windlass-path", windlass.to_str().unwrap()])
+        .run(&[
+            "init",
+            "--no-build",
+            "--windlass-path",
+            windlass.to_str().unwrap(),
+        ])
         .expect_code(0);
     let out = run.stdout();
     assert!(out.contains("wrote     xtask/Cargo.toml"), "{out}");
@@ -225,30 +246,41 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
         "comments survive: {manifest}"
     );
     assert!(
-        manifest.contains("members = [\".\", \"xtask\"]"),
+        !manifest.contains("members") && !manifest.contains("[workspace"),
+        "the xtask is no member of the project: {manifest}"
+    );
+    assert!(
+        manifest.contains("[package.metadata.windlass.ci]"),
         "{manifest}"
     );
+    let xtask = fx.read("xtask/Cargo.toml");
     for hot in ["windlass-secrets", "windlass-advisories"] {
         assert!(
-            manifest.contains(&format!("[profile.dev.package.{hot}]\nopt-level = 2")),
-            "{hot} optimised in the xtask's profile: {manifest}"
+            xtask.contains(&format!("[profile.dev.package.{hot}]\nopt-level = 2")),
+            "{hot} optimised in the xtask's own profile: {xtask}"
         );
     }
+    assert!(
+        fx.read("xtask/Cargo.lock")
+            .contains("name = \"windlass-core\"")
+    );
+    assert_eq!(
+        fx.read(".cargo/config.toml").trim(),
+        "[alias]\nxtask = \"run --quiet --manifest-path xtask/Cargo.toml --\""
+    );
     assert!(
         fx.read(".git/hooks/pre-commit")
             .contains("cargo xtask pre-commit")
     );
 
-    let snapshot = |fx: &Fixture| {
-        files_under(&fx.root)
-            .into_iter()
-            .filter(|p| !p.to_string_lossy().contains("/.git/objects/"))
-            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
-            .collect::<Vec<_>>()
-    };
     let before = snapshot(&fx);
     let again = fx
-        .run(&["init", "--windlass-path", windlass.to_str().unwrap()])
+        .run(&[
+            "init",
+            "--no-build",
+            "--windlass-path",
+            windlass.to_str().unwrap(),
+        ])
         .expect_code(0);
     assert!(
         again.stdout().contains("nothing to change"),
@@ -264,7 +296,7 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
     fx.write(
         "Cargo.toml",
         &format!(
-            "{manifest}\n[workspace.metadata.windlass.audit]\ndb = {:?}\nfetch = false\n",
+            "{manifest}\n[package.metadata.windlass.audit]\ndb = {:?}\nfetch = false\n",
             advisory_db()
         ),
     );
@@ -302,11 +334,49 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
     }
 }
 
-/// A repository with CI of its own keeps it: no second pipeline beside it, and `ci`'s drift
-/// check never fails on it. The xtask depends on the registry's windlass by default, with the
-/// task families the repository uses.
+/// The default source, the crate registry, has no windlass yet: init is refused, and every
+/// file is as it was. Nor does a git source that cannot be reached.
 #[test]
-fn init_leaves_existing_ci_alone_and_depends_on_the_published_crate() {
+fn init_that_cannot_resolve_windlass_writes_nothing() {
+    let fx = Fixture::bare();
+    fx.write(
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    fx.write("src/main.rs", "fn main() {}\n");
+    commit_all(&fx.root);
+    let before = snapshot(&fx);
+    for args in [
+        vec!["init"],
+        vec![
+            "init",
+            "--windlass-git",
+            "https://example.invalid/windlass.git",
+            "--rev",
+            "v0.1.0",
+        ],
+    ] {
+        let mut cmd = fx.command(&args);
+        cmd.env("CARGO_NET_OFFLINE", "true");
+        let run = Run(cmd.output().unwrap()).expect_code(2);
+        let said = run.all_output();
+        assert!(
+            said.contains("init wrote nothing: the xtask's dependencies do not resolve"),
+            "{said}"
+        );
+        assert!(
+            said.contains("every file init wrote was put back"),
+            "{said}"
+        );
+        assert!(before == snapshot(&fx), "{args:?} left files behind");
+    }
+}
+
+/// A repository with CI of its own keeps it: no second pipeline beside it, and `ci`'s drift
+/// check never fails on it. `--replace-ci` shows what it would replace, and replaces only the
+/// CI windlass's `ci.yml` supersedes.
+#[test]
+fn init_leaves_existing_ci_alone_and_replace_ci_replaces_only_what_it_supersedes() {
     let fx = Fixture::bare();
     fx.write(
         "Cargo.toml",
@@ -314,68 +384,132 @@ fn init_leaves_existing_ci_alone_and_depends_on_the_published_crate() {
     );
     fx.write("src/main.rs", "fn main() {}\n");
     fx.write("Dockerfile", "FROM scratch\n");
-    let own_ci = "name: CI\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo test\n";
+    let own_ci = "name: CI\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: cargo test\n      - run: cargo clippy -- -D warnings\n";
+    let docs = "name: docs\non: [pull_request]\njobs:\n  book:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: cargo doc --no-deps\n      - run: mdbook build book\n";
+    let release = "name: release\non:\n  push:\n    tags: ['v*']\njobs:\n  changelog:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo xtask changelog\n";
     fx.write(".github/workflows/ci.yaml", own_ci);
+    fx.write(".github/workflows/docs.yml", docs);
+    fx.write(".github/workflows/release.yml", release);
     commit_all(&fx.root);
 
-    let out = fx.run(&["init"]).expect_code(0).stdout();
+    let windlass = windlass_checkout();
+    let out = fx
+        .run(&[
+            "init",
+            "--no-build",
+            "--windlass-path",
+            windlass.to_str().unwrap(),
+        ])
+        .expect_code(0)
+        .stdout();
     assert!(
-        out.contains("kept      .github/workflows/ci.yaml (hand-written CI, left alone; `cargo xtask workflows --replace-ci` switches to windlass's)"),
+        out.contains("kept      .github/workflows/ci.yml (hand-written CI .github/workflows/ci.yaml, .github/workflows/docs.yml: left alone"),
         "{out}"
     );
+    assert!(out.contains("kept      .github/workflows/release.yml (hand-written .github/workflows/release.yml: left alone)"), "{out}");
     assert!(!fx.root.join(".github/workflows/ci.yml").exists());
     assert_eq!(fx.read(".github/workflows/ci.yaml"), own_ci);
+    assert_eq!(fx.read(".github/workflows/release.yml"), release);
     assert!(fx.root.join(".github/workflows/security.yml").exists());
     assert!(
-        fx.read("xtask/Cargo.toml").contains(&format!(
-            "windlass = {{ version = \"{}\", default-features = false, features = [\"audit\", \"release\", \"docker\"] }}",
-            env!("CARGO_PKG_VERSION")
-        )),
+        fx.read("xtask/Cargo.toml")
+            .contains("features = [\"audit\", \"release\", \"adopt\", \"docker\", \"deploy\"]"),
         "{}",
         fx.read("xtask/Cargo.toml")
     );
     let manifest = fx.read("Cargo.toml");
     assert!(
-        !manifest.contains("[workspace.metadata]\n")
-            && !manifest.contains("[workspace.metadata.windlass]\n"),
+        !manifest.contains("[package.metadata]\n")
+            && !manifest.contains("[package.metadata.windlass]\n"),
         "no empty table headers: {manifest}"
     );
 
-    // The drift check: the hand-written CI is not windlass's business.
+    // The drift check: the hand-written CI is not windlass's business; what it lacks is said.
     let run = fx.run(&["workflows", "--check"]).expect_code(0);
     assert!(
+        run.stdout().contains(
+            "hand-written CI .github/workflows/ci.yaml, .github/workflows/docs.yml: left alone"
+        ),
+        "{}",
         run.stdout()
-            .contains("hand-written, so left alone and not checked: .github/workflows/ci.yaml"),
+    );
+    assert!(
+        run.stdout()
+            .contains("the repository's own CI does not run fmt-check, audit, secrets"),
         "{}",
         run.stdout()
     );
 
-    // --replace-ci switches, and says so.
-    fx.run(&["workflows", "--replace-ci"]).expect_code(0);
+    // --replace-ci is a dry run that lists what it would do.
+    let before = snapshot(&fx);
+    let plan = fx
+        .run(&["workflows", "--replace-ci"])
+        .expect_code(0)
+        .stdout();
+    assert!(
+        plan.contains("replace  .github/workflows/ci.yaml (it only runs checks `ci` runs)"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(
+            "keep     .github/workflows/docs.yml (kept: its job `book` runs `cargo doc --no-deps`)"
+        ),
+        "{plan}"
+    );
+    assert!(plan.contains("dry run: nothing written"), "{plan}");
+    assert!(before == snapshot(&fx), "a dry run writes nothing");
+
+    // --execute replaces the superseded CI and nothing else.
+    fx.run(&["workflows", "--replace-ci", "--execute"])
+        .expect_code(0);
     assert!(!fx.root.join(".github/workflows/ci.yaml").exists());
     assert!(
         fx.read(".github/workflows/ci.yml")
             .contains("cargo xtask lint")
     );
-    fx.run(&["workflows", "--check"]).expect_code(0);
-
-    // A git source, at a revision.
-    let fx2 = Fixture::new(CLEAN_LIB);
-    fx2.run(&[
-        "init",
-        "--windlass-git",
-        "https://example.invalid/windlass.git",
-        "--rev",
-        "v0.1.0",
-    ])
-    .expect_code(0);
-    assert!(
-        fx2.read("xtask/Cargo.toml").contains(
-            "windlass = { git = \"https://example.invalid/windlass.git\", rev = \"v0.1.0\", default-features = false, features = [\"audit\", \"release\"] }"
-        ),
-        "{}",
-        fx2.read("xtask/Cargo.toml")
+    assert_eq!(
+        fx.read(".github/workflows/docs.yml"),
+        docs,
+        "docs.yml is the project's"
     );
+    assert_eq!(
+        fx.read(".github/workflows/release.yml"),
+        release,
+        "release.yml is the project's"
+    );
+    fx.run(&["workflows", "--check"]).expect_code(0);
+}
+
+/// Beside a CI of its own, `alongside = true` gives the steps it lacks — an adopter's
+/// command step included — jobs of their own in `windlass.yml`.
+#[test]
+fn alongside_a_kept_ci_windlass_yml_runs_what_it_lacks() {
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.workflows]\nalongside = true\n\n[workspace.metadata.windlass.steps.codegen]\nrun = [\"true\"]\n",
+    );
+    let own_ci = "on: pull_request\njobs:\n  test:\n    steps:\n      - run: cargo fmt --check\n      - run: cargo clippy\n      - run: cargo test\n";
+    fx.write(".github/workflows/rust.yml", own_ci);
+    fx.run(&["workflows"]).expect_code(0);
+    let alongside = fx.read(".github/workflows/windlass.yml");
+    for job in ["audit:", "secrets:", "codegen:", "workflows:"] {
+        assert!(
+            alongside.contains(&format!("\n  {job}\n")),
+            "{job}: {alongside}"
+        );
+    }
+    for job in ["lint:", "test:", "fmt-check:"] {
+        assert!(
+            !alongside.contains(&format!("\n  {job}\n")),
+            "{job} runs in rust.yml: {alongside}"
+        );
+    }
+    assert!(
+        alongside.contains("cargo xtask ci --only codegen"),
+        "{alongside}"
+    );
+    assert_eq!(fx.read(".github/workflows/rust.yml"), own_ci);
+    fx.run(&["workflows", "--check"]).expect_code(0);
 }
 
 /// A workspace that never generated workflows passes `ci`'s drift check, with a notice.

@@ -764,3 +764,72 @@ fn a_lockfile_that_is_not_one_is_exit_2_not_a_pass() {
         assert_eq!(run.json()["status"], "error");
     }
 }
+
+/// An xtask that is a workspace member (an existing one windlass was nested into) brings
+/// windlass's tree into Cargo.lock: what only it uses is its automation's, left out of the
+/// project's audit unless `--include-xtask`; what the project uses too stays.
+#[test]
+fn what_only_an_xtask_member_uses_is_left_out_unless_asked_for() {
+    let fx = Fixture::bare();
+    fx.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"app\", \"xtask\"]\nresolver = \"2\"\n",
+    );
+    fx.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nshared = \"1\"\n",
+    );
+    fx.write("app/src/lib.rs", "");
+    fx.write(
+        "xtask/Cargo.toml",
+        "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nshared = \"1\"\nvulnerable = \"1\"\nabandoned = \"1\"\n",
+    );
+    fx.write("xtask/src/main.rs", "fn main() {}\n");
+    let registry = |name: &str, version: &str| {
+        format!(
+            "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = \"{CRATES_IO}\"\n"
+        )
+    };
+    fx.write(
+        "Cargo.lock",
+        &format!(
+            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"shared\",\n]\n\n[[package]]\nname = \"xtask\"\nversion = \"0.1.0\"\ndependencies = [\n \"abandoned\",\n \"shared\",\n \"vulnerable\",\n]\n{}{}{}",
+            registry("abandoned", "1.0.0"),
+            registry("shared", "1.0.0"),
+            registry("vulnerable", "1.0.0"),
+        ),
+    );
+    let db = tiny_db(&fx.root);
+    advisory(
+        &db,
+        "RUSTSEC-2099-0020",
+        "shared",
+        "",
+        "patched = []",
+        "shared is vulnerable",
+    );
+
+    let run = audit(&fx, &db, &[]);
+    assert_eq!(run.code(), 1, "{}", run.all_output());
+    assert_eq!(
+        ids(&run.json()),
+        ["RUSTSEC-2099-0020"],
+        "the project's own finding stays"
+    );
+    assert!(
+        run.stderr()
+            .contains("left out 3 packages only the xtask (xtask) uses"),
+        "{}",
+        run.stderr()
+    );
+
+    let run = audit(&fx, &db, &["--include-xtask"]);
+    assert_eq!(
+        ids(&run.json()),
+        [
+            "RUSTSEC-2099-0001",
+            "RUSTSEC-2099-0002",
+            "RUSTSEC-2099-0020"
+        ]
+    );
+}

@@ -254,3 +254,67 @@ fn doctests_run_after_nextest_and_a_failing_one_fails_the_step() {
         "{report}"
     );
 }
+
+/// `fmt-check` and `lint` run the repository's own rule: its toolchain, cargo's and the tool's
+/// arguments, a rustfmt config rustfmt would not find; `ci --only` takes a comma list.
+#[test]
+fn fmt_check_and_lint_follow_the_repositorys_toolchain_and_arguments() {
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.fmt-check]\ntoolchain = \"nightly\"\nargs = [\"--all\"]\nconfig-path = \".config/rustfmt.toml\"\n\n[workspace.metadata.windlass.lint]\ntoolchain = \"nightly\"\n",
+    );
+    let plan = fx
+        .run(&["ci", "--only", "fmt-check,lint", "--dry-run"])
+        .expect_code(0)
+        .stdout();
+    assert!(
+        plan.contains(
+            "cargo +nightly fmt --all -- --check --color never --config-path .config/rustfmt.toml"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("cargo +nightly clippy --workspace --all-targets"),
+        "{plan}"
+    );
+    assert!(!plan.contains("cargo test"), "only the two steps: {plan}");
+
+    // The config path is the rule: 30 columns make the clean crate unformatted.
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.fmt-check]\ntoolchain = \"stable\"\nconfig-path = \".config/rustfmt.toml\"\n",
+    );
+    fx.write(".config/rustfmt.toml", "max_width = 30\n");
+    let run = fx.run(&["fmt-check"]).expect_code(1);
+    assert!(
+        run.stdout().contains(
+            "to fix or reproduce: cargo +stable fmt -- --config-path .config/rustfmt.toml"
+        ),
+        "{}",
+        run.stdout()
+    );
+
+    // A toolchain that is not installed is named with the command that installs it.
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.fmt-check]\ntoolchain = \"windlass-absent-toolchain\"\n",
+    );
+    let run = fx.run(&["fmt-check"]).expect_code(2);
+    assert!(
+        run.all_output()
+            .contains("rustup toolchain install windlass-absent-toolchain --component rustfmt"),
+        "{}",
+        run.all_output()
+    );
+    // And a value that cannot be a toolchain is refused when the config loads.
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.lint]\ntoolchain = \"nightly; rm -rf /\"\n",
+    );
+    let run = fx.run(&["lint"]).expect_code(2);
+    assert!(
+        run.all_output().contains("is not a toolchain name"),
+        "{}",
+        run.all_output()
+    );
+}

@@ -445,8 +445,12 @@ fn the_systemd_unit_is_hardened() {
     ] {
         assert!(unit.contains(line), "{line}: {unit}");
     }
+    // The fixture's path has a space: one quoted word, as systemd splits ExecStart.
     assert!(
-        unit.contains(&format!("ExecStart={}/current/svc", host.root.display())),
+        unit.contains(&format!(
+            "ExecStart=\"{}/current/svc\"\n",
+            host.root.display()
+        )),
         "{unit}"
     );
     let unit_start = unit.find("[Unit]").unwrap();

@@ -82,8 +82,12 @@ impl Conventions {
             .iter()
             .find(|f| !found_config && !passes_config && root.join(f).is_file())
             .map(|f| f.to_string());
-        let config_file = rustfmt_config
-            .clone()
+        let passed_config = fmt.as_ref().and_then(|r| {
+            let at = r.tool_args.iter().position(|a| a == "--config-path")?;
+            r.tool_args.get(at + 1).cloned()
+        });
+        let config_file = passed_config
+            .or_else(|| rustfmt_config.clone())
             .or_else(|| {
                 [".rustfmt.toml", "rustfmt.toml"]
                     .iter()
@@ -115,10 +119,20 @@ impl Conventions {
 
 /// The files a project writes its commands in, with their names relative to `root`.
 fn sources(root: &Path) -> Vec<(String, String)> {
-    let mut names: Vec<String> = ["Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", ".justfile", "Makefile.toml", ".cargo/config.toml", ".cargo/config"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut names: Vec<String> = [
+        "Makefile",
+        "makefile",
+        "GNUmakefile",
+        "justfile",
+        "Justfile",
+        ".justfile",
+        "Makefile.toml",
+        ".cargo/config.toml",
+        ".cargo/config",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut workflows: Vec<String> = std::fs::read_dir(root.join(".github/workflows"))
         .into_iter()
         .flatten()
@@ -147,7 +161,9 @@ fn find_rule(name: &str, text: &str, tool: &str) -> Option<ToolRule> {
     for (index, line) in text.lines().enumerate() {
         let code = line.split(" #").next().unwrap_or_default();
         let words: Vec<&str> = code
-            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',' || c == '[' || c == ']')
+            .split(|c: char| {
+                c.is_whitespace() || c == '"' || c == '\'' || c == ',' || c == '[' || c == ']'
+            })
             .filter(|w| !w.is_empty())
             .collect();
         let Some(at) = words.iter().position(|w| *w == "cargo") else {
@@ -220,7 +236,11 @@ mod tests {
         )
         .unwrap();
         std::fs::create_dir_all(dir.path().join(".config")).unwrap();
-        std::fs::write(dir.path().join(".config/rustfmt.toml"), "imports_granularity = \"Crate\"\n").unwrap();
+        std::fs::write(
+            dir.path().join(".config/rustfmt.toml"),
+            "imports_granularity = \"Crate\"\n",
+        )
+        .unwrap();
         let found = Conventions::detect(dir.path());
         let fmt = found.fmt.unwrap();
         assert_eq!(fmt.toolchain.as_deref(), Some("nightly"));
@@ -228,7 +248,12 @@ mod tests {
         assert_eq!(fmt.tool_args, ["--config-path", ".config/rustfmt.toml"]);
         assert_eq!(fmt.source, "Makefile:5");
         assert_eq!(found.rustfmt_config, None, "the rule passes it already");
-        assert!(found.unstable_rustfmt.unwrap().contains("imports_granularity"));
+        assert!(
+            found
+                .unstable_rustfmt
+                .unwrap()
+                .contains("imports_granularity")
+        );
     }
 
     #[test]
@@ -249,14 +274,21 @@ mod tests {
         let fmt = found.fmt.unwrap();
         assert_eq!(fmt.toolchain, None);
         assert_eq!(fmt.source, ".github/workflows/ci.yml:5");
-        assert_eq!(found.rustfmt_config.as_deref(), Some(".config/rustfmt.toml"));
+        assert_eq!(
+            found.rustfmt_config.as_deref(),
+            Some(".config/rustfmt.toml")
+        );
         assert_eq!(found.unstable_rustfmt, None);
     }
 
     #[test]
     fn nothing_written_down_means_nothing_taken_over() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("justfile"), "fmt:\n    cargo fmt\ntest:\n    cargo test $ARGS\n").unwrap();
+        std::fs::write(
+            dir.path().join("justfile"),
+            "fmt:\n    cargo fmt\ntest:\n    cargo test $ARGS\n",
+        )
+        .unwrap();
         assert_eq!(Conventions::detect(dir.path()), Conventions::default());
     }
 }

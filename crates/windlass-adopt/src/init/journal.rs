@@ -36,8 +36,7 @@ impl Journal {
     pub fn remove(&mut self, path: &Path) -> Result<()> {
         self.remember(path);
         std::fs::remove_file(path).map_err(|e| {
-            windlass_core::UsageError::new(format!("cannot remove {}: {e}", path.display()))
-                .into()
+            windlass_core::UsageError::new(format!("cannot remove {}: {e}", path.display())).into()
         })
     }
 
@@ -58,7 +57,8 @@ impl Journal {
                 self.dirs.push(dir);
             }
         }
-        self.files.push((path.to_path_buf(), std::fs::read(path).ok()));
+        self.files
+            .push((path.to_path_buf(), std::fs::read(path).ok()));
     }
 
     /// Puts every file back as it was and removes the directories the run created; the
@@ -96,8 +96,12 @@ mod tests {
         std::fs::write(&kept, "[package]\n").unwrap();
         let mut journal = Journal::default();
         journal.write(&kept, "[package]\nchanged = 1\n").unwrap();
-        journal.write(&dir.path().join("xtask/src/main.rs"), "fn main() {}\n").unwrap();
-        journal.write(&dir.path().join("xtask/Cargo.toml"), "x").unwrap();
+        journal
+            .write(&dir.path().join("xtask/src/main.rs"), "fn main() {}\n")
+            .unwrap();
+        journal
+            .write(&dir.path().join("xtask/Cargo.toml"), "x")
+            .unwrap();
         journal.write(&kept, "twice").unwrap();
         assert!(journal.undo().is_empty());
         assert_eq!(std::fs::read_to_string(&kept).unwrap(), "[package]\n");

@@ -43,7 +43,12 @@ fn keep_xtask_apart(doc: &mut DocumentMut, changes: &mut Vec<String>) {
     let members: Vec<String> = ws
         .get("members")
         .and_then(Item::as_array)
-        .map(|a| a.iter().filter_map(|m| m.as_str()).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_str())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     if members.iter().any(|m| m == "xtask" || m == "./xtask")
         && let Some(array) = ws.get_mut("members").and_then(Item::as_array_mut)
@@ -116,23 +121,40 @@ fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Ve
         fmt_keys.extend(rule_keys(rule, "rustfmt-args"));
         fmt_why.push(format!("as {} runs it", rule.source));
     }
-    let nightly_for_config = conventions.fmt.as_ref().is_none_or(|r| r.toolchain.is_none());
+    let nightly_for_config = conventions
+        .fmt
+        .as_ref()
+        .is_none_or(|r| r.toolchain.is_none());
     if let (true, Some(why)) = (nightly_for_config, &conventions.unstable_rustfmt) {
         fmt_keys.push(("toolchain", value("nightly")));
-        fmt_why.push(format!("nightly: {why}, options only nightly rustfmt applies"));
+        fmt_why.push(format!(
+            "nightly: {why}, options only nightly rustfmt applies"
+        ));
     }
     if let Some(path) = &conventions.rustfmt_config {
         fmt_keys.push(("config-path", value(path.as_str())));
         fmt_why.push(format!("{path}, which rustfmt does not find by itself"));
     }
-    section("fmt-check", fmt_keys, format!("[fmt-check]: {}", fmt_why.join("; ")));
-    if let Some(rule) = conventions.clippy.as_ref().filter(|r| r.toolchain.is_some()) {
+    section(
+        "fmt-check",
+        fmt_keys,
+        format!("[fmt-check]: {}", fmt_why.join("; ")),
+    );
+    if let Some(rule) = conventions
+        .clippy
+        .as_ref()
+        .filter(|r| r.toolchain.is_some())
+    {
         let keys = rule
             .toolchain
             .iter()
             .map(|t| ("toolchain", value(t.as_str())))
             .collect();
-        section("lint", keys, format!("[lint] toolchain, as {} runs clippy", rule.source));
+        section(
+            "lint",
+            keys,
+            format!("[lint] toolchain, as {} runs clippy", rule.source),
+        );
     }
 }
 
@@ -143,7 +165,10 @@ fn rule_keys(rule: &ToolRule, tool_args_key: &'static str) -> Vec<(&'static str,
         keys.push(("toolchain", value(toolchain.as_str())));
     }
     if !rule.args.is_empty() {
-        keys.push(("args", value(rule.args.iter().map(String::as_str).collect::<Array>())));
+        keys.push((
+            "args",
+            value(rule.args.iter().map(String::as_str).collect::<Array>()),
+        ));
     }
     if !rule.tool_args.is_empty() {
         keys.push((
@@ -196,10 +221,19 @@ mod tests {
             &Conventions::default(),
         );
         assert!(!text.contains("[workspace"), "{text}");
-        assert!(text.contains("[package.metadata.windlass.ci]\nsteps = [\"fmt-check\", \"lint\"]"), "{text}");
+        assert!(
+            text.contains("[package.metadata.windlass.ci]\nsteps = [\"fmt-check\", \"lint\"]"),
+            "{text}"
+        );
         assert!(text.contains("name = \"svc\" # ours"), "{text}");
-        assert!(text.contains("[profile.staging]\ninherits = \"release\"\ndebug = true"), "{text}");
-        assert!(!text.contains("[profile.dev"), "the project's dev profile is its own: {text}");
+        assert!(
+            text.contains("[profile.staging]\ninherits = \"release\"\ndebug = true"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("[profile.dev"),
+            "the project's dev profile is its own: {text}"
+        );
     }
 
     #[test]
@@ -211,7 +245,10 @@ mod tests {
         assert!(text.contains("members = [\"*\"]"), "{text}");
         assert!(text.contains("exclude = [\"xtask\"]"), "{text}");
         assert_eq!(changes.len(), 4, "{changes:?}");
-        let (text, _) = edited("[workspace]\nmembers = [\"crates/*\"]\n", &Conventions::default());
+        let (text, _) = edited(
+            "[workspace]\nmembers = [\"crates/*\"]\n",
+            &Conventions::default(),
+        );
         assert!(!text.contains("exclude"), "{text}");
     }
 
@@ -231,7 +268,10 @@ mod tests {
             text.contains("[workspace.metadata.windlass.fmt-check]\ntoolchain = \"nightly\"\nargs = [\"--all\"]\nrustfmt-args = [\"--config-path\", \".config/rustfmt.toml\"]"),
             "{text}"
         );
-        assert!(changes.iter().any(|c| c.contains("Makefile:3")), "{changes:?}");
+        assert!(
+            changes.iter().any(|c| c.contains("Makefile:3")),
+            "{changes:?}"
+        );
         let (again, changes) = edited(&text, &conventions);
         assert_eq!(again, text);
         assert!(changes.is_empty(), "{changes:?}");

@@ -155,7 +155,13 @@ impl Init {
         }
         let manifest = xtask_crate::manifest(edition, &dependency.line, &features);
         self.file(root, "xtask/Cargo.toml", &manifest, journal, log)?;
-        self.file(root, "xtask/src/main.rs", xtask_crate::MAIN_RS, journal, log)?;
+        self.file(
+            root,
+            "xtask/src/main.rs",
+            xtask_crate::MAIN_RS,
+            journal,
+            log,
+        )?;
         let lockfile = root.join("xtask/Cargo.lock");
         if let Some(tested) = &dependency.tested_lockfile
             && !lockfile.exists()
@@ -289,14 +295,10 @@ impl Init {
 
     /// The generated workflows: each written unless a hand-written file of its name is there;
     /// `ci.yml` replaces the hand-written CI it supersedes only with `--replace-ci`.
-    fn write_workflows(
-        &self,
-        ws: &Workspace,
-        journal: &mut Journal,
-        log: &mut Log,
-    ) -> Result<()> {
+    fn write_workflows(&self, ws: &Workspace, journal: &mut Journal, log: &mut Log) -> Result<()> {
         let config = WorkflowsConfig {
             xtask_sources: Some(vec!["xtask/**".into()]),
+            standalone_xtask: standalone(&ws.root),
             ..WorkflowsConfig::default()
         };
         let files = windlass_workflows::generate_for(&ws.repo_root, &config, &self.workflows);
@@ -568,11 +570,4 @@ impl Step for Init {
     }
 }
 
-/// Whether `xtask/` is a workspace of its own (as init writes it), rather than a member of
-/// the project's.
-fn standalone(root: &Path) -> bool {
-    std::fs::read_to_string(root.join("xtask/Cargo.toml"))
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .is_some_and(|doc| doc.contains_key("workspace"))
-}
+use windlass_core::workspace::standalone_xtask as standalone;

@@ -24,7 +24,14 @@ pub fn project_loads(session: &mut Session, manifest: &Path) -> Result<(), NotBu
     let sh = session.shell();
     let cmd = sh
         .cmd("cargo")
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline", "--manifest-path"])
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
         .arg(manifest);
     run(session, cmd, MANIFEST)
 }
@@ -68,7 +75,10 @@ pub fn xtask_builds(session: &mut Session, manifest: &Path) -> Result<(), NotBui
     } else {
         Err(NotBuilding {
             what: "the xtask does not build",
-            cargo_says: format!("`cargo build` exited with {}; its errors are above", finished.status),
+            cargo_says: format!(
+                "`cargo build` exited with {}; its errors are above",
+                finished.status
+            ),
         })
     }
 }
@@ -78,10 +88,12 @@ fn stays_offline() -> bool {
 }
 
 fn run(session: &mut Session, cmd: xshell::Cmd<'_>, what: &'static str) -> Result<(), NotBuilding> {
-    let finished = session.run(cmd, Capture::Everything).map_err(|e| NotBuilding {
-        what,
-        cargo_says: e.to_string(),
-    })?;
+    let finished = session
+        .run(cmd, Capture::Everything)
+        .map_err(|e| NotBuilding {
+            what,
+            cargo_says: e.to_string(),
+        })?;
     if finished.success() {
         return Ok(());
     }
@@ -97,7 +109,10 @@ fn essence(stderr: &str) -> String {
         .lines()
         .filter(|l| {
             let word = l.trim_start().split(' ').next().unwrap_or_default();
-            !matches!(word, "Updating" | "Locking" | "Downloading" | "Downloaded" | "Adding" | "Blocking")
+            !matches!(
+                word,
+                "Updating" | "Locking" | "Downloading" | "Downloaded" | "Adding" | "Blocking"
+            )
         })
         .collect();
     lines.join("\n").trim().to_string()

@@ -46,8 +46,14 @@ impl Source {
     /// Short, for messages: `the crate registry`, `git URL`, `path DIR`.
     pub fn describe(&self) -> String {
         match self {
-            Source::Registry => format!("windlass {} from the crate registry", env!("CARGO_PKG_VERSION")),
-            Source::Git { url, rev: Some(rev) } => format!("windlass from {url} at {rev}"),
+            Source::Registry => format!(
+                "windlass {} from the crate registry",
+                env!("CARGO_PKG_VERSION")
+            ),
+            Source::Git {
+                url,
+                rev: Some(rev),
+            } => format!("windlass from {url} at {rev}"),
             Source::Git { url, rev: None } => format!("windlass from {url}"),
             Source::Path { dir, .. } => format!("windlass at {}", dir.display()),
         }
@@ -227,8 +233,19 @@ mod tests {
         }
         .dependency(&repo, &repo.join("xtask"), &[])
         .unwrap();
-        assert!(dep.line.contains(&format!("{:?}", normalized(&windlass.join("crates/windlass")).to_string_lossy())), "{}", dep.line);
-        assert!(dep.warnings[0].contains("absolute path"), "{:?}", dep.warnings);
+        assert!(
+            dep.line.contains(&format!(
+                "{:?}",
+                normalized(&windlass.join("crates/windlass")).to_string_lossy()
+            )),
+            "{}",
+            dep.line
+        );
+        assert!(
+            dep.warnings[0].contains("absolute path"),
+            "{:?}",
+            dep.warnings
+        );
         let err = Source::Path {
             dir: repo.clone(),
             absolute: false,
@@ -245,6 +262,9 @@ mod tests {
             relative(Path::new("/a/b/xtask"), Path::new("/a/c/d")),
             PathBuf::from("../../c/d")
         );
-        assert_eq!(relative(Path::new("/a"), Path::new("/a")), PathBuf::from("."));
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a")),
+            PathBuf::from(".")
+        );
     }
 }
