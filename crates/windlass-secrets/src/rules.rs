@@ -518,25 +518,22 @@ fn generic_secret(line: &str, _: Option<&str>, out: &mut Vec<(usize, usize)>) {
 fn is_expression(line: &str, start: usize, end: usize) -> bool {
     let value = &line[start..end];
     let after = line[end..].trim_start();
-    let declaration = line
-        .split_whitespace()
-        .next()
-        .is_some_and(|w| {
-            matches!(
-                w,
-                "let"
-                    | "const"
-                    | "static"
-                    | "var"
-                    | "val"
-                    | "pub"
-                    | "auto"
-                    | "my"
-                    | "local"
-                    | "def"
-                    | "mut"
-            )
-        });
+    let declaration = line.split_whitespace().next().is_some_and(|w| {
+        matches!(
+            w,
+            "let"
+                | "const"
+                | "static"
+                | "var"
+                | "val"
+                | "pub"
+                | "auto"
+                | "my"
+                | "local"
+                | "def"
+                | "mut"
+        )
+    });
     let identifier_path = value.contains('.')
         && value.split('.').all(|part| {
             part.bytes()
