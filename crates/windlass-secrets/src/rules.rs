@@ -648,10 +648,8 @@ mod tests {
         assert!(ids("secret_key = Config::SECRET_KEY_FROM_ENVIRONMENT").is_empty());
         // Literals still are, quoted or in a `.env`.
         assert_eq!(ids("API_KEY=q8Zr2XvM7kPt1WlN4bYc9HsD"), ["generic-secret"]); // windlass:allow-secret
-        assert_eq!(
-            ids(r#"let api_key = "q8Zr2XvM7kPt1WlN4bYc9HsD";"#),
-            ["generic-secret"]
-        ); // windlass:allow-secret
+        let quoted = r#"let api_key = "q8Zr2XvM7kPt1WlN4bYc9HsD";"#; // windlass:allow-secret
+        assert_eq!(ids(quoted), ["generic-secret"]);
     }
 
     #[test]

@@ -140,21 +140,21 @@ fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Ve
         fmt_keys,
         format!("[fmt-check]: {}", fmt_why.join("; ")),
     );
-    if let Some(rule) = conventions
-        .clippy
-        .as_ref()
-        .filter(|r| r.toolchain.is_some())
-    {
-        let keys = rule
+    if let Some(rule) = &conventions.clippy {
+        let mut keys: Vec<(&str, Item)> = rule
             .toolchain
             .iter()
             .map(|t| ("toolchain", value(t.as_str())))
             .collect();
-        section(
-            "lint",
-            keys,
-            format!("[lint] toolchain, as {} runs clippy", rule.source),
-        );
+        for (flag, key) in [
+            ("--all-features", "all-features"),
+            ("--no-default-features", "no-default-features"),
+        ] {
+            if rule.args.iter().any(|a| a == flag) {
+                keys.push((key, value(true)));
+            }
+        }
+        section("lint", keys, format!("[lint], as {} runs clippy", rule.source));
     }
 }
 

@@ -262,11 +262,14 @@ impl Init {
         let gitignore = root.join(".gitignore");
         let mut ignore = std::fs::read_to_string(&gitignore).unwrap_or_default();
         let lines: Vec<&str> = ignore.lines().map(str::trim).collect();
+        // `target`, `target/` and `**/target` ignore every target directory, `/target` only
+        // the root's.
         let ignored = |entry: &str| {
             let bare = entry.trim_start_matches('/');
             lines.iter().any(|l| {
                 let l = l.trim_end_matches('/');
-                l.trim_start_matches('/') == bare || (bare.ends_with("target") && l == "target")
+                l.trim_start_matches('/') == bare
+                    || (bare.ends_with("target") && matches!(l, "target" | "**/target"))
             })
         };
         let added: Vec<&str> = ["/target", "/xtask/target", ".env"]
