@@ -52,7 +52,7 @@ pub struct AuditConfig {
     pub yanked: bool,
     /// The policy file, relative to the workspace root (default `deny.toml`).
     pub policy: Option<PathBuf>,
-    /// Audit the packages only the xtask uses too (default: left out, and said so).
+    /// Audit the packages only windlass brings in too (default: left out, and said so).
     #[serde(default)]
     pub include_xtask: bool,
 }
@@ -130,7 +130,7 @@ pub struct Audit {
     pub policy: PathBuf,
     /// A shipped binary to audit instead of the lockfile.
     pub bin: Option<PathBuf>,
-    /// Audit what only the xtask uses too.
+    /// Audit what only windlass brings in too.
     pub include_xtask: bool,
 }
 

@@ -24,7 +24,7 @@ struct Parts<'a> {
     lock: &'a Lock,
     policy: &'a Policy,
     waivers: &'a windlass_core::waivers::Waivers,
-    /// The packages only the xtask uses, which the workspace's view leaves out.
+    /// The packages only windlass brings in, which the workspace's view leaves out.
     left_out: Option<&'a crate::xtask_view::LeftOut>,
 }
 
@@ -109,7 +109,7 @@ pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Resul
             session.message(
                 Severity::Notice,
                 format!(
-                    "left out {} only the xtask ({}) uses: its automation, not the project's dependencies (--include-xtask audits them)",
+                    "left out {} that only windlass, the dependency of {}, brings in: the xtask's automation, not the project's dependencies (--include-xtask audits them)",
                     match left_out.packages.len() {
                         1 => "the 1 package".to_string(),
                         n => format!("{n} packages"),

@@ -1,4 +1,4 @@
-//! The project's own dependency graph, without the xtask's: packages only the xtask uses
+//! The project's own dependency graph, without the xtask's: packages only windlass brings in
 //! (windlass and its tree, where an xtask that is a workspace member depends on it) are its
 //! automation's, audited by that automation's own CI, not findings of the project. Left out
 //! by default, said so, and put back with `--include-xtask`.
@@ -12,7 +12,7 @@ use windlass_core::{Session, Workspace};
 /// What the audit leaves out.
 #[derive(Debug, Default, Clone)]
 pub struct LeftOut {
-    /// The xtask members.
+    /// The members that depend on windlass (the xtask).
     pub xtasks: Vec<String>,
     /// Every package only they reach (themselves included), as `(name, version)`.
     pub packages: HashSet<(String, String)>,
@@ -49,44 +49,40 @@ impl LeftOut {
     }
 }
 
-/// The packages of `lock` that only the workspace's xtask members reach; `None` when there
-/// is no xtask member, or nothing only it uses.
+/// The packages of `lock` that only windlass brings in — reached from no workspace member
+/// but through a `windlass` package that is not itself a member (the dependency of an xtask
+/// member) — `None` when there is none. The xtask's own other dependencies stay: they are the
+/// project's choice.
 pub fn xtask_only(ws: &Workspace, session: &mut Session, lock: &Lock) -> Result<Option<LeftOut>> {
     let packages = &lock.lockfile.packages;
-    // Without either, no member can be an xtask: spare the workspace's metadata.
-    let candidates = packages.iter().any(|p| {
-        p.name.as_str() == "windlass" || (p.name.as_str() == "xtask" && p.source.is_none())
-    });
-    if !candidates {
+    // Without a windlass package, nothing to leave out: spare the workspace's metadata.
+    if !packages.iter().any(|p| p.name.as_str() == WINDLASS) {
         return Ok(None);
     }
-    let members = ws.members(session)?;
-    let xtasks: Vec<String> = members
+    let members: Vec<(String, String)> = ws
+        .members(session)?
         .iter()
-        .filter(|p| windlass_core::workspace::is_xtask(p))
-        .map(|p| p.name.to_string())
-        .collect();
-    if xtasks.is_empty() {
-        return Ok(None);
-    }
-    let roots: Vec<(String, String)> = members
-        .iter()
-        .filter(|p| !windlass_core::workspace::is_xtask(p))
         .map(|p| (p.name.to_string(), p.version.to_string()))
         .collect();
+    let is_member =
+        |name: &str, version: &str| members.iter().any(|(n, v)| n == name && v == version);
     let index = |name: &str, version: &str| {
         packages
             .iter()
             .position(|p| p.name.as_str() == name && p.version.to_string() == version)
     };
     let mut reached = vec![false; packages.len()];
-    let mut queue: VecDeque<usize> = roots.iter().filter_map(|(n, v)| index(n, v)).collect();
+    let mut queue: VecDeque<usize> = members.iter().filter_map(|(n, v)| index(n, v)).collect();
     for &i in &queue {
         reached[i] = true;
     }
     while let Some(i) = queue.pop_front() {
         for dep in &packages[i].dependencies {
-            if let Some(d) = index(dep.name.as_str(), &dep.version.to_string())
+            let (name, version) = (dep.name.as_str(), dep.version.to_string());
+            if name == WINDLASS && !is_member(name, &version) {
+                continue;
+            }
+            if let Some(d) = index(name, &version)
                 && !reached[d]
             {
                 reached[d] = true;
@@ -100,8 +96,19 @@ pub fn xtask_only(ws: &Workspace, session: &mut Session, lock: &Lock) -> Result<
         .filter(|(_, reached)| !**reached)
         .map(|(p, _)| (p.name.to_string(), p.version.to_string()))
         .collect();
+    let through: Vec<String> = packages
+        .iter()
+        .filter(|p| {
+            p.dependencies.iter().any(|d| d.name.as_str() == WINDLASS)
+                && is_member(p.name.as_str(), &p.version.to_string())
+        })
+        .map(|p| p.name.to_string())
+        .collect();
     Ok((!left.is_empty()).then_some(LeftOut {
-        xtasks,
+        xtasks: through,
         packages: left,
     }))
 }
+
+/// The crate whose tree is the xtask's, not the project's.
+const WINDLASS: &str = "windlass";

@@ -144,12 +144,28 @@ impl Workspace {
         cargo.current_dir(&self.root);
         let finished = session.run_command(cargo, Capture::Everything)?;
         if !finished.success() {
+            let stderr = finished.stderr.trim();
+            // A dependency cargo could not download is not the manifest's fault.
+            let network = [
+                "spurious network error",
+                "failed to resolve address",
+                "Could not resolve host",
+                "attempting to make an HTTP request, but --offline was specified",
+                "failed to download",
+                "network failure",
+            ]
+            .iter()
+            .any(|needle| stderr.contains(needle));
             return Err(UsageError::new(format!(
                 "cannot read the Cargo workspace at {}:\n{}",
                 self.manifest_path.display(),
-                indent(finished.stderr.trim())
+                indent(stderr)
             ))
-            .hint("fix the manifest named above")
+            .hint(if network {
+                "cargo needs a dependency it has not downloaded, and cannot reach where it lives: run `cargo fetch` where the network is reachable (or vendor the dependency), then run again"
+            } else {
+                "fix the manifest named above"
+            })
             .into());
         }
         let json = finished

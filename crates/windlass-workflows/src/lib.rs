@@ -489,12 +489,17 @@ impl State {
             .filter(|f| f.is_file())
             .collect();
         // windlass's `ci.yml` is the repository's CI: any hand-written workflow that runs on
-        // pull requests already is one (`rust.yml`, `ci.yaml`, `test.yml`, ...).
-        if path.file_stem().is_some_and(|s| s == "ci") {
-            for file in hand_written_ci(root) {
-                if !hand_written.contains(&file) {
-                    hand_written.push(file);
-                }
+        // pull requests already is one (`rust.yml`, `ci.yaml`, `test.yml`, ...). Its
+        // `release.yml` is the repository's release automation: any that runs on a tag push
+        // or a GitHub release already is (`publish.yml`, `cd.yml`, ...).
+        let own: Vec<PathBuf> = match path.file_stem().and_then(|s| s.to_str()) {
+            Some("ci") => hand_written_ci(root),
+            Some("release") => hand_written_release(root),
+            _ => Vec::new(),
+        };
+        for file in own {
+            if !hand_written.contains(&file) {
+                hand_written.push(file);
             }
         }
         if hand_written.is_empty() {
@@ -508,6 +513,11 @@ impl State {
 /// The workflows under `.github/workflows` that someone wrote by hand and that run on pull
 /// requests: the repository's own CI.
 pub fn hand_written_ci(root: &Path) -> Vec<PathBuf> {
+    hand_written_where(root, runs_on_pull_requests)
+}
+
+/// The hand-written workflows under `.github/workflows` whose text `matches`, sorted.
+fn hand_written_where(root: &Path, matches: fn(&str) -> bool) -> Vec<PathBuf> {
     let dir = root.join(".github/workflows");
     let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
         .into_iter()
@@ -516,12 +526,17 @@ pub fn hand_written_ci(root: &Path) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
         .filter(|p| {
-            std::fs::read_to_string(p)
-                .is_ok_and(|text| !is_generated(&text) && runs_on_pull_requests(&text))
+            std::fs::read_to_string(p).is_ok_and(|text| !is_generated(&text) && matches(&text))
         })
         .collect();
     found.sort();
     found
+}
+
+/// The workflows under `.github/workflows` that someone wrote by hand and that run on a tag
+/// push or a GitHub release: the repository's own release automation.
+pub fn hand_written_release(root: &Path) -> Vec<PathBuf> {
+    hand_written_where(root, supersede::releases)
 }
 
 /// Whether a workflow's `on:` names `pull_request` (or `pull_request_target`): read from the

@@ -186,6 +186,29 @@ pub fn steps_run_by(text: &str) -> Vec<&'static str> {
     steps
 }
 
+/// Whether a workflow is release automation: it runs on a GitHub release, or on a push of
+/// tags.
+pub fn releases(text: &str) -> bool {
+    let Ok(docs) = YamlLoader::load_from_str(text) else {
+        return false;
+    };
+    let Some(on) = docs
+        .first()
+        .and_then(|d| key(d, "on").or_else(|| key(d, "true")))
+    else {
+        return false;
+    };
+    match on {
+        Yaml::String(event) => event == "release",
+        Yaml::Array(events) => events.iter().any(|e| e.as_str() == Some("release")),
+        Yaml::Hash(_) => {
+            key(on, "release").is_some()
+                || key(on, "push").and_then(|push| key(push, "tags")).is_some()
+        }
+        _ => false,
+    }
+}
+
 fn key<'a>(node: &'a Yaml, name: &str) -> Option<&'a Yaml> {
     node.as_hash()?.get(&Yaml::String(name.to_string()))
 }
@@ -211,10 +234,16 @@ fn commands(script: &str) -> Vec<String> {
 
 /// `Some(true)`: a check `ci` runs; `Some(false)`: set-up around it; `None`: something else.
 fn classify(command: &str) -> Option<bool> {
-    let words: Vec<&str> = command
-        .split_whitespace()
-        .skip_while(|w| w.contains('=') && !w.starts_with('-'))
-        .collect();
+    let all: Vec<&str> = command.split_whitespace().collect();
+    let assigns = all
+        .iter()
+        .take_while(|w| w.contains('=') && !w.starts_with('-'))
+        .count();
+    // A variable that changes the build (`BUILD_PROTO=1`) makes it another check than `ci`'s.
+    if !all[..assigns].iter().all(|a| harmless_variable(a)) {
+        return None;
+    }
+    let words: Vec<&str> = all[assigns..].to_vec();
     let program = words.first()?.rsplit('/').next().unwrap_or_default();
     match program {
         "cargo" => {
@@ -231,11 +260,43 @@ fn classify(command: &str) -> Option<bool> {
             if sub == "install" || sub == "fetch" || sub == "--version" || sub == "-V" {
                 return Some(false);
             }
+            // Another profile, target or feature set is a build `ci` does not make.
+            let other_build = words.iter().any(|w| {
+                let flag = w.split('=').next().unwrap_or_default();
+                matches!(
+                    flag,
+                    "--release"
+                        | "-r"
+                        | "--profile"
+                        | "--target"
+                        | "--features"
+                        | "-F"
+                        | "--no-default-features"
+                        | "--manifest-path"
+                )
+            });
+            if other_build {
+                return None;
+            }
             CHECK_SUBCOMMANDS.contains(&sub).then_some(true)
         }
         "cargo-nextest" => Some(true),
         p if SETUP_PROGRAMS.contains(&p) => Some(false),
         _ => None,
+    }
+}
+
+/// A variable set before a check that leaves it the check `ci` runs: output colour,
+/// backtraces, incremental builds, warnings denied.
+fn harmless_variable(assignment: &str) -> bool {
+    let (name, value) = assignment.split_once('=').unwrap_or((assignment, ""));
+    let value = value.trim_matches(|c| c == '"' || c == '\'');
+    match name {
+        "RUST_BACKTRACE" | "CARGO_TERM_COLOR" | "CARGO_INCREMENTAL" | "RUST_LOG" => true,
+        "RUSTFLAGS" | "RUSTDOCFLAGS" => {
+            matches!(value, "-D warnings" | "-Dwarnings" | "--deny warnings" | "")
+        }
+        _ => false,
     }
 }
 
@@ -274,6 +335,17 @@ mod tests {
             matches!(verdict(lint_only), Verdict::Kept(why) if why.contains("none of the checks"))
         );
         assert!(matches!(verdict(": ["), Verdict::Kept(_)));
+    }
+
+    #[test]
+    fn release_automation_runs_on_a_release_or_a_tag_push() {
+        assert!(releases(
+            "on:\n  release:\n    types: [published]\njobs: {}\n"
+        ));
+        assert!(releases("on:\n  push:\n    tags: ['v*']\njobs: {}\n"));
+        assert!(releases("on: [release]\n"));
+        assert!(!releases("on:\n  push:\n    branches: [main]\n"));
+        assert!(!releases("on: pull_request\n"));
     }
 
     #[test]

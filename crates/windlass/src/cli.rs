@@ -385,7 +385,7 @@ pub struct AuditArgs {
     /// The policy file (cargo-deny's format; default: the config's, `deny.toml`).
     #[arg(long, value_name = "PATH")]
     pub policy: Option<PathBuf>,
-    /// Also audit the packages only the xtask uses (windlass's own tree, where the xtask is a
+    /// Also audit the packages only windlass brings in (its own tree, where the xtask is a
     /// workspace member); by default they are left out, and the run says so.
     #[arg(long)]
     pub include_xtask: bool,

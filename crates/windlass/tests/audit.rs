@@ -766,8 +766,9 @@ fn a_lockfile_that_is_not_one_is_exit_2_not_a_pass() {
 }
 
 /// An xtask that is a workspace member (an existing one windlass was nested into) brings
-/// windlass's tree into Cargo.lock: what only it uses is its automation's, left out of the
-/// project's audit unless `--include-xtask`; what the project uses too stays.
+/// windlass's tree into Cargo.lock: what only windlass brings in is the automation's, left out
+/// of the project's audit unless `--include-xtask`; what the project (or the xtask itself)
+/// uses stays.
 #[test]
 fn what_only_an_xtask_member_uses_is_left_out_unless_asked_for() {
     let fx = Fixture::bare();
@@ -782,7 +783,7 @@ fn what_only_an_xtask_member_uses_is_left_out_unless_asked_for() {
     fx.write("app/src/lib.rs", "");
     fx.write(
         "xtask/Cargo.toml",
-        "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nshared = \"1\"\nvulnerable = \"1\"\nabandoned = \"1\"\n",
+        "[package]\nname = \"tasks\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nshared = \"1\"\nwindlass = \"0.1\"\n",
     );
     fx.write("xtask/src/main.rs", "fn main() {}\n");
     let registry = |name: &str, version: &str| {
@@ -790,13 +791,16 @@ fn what_only_an_xtask_member_uses_is_left_out_unless_asked_for() {
             "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = \"{CRATES_IO}\"\n"
         )
     };
+    let windlass =
+        registry("windlass", "0.1.0") + "dependencies = [\n \"abandoned\",\n \"vulnerable\",\n]\n";
     fx.write(
         "Cargo.lock",
         &format!(
-            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"shared\",\n]\n\n[[package]]\nname = \"xtask\"\nversion = \"0.1.0\"\ndependencies = [\n \"abandoned\",\n \"shared\",\n \"vulnerable\",\n]\n{}{}{}",
+            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"shared\",\n]\n\n[[package]]\nname = \"tasks\"\nversion = \"0.1.0\"\ndependencies = [\n \"shared\",\n \"windlass\",\n]\n{}{}{}{}",
             registry("abandoned", "1.0.0"),
             registry("shared", "1.0.0"),
             registry("vulnerable", "1.0.0"),
+            windlass,
         ),
     );
     let db = tiny_db(&fx.root);
@@ -818,7 +822,7 @@ fn what_only_an_xtask_member_uses_is_left_out_unless_asked_for() {
     );
     assert!(
         run.stderr()
-            .contains("left out 3 packages only the xtask (xtask) uses"),
+            .contains("left out 3 packages that only windlass, the dependency of tasks, brings in"),
         "{}",
         run.stderr()
     );

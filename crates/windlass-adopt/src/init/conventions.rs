@@ -158,17 +158,28 @@ fn sources(root: &Path) -> Vec<(String, String)> {
 /// The first `cargo [+toolchain] <tool> ...` command line of `text` that checks (a
 /// `--check` for fmt; any clippy run), read word by word.
 fn find_rule(name: &str, text: &str, tool: &str) -> Option<ToolRule> {
+    let variables = variables(text);
     for (index, line) in text.lines().enumerate() {
-        let code = line.split(" #").next().unwrap_or_default();
+        let code = expand(line.split(" #").next().unwrap_or_default(), &variables);
         let words: Vec<&str> = code
             .split(|c: char| {
                 c.is_whitespace() || c == '"' || c == '\'' || c == ',' || c == '[' || c == ']'
             })
             .filter(|w| !w.is_empty())
             .collect();
-        let Some(at) = words.iter().position(|w| *w == "cargo") else {
+        // make's `@` (silent) and `-` (ignore errors) before a recipe's command.
+        let Some(at) = words
+            .iter()
+            .position(|w| w.trim_start_matches(['@', '-']) == "cargo")
+        else {
             continue;
         };
+        // A step's name or a message that mentions the command is not the command.
+        if words[..at].iter().any(|w| {
+            w.ends_with("name:") || w.ends_with("description:") || matches!(*w, "echo" | "#" | "//")
+        }) {
+            continue;
+        }
         let mut rest = &words[at + 1..];
         let toolchain = rest
             .first()
@@ -223,6 +234,47 @@ fn find_rule(name: &str, text: &str, tool: &str) -> Option<ToolRule> {
     None
 }
 
+/// The variables a Makefile (`NAME = value`, `:=`, `?=`) or a justfile (`name := "value"`)
+/// sets: their commands use them (`$(RUSTFMT_CONFIG)`, `{{config}}`).
+fn variables(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter(|l| !l.starts_with(char::is_whitespace))
+        .filter_map(|l| {
+            let (name, value) = [":=", "?=", "="].iter().find_map(|op| l.split_once(op))?;
+            let name = name.trim().trim_start_matches("export ").trim();
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+            (plain && !value.contains("$(shell")).then(|| (name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+/// `line` with the variables it uses replaced by their values (nested ones too, a few
+/// levels deep); an unknown one stays as written.
+fn expand(line: &str, variables: &[(String, String)]) -> String {
+    let mut out = line.to_string();
+    for _ in 0..4 {
+        let before = out.clone();
+        for (name, value) in variables {
+            for form in [
+                format!("$({name})"),
+                format!("${{{name}}}"),
+                format!("{{{{{name}}}}}"),
+                format!("{{{{ {name} }}}}"),
+            ] {
+                out = out.replace(&form, value);
+            }
+        }
+        if out == before {
+            break;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,12 +309,33 @@ mod tests {
     }
 
     #[test]
+    fn make_and_just_variables_are_expanded_and_recipe_prefixes_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Makefile"),
+            "CONFIG_DIR = .config\nRUSTFMT_CONFIG = $(CONFIG_DIR)/rustfmt.toml\nNOW ?= $(shell date)\n\nformat-check:\n\tcargo xtask fmt-comments --check\n\t@cargo +nightly fmt --all --check -- --config-path $(RUSTFMT_CONFIG)\n",
+        )
+        .unwrap();
+        let fmt = Conventions::detect(dir.path()).fmt.unwrap();
+        assert_eq!(fmt.tool_args, ["--config-path", ".config/rustfmt.toml"]);
+        assert_eq!(fmt.source, "Makefile:7");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("justfile"),
+            "config := \"rustfmt.nightly.toml\"\n\nfmt-ci:\n    cargo +nightly fmt --all --check -- --config-path {{config}}\n",
+        )
+        .unwrap();
+        let fmt = Conventions::detect(dir.path()).fmt.unwrap();
+        assert_eq!(fmt.tool_args, ["--config-path", "rustfmt.nightly.toml"]);
+    }
+
+    #[test]
     fn a_workflow_clippy_toolchain_and_a_config_rustfmt_finds_not() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
         std::fs::write(
             dir.path().join(".github/workflows/ci.yml"),
-            "jobs:\n  lint:\n    steps:\n      - run: cargo +nightly-2025-01-01 clippy --workspace --all-targets -- -D warnings\n      - run: cargo fmt --check  # style\n",
+            "jobs:\n  lint:\n    steps:\n      - name: Run cargo clippy\n      - run: cargo +nightly-2025-01-01 clippy --workspace --all-targets -- -D warnings\n      - run: cargo fmt --check  # style\n",
         )
         .unwrap();
         std::fs::create_dir_all(dir.path().join(".config")).unwrap();
@@ -273,7 +346,7 @@ mod tests {
         assert_eq!(clippy.args, ["--all-targets"]);
         let fmt = found.fmt.unwrap();
         assert_eq!(fmt.toolchain, None);
-        assert_eq!(fmt.source, ".github/workflows/ci.yml:5");
+        assert_eq!(fmt.source, ".github/workflows/ci.yml:6");
         assert_eq!(
             found.rustfmt_config.as_deref(),
             Some(".config/rustfmt.toml")

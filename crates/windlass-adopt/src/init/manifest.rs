@@ -101,19 +101,23 @@ fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Ve
         let Some(table) = item.as_table_like_mut() else {
             return;
         };
-        let mut wrote = false;
+        let mut wrote = Vec::new();
         for (key, item) in keys {
             if !table.contains_key(key) {
+                let shown = item.as_value().map(|v| v.to_string()).unwrap_or_default();
+                wrote.push(format!("{key} = {}", shown.trim()));
                 table.insert(key, item);
-                wrote = true;
             }
         }
-        if wrote {
-            changes.push(why);
+        if !wrote.is_empty() {
+            changes.push(match why.is_empty() {
+                true => format!("[{name}] {}", wrote.join(", ")),
+                false => format!("[{name}] {} ({why})", wrote.join(", ")),
+            });
         }
     };
     let steps: Array = config.ci_steps.iter().map(String::as_str).collect();
-    section("ci", vec![("steps", value(steps))], "[ci] steps".into());
+    section("ci", vec![("steps", value(steps))], String::new());
     let conventions = config.conventions;
     let mut fmt_keys = Vec::new();
     let mut fmt_why = Vec::new();
@@ -135,11 +139,7 @@ fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Ve
         fmt_keys.push(("config-path", value(path.as_str())));
         fmt_why.push(format!("{path}, which rustfmt does not find by itself"));
     }
-    section(
-        "fmt-check",
-        fmt_keys,
-        format!("[fmt-check]: {}", fmt_why.join("; ")),
-    );
+    section("fmt-check", fmt_keys, fmt_why.join("; "));
     if let Some(rule) = &conventions.clippy {
         let mut keys: Vec<(&str, Item)> = rule
             .toolchain
@@ -154,7 +154,7 @@ fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Ve
                 keys.push((key, value(true)));
             }
         }
-        section("lint", keys, format!("[lint], as {} runs clippy", rule.source));
+        section("lint", keys, format!("as {} runs clippy", rule.source));
     }
 }
 

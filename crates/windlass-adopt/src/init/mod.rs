@@ -53,6 +53,8 @@ enum Change {
     Removed,
     Kept,
     Unchanged,
+    /// A choice init made for the repository, said with why.
+    Chose,
 }
 
 /// The report of one run, a line per file.
@@ -73,6 +75,7 @@ impl Log {
                 Change::Removed => "removed  ",
                 Change::Kept => "kept     ",
                 Change::Unchanged => "unchanged",
+                Change::Chose => "chose    ",
             };
             if matches!(change, Change::Wrote | Change::Updated | Change::Removed) {
                 wrote += 1;
@@ -117,11 +120,9 @@ impl Init {
             Ok(existing) if existing == text => {
                 log.note(Change::Unchanged, rel, "already as windlass writes it")
             }
-            Ok(_) if !self.force => log.note(
-                Change::Kept,
-                rel,
-                "exists; left alone (--force replaces it)",
-            ),
+            Ok(_) if !self.force => {
+                log.note(Change::Kept, rel, "exists; left alone, --force replaces it")
+            }
             existing => {
                 journal.write(&path, text)?;
                 let change = if existing.is_ok() {
@@ -174,12 +175,9 @@ impl Init {
             );
         }
         log.note(
-            Change::Unchanged,
-            "windlass features",
-            &format!(
-                "{} (a Cargo feature of windlass in xtask/Cargo.toml turns on the others)",
-                features.join(", ")
-            ),
+            Change::Chose,
+            &format!("the task families {}", features.join(", ")),
+            "features of windlass in xtask/Cargo.toml; add one there to turn on another",
         );
         Ok(())
     }
