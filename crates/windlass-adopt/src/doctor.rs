@@ -534,7 +534,9 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ));
 
     // Secrets management.
-    let (findings, _) = windlass_secrets::files::scan(root, &repo.tracked);
+    let findings =
+        windlass_secrets::files::scan(root, &repo.tracked, windlass_secrets::files::MAX_FILE_BYTES)
+            .findings;
     let first = findings.first().map(|f| format!("{}:{}", f.path, f.line));
     checks.push(check(
         "secrets.tree-clean",

@@ -14,7 +14,7 @@ pub mod minisign;
 mod pack;
 
 #[cfg(feature = "pack")]
-pub use pack::{Unpacked, pack, unpack_release};
+pub use pack::{Limits, Unpacked, pack, unpack_release};
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};

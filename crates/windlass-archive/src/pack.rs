@@ -3,7 +3,7 @@
 
 use crate::{CHECKSUMS, already_made, archive_name, sbom_name};
 use anyhow::{Context, Result};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use windlass_core::UsageError;
 
@@ -68,10 +68,36 @@ pub struct Unpacked {
     pub verified: bool,
 }
 
+/// The bounds of an unpack: what a hostile archive (a decompression bomb, millions of empty
+/// entries) can cost before it is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes read out of the archive, every entry counted (default 2 GiB).
+    pub max_bytes: u64,
+    /// The most entries (default 10 000; a release archive has a handful).
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 2 << 30,
+            max_entries: 10_000,
+        }
+    }
+}
+
 /// Takes the binary `bin` (or the archive's only executable) out of a release archive made
 /// by `--artifacts`, into `dest`. A `SHA256SUMS` beside the archive must list it with its
-/// hash; an archive that does not match is refused before anything is unpacked.
-pub fn unpack_release(archive: &Path, bin: Option<&str>, dest: &Path) -> Result<Unpacked> {
+/// hash; an archive that does not match is refused before anything is unpacked. The archive
+/// is read as a stream — never whole into memory — and refused (nothing left in `dest`) as
+/// soon as it would pass `limits`, before the disk fills.
+pub fn unpack_release(
+    archive: &Path,
+    bin: Option<&str>,
+    dest: &Path,
+    limits: Limits,
+) -> Result<Unpacked> {
     let file_name = archive
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -92,9 +118,9 @@ pub fn unpack_release(archive: &Path, bin: Option<&str>, dest: &Path) -> Result<
         .hint("rebuild it with `cargo xtask release --artifacts-only` on the release tag")
         .into());
     }
-    let bytes =
-        std::fs::read(archive).with_context(|| format!("cannot read {}", archive.display()))?;
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
+    let file = std::fs::File::open(archive)
+        .with_context(|| format!("cannot read {}", archive.display()))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
     let bad = |e: std::io::Error| -> anyhow::Error {
         UsageError::new(format!(
             "{} is not a readable .tar.gz: {e}",
@@ -102,28 +128,73 @@ pub fn unpack_release(archive: &Path, bin: Option<&str>, dest: &Path) -> Result<
         ))
         .into()
     };
-    let mut found: Vec<(String, Vec<u8>)> = Vec::new();
-    for entry in tar.entries().map_err(bad)? {
-        let mut entry = entry.map_err(bad)?;
-        let header = entry.header();
-        let executable = header.mode().is_ok_and(|m| m & 0o111 != 0);
-        if header.entry_type() != tar::EntryType::Regular || !executable {
-            continue;
+    let too_big = |what: String| -> anyhow::Error {
+        UsageError::new(format!(
+            "{} is refused, nothing was deployed: {what}",
+            archive.display()
+        ))
+        .hint("a release archive holds a binary and a few small files; raise `max-unpacked` in the environment's config only for an archive you trust")
+        .into()
+    };
+    std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+    let mut taken: Vec<(String, PathBuf)> = Vec::new();
+    let result = (|| -> Result<()> {
+        let (mut bytes, mut entries) = (0u64, 0u64);
+        for entry in tar.entries().map_err(bad)? {
+            let mut entry = entry.map_err(bad)?;
+            entries += 1;
+            if entries > limits.max_entries {
+                return Err(too_big(format!(
+                    "it has more than {} entries",
+                    limits.max_entries
+                )));
+            }
+            let size = entry.header().size().map_err(bad)?;
+            bytes = bytes.saturating_add(size);
+            if bytes > limits.max_bytes {
+                return Err(too_big(format!(
+                    "it unpacks to more than {} bytes",
+                    limits.max_bytes
+                )));
+            }
+            let header = entry.header();
+            let executable = header.mode().is_ok_and(|m| m & 0o111 != 0);
+            if header.entry_type() != tar::EntryType::Regular || !executable {
+                continue;
+            }
+            let name = entry
+                .path()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .filter(|n| windlass_core::paths::is_file_name(n))
+                .unwrap_or_default();
+            if name.is_empty() || bin.is_some_and(|b| b != name) {
+                continue;
+            }
+            let partial = dest.join(format!(".{name}.windlass-unpack-{}", taken.len()));
+            let mut out = std::fs::File::create(&partial)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            taken.push((name, partial.clone()));
+            // The header's size was counted; the stream may not be longer than it says.
+            let copied = std::io::copy(&mut (&mut entry).take(size.saturating_add(1)), &mut out)
+                .map_err(bad)?;
+            if copied > size {
+                return Err(too_big("an entry is longer than its header says".into()));
+            }
         }
-        let name = entry
-            .path()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default();
-        if bin.is_some_and(|b| b != name) {
-            continue;
+        Ok(())
+    })();
+    let cleanup = |taken: &[(String, PathBuf)]| {
+        for (_, partial) in taken {
+            let _ = std::fs::remove_file(partial);
         }
-        let mut content = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut content).map_err(bad)?;
-        found.push((name, content));
+    };
+    if let Err(e) = result {
+        cleanup(&taken);
+        return Err(e);
     }
-    let (name, content) = match found.len() {
-        1 => found.remove(0),
+    let (name, partial) = match taken.len() {
+        1 => taken.remove(0),
         0 => {
             return Err(UsageError::new(format!(
                 "{} holds no executable{}",
@@ -133,6 +204,7 @@ pub fn unpack_release(archive: &Path, bin: Option<&str>, dest: &Path) -> Result<
             .into());
         }
         _ => {
+            cleanup(&taken);
             return Err(UsageError::new(format!(
                 "{} holds several executables",
                 archive.display()
@@ -142,7 +214,9 @@ pub fn unpack_release(archive: &Path, bin: Option<&str>, dest: &Path) -> Result<
         }
     };
     let binary = dest.join(&name);
-    windlass_core::files::write_atomic(&binary, &content, true)?;
+    set_executable(&partial)?;
+    std::fs::rename(&partial, &binary)
+        .with_context(|| format!("cannot write {}", binary.display()))?;
     let version =
         version_from_sbom(&dir.join(sbom_name(&stem))).or_else(|| version_from_stem(&stem, &name));
     Ok(Unpacked {
@@ -151,6 +225,17 @@ pub fn unpack_release(archive: &Path, bin: Option<&str>, dest: &Path) -> Result<
         version,
         verified,
     })
+}
+
+fn set_executable(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot make {} executable", path.display()))?;
+    }
+    let _ = path;
+    Ok(())
 }
 
 fn version_from_sbom(path: &Path) -> Option<String> {
@@ -251,7 +336,8 @@ mod tests {
         );
         assert!(already_made(&a));
 
-        let unpacked = unpack_release(&a, None, &dir.path().join("deploy")).unwrap();
+        let unpacked =
+            unpack_release(&a, None, &dir.path().join("deploy"), Limits::default()).unwrap();
         assert_eq!(unpacked.name, "svc");
         assert_eq!(unpacked.version.as_deref(), Some("1.0.0"));
         assert!(unpacked.verified);
@@ -259,7 +345,8 @@ mod tests {
 
         std::fs::write(&a, b"tampered").unwrap();
         assert!(!already_made(&a));
-        let err = unpack_release(&a, None, &dir.path().join("deploy")).unwrap_err();
+        let err =
+            unpack_release(&a, None, &dir.path().join("deploy"), Limits::default()).unwrap_err();
         assert!(err.to_string().contains("does not match"), "{err}");
     }
 

@@ -38,7 +38,8 @@ pub struct CommandStepConfig {
     /// Variables to set for it.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    /// Where it starts, relative to the workspace root (default: the root).
+    /// Where it starts, relative to the workspace root (default: the root); never outside it.
+    #[serde(default, deserialize_with = "crate::paths::de::inside")]
     pub cwd: Option<PathBuf>,
     /// One line for `--list`.
     pub description: Option<String>,
@@ -137,6 +138,22 @@ impl Step for CommandStep {
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
+        // A link inside the root may still lead out of it.
+        if let Some(dir) = &self.step.cwd
+            && let (Ok(real), Ok(root)) = (ws.root.join(dir).canonicalize(), ws.root.canonicalize())
+            && !real.starts_with(&root)
+        {
+            return Err(UsageError::new(format!(
+                "{}: [{}.steps.{}] cwd `{}` leads outside the workspace root, to {}",
+                ws.config.manifest().display(),
+                ws.config.table_name(),
+                self.name,
+                dir.display(),
+                real.display()
+            ))
+            .hint("give a directory inside the workspace root")
+            .into());
+        }
         if let Some(dir) = &self.step.cwd
             && !ws.root.join(dir).is_dir()
         {

@@ -72,9 +72,97 @@ pub fn shell_quote(arg: &str) -> String {
     }
 }
 
+/// Whether `name` is one file name: not empty, not `.` or `..`, without a path separator or
+/// a control character. What a config names as a file in a directory of windlass's (a
+/// release's binary) must be one, or it could write anywhere.
+pub fn is_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name.len() <= 255
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
+}
+
+/// Whether `path` stays inside the directory it is relative to: not absolute, and never
+/// above it once `.` and `..` are resolved in order (`a/../b` does, `../x` and `a/../../x`
+/// do not).
+pub fn stays_inside(path: &Path) -> bool {
+    let mut depth: usize = 0;
+    for component in path.components() {
+        match component {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    true
+}
+
+/// Config fields checked as they load: a bad value names its key (serde adds it) and the rule.
+pub mod de {
+    use serde::{Deserialize, Deserializer};
+    use std::path::PathBuf;
+
+    /// An optional file name ([`super::is_file_name`]).
+    pub fn file_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let name = Option::<String>::deserialize(d)?;
+        match &name {
+            Some(n) if !super::is_file_name(n) => Err(serde::de::Error::custom(format!(
+                "`{n}` is not a file name: write the name alone, without `/` or `..`"
+            ))),
+            _ => Ok(name),
+        }
+    }
+
+    /// File names ([`super::is_file_name`]).
+    pub fn file_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        if let Some(bad) = names.iter().find(|n| !super::is_file_name(n)) {
+            return Err(serde::de::Error::custom(format!(
+                "`{bad}` is not a file name: write the name alone, without `/` or `..`"
+            )));
+        }
+        Ok(names)
+    }
+
+    /// An optional relative path that stays inside its base ([`super::stays_inside`]).
+    pub fn inside<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+        let path = Option::<PathBuf>::deserialize(d)?;
+        match &path {
+            Some(p) if !super::stays_inside(p) => Err(serde::de::Error::custom(format!(
+                "`{}` leaves the workspace root: write a directory inside it, relative to it",
+                p.display()
+            ))),
+            _ => Ok(path),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_and_paths_that_stay_inside() {
+        for ok in ["svc", "svc-1.2", ".hidden", "a b"] {
+            assert!(is_file_name(ok), "{ok}");
+        }
+        for bad in ["", ".", "..", "../x", "a/b", "a\\b", "x\ny", "/abs"] {
+            assert!(!is_file_name(bad), "{bad:?}");
+        }
+        for inside in ["service", "a/../b", "./a", "a/b/.."] {
+            assert!(stays_inside(Path::new(inside)), "{inside}");
+        }
+        for outside in ["../", "../../", "a/../../x", "/etc", "./.."] {
+            assert!(!stays_inside(Path::new(outside)), "{outside}");
+        }
+    }
 
     #[test]
     fn quotes_only_what_needs_it() {

@@ -55,6 +55,9 @@ pub struct Runner {
     streams_to_stderr: bool,
     /// Variables every command gets unless it sets them itself (a test service's address).
     env: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
+    /// Putting back what an interrupted run changed (a deploy switching back): commands run
+    /// to the end despite an interrupt.
+    pub(crate) recovering: std::cell::Cell<bool>,
 }
 
 impl Runner {
@@ -67,6 +70,7 @@ impl Runner {
             shell: Rc::new(shell),
             streams_to_stderr,
             env: std::cell::RefCell::default(),
+            recovering: std::cell::Cell::new(false),
         })
     }
 
@@ -95,6 +99,11 @@ impl Runner {
                 command.env(key, value);
             }
         }
+    }
+
+    /// Whether [`crate::Session::recovering`] is under way.
+    pub fn is_recovering(&self) -> bool {
+        self.recovering.get()
     }
 
     /// Moves the directory that later commands start in.
@@ -138,7 +147,7 @@ impl Runner {
         input: Option<Vec<u8>>,
     ) -> Result<Finished> {
         signal::install();
-        if signal::interrupted() {
+        if signal::interrupted() && !self.recovering.get() {
             return Err(Interrupted.into());
         }
         self.apply_env(&mut command);
@@ -205,7 +214,7 @@ impl Runner {
         if let Some(writer) = writer {
             let _ = writer.join();
         }
-        if signal::interrupted() {
+        if signal::interrupted() && !self.recovering.get() {
             return Err(Interrupted.into());
         }
         Ok(Finished {

@@ -50,6 +50,21 @@ impl Session {
         &self.runner
     }
 
+    /// Runs `f` with commands that finish despite an interrupt ([`Runner::recovering`]): for
+    /// the way back to a working state, never for new work.
+    pub fn recovering<T>(&mut self, f: impl FnOnce(&mut Session) -> T) -> T {
+        let before = self.runner.recovering.replace(true);
+        let out = f(self);
+        self.runner.recovering.set(before);
+        out
+    }
+
+    /// Whether an interrupt should stop what runs now: one has arrived, and this is not the
+    /// way back from it.
+    pub fn stop_requested(&self) -> bool {
+        crate::signal::interrupted() && !self.runner.is_recovering()
+    }
+
     /// The shell to build commands with: `let sh = session.shell(); cmd!(sh, "cargo fmt")`.
     pub fn shell(&self) -> std::rc::Rc<xshell::Shell> {
         self.runner.shell()

@@ -18,20 +18,36 @@ pub struct Duration(pub std::time::Duration);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Size(pub u64);
 
-/// A value that does not follow the grammar.
+/// The longest duration any setting takes: a year and a day. Anything longer is a mistake
+/// (`10000000000000000000s`), and refusing it at load keeps every sum and product of
+/// durations (a backoff, a deadline) far from overflowing.
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(366 * 86_400);
+
+/// The largest size any setting takes: 1 TiB.
+pub const MAX_SIZE: u64 = 1 << 40;
+
+/// A value that does not follow the grammar, or is past its bound.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadUnit {
     text: String,
     example: &'static str,
+    too_large: Option<&'static str>,
 }
 
 impl fmt::Display for BadUnit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid value `{}`: write e.g. {}",
-            self.text, self.example
-        )
+        match self.too_large {
+            Some(bound) => write!(
+                f,
+                "`{}` is more than {bound}, the most windlass takes",
+                self.text
+            ),
+            None => write!(
+                f,
+                "invalid value `{}`: write e.g. {}",
+                self.text, self.example
+            ),
+        }
     }
 }
 
@@ -56,6 +72,7 @@ impl FromStr for Duration {
         let bad = || BadUnit {
             text: text.to_string(),
             example: DURATION_EXAMPLE,
+            too_large: None,
         };
         let (number, unit) = split(text);
         let value: f64 = number.parse().map_err(|_| bad())?;
@@ -67,6 +84,12 @@ impl FromStr for Duration {
             "d" => value * 86_400.0,
             _ => return Err(bad()),
         };
+        if !seconds.is_finite() || seconds > MAX_DURATION.as_secs_f64() {
+            return Err(BadUnit {
+                too_large: Some("366d"),
+                ..bad()
+            });
+        }
         std::time::Duration::try_from_secs_f64(seconds)
             .map(Duration)
             .map_err(|_| bad())
@@ -80,17 +103,33 @@ impl FromStr for Size {
         let bad = || BadUnit {
             text: text.to_string(),
             example: SIZE_EXAMPLE,
+            too_large: None,
         };
         let (number, unit) = split(text);
-        let n: u64 = number.parse().map_err(|_| bad())?;
         let factor: u64 = match unit.to_ascii_uppercase().as_str() {
             "" | "B" => 1,
             "KB" | "K" | "KIB" => 1 << 10,
             "MB" | "M" | "MIB" => 1 << 20,
             "GB" | "G" | "GIB" => 1 << 30,
+            "TB" | "T" | "TIB" => 1 << 40,
             _ => return Err(bad()),
         };
-        n.checked_mul(factor).map(Size).ok_or_else(bad)
+        let too_large = || BadUnit {
+            too_large: Some("1TB"),
+            ..bad()
+        };
+        // Digits past u64 are a number, only too large.
+        if !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit())
+            && number.parse::<u64>().is_err()
+        {
+            return Err(too_large());
+        }
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        match n.checked_mul(factor) {
+            Some(bytes) if bytes <= MAX_SIZE => Ok(Size(bytes)),
+            _ => Err(too_large()),
+        }
     }
 }
 
@@ -160,6 +199,38 @@ impl fmt::Display for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// No text a user can write panics the parser, and what it accepts is in bounds.
+        #[test]
+        fn any_text_parses_or_is_refused_without_panic(text in "\\PC{0,40}") {
+            if let Ok(d) = text.parse::<Duration>() {
+                prop_assert!(d.get() <= MAX_DURATION);
+            }
+            if let Ok(s) = text.parse::<Size>() {
+                prop_assert!(s.bytes() <= MAX_SIZE);
+            }
+        }
+
+        /// Numbers of every magnitude with every unit, decimals and spaces included.
+        #[test]
+        fn numbers_with_units_are_bounded(
+            digits in "[0-9]{1,30}(\\.[0-9]{0,10})?",
+            space in " {0,2}",
+            unit in "(ms|s|m|h|d|B|KB|MB|GB|TB|K|kb|x|)",
+        ) {
+            let text = format!("{digits}{space}{unit}");
+            if let Ok(d) = text.parse::<Duration>() {
+                prop_assert!(d.get() <= MAX_DURATION);
+                // Every use windlass makes of a duration stays in range.
+                let _ = d.get().saturating_mul(4).checked_add(d.get());
+            }
+            if let Ok(s) = text.parse::<Size>() {
+                prop_assert!(s.bytes() <= MAX_SIZE);
+            }
+        }
+    }
 
     fn d(text: &str) -> Option<std::time::Duration> {
         text.parse::<Duration>().ok().map(Duration::get)
@@ -176,6 +247,24 @@ mod tests {
         assert_eq!(d("soon"), None);
         assert_eq!(d("-1s"), None);
         assert_eq!(d("1e400s"), None);
+        assert_eq!(d("366d"), Some(MAX_DURATION));
+    }
+
+    #[test]
+    fn values_past_their_bound_are_refused_saying_so() {
+        for text in [
+            "10000000000000000000s",
+            "367d",
+            "9000h",
+            "99999999999999999999999ms",
+        ] {
+            let err = text.parse::<Duration>().unwrap_err().to_string();
+            assert!(err.contains("more than 366d"), "{text}: {err}");
+        }
+        for text in ["99999999999999999999", "1025GB", "18446744073709551615KB"] {
+            let err = text.parse::<Size>().unwrap_err().to_string();
+            assert!(err.contains("more than 1TB"), "{text}: {err}");
+        }
     }
 
     #[test]
@@ -185,7 +274,8 @@ mod tests {
         assert_eq!(s("2MB"), Some(2 * 1024 * 1024));
         assert_eq!(s("12"), Some(12));
         assert_eq!(s("1GB"), Some(1 << 30));
-        assert_eq!(s("1TB"), None);
+        assert_eq!(s("1TB"), Some(1 << 40));
+        assert_eq!(s("2TB"), None);
         assert_eq!(s("1.5MB"), None);
     }
 

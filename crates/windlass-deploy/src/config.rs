@@ -82,6 +82,7 @@ pub struct Environment {
     /// The deploy log (swarm; default `target/windlass/deploy/<env>.log`).
     pub log: Option<PathBuf>,
     /// The workspace binary to ship.
+    #[serde(default, deserialize_with = "windlass_core::paths::de::file_name")]
     pub bin: Option<String>,
     /// The cargo profile to build it with (default `release`).
     pub profile: Option<String>,
@@ -109,6 +110,9 @@ pub struct Environment {
     /// relative to the workspace root). Set, only a release archive whose `SHA256SUMS` carries a
     /// valid signature is deployed: anything else is refused before it moves.
     pub public_key: Option<String>,
+    /// The most a release archive may unpack to, every entry counted (default `2GB`): a
+    /// decompression bomb is refused before the disk fills.
+    pub max_unpacked: Option<windlass_core::units::Size>,
 }
 
 /// All environments, by name.

@@ -155,6 +155,32 @@ impl Step for Deploy {
     }
 }
 
+/// Runs `f`, a panic in it caught and returned as an error: the flow's boundary, past which
+/// nothing may end a deploy with `current` on a release that was never proven healthy.
+fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            Err(anyhow::anyhow!(
+                "windlass failed inside the deploy ({what})"
+            ))
+        }
+    }
+}
+
+/// Why a release that was switched to does not stay.
+enum Failure {
+    /// Its health gate (or its restart command) said no.
+    Unhealthy,
+    /// Something stopped the gate itself: an error, an interrupt, a panic.
+    Error(anyhow::Error),
+}
+
 /// The deploy flow, under the lock.
 fn deploy(
     engine: &mut dyn Engine,
@@ -184,22 +210,73 @@ fn deploy(
         log: engine.log(),
     };
     let id = &release.id;
-    if engine.activate(session, id, &mut timings)? {
-        engine.settle(session, true, previous.as_deref());
-        record.write(&timings, "success", false);
-        return Ok(StepOutcome::passed(format!("{id} is live and healthy")));
-    }
+    // From here `current` may move: whatever happens next — an unhealthy release, a restart
+    // command that cannot start, an interrupt, an error or a panic of windlass's own — the
+    // deploy ends with the previous release running again, or (a first deploy) none.
+    let failure = match guarded(|| engine.activate(session, id, &mut timings)) {
+        Ok(true) => {
+            engine.settle(session, true, previous.as_deref());
+            record.write(&timings, "success", false);
+            return Ok(StepOutcome::passed(format!("{id} is live and healthy")));
+        }
+        Ok(false) => Failure::Unhealthy,
+        Err(err) => {
+            session.message(
+                windlass_core::Severity::Warning,
+                format!("{id} was switched to, then: {err:#}; going back"),
+            );
+            Failure::Error(err)
+        }
+    };
+    session.recovering(|session| {
+        recover(
+            engine,
+            session,
+            env_name,
+            id,
+            previous.as_deref(),
+            failure,
+            &record,
+            timings,
+        )
+    })
+}
+
+/// The way back after `id` failed: the previous release switched back to, restarted and
+/// health-checked, or a first release withdrawn; the journal cleared; the run logged.
+#[allow(clippy::too_many_arguments)]
+fn recover(
+    engine: &mut dyn Engine,
+    session: &mut Session,
+    env_name: &str,
+    id: &str,
+    previous: Option<&str>,
+    failure: Failure,
+    record: &Record<'_>,
+    mut timings: Timings,
+) -> Result<StepOutcome> {
     let Some(previous) = previous else {
-        engine.withdraw(session, id)?;
+        let withdrawn = guarded(|| engine.withdraw(session, id));
         engine.settle(session, false, None);
         record.write(&timings, "failed", false);
-        return Ok(StepOutcome::failed(
-            format!("{id} is not healthy, and there is no previous release to roll back to"),
-            "fix the release and deploy again",
-        ));
+        let undone = match &withdrawn {
+            Ok(()) => "it was withdrawn: no `current`, as before".to_string(),
+            Err(e) => format!("withdrawing it failed too: {e:#}"),
+        };
+        return match failure {
+            Failure::Unhealthy => Ok(StepOutcome::failed(
+                format!(
+                    "{id} is not healthy, and there is no previous release to roll back to: {undone}"
+                ),
+                "fix the release and deploy again",
+            )),
+            Failure::Error(err) => {
+                Err(err.context(format!("the first release {id} did not go live; {undone}")))
+            }
+        };
     };
     let mut back = Timings::default();
-    let restored = engine.activate(session, &previous, &mut back)?;
+    let restored = guarded(|| engine.activate(session, previous, &mut back));
     timings
         .0
         .push(("rollback", back.0.iter().map(|(_, d)| *d).sum()));
@@ -214,22 +291,27 @@ fn deploy(
         };
         timings.0.push((name, took));
     }
-    engine.settle(session, false, Some(&previous));
+    engine.settle(session, false, Some(previous));
+    let healthy = matches!(restored, Ok(true));
     record.write(
         &timings,
-        if restored { "rolled_back" } else { "failed" },
+        if healthy { "rolled_back" } else { "failed" },
         true,
     );
-    Ok(StepOutcome::failed(
-        if restored {
-            format!("{id} was not healthy: rolled back to {previous}, which is healthy")
-        } else {
-            format!("{id} was not healthy; rolled back to {previous}, which is NOT healthy either")
-        },
-        format!(
-            "see the health attempts above; `cargo xtask rollback --env {env_name}` to choose another release"
-        ),
-    ))
+    let state = match &restored {
+        Ok(true) => format!("rolled back to {previous}, which is healthy"),
+        Ok(false) => format!("rolled back to {previous}, which is NOT healthy either"),
+        Err(e) => format!("switched back to {previous}, but restarting it failed: {e:#}"),
+    };
+    match failure {
+        Failure::Unhealthy => Ok(StepOutcome::failed(
+            format!("{id} was not healthy: {state}"),
+            format!(
+                "see the health attempts above; `cargo xtask rollback --env {env_name}` to choose another release"
+            ),
+        )),
+        Failure::Error(err) => Err(err.context(format!("{id} did not go live; {state}"))),
+    }
 }
 
 impl Step for Rollback {
@@ -271,7 +353,10 @@ fn rollback(
 ) -> Result<StepOutcome> {
     let target = engine.rollback_target(session, to)?;
     let mut timings = Timings::default();
-    let healthy = engine.activate(session, &target, &mut timings)?;
+    // Going back is itself recovery: it finishes even when interrupted.
+    let activated =
+        session.recovering(|session| guarded(|| engine.activate(session, &target, &mut timings)));
+    let healthy = matches!(activated, Ok(true));
     engine.settle(session, healthy, None);
     Record {
         kind: "rollback",
@@ -283,6 +368,9 @@ fn rollback(
         log: engine.log(),
     }
     .write(&timings, if healthy { "success" } else { "failed" }, true);
+    if let Err(err) = activated {
+        return Err(err.context(format!("rolling back {env_name} to {target}")));
+    }
     if healthy {
         Ok(StepOutcome::passed(format!("{target} is live and healthy")))
     } else {

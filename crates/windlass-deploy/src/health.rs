@@ -96,6 +96,20 @@ pub fn parse_url(url: &str) -> Result<Target> {
             .hint("use an http:// URL, e.g. http://127.0.0.1:8080/health")
             .into()
     };
+    // The URL goes into the request line and Host header as written: a space, CR or LF in
+    // it would write headers (or a second request) of its own.
+    if let Some(c) = url.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(bad(&format!(
+            "it holds {}, which a URL cannot (percent-encode it)",
+            match c {
+                '\r' => "a carriage return".to_string(),
+                '\n' => "a line feed".to_string(),
+                ' ' => "a space".to_string(),
+                c if c.is_control() => format!("the control character {:?}", c),
+                c => format!("the character {c:?}"),
+            }
+        )));
+    }
     let Some(rest) = url.strip_prefix("http://") else {
         return Err(bad(if url.starts_with("https://") {
             "https is not supported; check the service on its local http port"
@@ -270,7 +284,10 @@ pub fn judge(response: &[u8], truncated: bool, degraded_ok: bool) -> Verdict {
     let raw_body = &response[head_end + 4..];
     let chunked = header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked"));
     let body = if chunked {
-        dechunk(raw_body)
+        match dechunk(raw_body, truncated) {
+            Ok(body) => body,
+            Err(why) => return Verdict::Unhealthy(format!("status {code}, but {why}")),
+        }
     } else {
         raw_body.to_vec()
     };
@@ -304,23 +321,48 @@ pub fn judge(response: &[u8], truncated: bool, degraded_ok: bool) -> Verdict {
     }
 }
 
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+/// The body of a chunked response, or why it is malformed: a size line that is not hex, a
+/// chunk without its CRLF, a body that ends before its last (zero) chunk. A response cut
+/// short by our own limits (`truncated`) is judged on the chunks that arrived whole.
+fn dechunk(mut raw: &[u8], truncated: bool) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    while let Some(line_end) = raw.windows(2).position(|w| w == b"\r\n") {
+    loop {
+        let Some(line_end) = raw.windows(2).position(|w| w == b"\r\n") else {
+            return if truncated {
+                Ok(out)
+            } else {
+                Err("the chunked body ends before its last chunk".into())
+            };
+        };
         let size_text = String::from_utf8_lossy(&raw[..line_end]);
-        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-        else {
-            break;
+        let digits = size_text.split(';').next().unwrap_or("").trim();
+        let size = match usize::from_str_radix(digits, 16) {
+            Ok(size) if !digits.is_empty() && digits.len() <= 16 => size,
+            _ => {
+                return Err(format!(
+                    "the chunked body has a malformed size line `{}`",
+                    size_text.chars().take(40).collect::<String>()
+                ));
+            }
         };
         if size == 0 {
-            break;
+            return Ok(out);
         }
         let start = line_end + 2;
-        let end = (start + size).min(raw.len());
+        let Some(end) = start.checked_add(size).filter(|end| *end <= raw.len()) else {
+            return if truncated {
+                Ok(out)
+            } else {
+                Err("the chunked body ends inside a chunk".into())
+            };
+        };
         out.extend_from_slice(&raw[start..end]);
-        raw = raw.get(end + 2..).unwrap_or_default();
+        match raw.get(end..end + 2) {
+            Some(b"\r\n") => raw = &raw[end + 2..],
+            None if truncated => return Ok(out),
+            _ => return Err("a chunk of the chunked body does not end with CRLF".into()),
+        }
     }
-    out
 }
 
 /// How a wait ended.
@@ -345,6 +387,9 @@ pub fn wait_healthy(session: &mut Session, step: &str, options: &HealthOptions) 
     let mut pause = options.interval;
     let mut last_reason = None;
     loop {
+        if session.stop_requested() {
+            return Err(windlass_core::Interrupted.into());
+        }
         let remaining = options.deadline.saturating_sub(started.elapsed());
         if remaining.is_zero() {
             break;
@@ -387,9 +432,19 @@ pub fn wait_healthy(session: &mut Session, step: &str, options: &HealthOptions) 
         if remaining.is_zero() {
             break;
         }
-        std::thread::sleep(wait.min(remaining));
+        // In slices, so that Ctrl-C or SIGTERM is answered at once.
+        let until = Instant::now() + wait.min(remaining);
+        while Instant::now() < until && !session.stop_requested() {
+            std::thread::sleep(
+                until
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(50)),
+            );
+        }
         if streak == 0 {
-            pause = (pause.mul_f64(1.5)).min(options.interval * 4);
+            pause = pause
+                .saturating_add(pause / 2)
+                .min(options.interval.saturating_mul(4));
         }
     }
     Ok(Outcome {
@@ -405,8 +460,9 @@ fn jitter(d: Duration) -> Duration {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |t| t.subsec_nanos());
-    let factor = 0.9 + f64::from(nanos % 1000) / 5000.0;
-    d.mul_f64(factor)
+    // 9000..=10998 parts in 10000.
+    let parts = 9000 + (nanos % 1000) * 2;
+    d.checked_mul(parts).map_or(d, |scaled| scaled / 10_000)
 }
 
 #[cfg(test)]
@@ -475,5 +531,56 @@ mod tests {
             ),
             Verdict::Healthy(_)
         ));
+    }
+
+    #[test]
+    fn a_malformed_chunked_body_is_not_healthy() {
+        let chunked = |body: &str| {
+            judge(
+                format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{body}").as_bytes(),
+                false,
+                false,
+            )
+        };
+        for (body, why) in [
+            ("zz\r\nhello\r\n0\r\n\r\n", "malformed size line `zz`"),
+            ("\r\n", "malformed size line"),
+            (
+                "ffffffffffffffffff\r\nx\r\n0\r\n\r\n",
+                "malformed size line",
+            ),
+            ("5\r\nhel", "ends inside a chunk"),
+            ("5\r\nhello", "does not end with CRLF"),
+            ("5\r\nhelloXX0\r\n\r\n", "does not end with CRLF"),
+            ("5\r\nhello\r\n", "ends before its last chunk"),
+        ] {
+            match chunked(body) {
+                Verdict::Unhealthy(said) => assert!(said.contains(why), "{body:?}: {said}"),
+                healthy => panic!("{body:?} judged {healthy:?}"),
+            }
+        }
+        // Cut short by our own limit: judged on the whole chunks that arrived.
+        assert!(matches!(
+            judge(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n5\r\nhel",
+                true,
+                false
+            ),
+            Verdict::Healthy(_)
+        ));
+    }
+
+    #[test]
+    fn a_url_with_a_control_character_or_space_is_refused() {
+        for url in [
+            "http://127.0.0.1:8080/health\r\nX-Injected: 1",
+            "http://127.0.0.1:8080/health\nHost: evil",
+            "http://127.0.0.1:8080/he alth",
+            "http://127.0.0.1:8080/\u{0}",
+            "http://127.0.0.1:8080/h\u{e9}alth",
+        ] {
+            let err = parse_url(url).unwrap_err().to_string();
+            assert!(err.contains("which a URL cannot"), "{url:?}: {err}");
+        }
     }
 }

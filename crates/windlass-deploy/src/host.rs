@@ -71,9 +71,11 @@ impl Engine for HostEngine {
         if let Some(pid) = stale {
             session.message(
                 Severity::Warning,
-                format!("took over the lock of deploy {pid}, which no longer runs"),
+                format!("took over the lock of deploy {pid}, which ended without releasing it"),
             );
         }
+        // Before anything moves: a `current` windlass did not make is not to be replaced.
+        self.layout.check_current()?;
         self.lock = Some(lock);
         self.interrupted = interrupted_notice(session, &self.layout);
         Ok(())
@@ -178,8 +180,21 @@ impl Engine for HostEngine {
         )
     }
 
-    fn withdraw(&mut self, _session: &mut Session, _release: &str) -> Result<()> {
-        // There is nothing to switch back to: the release stays, unhealthy, and says so.
+    /// A first release that never became healthy goes: its `current` link and its directory,
+    /// leaving the root as it was before the deploy.
+    fn withdraw(&mut self, session: &mut Session, release: &str) -> Result<()> {
+        if self.layout.current().as_deref() == Some(release) {
+            let link = self.layout.current_link();
+            std::fs::remove_file(&link)
+                .map_err(|e| UsageError::new(format!("cannot remove {}: {e}", link.display())))?;
+        }
+        let dir = self.layout.releases().join(release);
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| UsageError::new(format!("cannot remove {}: {e}", dir.display())))?;
+        session.message(
+            Severity::Notice,
+            format!("withdrew {release}: removed `current` and its release directory"),
+        );
         Ok(())
     }
 
@@ -427,7 +442,12 @@ fn release_archive(
         .unwrap_or_default();
     let target = ws.target_dir(session)?;
     let dest = target.join("windlass-deploy").join(stem);
-    let unpacked = windlass_archive::unpack_release(path, deploy.env.bin.as_deref(), &dest)?;
+    let mut limits = windlass_archive::Limits::default();
+    if let Some(max) = deploy.env.max_unpacked {
+        limits.max_bytes = max.bytes();
+    }
+    let unpacked =
+        windlass_archive::unpack_release(path, deploy.env.bin.as_deref(), &dest, limits)?;
     if !unpacked.verified {
         session.message(
             Severity::Warning,

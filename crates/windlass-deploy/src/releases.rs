@@ -100,6 +100,44 @@ impl Layout {
         ids
     }
 
+    /// `current` as windlass leaves it — absent, or a link to `releases/<id>` — else an error
+    /// naming what is there and how to make room: a file or directory of someone else's is
+    /// never replaced by a deploy.
+    pub fn check_current(&self) -> Result<()> {
+        let link = self.current_link();
+        let refuse = |what: String| -> anyhow::Error {
+            UsageError::new(format!(
+                "{} is {what}, not the link windlass switches: a deploy would replace it",
+                link.display()
+            ))
+            .hint(format!(
+                "move it aside (`mv {0} {0}.before-windlass`) and deploy again; nothing was changed",
+                link.display()
+            ))
+            .into()
+        };
+        let meta = match std::fs::symlink_metadata(&link) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io(&link, e)),
+            Ok(meta) => meta,
+        };
+        if meta.is_dir() {
+            return Err(refuse("a directory".into()));
+        }
+        if !meta.file_type().is_symlink() {
+            return Err(refuse("a regular file".into()));
+        }
+        let target = std::fs::read_link(&link).map_err(|e| io(&link, e))?;
+        let ours = target.parent() == Some(Path::new("releases"))
+            && target
+                .file_name()
+                .is_some_and(|n| !n.is_empty() && n != "." && n != "..");
+        if !ours {
+            return Err(refuse(format!("a link to {}", target.display())));
+        }
+        Ok(())
+    }
+
     /// Points `current` at `release`, atomically.
     pub fn switch(&self, release: &str) -> Result<()> {
         let staging = self
@@ -107,7 +145,10 @@ impl Layout {
             .join(format!("current.windlass-{}", std::process::id()));
         let _ = std::fs::remove_file(&staging);
         symlink(&Path::new("releases").join(release), &staging).map_err(|e| io(&staging, e))?;
-        std::fs::rename(&staging, self.current_link()).map_err(|e| io(&self.current_link(), e))
+        std::fs::rename(&staging, self.current_link()).map_err(|e| {
+            let _ = std::fs::remove_file(&staging);
+            io(&self.current_link(), e)
+        })
     }
 
     /// Copies `binary` into a new release directory, checks the copy's SHA-256, and writes
@@ -202,68 +243,71 @@ impl Layout {
     }
 }
 
-/// Held while a deploy or rollback runs; a second one is refused. A lock left by a process
-/// that no longer exists (a deploy killed with SIGKILL) is taken over.
+/// Held while a deploy or rollback runs; a second one is refused.
+///
+/// The lock is the kernel's (`flock`, through `File::try_lock`) on `.windlass-deploy.lock`:
+/// taking it is one atomic step, and it is released when its holder's file closes — on exit,
+/// on a panic, on SIGKILL — so a dead holder can never keep it, and no one ever has to guess
+/// that a lock is stale and delete it (the race that let two deploys in). The file stays; it
+/// holds the pid of the deploy that has it, for the message a second one gets, and is emptied
+/// on release, so a pid found in it when the lock is free names a holder that was killed.
 pub struct Lock {
-    path: PathBuf,
+    file: std::fs::File,
 }
 
 impl Lock {
-    /// Takes the lock, or says who holds it. Returns whether a stale lock was taken over.
+    /// Takes the lock, or says who holds it. Returns the pid of a holder that ended without
+    /// releasing it (killed mid-way), when there was one.
     pub fn take(root: &Path) -> Result<(Self, Option<u32>)> {
         std::fs::create_dir_all(root).map_err(|e| io(root, e))?;
         let path = root.join(".windlass-deploy.lock");
-        let mut stale = None;
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut file) => {
-                    let _ = write!(file, "{}", std::process::id());
-                    return Ok((Self { path }, stale));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder: Option<u32> = std::fs::read_to_string(&path)
-                        .ok()
-                        .and_then(|t| t.trim().parse().ok());
-                    match holder {
-                        Some(pid) if alive(pid) => {
-                            return Err(UsageError::new(format!(
-                                "another deploy (pid {pid}) is running in {}",
-                                root.display()
-                            ))
-                            .hint("wait for it to finish")
-                            .into());
-                        }
-                        _ => {
-                            stale = holder;
-                            let _ = std::fs::remove_file(&path);
-                        }
-                    }
-                }
-                Err(e) => return Err(io(&path, e)),
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io(&path, e))?;
+        let holder = |file: &mut std::fs::File| -> Option<u32> {
+            use std::io::{Read, Seek};
+            let mut text = String::new();
+            file.seek(std::io::SeekFrom::Start(0)).ok()?;
+            file.read_to_string(&mut text).ok()?;
+            text.trim().parse().ok()
+        };
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let pid = holder(&mut file)
+                    .map_or_else(|| "starting".to_string(), |p| format!("pid {p}"));
+                return Err(UsageError::new(format!(
+                    "another deploy ({pid}) is running in {}",
+                    root.display()
+                ))
+                .hint("wait for it to finish")
+                .into());
             }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(&path, e)),
         }
-        Err(UsageError::new(format!("cannot take the deploy lock {}", path.display())).into())
+        let killed = holder(&mut file).filter(|pid| *pid != std::process::id());
+        let written = (|| {
+            use std::io::{Seek, Write};
+            file.set_len(0)?;
+            file.seek(std::io::SeekFrom::Start(0))?;
+            write!(file, "{}", std::process::id())?;
+            file.flush()
+        })();
+        written.map_err(|e| io(&path, e))?;
+        Ok((Self { file }, killed))
     }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        // Emptied first: a pid left in the file means its deploy never got here.
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
     }
-}
-
-fn alive(pid: u32) -> bool {
-    let proc_dir = Path::new("/proc");
-    if !proc_dir.is_dir() {
-        return true;
-    }
-    let stat =
-        std::fs::read_to_string(proc_dir.join(pid.to_string()).join("stat")).unwrap_or_default();
-    !stat.is_empty() && !stat.contains(") Z ")
 }
 
 #[cfg(unix)]

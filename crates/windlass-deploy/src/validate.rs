@@ -68,6 +68,18 @@ pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &st
             }
         }
     }
+    if let Some(program) = env.restart.first()
+        && let Err(why) = runnable(ws, program)
+    {
+        problems.push(Diagnostic::new(
+            step,
+            Severity::Error,
+            "restart command",
+            format!(
+                "the restart command `{program}` {why}: a release switched to could not be started"
+            ),
+        ));
+    }
     for target in &env.reachable {
         if let Err(why) = reachable(target, Duration::from_secs(2)) {
             problems.push(Diagnostic::new(
@@ -83,6 +95,28 @@ pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &st
         session.diagnostic(d);
     }
     count
+}
+
+/// Whether `program` can be started: a path (relative to the workspace root, where the
+/// command runs) to an executable file, or a name found on `PATH`.
+fn runnable(ws: &Workspace, program: &str) -> std::result::Result<(), String> {
+    if !program.contains('/') {
+        return windlass_core::tool::on_path(program)
+            .map(|_| ())
+            .ok_or_else(|| "is not on PATH".to_string());
+    }
+    let path = ws.root.join(program);
+    let meta =
+        std::fs::metadata(&path).map_err(|_| format!("does not exist ({})", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+            return Err(format!("is not an executable file ({})", path.display()));
+        }
+    }
+    let _ = meta;
+    Ok(())
 }
 
 fn reachable(target: &str, timeout: Duration) -> std::result::Result<(), String> {
@@ -123,8 +157,10 @@ impl Step for ValidateConfig {
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let problems = check(session, ws, &self.env, NAME);
-        let checked =
-            self.env.required_env.len() + self.env.config_files.len() + self.env.reachable.len();
+        let checked = self.env.required_env.len()
+            + self.env.config_files.len()
+            + self.env.reachable.len()
+            + usize::from(!self.env.restart.is_empty());
         if problems == 0 {
             Ok(StepOutcome::passed(format!(
                 "{checked} requirements of {} met",

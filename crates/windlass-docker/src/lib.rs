@@ -38,6 +38,7 @@ pub struct DockerConfig {
     /// The image name (default: the binary's name).
     pub image: Option<String>,
     /// The binary (default: the workspace's only one).
+    #[serde(default, deserialize_with = "windlass_core::paths::de::file_name")]
     pub bin: Option<String>,
     /// The runtime base image of `--init`.
     pub base: Option<String>,

@@ -22,7 +22,7 @@ pub struct ReleaseConfig {
     #[serde(default)]
     pub exclude: Vec<String>,
     /// The binaries to ship; default: every binary of every member but the xtask.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "windlass_core::paths::de::file_names")]
     pub bins: Vec<String>,
     /// The cargo profile artifacts are built with.
     #[serde(default = "default_profile")]

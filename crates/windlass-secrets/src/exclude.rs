@@ -17,6 +17,19 @@ pub struct SecretsConfig {
     /// code. `.gitattributes`' `linguist-vendored` and `linguist-generated` apply too.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Files larger than this are not read, and are listed as skipped (default `10MB`).
+    #[serde(rename = "max-file-size")]
+    pub max_file_size: Option<windlass_core::units::Size>,
+}
+
+impl SecretsConfig {
+    /// The size past which a file is skipped.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_size.map_or(
+            crate::files::MAX_FILE_BYTES,
+            windlass_core::units::Size::bytes,
+        )
+    }
 }
 
 /// The attributes that mark code nobody here wrote.

@@ -7,8 +7,45 @@ use std::path::{Path, PathBuf};
 use windlass_core::Session;
 use windlass_core::runner::Capture;
 
-/// Files larger than this are not read (they are the size check's business).
+/// Files larger than this are not read unless the config says (`max-file-size`): they are
+/// the size check's business, and each one skipped is said.
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// Larger than the limit (its size).
+    TooLarge(u64),
+    /// Binary content.
+    Binary,
+    /// Could not be read (why).
+    Unreadable(String),
+    /// A link that leads outside the repository (where).
+    OutsideRoot(PathBuf),
+}
+
+impl Skip {
+    /// Its reason, as the report groups them.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Skip::TooLarge(_) => "larger than the limit",
+            Skip::Binary => "binary",
+            Skip::Unreadable(_) => "unreadable",
+            Skip::OutsideRoot(_) => "links out of the repository",
+        }
+    }
+}
+
+/// What a scan of files found, and what it could not read.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// The findings, in path order.
+    pub findings: Vec<Finding>,
+    /// How many files were read.
+    pub files: usize,
+    /// Every file not read, with why.
+    pub skipped: Vec<(PathBuf, Skip)>,
+}
 
 /// The files to scan under `root`, relative to it.
 pub fn list(session: &mut Session, root: &Path) -> Result<Vec<PathBuf>> {
@@ -44,51 +81,118 @@ pub fn list(session: &mut Session, root: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-/// Scans `files` (relative to `root`) on every core; returns the findings in path order and
-/// how many files were scanned (binary, unreadable and oversized files are not).
-pub fn scan(root: &Path, files: &[PathBuf]) -> (Vec<Finding>, usize) {
+/// Scans `files` (relative to `root`) on every core: the findings in path order, how many
+/// files were read, and every one that was not (too large, binary, unreadable, a link out of
+/// the repository), with why.
+pub fn scan(root: &Path, files: &[PathBuf], max_bytes: u64) -> Scanned {
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len().max(1));
     let chunk = files.len().div_ceil(workers).max(1);
-    let results: Vec<(Vec<Finding>, usize)> = std::thread::scope(|scope| {
+    let results: Vec<Scanned> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|part| {
+                let real_root = &real_root;
                 scope.spawn(move || {
-                    let mut found = Vec::new();
-                    let mut scanned = 0;
+                    let mut out = Scanned::default();
                     for file in part {
-                        if let Some(text) = read_text(&root.join(file)) {
-                            scanned += 1;
-                            scan_text(
-                                &file.to_string_lossy().replace('\\', "/"),
-                                &text,
-                                &mut found,
-                            );
+                        match read_text(&root.join(file), real_root, max_bytes) {
+                            Ok(text) => {
+                                out.files += 1;
+                                scan_text(
+                                    &file.to_string_lossy().replace('\\', "/"),
+                                    &text,
+                                    &mut out.findings,
+                                );
+                            }
+                            Err(skip) => out.skipped.push((file.clone(), skip)),
                         }
                     }
-                    (found, scanned)
+                    out
                 })
             })
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
-    let scanned = results.iter().map(|(_, n)| n).sum();
-    let mut findings: Vec<Finding> = results.into_iter().flat_map(|(f, _)| f).collect();
-    findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-    (findings, scanned)
+    let mut all = Scanned::default();
+    for part in results {
+        all.files += part.files;
+        all.findings.extend(part.findings);
+        all.skipped.extend(part.skipped);
+    }
+    all.findings
+        .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    all.skipped.sort_by(|a, b| a.0.cmp(&b.0));
+    all
 }
 
-/// A file's text, or `None` for a binary (a NUL byte early on), unreadable or oversized file.
-fn read_text(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
-        return None;
+/// A file's text, or why it is not read: over `max_bytes`, binary, unreadable, or a link
+/// whose target is outside `real_root` (never read: the repository is what is scanned).
+fn read_text(path: &Path, real_root: &Path, max_bytes: u64) -> std::result::Result<String, Skip> {
+    let unreadable = |e: std::io::Error| Skip::Unreadable(e.to_string());
+    let link = std::fs::symlink_metadata(path).map_err(unreadable)?;
+    if link.file_type().is_symlink() {
+        let target = path.canonicalize().map_err(unreadable)?;
+        if !target.starts_with(real_root) {
+            return Err(Skip::OutsideRoot(target));
+        }
     }
-    let bytes = std::fs::read(path).ok()?;
-    if bytes.iter().take(8000).any(|&b| b == 0) {
-        return None;
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(Skip::Unreadable("not a regular file".into()));
     }
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    if meta.len() > max_bytes {
+        return Err(Skip::TooLarge(meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    if is_binary(&bytes) {
+        return Err(Skip::Binary);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Whether content is binary, judged on its first 8 KiB: many bytes that are neither text
+/// nor the whitespace of text (NUL and other control bytes), or mostly invalid UTF-8. One
+/// NUL — a marker, a stray byte — does not make an otherwise textual file binary.
+pub fn is_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(8192)];
+    if sample.is_empty() {
+        return false;
+    }
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+        .count();
+    if control * 10 > sample.len() {
+        return true;
+    }
+    // Random bytes (compressed data) are mostly not UTF-8; text in any script is.
+    let invalid = String::from_utf8_lossy(sample).matches('\u{FFFD}').count();
+    invalid * 5 > sample.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stray_nul_does_not_make_text_binary_but_binaries_are() {
+        assert!(!is_binary(
+            b"\0export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI\nmore text\n"
+        ));
+        assert!(!is_binary("caf\u{e9} \u{4e2d}\u{6587} text".as_bytes()));
+        let elf: Vec<u8> = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0"
+            .iter()
+            .copied()
+            .cycle()
+            .take(4096)
+            .collect();
+        assert!(is_binary(&elf));
+        let random: Vec<u8> = (0u32..4096)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        assert!(is_binary(&random));
+    }
 }

@@ -75,30 +75,81 @@ pub fn scan_lines<'a>(
     out: &mut Vec<Finding>,
 ) {
     let lines: Vec<(u32, &str)> = lines.collect();
-    let mut hits = Vec::new();
     for (i, &(number, line)) in lines.iter().enumerate() {
-        if line.contains(ALLOW_MARKER) || !worth_scanning(line) {
-            continue;
-        }
         let next = lines
             .get(i + 1)
             .filter(|(n, _)| *n == number + 1)
             .map(|(_, l)| *l);
-        hits.clear();
-        rules::scan_line(line, next, &mut hits);
-        for hit in &hits {
-            let secret = &line[hit.start..hit.end];
-            out.push(Finding {
-                rule: hit.rule.id,
-                description: hit.rule.description,
-                path: path.to_string(),
-                line: number,
-                column: u32::try_from(line[..hit.start].chars().count() + 1).unwrap_or(u32::MAX),
-                redacted: text::redact(secret),
-                fingerprint: ignore::fingerprint(path, hit.rule.id, line),
-                commit: None,
-            });
+        scan_one(path, number, line, next, out);
+    }
+    scan_continuations(path, &lines, out);
+}
+
+/// A value split over lines by a shell's `\` continuation (`KEY=abc\` then `def`), scanned
+/// as the shell reads it — joined — and reported at its first line; what a single line shows
+/// already is left to the line scan.
+fn scan_continuations(path: &str, lines: &[(u32, &str)], out: &mut Vec<Finding>) {
+    let mut i = 0;
+    while i < lines.len() {
+        let (first, line) = lines[i];
+        if !line.trim_end().ends_with('\\') || line.contains(ALLOW_MARKER) {
+            i += 1;
+            continue;
         }
+        let mut joined = String::new();
+        let mut j = i;
+        loop {
+            let (number, text) = lines[j];
+            let trimmed = text.trim_end();
+            let part = if j == i {
+                trimmed
+            } else {
+                trimmed.trim_start()
+            };
+            let continues =
+                part.ends_with('\\') && lines.get(j + 1).is_some_and(|(n, _)| *n == number + 1);
+            joined.push_str(part.strip_suffix('\\').unwrap_or(part));
+            if !continues || joined.len() > 4096 {
+                break;
+            }
+            j += 1;
+        }
+        if j > i {
+            let mut joined_findings = Vec::new();
+            scan_one(path, first, &joined, None, &mut joined_findings);
+            for finding in joined_findings {
+                let seen_alone = out
+                    .iter()
+                    .any(|f| f.rule == finding.rule && f.line >= first && f.line <= lines[j].0);
+                if !seen_alone {
+                    out.push(finding);
+                }
+            }
+        }
+        i = j + 1;
+    }
+}
+
+/// The findings of one line (`next` is the one after it, for rules that span two), reported
+/// at line `number`.
+fn scan_one(path: &str, number: u32, line: &str, next: Option<&str>, out: &mut Vec<Finding>) {
+    let mut hits = Vec::new();
+    if line.contains(ALLOW_MARKER) || !worth_scanning(line) {
+        return;
+    }
+    rules::scan_line(line, next, &mut hits);
+    for hit in &hits {
+        let secret = &line[hit.start..hit.end];
+        out.push(Finding {
+            rule: hit.rule.id,
+            description: hit.rule.description,
+            path: path.to_string(),
+            line: number,
+            column: u32::try_from(line[..hit.start].chars().count() + 1).unwrap_or(u32::MAX),
+            redacted: text::redact(secret),
+            fingerprint: ignore::fingerprint(path, hit.rule.id, line),
+            commit: None,
+        });
     }
 }
 
@@ -164,6 +215,24 @@ pub fn waive<'w>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_split_by_a_shell_continuation_is_found_at_its_first_line() {
+        let first = "export AWS_SECRET_ACCESS_KEY=wJalrXUtnF\\"; // windlass:allow-secret
+        let mut alone = Vec::new();
+        scan_text("deploy.sh", first, &mut alone);
+        assert!(alone.is_empty(), "neither line alone shows it: {alone:?}");
+        let text = format!("#!/bin/sh\n{first}\n    EMI/K7MDENG/bPxRfiCYzq8Zr2XvM7kP\ncargo run\n");
+        let mut found = Vec::new();
+        scan_text("deploy.sh", &text, &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].line, 2);
+        // A continuation whose first line already shows the key is not reported twice.
+        let text = "API_KEY=q8Zr2XvM7kPt1WlN4bYc9HsD \\\n  --verbose\n"; // windlass:allow-secret
+        let mut found = Vec::new();
+        scan_text("run.sh", text, &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
 
     #[test]
     fn the_allow_marker_suppresses_its_line_only() {

@@ -82,13 +82,15 @@ impl Step for Secrets {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let root = ws.repo_root.clone();
         let mut left_out = Vec::new();
+        let mut skipped = Vec::new();
         let (mut findings, what) = match &self.scope {
             Scope::Tree => {
                 let list = files::list(session, &root)?;
                 let (list, excluded) = exclude::partition(session, &root, &self.config, list)?;
                 left_out = excluded;
-                let (found, scanned) = files::scan(&root, &list);
-                (found, format!("{scanned} files"))
+                let scanned = files::scan(&root, &list, self.config.max_file_bytes());
+                skipped = scanned.skipped;
+                (scanned.findings, format!("{} files", scanned.files))
             }
             Scope::Since(rev) => {
                 let range = format!("{rev}..HEAD");
@@ -105,6 +107,7 @@ impl Step for Secrets {
             left_out = exclude::drop_findings(session, &root, &self.config, &mut findings)?;
         }
         exclude::report(session, &left_out);
+        report_skipped(session, &skipped, self.config.max_file_bytes());
         let ignored = ignore::apply(&mut findings, &ignore::load(&root));
         let waivers = Waivers::load(ws)?.owned_by(crate::is_fingerprint);
         let waived = crate::waive(&mut findings, &waivers);
@@ -131,6 +134,9 @@ impl Step for Secrets {
                 left_out.len()
             ));
         }
+        if !skipped.is_empty() {
+            summary.push_str(&format!("; {} not read (listed above)", skipped.len()));
+        }
         if !waived.is_empty() {
             summary.push_str(&format!("; {} waived", waived.len()));
         }
@@ -147,6 +153,46 @@ impl Step for Secrets {
                 ),
             ))
         }
+    }
+}
+
+/// Every file the scan could not read, grouped by why: a secret in one of them would pass
+/// unseen, so none is skipped silently.
+fn report_skipped(session: &mut Session, skipped: &[(PathBuf, files::Skip)], max_bytes: u64) {
+    let mut reasons: Vec<&str> = skipped.iter().map(|(_, why)| why.reason()).collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    for reason in reasons {
+        let paths: Vec<String> = skipped
+            .iter()
+            .filter(|(_, why)| why.reason() == reason)
+            .map(|(path, why)| {
+                let shown = path.to_string_lossy().replace('\\', "/");
+                match why {
+                    files::Skip::TooLarge(size) => format!("{shown} ({size} bytes)"),
+                    files::Skip::Unreadable(e) => format!("{shown} ({e})"),
+                    files::Skip::OutsideRoot(to) => format!("{shown} (to {})", to.display()),
+                    files::Skip::Binary => shown,
+                }
+            })
+            .collect();
+        let (severity, fix) = match reason {
+            "binary" => (windlass_core::Severity::Notice, String::new()),
+            "larger than the limit" => (
+                windlass_core::Severity::Warning,
+                format!(
+                    " (the limit is {max_bytes} bytes; `max-file-size` in [workspace.metadata.windlass.secrets] raises it)"
+                ),
+            ),
+            _ => (windlass_core::Severity::Warning, String::new()),
+        };
+        const SHOWN: usize = 20;
+        let more = paths.len().saturating_sub(SHOWN);
+        let mut list = paths.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more"));
+        }
+        session.message(severity, format!("not read, {reason}{fix}: {list}"));
     }
 }
 

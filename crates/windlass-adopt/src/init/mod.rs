@@ -385,7 +385,7 @@ impl Init {
                 "windlass {} is not on the crate registry yet: depend on a checkout with `--windlass-path DIR` (its root or crates/windlass), or on its repository with `--windlass-git URL --rev REV`",
                 env!("CARGO_PKG_VERSION")
             ),
-            _ => "check the windlass source (`--windlass-path DIR` or `--windlass-git URL --rev REV`) and the toolchain (windlass needs Rust 1.88 or newer), then run init again".to_string(),
+            _ => "check the windlass source (`--windlass-path DIR` or `--windlass-git URL --rev REV`) and the toolchain (windlass needs Rust 1.89 or newer), then run init again".to_string(),
         };
         Err(UsageError::new(format!(
             "init wrote nothing: {} with {}:\n{}\n({restored})",
