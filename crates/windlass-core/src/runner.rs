@@ -171,7 +171,7 @@ impl Runner {
 
         let started = Instant::now();
         let mut child = command.spawn().map_err(|err| spawn_error(&command, &err))?;
-        let _guard = ChildGuard::register(child.id());
+        let _guard = ChildGuard::register(child.id(), self.recovering.get());
         let watchdog = timeout.map(|limit| Watchdog::start(child.id(), limit));
         let writer = child.stdin.take().zip(input).map(|(mut stdin, bytes)| {
             std::thread::spawn(move || {
@@ -253,7 +253,7 @@ impl Runner {
             .stderr(Stdio::from(err));
         own_process_group(&mut command);
         let child = command.spawn().map_err(|err| spawn_error(&command, &err))?;
-        let guard = ChildGuard::register(child.id());
+        let guard = ChildGuard::register(child.id(), false);
         Ok(Background {
             child,
             _guard: guard,

@@ -38,12 +38,15 @@ fn on_interrupt() {
 pub(crate) struct ChildGuard(u32);
 
 impl ChildGuard {
-    pub(crate) fn register(pid: u32) -> Self {
+    /// Registers `pid` for forwarding. An interrupt that came before it registered reaches it
+    /// at once — unless it is `recovery`, a command started because of that interrupt (the
+    /// switch back of a deploy), which only a second interrupt stops.
+    pub(crate) fn register(pid: u32, recovery: bool) -> Self {
         if let Ok(mut children) = CHILDREN.lock() {
             children.push(pid);
         }
         // An interrupt that came between spawn and register must still reach this child.
-        if interrupted() {
+        if interrupted() && !recovery {
             forward(pid, false);
         }
         ChildGuard(pid)

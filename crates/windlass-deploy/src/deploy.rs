@@ -412,3 +412,20 @@ pub fn stats(log: &Path) -> Result<String> {
         pct(rolled)
     ))
 }
+
+#[cfg(test)]
+mod guard_tests {
+    use super::guarded;
+
+    #[test]
+    fn a_panic_inside_the_flow_becomes_an_error_at_its_boundary() {
+        let err = guarded::<bool>(|| panic!("overflow when multiplying duration by scalar"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("windlass failed inside the deploy (overflow when multiplying"),
+            "{err}"
+        );
+        assert!(guarded(|| Ok(true)).unwrap());
+    }
+}

@@ -279,7 +279,7 @@ impl Lock {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 let pid = holder(&mut file)
-                    .map_or_else(|| "starting".to_string(), |p| format!("pid {p}"));
+                    .map_or_else(|| "just starting".to_string(), |p| format!("pid {p}"));
                 return Err(UsageError::new(format!(
                     "another deploy ({pid}) is running in {}",
                     root.display()

@@ -1,6 +1,8 @@
 //! Fixture workspaces in temp dirs, and the real windlass binary run against them.
 #![allow(dead_code)]
 
+pub mod host;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
