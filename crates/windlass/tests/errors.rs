@@ -155,8 +155,8 @@ fn bad_config_values_fail_at_load_naming_the_section() {
             "invalid [workspace.metadata.windlass.workflows]",
         ),
         (
-            "[workspace.metadata.windlass.pre-commit]\nmax-file-size = \"1TB\"\n",
-            "invalid value `1TB`: write e.g. 500KB",
+            "[workspace.metadata.windlass.pre-commit]\nmax-file-size = \"1PB\"\n",
+            "invalid value `1PB`: write e.g. 500KB",
         ),
         (
             "[workspace.metadata.windlass.deploy.staging]\nroot = \"/tmp/x\"\nhealth = { deadline = \"soon\" }\n",

@@ -93,6 +93,25 @@ impl Swarm {
         format!("{}:{tag}", self.repo)
     }
 
+    /// Waits until the service's running tasks run `tag` on both replicas — swarm goes on
+    /// converging after windlass's verdict, slower on a loaded machine — for at most the
+    /// prod environment's own health deadline (30 s); else fails with every task it saw.
+    fn converges_to(&self, tag: &str) {
+        let wanted = [self.image(tag), self.image(tag)];
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let running = self.running();
+            if running == wanted {
+                return;
+            }
+            if Instant::now() > deadline {
+                let tasks = stdout(&["service", "ps", &self.service, "--no-trunc"]);
+                panic!("the service never ran two {tag} tasks: running {running:?}\n{tasks}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// The images the service's running tasks run.
     fn running(&self) -> Vec<String> {
         let mut images: Vec<String> = stdout(&[
@@ -195,11 +214,11 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
     // First deploy: the service is created with two replicas, which pass the gate.
     let run = deploy("prod", "v1");
     assert_eq!(run.code(), 0, "{}", run.all_output());
-    assert_eq!(swarm.running(), [swarm.image("v1"), swarm.image("v1")]);
+    swarm.converges_to("v1");
 
     // A healthy update.
     deploy("prod", "v2").expect_code(0);
-    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+    swarm.converges_to("v2");
 
     // A HEALTHCHECK that fails: rolled back, v2 answers again, exit 1, logged.
     let run = deploy("prod", "bad").expect_code(1);
@@ -209,11 +228,11 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
         "{}",
         run.stdout()
     );
-    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+    swarm.converges_to("v2");
 
     // A process that exits at once (a crash loop): rolled back.
     deploy("prod", "crash").expect_code(1);
-    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+    swarm.converges_to("v2");
 
     // A deadline shorter than the start: rolled back.
     let run = deploy("fast", "slow").expect_code(1);
@@ -224,7 +243,7 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
         "{}",
         run.stdout()
     );
-    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+    swarm.converges_to("v2");
 
     // A missing secret: refused before anything changes.
     let run = deploy("secret", "v1").expect_code(1);
@@ -234,7 +253,7 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
         "{}",
         run.stdout()
     );
-    assert_eq!(swarm.running(), [swarm.image("v2"), swarm.image("v2")]);
+    swarm.converges_to("v2");
 
     // A concurrent deploy (another manager's lock): refused.
     let lock = format!("windlass-deploy-lock-{}", swarm.service);
@@ -266,7 +285,7 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
     // Back to a named version, health-gated; the environment's health as its deploys see it.
     let run = fx.run(&["rollback", "--env", "prod", "--to", "v1"]);
     assert_eq!(run.code(), 0, "{}", run.all_output());
-    assert_eq!(swarm.running(), [swarm.image("v1"), swarm.image("v1")]);
+    swarm.converges_to("v1");
     fx.run(&["health-check", "--env", "prod"]).expect_code(0);
 
     // Every deploy is in the log, and --stats reads it.
