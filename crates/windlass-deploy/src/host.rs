@@ -191,6 +191,8 @@ impl Engine for HostEngine {
         let dir = self.layout.releases().join(release);
         std::fs::remove_dir_all(&dir)
             .map_err(|e| UsageError::new(format!("cannot remove {}: {e}", dir.display())))?;
+        // The first release's directory goes too, when it made it.
+        let _ = std::fs::remove_dir(self.layout.releases());
         session.message(
             Severity::Notice,
             format!("withdrew {release}: removed `current` and its release directory"),
