@@ -5,7 +5,7 @@ mod readme_tasks;
 
 /// windlass's tasks, and this repository's own step.
 fn xtask() -> windlass::Xtask {
-    windlass::Xtask::new().step(readme_tasks::ReadmeTasks)
+    windlass::Xtask::new().task(readme_tasks::ReadmeTasks)
 }
 
 fn main() -> std::process::ExitCode {

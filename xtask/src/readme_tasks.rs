@@ -2,14 +2,17 @@
 //! that the documentation of the command line never drifts from the command line.
 
 use std::collections::BTreeSet;
-use windlass::{CustomStep, Diagnostic, NoConfig, Plan, Session, Severity, StepOutcome, Workspace};
+use windlass::{
+    Diagnostic, InCi, NoArgs, NoConfig, Plan, Session, Severity, StepOutcome, Task, Workspace,
+};
 
-/// The step.
+/// The task.
 pub struct ReadmeTasks;
 
 const README: &str = "README.md";
 
-impl CustomStep for ReadmeTasks {
+impl Task for ReadmeTasks {
+    type Args = NoArgs;
     type Config = NoConfig;
 
     fn name(&self) -> &str {
@@ -17,10 +20,20 @@ impl CustomStep for ReadmeTasks {
     }
 
     fn about(&self) -> &str {
-        "the README's task table lists exactly the subcommands of the command line"
+        "The README's task table lists exactly the subcommands of the command line."
     }
 
-    fn plan(&self, _: &NoConfig, _ws: &Workspace) -> anyhow::Result<Plan> {
+    fn ci(&self) -> InCi {
+        InCi::Default
+    }
+
+    fn plan(
+        &self,
+        _: &NoArgs,
+        _: &NoConfig,
+        _: &Workspace,
+        _: &mut Session,
+    ) -> anyhow::Result<Plan> {
         Ok(Plan::describe(
             "compare the task table of README.md with the subcommands of `--help`",
         ))
@@ -28,6 +41,7 @@ impl CustomStep for ReadmeTasks {
 
     fn run(
         &self,
+        _: &NoArgs,
         _: &NoConfig,
         ws: &Workspace,
         session: &mut Session,
@@ -51,6 +65,7 @@ impl CustomStep for ReadmeTasks {
                 "add the `## Tasks` table to README.md",
             ));
         };
+        // The stock tasks: this repository's own (this step among them) are not windlass's.
         let cli = windlass::Xtask::new().cli();
         let commands: BTreeSet<String> = cli
             .get_subcommands()

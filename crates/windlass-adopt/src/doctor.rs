@@ -799,9 +799,12 @@ pub struct Doctor {
     pub markdown: bool,
 }
 
+/// The name of the task.
+pub const NAME: &str = "doctor";
+
 impl Step for Doctor {
     fn name(&self) -> &str {
-        "doctor"
+        NAME
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {

@@ -10,3 +10,4 @@
 pub mod doctor;
 pub mod init;
 pub mod stacks;
+pub mod tasks;

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
 use windlass_core::Plan;
-use windlass_core::registry::{BuildContext, Origin, StepKind};
+use windlass_core::task::{InCi, Origin, Task};
 use windlass_core::{CiJob, Session, Step, StepOutcome, UsageError, Workspace};
 
 /// The name of the step.
@@ -239,41 +239,184 @@ impl Step for Audit {
     }
 }
 
-/// `audit` as the registry knows it, configured by `[workspace.metadata.windlass.audit]`.
-pub struct AuditKind;
+/// `audit`'s command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuditCli {
+    /// Audit this lockfile instead of the workspace's.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// The advisory database checkout (default: $CARGO_HOME/advisory-db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Never touch the network (also when CARGO_NET_OFFLINE=true).
+    #[arg(long)]
+    pub no_fetch: bool,
+    /// Make warnings fail: warnings, unmaintained, unsound, notice, yanked (repeatable).
+    #[arg(long, value_name = "KIND")]
+    pub deny: Vec<String>,
+    /// Also check for yanked versions.
+    #[arg(long)]
+    pub yanked: bool,
+    /// Audit what this shipped binary contains (its `cargo auditable` dependency list), or a
+    /// release archive (its SBOM), instead of Cargo.lock.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["file", "deployed"])]
+    pub bin: Option<PathBuf>,
+    /// Audit the binary deployed to an environment (the release `current` names).
+    #[arg(long, requires = "env", conflicts_with = "file")]
+    pub deployed: bool,
+    /// With --deployed: the environment.
+    #[arg(long = "env", value_name = "NAME", requires = "deployed")]
+    pub env: Option<String>,
+    /// The policy file (cargo-deny's format; default: the config's, `deny.toml`).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+    /// Also audit the packages only windlass brings in (its own tree, where the xtask is a
+    /// workspace member); by default they are left out, and the run says so.
+    #[arg(long)]
+    pub include_xtask: bool,
+    /// Check only these parts: advisories, licenses, bans, sources (comma-separated or repeated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Part>,
+}
 
-impl StepKind for AuditKind {
+/// `audit --only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// RustSec advisories (and yanked versions with --yanked).
+    Advisories,
+    /// Licences against deny.toml's `[licenses]`.
+    Licenses,
+    /// deny.toml's `[bans]`: denied crates, duplicate versions, wildcard requirements.
+    Bans,
+    /// deny.toml's `[sources]`: registries and git repositories.
+    Sources,
+}
+
+impl AuditCli {
+    /// As the audit takes them, `bin` the binary `--deployed` names when given.
+    pub fn to_args(&self, bin: Option<PathBuf>) -> AuditArgs {
+        let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        let parts: Vec<&str> = self
+            .only
+            .iter()
+            .map(|s| match s {
+                Part::Advisories => "advisories",
+                Part::Licenses => "licenses",
+                Part::Bans => "bans",
+                Part::Sources => "sources",
+            })
+            .collect();
+        AuditArgs {
+            file: self.file.clone(),
+            db: self.db.clone(),
+            no_fetch: self.no_fetch,
+            deny: self.deny.clone(),
+            yanked: self.yanked,
+            bin: bin.or_else(|| self.bin.as_ref().map(absolute)),
+            policy: self.policy.as_ref().map(absolute),
+            include_xtask: self.include_xtask,
+            scope: Scope::only(&parts),
+        }
+    }
+}
+
+/// Finds the binary an environment runs, for `audit --deployed --env NAME`: given by the
+/// deploy tasks where they are built in.
+pub type DeployedBinary = fn(&Workspace, &str) -> Result<PathBuf>;
+
+/// `audit`, configured by `[workspace.metadata.windlass.audit]`.
+pub struct AuditTask {
+    /// How `--deployed` finds the binary (`None`: the deploy tasks are not built in).
+    pub deployed: Option<DeployedBinary>,
+}
+
+impl AuditTask {
+    fn step(&self, cli: &AuditCli, config: &AuditConfig, ws: &Workspace) -> Result<Audit> {
+        let bin = match (cli.deployed, self.deployed) {
+            (false, _) => None,
+            (true, Some(find)) => Some(find(ws, cli.env.as_deref().unwrap_or_default())?),
+            (true, None) => {
+                return Err(UsageError::new(
+                    "`audit --deployed` needs the deploy tasks, which this xtask was built without",
+                )
+                .hint("enable the `deploy` feature of the windlass dependency in xtask/Cargo.toml")
+                .into());
+            }
+        };
+        Audit::from_config(config, &cli.to_args(bin))
+    }
+}
+
+impl Task for AuditTask {
+    type Args = AuditCli;
+    type Config = AuditConfig;
+
     fn name(&self) -> &str {
         NAME
     }
 
     fn about(&self) -> &str {
-        "Cargo.lock against the RustSec advisories, licences against deny.toml"
+        "Check Cargo.lock against the RustSec advisories, and licences against deny.toml."
     }
 
     fn origin(&self) -> Origin {
         Origin::Stock
     }
 
-    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
-        let config: AuditConfig = cx.ws.config.section(NAME)?;
-        Ok(Box::new(Audit::from_config(
-            &config,
-            &AuditArgs::default(),
-        )?))
+    fn ci(&self) -> InCi {
+        InCi::Default
     }
 
-    fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {
-        Ok(CiJob::runs(["cargo xtask audit"]))
+    fn needs_workspace(&self, args: &AuditCli) -> bool {
+        args.file.is_none() && args.bin.is_none()
+    }
+
+    fn target_dir(&self, args: &AuditCli) -> Option<PathBuf> {
+        let file = std::path::absolute(args.file.as_ref()?).ok()?;
+        file.parent().map(std::path::Path::to_path_buf)
+    }
+
+    fn plan(
+        &self,
+        args: &AuditCli,
+        config: &AuditConfig,
+        ws: &Workspace,
+        session: &mut Session,
+    ) -> Result<Plan> {
+        self.step(args, config, ws)?.plan(ws, session)
+    }
+
+    fn run(
+        &self,
+        args: &AuditCli,
+        config: &AuditConfig,
+        ws: &Workspace,
+        session: &mut Session,
+    ) -> Result<StepOutcome> {
+        self.step(args, config, ws)?.run(ws, session)
+    }
+
+    fn ci_job(&self, _: &AuditConfig, _: &Workspace) -> Result<CiJob> {
+        Ok(CiJob {
+            covered_by: [
+                "cargo audit",
+                "cargo deny",
+                "audit-check",
+                "cargo-deny-action",
+            ]
+            .map(String::from)
+            .into(),
+            ..CiJob::runs([format!("cargo xtask {NAME}")])
+        })
     }
 
     /// Daily, against a fresh database: an advisory published today fails it, and warnings
     /// fail too.
     fn scheduled_job(&self) -> Option<CiJob> {
-        let mut job = CiJob::runs(["cargo xtask audit --deny warnings"]);
+        let mut job = CiJob::runs([format!("cargo xtask {NAME} --deny warnings")]);
         job.title = Some("audit (fresh advisory database)".into());
         if let Some(windlass_core::JobStep::Run { name, .. }) = job.steps.first_mut() {
-            *name = "cargo xtask audit".into();
+            *name = format!("cargo xtask {NAME}");
         }
         Some(job)
     }

@@ -2,18 +2,22 @@
 
 use serde::Deserialize;
 
-/// Which features to build with.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// Which features to build with: the keys of a config section and the options of a
+/// command line alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Features {
-    /// `--features a,b`.
+    /// Features to enable (comma-separated or repeated).
     #[serde(default)]
+    #[arg(long, short = 'F', value_delimiter = ',')]
     pub features: Vec<String>,
-    /// `--all-features`.
+    /// Enable every feature.
     #[serde(default)]
+    #[arg(long)]
     pub all_features: bool,
-    /// `--no-default-features`.
+    /// Disable the default features.
     #[serde(default)]
+    #[arg(long)]
     pub no_default_features: bool,
 }
 

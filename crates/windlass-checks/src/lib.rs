@@ -1,13 +1,15 @@
 //! windlass's code checks, each a pipeline [`Step`](windlass_core::Step):
 //! - [`fmt::FmtCheck`]: `cargo fmt -- --check` in the workspace root, one finding per unformatted file;
 //! - [`lint::Lint`]: clippy over every target, warnings are failures, read from cargo's JSON;
-//! - [`test::Test`]: cargo-nextest when installed (else `cargo test`), with sharding.
+//! - [`suite::Test`]: cargo-nextest when installed (else `cargo test`), with sharding;
+//! - [`docs::DocsTask`]: the documentation with rustdoc's warnings denied.
 //!
-//! [`kinds`] registers them: names, config sections, CI jobs.
+//! [`tasks`] declares them: names, arguments, config sections, CI jobs.
 
+pub mod docs;
 pub mod features;
 pub mod fmt;
-pub mod kinds;
 pub mod lint;
-pub mod test;
+pub mod suite;
+pub mod tasks;
 mod text;

@@ -129,32 +129,7 @@ impl Step for Lint {
         };
         let sh = session.shell();
         let cmd = sh.cmd("cargo").args(self.args(format, session.color()));
-        let mut seen = HashSet::new();
-        let (mut errors, mut warnings) = (0usize, 0usize);
-        let finished = session.run_lines(
-            cmd,
-            Capture::Stdout,
-            &mut |line, reporter: &mut dyn Reporter| {
-                let Some(found) = finding(ws, line) else {
-                    return;
-                };
-                if !seen.insert((
-                    found.file.clone(),
-                    found.line,
-                    found.column,
-                    found.title.clone(),
-                    found.message.clone(),
-                )) {
-                    return;
-                }
-                match found.severity {
-                    Severity::Error => errors += 1,
-                    Severity::Warning => warnings += 1,
-                    Severity::Notice => {}
-                }
-                reporter.event(&Event::Diagnostic(found));
-            },
-        )?;
+        let (errors, warnings, finished) = compiler_messages(session, cmd, ws, NAME)?;
 
         if errors + warnings > 0 {
             let mut parts = Vec::new();
@@ -182,8 +157,46 @@ impl Step for Lint {
     }
 }
 
+/// Runs a cargo command with `--message-format=json*`, reporting each distinct warning and
+/// error rustc (or clippy, or rustdoc) gives as a finding of `step` while it runs; the
+/// counts of errors and warnings, and how the command ended.
+pub fn compiler_messages(
+    session: &mut Session,
+    cmd: xshell::Cmd<'_>,
+    ws: &Workspace,
+    step: &str,
+) -> Result<(usize, usize, windlass_core::runner::Finished)> {
+    let mut seen = HashSet::new();
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    let finished = session.run_lines(
+        cmd,
+        Capture::Stdout,
+        &mut |line, reporter: &mut dyn Reporter| {
+            let Some(found) = finding(step, ws, line) else {
+                return;
+            };
+            if !seen.insert((
+                found.file.clone(),
+                found.line,
+                found.column,
+                found.title.clone(),
+                found.message.clone(),
+            )) {
+                return;
+            }
+            match found.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                Severity::Notice => {}
+            }
+            reporter.event(&Event::Diagnostic(found));
+        },
+    )?;
+    Ok((errors, warnings, finished))
+}
+
 /// The finding in one line of cargo's JSON output, if it holds a warning or an error.
-fn finding(ws: &Workspace, line: &str) -> Option<Diagnostic> {
+fn finding(step: &str, ws: &Workspace, line: &str) -> Option<Diagnostic> {
     // Most lines are build artifacts: a substring test skips them without a full parse.
     if !line.starts_with('{') || !line.contains("\"reason\":\"compiler-message\"") {
         return None;
@@ -191,12 +204,13 @@ fn finding(ws: &Workspace, line: &str) -> Option<Diagnostic> {
     let Ok(Message::CompilerMessage(msg)) = serde_json::from_str::<Message>(line) else {
         return None;
     };
-    to_diagnostic(ws, &msg.message)
+    to_diagnostic(step, ws, &msg.message)
 }
 
-/// Converts a rustc diagnostic; `None` for notes and for the "N warnings emitted" and
-/// "aborting due to" summaries, which repeat what was already reported.
-pub fn to_diagnostic(ws: &Workspace, d: &RustcDiagnostic) -> Option<Diagnostic> {
+/// Converts a rustc diagnostic into a finding of `step`; `None` for notes and for the
+/// "N warnings emitted" and "aborting due to" summaries, which repeat what was already
+/// reported.
+pub fn to_diagnostic(step: &str, ws: &Workspace, d: &RustcDiagnostic) -> Option<Diagnostic> {
     let severity = match d.level {
         DiagnosticLevel::Error | DiagnosticLevel::Ice => Severity::Error,
         DiagnosticLevel::Warning => Severity::Warning,
@@ -216,7 +230,7 @@ pub fn to_diagnostic(ws: &Workspace, d: &RustcDiagnostic) -> Option<Diagnostic> 
             break;
         }
     }
-    let mut out = Diagnostic::new(NAME, severity, title, message);
+    let mut out = Diagnostic::new(step, severity, title, message);
     if let Some(span) = d
         .spans
         .iter()

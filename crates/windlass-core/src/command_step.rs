@@ -12,10 +12,12 @@
 //! It fails when the command exits non-zero; everything else about it is a step like any
 //! other.
 
+use crate::config::Config;
 use crate::error::UsageError;
+use crate::job::{CiJob, Inputs};
 use crate::plan::Plan;
-use crate::registry::{BuildContext, Origin, StepKind};
 use crate::runner::Capture;
+use crate::task::{Context, InCi, Origin, Run, TaskKind};
 use crate::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 use anyhow::Result;
 use serde::Deserialize;
@@ -55,7 +57,7 @@ pub(crate) struct CommandStepKind {
     pub(crate) step: CommandStepConfig,
 }
 
-impl StepKind for CommandStepKind {
+impl TaskKind for CommandStepKind {
     fn name(&self) -> &str {
         &self.name
     }
@@ -71,27 +73,79 @@ impl StepKind for CommandStepKind {
         Origin::Command
     }
 
-    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
+    fn ci(&self) -> InCi {
+        InCi::Default
+    }
+
+    fn ci_args(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn section(&self) -> &str {
+        SECTION
+    }
+
+    fn check_section(&self, _config: &Config) -> Result<()> {
+        Ok(())
+    }
+
+    /// Declared in the config, it is known only once the config is read: no subcommand.
+    fn command(&self) -> Option<clap::Command> {
+        None
+    }
+
+    fn needs_workspace(&self, _matches: &clap::ArgMatches) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn target_dir(&self, _matches: &clap::ArgMatches) -> Result<Option<PathBuf>> {
+        Ok(None)
+    }
+
+    fn writes_artifact(&self, _matches: &clap::ArgMatches) -> Result<bool> {
+        Ok(false)
+    }
+
+    fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {
+        Ok(CiJob::ci_only(&self.name))
+    }
+
+    fn scheduled_job(&self) -> Option<CiJob> {
+        None
+    }
+
+    fn workflows(&self, _ws: &Workspace, _inputs: &mut Inputs) -> Result<()> {
+        Ok(())
+    }
+
+    fn build(&self, _matches: &clap::ArgMatches, cx: &mut Context<'_>) -> Result<Run> {
+        Ok(Run::single(&self.name, self.step(cx.ws)?))
+    }
+}
+
+impl CommandStepKind {
+    /// The step, with the test services it needs around it.
+    fn step(&self, ws: &Workspace) -> Result<Box<dyn Step>> {
         if self.step.run.first().is_none_or(String::is_empty) {
             return Err(UsageError::new(format!(
                 "{}: [{}.steps.{}] has an empty `run`",
-                cx.ws.config.manifest().display(),
-                cx.ws.config.table_name(),
+                ws.config.manifest().display(),
+                ws.config.table_name(),
                 self.name
             ))
             .hint("write the program and its arguments: run = [\"cargo\", \"sqlx\", \"prepare\", \"--check\"]")
             .into());
         }
-        let mut declared = crate::services::declared(cx.ws)?;
+        let mut declared = crate::services::declared(ws)?;
         let mut services = Vec::new();
         for name in &self.step.services {
             let Some(service) = declared.remove(name) else {
                 return Err(UsageError::new(format!(
                     "{}: [{}.steps.{}] needs the service `{name}`, which [{}.test.services] does not declare",
-                    cx.ws.config.manifest().display(),
-                    cx.ws.config.table_name(),
+                    ws.config.manifest().display(),
+                    ws.config.table_name(),
                     self.name,
-                    cx.ws.config.table_name()
+                    ws.config.table_name()
                 ))
                 .hint("declare it under [workspace.metadata.windlass.test.services], or fix the name")
                 .into());

@@ -15,6 +15,46 @@ pub const EXIT_USAGE: u8 = 2;
 /// Interrupted by Ctrl-C or SIGTERM.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
+/// What kind of thing stopped a run: the key of its JSON form, and of its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorKind {
+    /// Bad usage: an option, an argument, a name that is not one.
+    #[default]
+    Usage,
+    /// The config: a key, a value, a section (with its file, line and column).
+    Config,
+    /// A tool that is not installed (with the command that installs it).
+    ToolMissing,
+    /// A file that cannot be read or written.
+    Io,
+    /// Refused on purpose: a check before acting said no (a dirty tree, a lock held).
+    Refused,
+}
+
+impl ErrorKind {
+    /// Its name in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Usage => "usage",
+            ErrorKind::Config => "config",
+            ErrorKind::ToolMissing => "tool-missing",
+            ErrorKind::Io => "io",
+            ErrorKind::Refused => "refused",
+        }
+    }
+}
+
+/// Where in a file an error is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// Its line, 1-based.
+    pub line: Option<u32>,
+    /// Its column, 1-based.
+    pub column: Option<u32>,
+}
+
 /// An error the user can fix: what is wrong, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageError {
@@ -22,6 +62,10 @@ pub struct UsageError {
     pub message: String,
     /// The command or edit that fixes it.
     pub hint: Option<String>,
+    /// What kind of error it is.
+    pub kind: ErrorKind,
+    /// Where, when it is in a file (the config).
+    pub location: Option<Location>,
 }
 
 impl UsageError {
@@ -30,12 +74,20 @@ impl UsageError {
         Self {
             message: message.into(),
             hint: None,
+            kind: ErrorKind::Usage,
+            location: None,
         }
     }
 
     /// Adds the way to fix it.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Says what kind of error it is.
+    pub fn kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
         self
     }
 }
@@ -64,13 +116,48 @@ impl fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
-/// The exit code for an error that ended a run.
+/// The exit code for an error that ended a run: the one place kinds map to codes. An
+/// interrupt anywhere in the chain is 130; everything else that stopped a run — bad usage,
+/// config, a missing tool, unreadable input, a refusal, an error of windlass's own — is 2.
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
     if err.chain().any(|cause| cause.is::<Interrupted>()) {
         EXIT_INTERRUPTED
     } else {
         EXIT_USAGE
     }
+}
+
+/// An error as the JSON report carries it: `{kind, message, hint, file, line, column}`
+/// (docs/json-report.md). `kind` is `interrupted` or `internal` for errors that are not a
+/// [`UsageError`].
+pub fn to_json(err: &anyhow::Error) -> serde_json::Value {
+    if err.chain().any(|cause| cause.is::<Interrupted>()) {
+        return serde_json::json!({"kind": "interrupted", "message": format!("{err:#}"), "hint": null, "file": null, "line": null, "column": null});
+    }
+    let usage = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<UsageError>());
+    let (kind, hint, location) = match usage {
+        Some(u) => (u.kind.as_str(), u.hint.clone(), u.location.clone()),
+        None => ("internal", None, None),
+    };
+    // The message without the hint, which has its own field.
+    let message = match usage {
+        Some(u) => {
+            let outer = format!("{err:#}");
+            let own = u.to_string();
+            outer.replace(&own, &u.message)
+        }
+        None => format!("{err:#}"),
+    };
+    serde_json::json!({
+        "kind": kind,
+        "message": message,
+        "hint": hint,
+        "file": location.as_ref().map(|l| l.file.to_string_lossy().into_owned()),
+        "line": location.as_ref().and_then(|l| l.line),
+        "column": location.as_ref().and_then(|l| l.column),
+    })
 }
 
 #[cfg(test)]

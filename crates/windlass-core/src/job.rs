@@ -17,6 +17,9 @@ pub struct CiJob {
     pub shardable: bool,
     /// What the job does after checkout and the cache.
     pub steps: Vec<JobStep>,
+    /// What a hand-written CI runs when it already does this job's check (`cargo fmt`,
+    /// `clippy`): beside such a CI, the job is not needed.
+    pub covered_by: Vec<String>,
 }
 
 /// One step of a job.
@@ -70,6 +73,7 @@ impl CiJob {
             nextest: false,
             shardable: false,
             steps: scripts.into_iter().map(JobStep::run).collect(),
+            covered_by: Vec::new(),
         }
     }
 
@@ -77,4 +81,47 @@ impl CiJob {
     pub fn ci_only(step: &str) -> Self {
         Self::runs([format!("cargo xtask ci --only {step}")])
     }
+}
+
+/// What the workflows are generated from, besides their own config: every task's part.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// One job per `ci` step, in order, as each step declares it.
+    pub ci_jobs: Vec<(String, CiJob)>,
+    /// The jobs of the daily `security.yml`; none, no file.
+    pub scheduled_jobs: Vec<(String, CiJob)>,
+    /// The deploy environments; with any, `deploy.yml` is written too.
+    pub deploy_envs: Vec<DeployTarget>,
+    /// The release tag, with `{version}` in it (`release.yml` runs on its push); `None` when
+    /// this xtask has no `release`.
+    pub release_tag: Option<String>,
+    /// Whether this xtask builds images (`docker-build`): without it, a swarm environment's
+    /// image is built elsewhere.
+    pub builds_images: bool,
+}
+
+/// A deploy environment, as `deploy.yml` needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployTarget {
+    /// The environment's name.
+    pub name: String,
+    /// Where the image it rolls out comes from (swarm environments).
+    pub image: ImageSource,
+}
+
+/// Where a deploy's image is built before `cargo xtask deploy` runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageSource {
+    /// Nothing to build: a host deploy builds its own release, or the environment names an
+    /// image built elsewhere.
+    None,
+    /// `cargo xtask docker-build --push` on a hosted runner, to this registry host; every
+    /// node of the swarm pulls it from there.
+    Push {
+        /// The registry host (`ghcr.io`, `registry.example.com:5000`).
+        registry: String,
+    },
+    /// `cargo xtask docker-build` on the manager itself, before the deploy: an image that
+    /// names no registry exists only where it was built (a one-node swarm).
+    OnManager,
 }

@@ -86,6 +86,11 @@ impl Pipeline {
         }
     }
 
+    /// Its steps.
+    pub fn into_steps(self) -> Vec<Box<dyn Step>> {
+        self.steps
+    }
+
     /// Whether `selection` would run the step named `name`.
     fn selected(selection: &Selection, name: &str) -> bool {
         !selection.skip.iter().any(|s| s == name)

@@ -1,110 +1,26 @@
-//! The registry: every step and every config section, registered once.
+//! The registry: every task and every config section, registered once.
 //!
-//! It is the single source of truth for step names. `ci` resolves its steps here (in the
-//! order `[ci] steps` gives, else the registered order), `--skip`/`--only` and the hook's
-//! `extra-steps` are checked against it, `workflows` asks each step for its job, `init`
-//! writes its list, and the config is validated against the sections it knows before any
-//! step runs. Stock steps and an adopter's own register the same way.
+//! It is the single source of truth for task names. The command line is its tasks'
+//! subcommands; `ci` resolves its steps here (in the order `[ci] steps` gives, each with the
+//! arguments written after its name, else the tasks `ci` runs by default); `--skip`/`--only`
+//! and the hook's `extra-steps` are checked against it; `workflows` asks each task for its
+//! job; `init` writes its list; and the config is validated against the sections it knows
+//! before anything runs. Stock tasks and an adopter's own register the same way.
 
 use crate::command_step::{CommandStepKind, CommandSteps};
 use crate::config::Config;
 use crate::error::UsageError;
-use crate::job::CiJob;
+use crate::job::Inputs;
 use crate::pipeline::Step;
-use crate::plan::Plan;
 use crate::session::Session;
+use crate::task::{Context, Entry, InCi, Task, TaskKind, matches_of};
 use crate::workspace::Workspace;
 use anyhow::Result;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::rc::Rc;
 
-/// Where a step comes from, for `--list` and the reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// One of windlass's own.
-    Stock,
-    /// Registered in Rust by the workspace's xtask.
-    Custom,
-    /// Declared in `[workspace.metadata.windlass.steps]`.
-    Command,
-}
-
-impl Origin {
-    /// Its lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::Stock => "stock",
-            Origin::Custom => "custom",
-            Origin::Command => "command",
-        }
-    }
-}
-
-/// A kind of step: what the registry knows of it, and how to make it from the config.
-pub trait StepKind {
-    /// Its name, as `ci.steps`, `--skip`, `--only` and the jobs use it.
-    fn name(&self) -> &str;
-    /// One line saying what it checks.
-    fn about(&self) -> &str;
-    /// Where it comes from.
-    fn origin(&self) -> Origin {
-        Origin::Custom
-    }
-    /// Whether `ci` runs it when `[ci] steps` is not given.
-    fn in_default_ci(&self) -> bool {
-        true
-    }
-    /// The step, configured from the workspace's config.
-    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>>;
-    /// Its job in the generated `ci.yml`, which may depend on the workspace's config.
-    fn ci_job(&self, ws: &Workspace) -> Result<CiJob> {
-        let _ = ws;
-        Ok(CiJob::ci_only(self.name()))
-    }
-    /// A job of the scheduled `security.yml`, if it wants one.
-    fn scheduled_job(&self) -> Option<CiJob> {
-        None
-    }
-}
-
-/// What a step is built from.
-pub struct BuildContext<'a> {
-    /// The workspace, with its config.
-    pub ws: &'a Workspace,
-    /// Every registered step and section (the `workflows` step needs the others' jobs).
-    pub registry: &'a Registry,
-}
-
-/// A step of an adopter's own, written in Rust, with a typed config section
-/// `[workspace.metadata.windlass.<name>]`.
-///
-/// Registered with the registry (`windlass::Xtask::step`), it is a step like the stock ones
-/// everywhere: `ci`, `--list`, `--dry-run`, `--skip`/`--only`, the reports, the hook's
-/// `extra-steps`, the generated workflows.
-pub trait CustomStep: 'static {
-    /// Its config section; unknown keys in it are errors that name them, whatever the type's
-    /// serde attributes say. Use `()`-like empty structs for a step without config.
-    type Config: DeserializeOwned + Default + 'static;
-    /// Its name: lowercase letters, digits and `-`.
-    fn name(&self) -> &str;
-    /// One line saying what it checks.
-    fn about(&self) -> &str;
-    /// What it will do, from the same builders `run` uses.
-    fn plan(&self, config: &Self::Config, ws: &Workspace) -> Result<Plan>;
-    /// Runs it: findings through `session`, the verdict in the outcome; `Err` when it cannot
-    /// run at all (exit 2).
-    fn run(
-        &self,
-        config: &Self::Config,
-        ws: &Workspace,
-        session: &mut Session,
-    ) -> Result<crate::StepOutcome>;
-    /// Its job in the generated `ci.yml` (default: `cargo xtask ci --only NAME`).
-    fn ci_job(&self) -> CiJob {
-        CiJob::ci_only(self.name())
-    }
-}
+pub use crate::task::{NoConfig, Origin};
 
 /// A config section and the check that its table has the registered type.
 #[derive(Clone)]
@@ -116,36 +32,61 @@ struct Section {
 /// Reads a section as its registered type, or says why it cannot.
 type SectionCheck = dyn Fn(&Config) -> Result<()>;
 
-/// Every registered step kind and config section.
+/// Every registered task and config section.
 #[derive(Default, Clone)]
 pub struct Registry {
-    steps: Vec<Rc<dyn StepKind>>,
+    tasks: Vec<Rc<dyn TaskKind>>,
     sections: Vec<Section>,
 }
 
+/// One entry of `[ci] steps`: a task, and the arguments written after its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiEntry {
+    /// The task.
+    pub name: String,
+    /// Its arguments (none: its defaults).
+    pub args: Vec<String>,
+}
+
+impl CiEntry {
+    /// `"fmt-comments --check"` read as the task and its arguments.
+    pub fn parse(text: &str) -> Self {
+        let mut words = text.split_whitespace().map(str::to_string);
+        Self {
+            name: words.next().unwrap_or_default(),
+            args: words.collect(),
+        }
+    }
+}
+
 impl Registry {
-    /// A registry that knows the `ci` and `steps` sections and no step yet.
+    /// A registry that knows the `ci` and `steps` sections and no task yet.
     pub fn new() -> Self {
         let mut registry = Self::default();
-        registry.add_section::<CiConfig>("ci");
+        registry.add_section::<CiConfig>(CI_SECTION);
         registry.add_section::<CommandSteps>(crate::command_step::SECTION);
         registry
     }
 
-    /// Registers a step kind. A name already taken is a programming error of the xtask:
-    /// it is reported when the registry is checked ([`Registry::check`]).
-    pub fn add_step(&mut self, kind: Rc<dyn StepKind>) {
-        self.steps.push(kind);
+    /// Registers a task, and its config section (once for tasks that share one). A name
+    /// already taken is a programming error of the xtask: it is reported when the registry
+    /// is checked ([`Registry::load`]).
+    pub fn add_task<T: Task>(&mut self, task: T) {
+        let section = task.section().to_string();
+        if !self.sections.iter().any(|s| s.name == section) {
+            self.add_section::<T::Config>(&section);
+        }
+        self.tasks.push(Rc::new(Entry(Rc::new(task))));
     }
 
-    /// Registers a step written in Rust, with its config section.
-    pub fn add_custom<S: CustomStep>(&mut self, step: S) {
-        let name = step.name().to_string();
-        self.add_section::<S::Config>(&name);
-        self.add_step(Rc::new(Custom(Rc::new(step))));
+    /// Registers `task` in place of a task of the same name, if there is one.
+    pub fn replace_task<T: Task>(&mut self, task: T) {
+        let name = task.name().to_string();
+        self.tasks.retain(|t| t.name() != name);
+        self.add_task(task);
     }
 
-    /// Registers a config section read as `T`.
+    /// Registers a config section read as `T` that no task owns.
     pub fn add_section<T: DeserializeOwned + 'static>(&mut self, name: &str) {
         let owned = name.to_string();
         self.sections.push(Section {
@@ -175,19 +116,22 @@ impl Registry {
         });
     }
 
-    /// The registered steps, in order.
-    pub fn steps(&self) -> impl Iterator<Item = &dyn StepKind> {
-        self.steps.iter().map(|s| s.as_ref())
+    /// The registered tasks, in order.
+    pub fn tasks(&self) -> impl Iterator<Item = &dyn TaskKind> {
+        self.tasks.iter().map(|t| t.as_ref())
     }
 
-    /// The names of the registered steps, in order.
+    /// The task called `name`.
+    pub fn get(&self, name: &str) -> Option<&dyn TaskKind> {
+        self.tasks().find(|t| t.name() == name)
+    }
+
+    /// The names of the tasks `ci` can run (default or opt-in), in order.
     pub fn step_names(&self) -> Vec<String> {
-        self.steps.iter().map(|s| s.name().to_string()).collect()
-    }
-
-    /// The step kind called `name`.
-    pub fn get(&self, name: &str) -> Option<&dyn StepKind> {
-        self.steps().find(|s| s.name() == name)
+        self.tasks()
+            .filter(|t| t.ci() != InCi::No)
+            .map(|t| t.name().to_string())
+            .collect()
     }
 
     /// The names of the registered sections.
@@ -197,25 +141,25 @@ impl Registry {
 
     /// The steps `ci` runs when `[ci] steps` is not given.
     pub fn default_ci_steps(&self) -> Vec<String> {
-        self.steps()
-            .filter(|s| s.in_default_ci())
-            .map(|s| s.name().to_string())
+        self.tasks()
+            .filter(|t| t.ci() == InCi::Default)
+            .map(|t| t.name().to_string())
             .collect()
     }
 
     /// Checks the registry and the workspace's config against each other, before anything
-    /// runs: step names are valid and unique, every top-level key of the config is a
+    /// runs: task names are valid and unique, every top-level key of the config is a
     /// registered section, and every section has its registered type (unknown keys named).
     /// Then the command steps the config declares join the registry.
     pub fn load(&mut self, config: &Config) -> Result<()> {
         let mut seen: Vec<&str> = Vec::new();
-        for kind in &self.steps {
-            let name = kind.name();
+        for task in &self.tasks {
+            let name = task.name();
             check_step_name(name).map_err(|why| {
-                anyhow::anyhow!("the xtask registers a step named `{name}`: {why}")
+                anyhow::anyhow!("the xtask registers a task named `{name}`: {why}")
             })?;
             if seen.contains(&name) {
-                anyhow::bail!("the xtask registers two steps named `{name}`");
+                anyhow::bail!("the xtask registers two tasks named `{name}`");
             }
             seen.push(name);
         }
@@ -236,7 +180,7 @@ impl Registry {
             }
             if let Some(existing) = self.get(&name) {
                 return Err(UsageError::new(format!(
-                    "{}: [{}.steps.{name}] declares a step whose name a {} step already has",
+                    "{}: [{}.steps.{name}] declares a step whose name a {} task already has",
                     config.manifest().display(),
                     config.table_name(),
                     existing.origin().as_str()
@@ -244,58 +188,139 @@ impl Registry {
                 .hint("rename the command step")
                 .into());
             }
-            self.add_step(Rc::new(CommandStepKind { name, step }));
+            self.tasks.push(Rc::new(CommandStepKind { name, step }));
         }
         Ok(())
     }
 
-    /// The `ci` pipeline's step names: `[ci] steps` in its order (each checked), else the
-    /// default steps in registered order.
-    pub fn ci_step_names(&self, ws: &Workspace) -> Result<Vec<String>> {
-        let config: CiConfig = ws.config.section("ci")?;
-        let Some(steps) = config.steps else {
-            return Ok(self.default_ci_steps());
+    /// The `ci` pipeline's entries: `[ci] steps` in its order (each checked), else the
+    /// default tasks in registered order.
+    pub fn ci_entries(&self, ws: &Workspace) -> Result<Vec<CiEntry>> {
+        let config: CiConfig = ws.config.section(CI_SECTION)?;
+        let entries: Vec<CiEntry> = match config.steps {
+            Some(steps) => steps.iter().map(|s| CiEntry::parse(s)).collect(),
+            None => self
+                .default_ci_steps()
+                .into_iter()
+                .map(|name| CiEntry {
+                    name,
+                    args: Vec::new(),
+                })
+                .collect(),
         };
-        for name in &steps {
-            if self.get(name).is_none() {
-                return Err(self.unknown_step(ws, name, "[workspace.metadata.windlass.ci] steps"));
-            }
-        }
-        Ok(steps)
-    }
-
-    /// Whether `ci` keeps going by config.
-    pub fn ci_keeps_going(&self, ws: &Workspace) -> Result<bool> {
-        Ok(ws.config.section::<CiConfig>("ci")?.keep_going)
-    }
-
-    /// Builds the steps called `names`, in order.
-    pub fn build(
-        &self,
-        ws: &Workspace,
-        names: &[String],
-        list: &str,
-    ) -> Result<Vec<Box<dyn Step>>> {
-        let cx = BuildContext { ws, registry: self };
-        names
-            .iter()
-            .map(|name| match self.get(name) {
-                Some(kind) => kind.build(&cx),
-                None => Err(self.unknown_step(ws, name, list)),
+        entries
+            .into_iter()
+            .map(|mut entry| {
+                let Some(kind) = self.get(&entry.name) else {
+                    return Err(self.unknown_step(ws, &entry.name, CI_LIST));
+                };
+                if entry.args.is_empty() {
+                    entry.args = kind.ci_args();
+                }
+                Ok(entry)
             })
             .collect()
     }
 
-    /// The error for a step name the registry does not know, listing the ones it does.
+    /// The names of the `ci` pipeline's steps.
+    pub fn ci_step_names(&self, ws: &Workspace) -> Result<Vec<String>> {
+        Ok(self.ci_entries(ws)?.into_iter().map(|e| e.name).collect())
+    }
+
+    /// Whether `ci` keeps going by config.
+    pub fn ci_keeps_going(&self, ws: &Workspace) -> Result<bool> {
+        Ok(ws.config.section::<CiConfig>(CI_SECTION)?.keep_going)
+    }
+
+    /// Builds the steps of `entries`, in order, each task with its arguments; `list` names
+    /// where they were written, for errors.
+    pub fn build(
+        &self,
+        ws: &Workspace,
+        session: &mut Session,
+        entries: &[CiEntry],
+        list: &str,
+    ) -> Result<Vec<Box<dyn Step>>> {
+        let mut steps = Vec::new();
+        for entry in entries {
+            let Some(kind) = self.get(&entry.name) else {
+                return Err(self.unknown_step(ws, &entry.name, list));
+            };
+            let matches = matches_of(kind, &entry.args, list)?;
+            let mut cx = Context {
+                ws,
+                registry: self,
+                session,
+            };
+            steps.extend(kind.build(&matches, &mut cx)?.into_steps());
+        }
+        Ok(steps)
+    }
+
+    /// Builds the steps `names` name (each a task, perhaps with arguments), with the
+    /// arguments `ci` runs them with where none are written.
+    pub fn build_named(
+        &self,
+        ws: &Workspace,
+        session: &mut Session,
+        names: &[String],
+        list: &str,
+    ) -> Result<Vec<Box<dyn Step>>> {
+        let mut entries = Vec::new();
+        for name in names {
+            let mut entry = CiEntry::parse(name);
+            let Some(kind) = self.get(&entry.name) else {
+                return Err(self.unknown_step(ws, &entry.name, list));
+            };
+            if entry.args.is_empty() {
+                entry.args = kind.ci_args();
+            }
+            entries.push(entry);
+        }
+        self.build(ws, session, &entries, list)
+    }
+
+    /// What the workflows of `ci_steps` are generated from: each step's job and scheduled
+    /// job, then what every task adds (deploy environments, the release tag).
+    pub fn workflow_inputs(&self, ws: &Workspace, ci_steps: &[String]) -> Result<Inputs> {
+        let mut inputs = Inputs::default();
+        for name in ci_steps {
+            let Some(kind) = self.get(name) else {
+                continue;
+            };
+            inputs.ci_jobs.push((name.clone(), kind.ci_job(ws)?));
+            if let Some(job) = kind.scheduled_job() {
+                inputs.scheduled_jobs.push((name.clone(), job));
+            }
+        }
+        for kind in self.tasks() {
+            kind.workflows(ws, &mut inputs)?;
+        }
+        Ok(inputs)
+    }
+
+    /// The error for a step name the registry does not know, listing the ones it does and
+    /// the likeliest one meant.
     pub fn unknown_step(&self, ws: &Workspace, name: &str, list: &str) -> anyhow::Error {
+        let names = self.step_names();
+        let mut hint = format!("the steps are: {}", names.join(", "));
+        if let Some(near) = crate::config::closest(name, names.iter().map(String::as_str)) {
+            hint = format!("did you mean `{near}`? {hint}");
+        }
         UsageError::new(format!(
             "{}: unknown step `{name}` in {list}",
             ws.config.manifest().display()
         ))
-        .hint(format!("the steps are: {}", self.step_names().join(", ")))
+        .hint(hint)
         .into()
     }
 }
+
+/// `ci`'s config section.
+pub const CI_SECTION: &str = "ci";
+
+/// Where `ci`'s steps are written, for messages.
+pub const CI_LIST: &str = "[workspace.metadata.windlass.ci] steps";
 
 /// Step names go into command lines and job ids unquoted: keep them plain.
 fn check_step_name(name: &str) -> std::result::Result<(), &'static str> {
@@ -315,61 +340,12 @@ fn check_step_name(name: &str) -> std::result::Result<(), &'static str> {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CiConfig {
-    /// The steps, in order (default: every registered default step).
+    /// The steps, in order (default: every task `ci` runs by default), each a task's name
+    /// with the arguments to run it with (`"fmt-comments --check"`).
     pub steps: Option<Vec<String>>,
     /// Run every step even after one fails.
     #[serde(default)]
     pub keep_going: bool,
-}
-
-/// The config of a step that has none: any key in its section is an error.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoConfig {}
-
-/// A [`CustomStep`] as the registry holds it.
-struct Custom<S: CustomStep>(Rc<S>);
-
-impl<S: CustomStep> StepKind for Custom<S> {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-
-    fn about(&self) -> &str {
-        self.0.about()
-    }
-
-    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
-        let config: S::Config = cx.ws.config.section(self.0.name())?;
-        Ok(Box::new(Configured {
-            step: Rc::clone(&self.0),
-            config,
-        }))
-    }
-
-    fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {
-        Ok(self.0.ci_job())
-    }
-}
-
-/// A custom step with its config read.
-struct Configured<S: CustomStep> {
-    step: Rc<S>,
-    config: S::Config,
-}
-
-impl<S: CustomStep> Step for Configured<S> {
-    fn name(&self) -> &str {
-        self.step.name()
-    }
-
-    fn plan(&self, ws: &Workspace, _session: &mut Session) -> Result<Plan> {
-        self.step.plan(&self.config, ws)
-    }
-
-    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<crate::StepOutcome> {
-        self.step.run(&self.config, ws, session)
-    }
 }
 
 #[cfg(test)]
@@ -377,6 +353,17 @@ mod tests {
     use super::*;
     use crate::StepOutcome;
     use std::path::Path;
+
+    #[test]
+    fn ci_entries_carry_their_arguments() {
+        assert_eq!(
+            CiEntry::parse("fmt-comments --check  --all"),
+            CiEntry {
+                name: "fmt-comments".into(),
+                args: vec!["--check".into(), "--all".into()]
+            }
+        );
+    }
 
     #[derive(Debug, Default, Deserialize)]
     struct AllowConfig {
@@ -386,7 +373,8 @@ mod tests {
 
     struct Noop(&'static str);
 
-    impl CustomStep for Noop {
+    impl Task for Noop {
+        type Args = crate::task::NoArgs;
         type Config = AllowConfig;
         fn name(&self) -> &str {
             self.0
@@ -394,10 +382,28 @@ mod tests {
         fn about(&self) -> &str {
             "does nothing"
         }
-        fn plan(&self, config: &AllowConfig, _ws: &Workspace) -> Result<Plan> {
-            Ok(Plan::describe(format!("allow {}", config.allow.join(","))))
+        fn ci(&self) -> InCi {
+            InCi::Default
         }
-        fn run(&self, _: &AllowConfig, _: &Workspace, _: &mut Session) -> Result<StepOutcome> {
+        fn plan(
+            &self,
+            _: &Self::Args,
+            config: &AllowConfig,
+            _: &Workspace,
+            _: &mut Session,
+        ) -> Result<crate::Plan> {
+            Ok(crate::Plan::describe(format!(
+                "allow {}",
+                config.allow.join(",")
+            )))
+        }
+        fn run(
+            &self,
+            _: &Self::Args,
+            _: &AllowConfig,
+            _: &Workspace,
+            _: &mut Session,
+        ) -> Result<StepOutcome> {
             Ok(StepOutcome::passed("ok"))
         }
     }
@@ -409,7 +415,7 @@ mod tests {
     #[test]
     fn a_custom_section_is_typed_and_strict_and_an_unregistered_one_is_refused() {
         let mut registry = Registry::new();
-        registry.add_custom(Noop("no-todo"));
+        registry.add_task(Noop("no-todo"));
         registry
             .load(&config(
                 "[workspace.metadata.windlass.no-todo]\nallow = [\"a\"]\n",
@@ -417,7 +423,7 @@ mod tests {
             .unwrap();
 
         let mut registry = Registry::new();
-        registry.add_custom(Noop("no-todo"));
+        registry.add_task(Noop("no-todo"));
         let err = registry
             .load(&config(
                 "[workspace.metadata.windlass.no-todo]\nallwo = []\n",
@@ -437,7 +443,7 @@ mod tests {
     #[test]
     fn command_steps_join_the_registry_and_may_not_shadow_a_step() {
         let mut registry = Registry::new();
-        registry.add_custom(Noop("no-todo"));
+        registry.add_task(Noop("no-todo"));
         registry
             .load(&config(
                 "[workspace.metadata.windlass.steps.codegen]\nrun = [\"true\"]\n",
@@ -447,25 +453,25 @@ mod tests {
         assert_eq!(registry.get("codegen").unwrap().origin(), Origin::Command);
 
         let mut registry = Registry::new();
-        registry.add_custom(Noop("no-todo"));
+        registry.add_task(Noop("no-todo"));
         let err = registry
             .load(&config(
                 "[workspace.metadata.windlass.steps.no-todo]\nrun = [\"true\"]\n",
             ))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("custom step already has"), "{err}");
+        assert!(err.contains("custom task already has"), "{err}");
     }
 
     #[test]
     fn step_names_are_checked_and_unique() {
         let mut registry = Registry::new();
-        registry.add_custom(Noop("Bad Name"));
+        registry.add_task(Noop("Bad Name"));
         assert!(registry.load(&config("")).is_err());
         let mut registry = Registry::new();
-        registry.add_custom(Noop("twice"));
-        registry.add_custom(Noop("twice"));
+        registry.add_task(Noop("twice"));
+        registry.add_task(Noop("twice"));
         let err = registry.load(&config("")).unwrap_err().to_string();
-        assert!(err.contains("two steps named `twice`"), "{err}");
+        assert!(err.contains("two tasks named `twice`"), "{err}");
     }
 }

@@ -50,8 +50,8 @@ impl Session {
         &self.runner
     }
 
-    /// Runs `f` with commands that finish despite an interrupt ([`Runner::recovering`]): for
-    /// the way back to a working state, never for new work.
+    /// Runs `f` with commands that finish despite an interrupt (a first Ctrl-C or SIGTERM is
+    /// not forwarded to them): for the way back to a working state, never for new work.
     pub fn recovering<T>(&mut self, f: impl FnOnce(&mut Session) -> T) -> T {
         let before = self.runner.recovering.replace(true);
         let out = f(self);

@@ -118,9 +118,17 @@ pub struct Environment {
 /// All environments, by name.
 pub type Environments = BTreeMap<String, Environment>;
 
+/// The config section of the deploy tasks.
+pub const SECTION: &str = "deploy";
+
 /// The named environment; an unknown one is a usage error listing the known ones.
 pub fn environment(ws: &Workspace, name: &str) -> Result<Environment> {
-    let all: Environments = ws.config.section("deploy")?;
+    let all: Environments = ws.config.section(SECTION)?;
+    pick(&all, ws, name)
+}
+
+/// The environment `name` of `all`, or the error listing the known ones.
+pub fn pick(all: &Environments, ws: &Workspace, name: &str) -> Result<Environment> {
     all.get(name).cloned().ok_or_else(|| {
         let known: Vec<&str> = all.keys().map(String::as_str).collect();
         UsageError::new(format!(

@@ -16,6 +16,7 @@ pub mod host;
 pub mod releases;
 pub mod swarm;
 pub mod systemd;
+pub mod tasks;
 pub mod validate;
 
 use anyhow::Result;
@@ -31,7 +32,7 @@ pub struct HealthCheck {
 
 impl Step for HealthCheck {
     fn name(&self) -> &str {
-        "health-check"
+        tasks::HEALTH_CHECK
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
@@ -43,7 +44,7 @@ impl Step for HealthCheck {
     }
 
     fn run(&self, _ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let outcome = health::wait_healthy(session, "health-check", &self.options)?;
+        let outcome = health::wait_healthy(session, tasks::HEALTH_CHECK, &self.options)?;
         let summary = format!(
             "{} attempts in {:.2}s",
             outcome.attempts,
@@ -74,7 +75,7 @@ pub struct EnvironmentHealth {
 
 impl Step for EnvironmentHealth {
     fn name(&self) -> &str {
-        "health-check"
+        tasks::HEALTH_CHECK
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {

@@ -15,6 +15,7 @@ pub mod dockerfile;
 pub mod lint;
 mod smoke;
 
+pub mod task;
 use anyhow::Result;
 use dockerfile::Probe;
 use serde::Deserialize;

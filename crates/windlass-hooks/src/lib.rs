@@ -13,6 +13,7 @@ pub mod fmt;
 pub mod install;
 pub mod secrets;
 pub mod staged;
+pub mod tasks;
 
 use anyhow::Result;
 use serde::Deserialize;

@@ -20,6 +20,7 @@ pub mod present;
 pub mod publish;
 pub mod sbom;
 pub mod snapshot;
+pub mod task;
 pub mod version;
 
 use anyhow::Result;

@@ -6,8 +6,8 @@ use crate::{Finding, diff, files, sarif};
 use anyhow::Result;
 use std::path::PathBuf;
 use windlass_core::Plan;
-use windlass_core::registry::{BuildContext, Origin, StepKind};
 use windlass_core::runner::Capture;
+use windlass_core::task::{InCi, Origin, Task};
 use windlass_core::waivers::Waivers;
 use windlass_core::{CiJob, JobStep, Session, Step, StepOutcome, UsageError, Workspace};
 
@@ -238,33 +238,92 @@ fn write_sarif(path: &std::path::Path, findings: &[Finding]) -> Result<()> {
     windlass_core::files::write_atomic(path, text.as_bytes(), false)
 }
 
-/// `secrets` as the registry knows it.
-pub struct SecretsKind;
+/// `secrets`'s command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SecretsArgs {
+    /// Scan every file of the tree (the default).
+    #[arg(long, conflicts_with_all = ["since", "history"])]
+    pub all: bool,
+    /// Scan the lines added by the commits after REV (a pull request: `--since origin/main`).
+    #[arg(long, value_name = "REV", conflicts_with = "history")]
+    pub since: Option<String>,
+    /// Scan the lines added by every commit of every branch.
+    #[arg(long)]
+    pub history: bool,
+    /// Also write the findings as SARIF, for GitHub code scanning.
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+}
 
-impl StepKind for SecretsKind {
+impl SecretsArgs {
+    /// The step these arguments make.
+    pub fn step(&self, config: &SecretsConfig) -> Secrets {
+        Secrets {
+            scope: match (&self.since, self.history) {
+                (Some(rev), _) => Scope::Since(rev.clone()),
+                (None, true) => Scope::History,
+                (None, false) => Scope::Tree,
+            },
+            sarif: self.sarif.clone(),
+            config: config.clone(),
+        }
+    }
+}
+
+/// `secrets`: credentials in the tree, a pull request's commits, or all history.
+pub struct SecretsTask;
+
+impl Task for SecretsTask {
+    type Args = SecretsArgs;
+    type Config = SecretsConfig;
+
     fn name(&self) -> &str {
         NAME
     }
 
     fn about(&self) -> &str {
-        "no credentials in the tree (in a pull request's job: in its commits)"
+        "Scan for secrets: every file of the tree, the commits since a revision, or all history."
     }
 
     fn origin(&self) -> Origin {
         Origin::Stock
     }
 
-    fn build(&self, cx: &BuildContext<'_>) -> Result<Box<dyn Step>> {
-        Ok(Box::new(Secrets {
-            config: cx.ws.config.section(NAME)?,
-            ..Secrets::default()
-        }))
+    fn ci(&self) -> InCi {
+        InCi::Default
+    }
+
+    fn needs_workspace(&self, _: &SecretsArgs) -> bool {
+        false
+    }
+
+    fn plan(
+        &self,
+        args: &SecretsArgs,
+        config: &SecretsConfig,
+        ws: &Workspace,
+        session: &mut Session,
+    ) -> Result<Plan> {
+        args.step(config).plan(ws, session)
+    }
+
+    fn run(
+        &self,
+        args: &SecretsArgs,
+        config: &SecretsConfig,
+        ws: &Workspace,
+        session: &mut Session,
+    ) -> Result<StepOutcome> {
+        args.step(config).run(ws, session)
     }
 
     /// A pull request's commits (the history is checked out for them), else the tree.
-    fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {
+    fn ci_job(&self, _: &SecretsConfig, _: &Workspace) -> Result<CiJob> {
         Ok(CiJob {
             full_history: true,
+            covered_by: ["gitleaks", "trufflehog", "detect-secrets"]
+                .map(String::from)
+                .into(),
             steps: vec![
                 JobStep::Run {
                     name: "cargo xtask secrets (the pull request's commits)".into(),

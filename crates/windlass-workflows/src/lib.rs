@@ -9,6 +9,7 @@ pub mod actions;
 pub mod definitions;
 mod diff;
 pub mod supersede;
+pub mod task;
 pub mod yaml;
 
 use anyhow::Result;
@@ -80,45 +81,7 @@ impl WorkflowsConfig {
     }
 }
 
-/// What the workflows are generated from, besides their own config.
-#[derive(Debug, Clone, Default)]
-pub struct Inputs {
-    /// One job per `ci` step, in order, as each step declares it.
-    pub ci_jobs: Vec<(String, CiJob)>,
-    /// The jobs of the daily `security.yml`; none, no file.
-    pub scheduled_jobs: Vec<(String, CiJob)>,
-    /// The deploy environments; with any, `deploy.yml` is written too.
-    pub deploy_envs: Vec<DeployTarget>,
-    /// The release tag, with `{version}` in it (`release.yml` runs on its push); `None` when
-    /// this xtask has no `release`.
-    pub release_tag: Option<String>,
-}
-
-/// A deploy environment, as `deploy.yml` needs to know it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeployTarget {
-    /// The environment's name.
-    pub name: String,
-    /// Where the image it rolls out comes from (swarm environments).
-    pub image: ImageSource,
-}
-
-/// Where a deploy's image is built before `cargo xtask deploy` runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageSource {
-    /// Nothing to build: a host deploy builds its own release, or the environment names an
-    /// image built elsewhere.
-    None,
-    /// `cargo xtask docker-build --push` on a hosted runner, to this registry host; every
-    /// node of the swarm pulls it from there.
-    Push {
-        /// The registry host (`ghcr.io`, `registry.example.com:5000`).
-        registry: String,
-    },
-    /// `cargo xtask docker-build` on the manager itself, before the deploy: an image that
-    /// names no registry exists only where it was built (a one-node swarm).
-    OnManager,
-}
+pub use windlass_core::job::{DeployTarget, ImageSource, Inputs};
 
 /// Every generated file: its path relative to the repository root, and its text.
 pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, String)> {
@@ -145,9 +108,22 @@ pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, Stri
         with_header(definitions::dependabot()),
     ));
     if !inputs.deploy_envs.is_empty() {
+        // Without docker-build, an image is never built here: it comes from elsewhere.
+        let envs: Vec<DeployTarget> = inputs
+            .deploy_envs
+            .iter()
+            .map(|t| DeployTarget {
+                name: t.name.clone(),
+                image: if inputs.builds_images {
+                    t.image.clone()
+                } else {
+                    ImageSource::None
+                },
+            })
+            .collect();
         files.push((
             PathBuf::from(".github/workflows/deploy.yml"),
-            with_header(definitions::deploy(config, &inputs.deploy_envs, nextest)),
+            with_header(definitions::deploy(config, &envs, nextest)),
         ));
     }
     files
@@ -420,18 +396,26 @@ fn show_replacement(planned: &[Planned], session: &mut Session) -> StepOutcome {
     )
 }
 
-/// The steps of `ci` whose checks the repository's hand-written CI does not run.
+/// The steps of `ci` whose checks the repository's hand-written CI does not run: each job
+/// says what runs its check already ([`windlass_core::CiJob::covered_by`]); a workflow that
+/// runs `cargo xtask ci` runs them all.
 pub fn lacking_steps(root: &Path, inputs: &Inputs) -> Vec<String> {
-    let covered: Vec<&str> = hand_written_ci(root)
+    let texts: Vec<String> = hand_written_ci(root)
         .iter()
         .filter_map(|f| std::fs::read_to_string(f).ok())
-        .flat_map(|text| supersede::steps_run_by(&text))
+        .map(|t| t.to_ascii_lowercase())
         .collect();
+    let runs = |needle: &str| texts.iter().any(|t| t.contains(needle));
     inputs
         .ci_jobs
         .iter()
+        .filter(|(name, job)| {
+            name != NAME
+                && !runs("xtask ci")
+                && !runs(&format!("xtask {name}"))
+                && !job.covered_by.iter().any(|c| runs(&c.to_ascii_lowercase()))
+        })
         .map(|(name, _)| name.clone())
-        .filter(|name| name != NAME && !covered.contains(&name.as_str()))
         .collect()
 }
 

@@ -3,8 +3,6 @@
 //! test, audit). A workflow that also builds docs, packages an image, publishes, or runs a
 //! task of the project's own (`cargo xtask changelog`) is the project's, and is kept.
 //!
-//! The same reading says which of windlass's steps a kept CI already runs, so that the others
-//! (audit, secrets, an adopter's own steps) can get jobs of their own beside it.
 
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -138,54 +136,6 @@ pub fn verdict(text: &str) -> Verdict {
     Verdict::Superseded
 }
 
-/// The checks of windlass's steps that a workflow already runs, by step name.
-pub fn steps_run_by(text: &str) -> Vec<&'static str> {
-    let lower = text.to_ascii_lowercase();
-    let mut steps = Vec::new();
-    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
-    if has(&[
-        "cargo fmt",
-        "cargo +nightly fmt",
-        "rustfmt",
-        "xtask fmt-check",
-        "xtask ci",
-    ]) {
-        steps.push("fmt-check");
-    }
-    if has(&["clippy", "xtask lint", "xtask ci"]) {
-        steps.push("lint");
-    }
-    if has(&[
-        "cargo test",
-        "nextest",
-        "xtask test",
-        "xtask ci",
-        "actions-rs/cargo",
-    ]) {
-        steps.push("test");
-    }
-    if has(&[
-        "cargo audit",
-        "cargo deny",
-        "audit-check",
-        "cargo-deny-action",
-        "xtask audit",
-        "xtask ci",
-    ]) {
-        steps.push("audit");
-    }
-    if has(&[
-        "gitleaks",
-        "trufflehog",
-        "detect-secrets",
-        "xtask secrets",
-        "xtask ci",
-    ]) {
-        steps.push("secrets");
-    }
-    steps
-}
-
 /// Whether a workflow is release automation: it runs on a GitHub release, or on a push of
 /// tags.
 pub fn releases(text: &str) -> bool {
@@ -308,7 +258,6 @@ mod tests {
     fn a_workflow_of_rust_checks_is_superseded() {
         let text = "name: CI\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: dtolnay/rust-toolchain@stable\n        with:\n          components: clippy, rustfmt\n      - uses: Swatinem/rust-cache@v2\n      - run: cargo fmt --all -- --check\n      - run: |\n          cargo clippy --all-targets -- -D warnings\n          cargo test --workspace\n  audit:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: rustsec/audit-check@v2\n";
         assert_eq!(verdict(text), Verdict::Superseded);
-        assert_eq!(steps_run_by(text), ["fmt-check", "lint", "test", "audit"]);
     }
 
     #[test]

@@ -1,89 +1,42 @@
 //! The tasks behind Cargo features, known by name whatever this build leaves out: a task
 //! that is not built in is still a subcommand (listed in `--help` with the feature that
 //! brings it), and running it says which feature to enable and where, exit 2 — never
-//! clap's bare `unrecognized subcommand`.
+//! clap's bare `unrecognized subcommand`. Their names are written here because their own
+//! definitions are not compiled in.
 
-use windlass_core::UsageError;
+use windlass_core::{Registry, UsageError};
 
-/// Every feature-gated task: its name, the feature, and what it does.
-const GATED: &[(&str, &str, &str)] = &[
-    (
-        "audit",
-        "audit",
-        "Check Cargo.lock against the RustSec advisories, and licences against deny.toml.",
-    ),
-    (
-        "health-check",
-        "deploy",
-        "GET a health endpoint until it is healthy or a deadline passes.",
-    ),
-    (
-        "validate-config",
-        "deploy",
-        "Check the variables, config files and services an environment needs.",
-    ),
-    (
-        "deploy",
-        "deploy",
-        "Deploy a release to an environment, rolling back automatically if it is not healthy.",
-    ),
-    (
-        "rollback",
-        "deploy",
-        "Switch an environment back to the previous (or a named) release.",
-    ),
-    (
-        "systemd-unit",
-        "deploy",
-        "Print a hardened systemd unit for an environment's service.",
-    ),
-    (
-        "init",
-        "adopt",
-        "Add windlass to a Rust repository: xtask crate, alias, config, workflows, hook.",
-    ),
-    (
-        "doctor",
-        "adopt",
-        "Score a repository's production readiness, area by area, with the fix for each gap.",
-    ),
-    (
-        "docker-build",
-        "docker",
-        "Write, lint, build and smoke-test the service's container image.",
-    ),
-    (
-        "release",
-        "release",
-        "Bump the version, write the changelog, commit and tag (dry run unless --execute).",
-    ),
+/// Every feature-gated task: its name and the feature that builds it in.
+const GATED: &[(&str, &str)] = &[
+    ("audit", "audit"),
+    ("health-check", "deploy"),
+    ("validate-config", "deploy"),
+    ("deploy", "deploy"),
+    ("rollback", "deploy"),
+    ("systemd-unit", "deploy"),
+    ("init", "adopt"),
+    ("doctor", "adopt"),
+    ("docker-build", "docker"),
+    ("release", "release"),
 ];
 
-/// Whether this build has `feature`.
-fn built_in(feature: &str) -> bool {
-    match feature {
-        "audit" => cfg!(feature = "audit"),
-        "deploy" => cfg!(feature = "deploy"),
-        "adopt" => cfg!(feature = "adopt"),
-        "docker" => cfg!(feature = "docker"),
-        "release" => cfg!(feature = "release"),
-        _ => true,
-    }
+/// Whether `name` is a feature-gated task.
+pub fn is_gated(name: &str) -> bool {
+    GATED.iter().any(|(task, _)| *task == name)
 }
 
-/// `cli` with a placeholder for each task this build leaves out: any arguments accepted, so
-/// that running it reaches [`left_out`]'s message rather than a parse error.
-pub fn add_placeholders(cli: clap::Command) -> clap::Command {
-    let missing: Vec<_> = GATED
+/// `cli` with a placeholder for each gated task `registry` does not have: any arguments
+/// accepted, so that running it reaches [`left_out`]'s message rather than a parse error.
+pub fn add_placeholders(cli: clap::Command, registry: &Registry) -> clap::Command {
+    GATED
         .iter()
-        .filter(|(name, feature, _)| !built_in(feature) && cli.find_subcommand(name).is_none())
-        .collect();
-    missing
-        .into_iter()
-        .fold(cli, |cli, (name, feature, about)| {
+        .filter(|(name, _)| registry.get(name).is_none())
+        .fold(cli, |cli, (name, feature)| {
             cli.subcommand(
                 clap::Command::new(*name)
-                    .about(format!("{about} [not built in: the `{feature}` feature]"))
+                    .about(format!(
+                        "[not built in: the `{feature}` feature of windlass adds it]"
+                    ))
                     .disable_help_flag(true)
                     .arg(
                         clap::Arg::new("args")
@@ -96,12 +49,13 @@ pub fn add_placeholders(cli: clap::Command) -> clap::Command {
         })
 }
 
-/// The error for running `name` when this build leaves it out; `None` when it is built in
-/// (or is no gated task).
-pub fn left_out(name: &str) -> Option<UsageError> {
-    let (_, feature, _) = GATED
-        .iter()
-        .find(|(task, feature, _)| *task == name && !built_in(feature))?;
+/// The error for running `name` when `registry` does not have it; `None` when it does (or
+/// it is no gated task).
+pub fn left_out(name: &str, registry: &Registry) -> Option<UsageError> {
+    if registry.get(name).is_some() {
+        return None;
+    }
+    let (_, feature) = GATED.iter().find(|(task, _)| *task == name)?;
     Some(
         UsageError::new(format!(
             "`{name}` is not built into this xtask: it comes with the `{feature}` feature of windlass"
@@ -118,16 +72,15 @@ mod tests {
 
     #[test]
     fn every_gated_task_is_a_subcommand_whatever_the_features() {
-        let cli = add_placeholders(<crate::Cli as clap::CommandFactory>::command());
-        for (name, _, _) in GATED {
+        let xtask = crate::Xtask::new();
+        let cli = xtask.cli();
+        for (name, _) in GATED {
             assert!(cli.find_subcommand(name).is_some(), "{name}");
-        }
-    }
-
-    #[test]
-    fn a_built_in_task_has_no_placeholder_error() {
-        for (name, feature, _) in GATED {
-            assert_eq!(left_out(name).is_some(), !built_in(feature), "{name}");
+            assert_eq!(
+                left_out(name, xtask.registry()).is_some(),
+                xtask.registry().get(name).is_none(),
+                "{name}"
+            );
         }
     }
 }

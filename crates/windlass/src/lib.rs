@@ -1,56 +1,59 @@
 //! windlass: CI/CD for Rust services, written in Rust and run as one xtask.
 //!
-//! An adopting workspace adds a thin `xtask` crate and the alias
-//! `xtask = "run --package xtask --"` in `.cargo/config.toml`; then `cargo xtask ci` runs the
-//! same checks on a laptop, in GitHub Actions and in a git hook. Its `main` is one of:
+//! An adopting workspace adds a thin `xtask` crate (a workspace of its own) and the alias
+//! `xtask = "run --quiet --manifest-path xtask/Cargo.toml --"` in `.cargo/config.toml`; then
+//! `cargo xtask ci` runs the same checks on a laptop, in GitHub Actions and in a git hook. Its
+//! `main` is one of:
 //!
 //! - [`main`]: the stock command line, nothing added;
-//! - [`Xtask`]: the stock command line plus the workspace's own Rust steps
-//!   ([`Xtask::step`], a [`CustomStep`]) and subcommands ([`Xtask::command`], a [`Task`]);
+//! - [`Xtask`]: the stock command line plus the workspace's own [`Task`]s — each a subcommand
+//!   and, when it says so, a step of `ci` ([`Xtask::task`], one line);
 //! - [`Commands`] and [`GlobalArgs`] flattened into an xtask's own `clap` parser, each parsed
-//!   windlass command run with [`Xtask::execute`].
+//!   windlass command run with [`Xtask::execute`], the xtask's own with [`Xtask::run_task`].
 //!
 //! ```no_run
-//! use windlass::{CustomStep, Plan, Session, StepOutcome, Workspace};
+//! use windlass::{InCi, NoArgs, Plan, Session, StepOutcome, Task, Workspace};
 //!
 //! struct NoTodo;
 //!
-//! impl CustomStep for NoTodo {
+//! impl Task for NoTodo {
+//!     type Args = NoArgs;
 //!     type Config = windlass::NoConfig;
 //!     fn name(&self) -> &str { "no-todo" }
 //!     fn about(&self) -> &str { "no TODO comments under src/" }
-//!     fn plan(&self, _: &Self::Config, _: &Workspace) -> anyhow::Result<Plan> {
+//!     fn ci(&self) -> InCi { InCi::Default }
+//!     fn plan(&self, _: &NoArgs, _: &Self::Config, _: &Workspace, _: &mut Session) -> anyhow::Result<Plan> {
 //!         Ok(Plan::describe("scan src/ for TODO comments"))
 //!     }
-//!     fn run(&self, _: &Self::Config, _: &Workspace, _: &mut Session) -> anyhow::Result<StepOutcome> {
+//!     fn run(&self, _: &NoArgs, _: &Self::Config, _: &Workspace, _: &mut Session) -> anyhow::Result<StepOutcome> {
 //!         Ok(StepOutcome::passed("no TODO"))
 //!     }
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
-//!     windlass::Xtask::new().step(NoTodo).run()
+//!     windlass::Xtask::new().task(NoTodo).run()
 //! }
 //! ```
 //!
-//! The tasks themselves live in `windlass-checks` and the crates beside it; the shared
-//! machinery (sessions, reporters, the pipeline, the registry) in `windlass-core`, re-exported
-//! here as [`core`].
+//! The tasks themselves live in `windlass-checks` and the crates beside it, each declaring
+//! itself once; the shared machinery (sessions, reporters, the pipeline, the registry) in
+//! `windlass-core`, re-exported here as [`core`].
 
+mod ci;
 mod cli;
 mod gated;
 mod stock;
-mod tasks;
 mod xtask;
 
-pub use cli::{Cli, Commands, GlobalArgs};
+pub use cli::{Commands, GlobalArgs};
 pub use windlass_core as core;
 pub use windlass_core::event::Event;
 pub use windlass_core::runner::Capture;
 pub use windlass_core::{
-    CiJob, CustomStep, Diagnostic, JobStep, Plan, Session, Severity, Step, StepOutcome, UsageError,
-    Workspace,
+    CiJob, Context, Diagnostic, InCi, JobStep, NoArgs, NoConfig, Origin, Plan, Run, Session,
+    Severity, Step, StepOutcome, Task, UsageError, Workspace,
 };
-pub use xtask::{NoConfig, Task, Xtask};
+pub use xtask::Xtask;
 
 use std::process::ExitCode;
 

@@ -1,144 +1,43 @@
-//! [`Xtask`]: the stock command line, with the workspace's own steps and subcommands added.
+//! [`Xtask`]: the stock command line, with the workspace's own tasks added.
 //!
 //! ```no_run
-//! # struct NoTodo;
-//! # impl windlass::CustomStep for NoTodo {
-//! #     type Config = windlass::NoConfig;
-//! #     fn name(&self) -> &str { "no-todo" }
-//! #     fn about(&self) -> &str { "" }
-//! #     fn plan(&self, _: &Self::Config, _: &windlass::Workspace) -> anyhow::Result<windlass::Plan> { todo!() }
-//! #     fn run(&self, _: &Self::Config, _: &windlass::Workspace, _: &mut windlass::Session) -> anyhow::Result<windlass::StepOutcome> { todo!() }
-//! # }
-//! /// Say hello.
-//! #[derive(clap::Args)]
-//! struct Hello {
-//!     /// Whom to greet.
-//!     #[arg(long, default_value = "world")]
-//!     name: String,
-//! }
+//! use windlass::{InCi, NoArgs, Session, StepOutcome, Task, Workspace};
 //!
-//! impl windlass::Task for Hello {
-//!     fn run(&self, _ws: &windlass::Workspace, session: &mut windlass::Session) -> anyhow::Result<windlass::StepOutcome> {
-//!         session.message(windlass::Severity::Notice, format!("hello, {}", self.name));
-//!         Ok(windlass::StepOutcome::passed("greeted"))
+//! /// `cargo xtask hello`, and a step of `ci`.
+//! struct Hello;
+//!
+//! impl Task for Hello {
+//!     type Args = NoArgs;
+//!     type Config = windlass::NoConfig;
+//!     fn name(&self) -> &str { "hello" }
+//!     fn about(&self) -> &str { "say hello" }
+//!     fn ci(&self) -> InCi { InCi::Default }
+//!     fn run(&self, _: &NoArgs, _: &Self::Config, _: &Workspace, session: &mut Session) -> anyhow::Result<StepOutcome> {
+//!         session.message(windlass::Severity::Notice, "hello");
+//!         Ok(StepOutcome::passed("greeted"))
 //!     }
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
-//!     windlass::Xtask::new().step(NoTodo).command::<Hello>("hello").run()
+//!     windlass::Xtask::new().task(Hello).run()
 //! }
 //! ```
 
-use crate::cli::{Cli, Commands, GlobalArgs};
-use crate::{stock, tasks};
+use crate::cli::{Commands, GlobalArgs};
+use crate::{gated, stock};
 use anyhow::Result;
-use clap::{CommandFactory as _, FromArgMatches as _};
+use clap::FromArgMatches as _;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use windlass_core::error::{EXIT_USAGE, exit_code_for};
 use windlass_core::report::{self, Environment, Format};
 use windlass_core::runner::Runner;
-use windlass_core::{
-    CustomStep, Plan, Registry, Session, Step, StepOutcome, UsageError, Workspace,
-};
-
-pub use windlass_core::registry::NoConfig;
-
-/// A subcommand of the workspace's own, beside `ci`, `lint`, ...: its arguments are a
-/// `clap::Args` type (its doc comment is the help), and it runs with the same session as the
-/// stock tasks, so what it reports goes through the same reporters (terminal, GitHub
-/// annotations, JSON) and ends with the same exit codes.
-pub trait Task: clap::Args + 'static {
-    /// Whether it works on the Cargo workspace (default); `false` lets it run anywhere.
-    fn needs_workspace(&self) -> bool {
-        true
-    }
-
-    /// What it would do, for `--format json` scripts and the report (default: its name).
-    fn plan(&self, name: &str) -> Result<Plan> {
-        Ok(Plan::describe(format!("run `{name}`")))
-    }
-
-    /// Runs it: findings and messages through `session`, the verdict in the outcome; `Err`
-    /// when it cannot run at all (exit 2).
-    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome>;
-}
-
-/// A registered subcommand: how to add it to the parser and how to make it from what was
-/// parsed.
-trait CommandEntry {
-    fn name(&self) -> &str;
-    fn augment(&self, command: clap::Command) -> clap::Command;
-    fn parse(&self, matches: &clap::ArgMatches) -> Result<TaskStep, clap::Error>;
-}
-
-struct Entry<T: Task> {
-    name: String,
-    _task: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<T: Task> CommandEntry for Entry<T> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn augment(&self, command: clap::Command) -> clap::Command {
-        T::augment_args(command)
-    }
-
-    fn parse(&self, matches: &clap::ArgMatches) -> Result<TaskStep, clap::Error> {
-        Ok(TaskStep {
-            name: self.name.clone(),
-            task: Box::new(T::from_arg_matches(matches)?),
-        })
-    }
-}
-
-/// A [`Task`] object, without its clap half.
-trait RunTask {
-    fn needs_workspace(&self) -> bool;
-    fn plan(&self, name: &str) -> Result<Plan>;
-    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome>;
-}
-
-impl<T: Task> RunTask for T {
-    fn needs_workspace(&self) -> bool {
-        Task::needs_workspace(self)
-    }
-
-    fn plan(&self, name: &str) -> Result<Plan> {
-        Task::plan(self, name)
-    }
-
-    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        Task::run(self, ws, session)
-    }
-}
-
-/// A parsed subcommand, run as a pipeline of one step.
-struct TaskStep {
-    name: String,
-    task: Box<dyn RunTask>,
-}
-
-impl Step for TaskStep {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
-        self.task.plan(&self.name)
-    }
-
-    fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        self.task.run(ws, session)
-    }
-}
+use windlass_core::task::{Context, Task};
+use windlass_core::{Registry, Session, UsageError, Workspace};
 
 /// The stock command line and registry, with what the workspace's xtask adds to them.
 pub struct Xtask {
     registry: Registry,
-    commands: Vec<Box<dyn CommandEntry>>,
 }
 
 impl Default for Xtask {
@@ -148,52 +47,54 @@ impl Default for Xtask {
 }
 
 impl Xtask {
-    /// windlass's own tasks and steps, nothing added.
+    /// windlass's own tasks, nothing added.
     pub fn new() -> Self {
         Self {
             registry: stock::registry(),
-            commands: Vec::new(),
         }
     }
 
-    /// Adds a step written in Rust, with its config section
-    /// `[workspace.metadata.windlass.<name>]`. It runs in `ci` (after the stock steps, or
-    /// where `[ci] steps` puts it), and is a step like the stock ones for `--list`,
-    /// `--dry-run`, `--skip`/`--only`, the reports, the hook's `extra-steps` and the
-    /// generated workflows (its job runs `cargo xtask ci --only <name>`).
-    pub fn step(mut self, step: impl CustomStep) -> Self {
-        self.registry.add_custom(step);
+    /// Adds a task of the workspace's own: a subcommand `cargo xtask <name>` with its
+    /// arguments, its config section `[workspace.metadata.windlass.<name>]`, and — when
+    /// [`Task::ci`] says so — a step of `ci` like the stock ones for `--list`, `--dry-run`,
+    /// `--skip`/`--only`, the reports, the hook's `extra-steps` and the generated workflows.
+    pub fn task(mut self, task: impl Task) -> Self {
+        self.registry.add_task(task);
         self
     }
 
-    /// Adds a subcommand `name`, with `T`'s arguments.
-    pub fn command<T: Task>(mut self, name: &str) -> Self {
-        self.commands.push(Box::new(Entry::<T> {
-            name: name.to_string(),
-            _task: std::marker::PhantomData,
-        }));
-        self
-    }
-
-    /// Adds a config section `[workspace.metadata.windlass.<name>]` read as `T`, for a
-    /// subcommand's own settings: checked (unknown keys named) whenever the xtask runs.
+    /// Adds a config section `[workspace.metadata.windlass.<name>]` read as `T` that no task
+    /// owns: checked (unknown keys named) whenever the xtask runs.
     pub fn section<T: serde::de::DeserializeOwned + 'static>(mut self, name: &str) -> Self {
         self.registry.add_section::<T>(name);
         self
     }
 
-    /// The registry of steps and sections, as composed so far.
+    /// The registry of tasks and sections, as composed so far.
     pub fn registry(&self) -> &Registry {
         &self.registry
     }
 
-    /// The command line: the stock one, with the subcommands added by [`Xtask::command`], and
-    /// every task this build leaves out known by name (running it says which feature to enable).
+    /// Every task's subcommand, and a placeholder for each task this build leaves out, added
+    /// to `command`.
+    pub fn augment(&self, command: clap::Command) -> clap::Command {
+        let command = self
+            .registry
+            .tasks()
+            .filter_map(windlass_core::task::TaskKind::command)
+            .fold(command, clap::Command::subcommand);
+        gated::add_placeholders(command, &self.registry)
+    }
+
+    /// The command line: the global options and every task's subcommand.
     pub fn cli(&self) -> clap::Command {
-        let cli = self.commands.iter().fold(Cli::command(), |cli, entry| {
-            cli.subcommand(entry.augment(clap::Command::new(entry.name().to_string())))
-        });
-        crate::gated::add_placeholders(cli)
+        let root = clap::Command::new("cargo xtask")
+            .about("CI/CD for Rust services: the same checks locally, in GitHub Actions and in git hooks.")
+            .version(env!("CARGO_PKG_VERSION"))
+            .max_term_width(100)
+            .subcommand_required(true)
+            .arg_required_else_help(true);
+        self.augment(<GlobalArgs as clap::Args>::augment_args(root))
     }
 
     /// Runs the command line on the process arguments; returns its exit code.
@@ -207,10 +108,6 @@ impl Xtask {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        if let Err(err) = self.check_command_names() {
-            GlobalArgs::default().report_error("xtask", &err);
-            return EXIT_USAGE;
-        }
         let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
         // Usage lines name the command a user types: `cargo xtask`, or the installed binary.
         let program = args
@@ -229,126 +126,171 @@ impl Xtask {
                 return u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE);
             }
         };
-        if let Some((name, _)) = matches.subcommand()
-            && let Some(err) = crate::gated::left_out(name)
-        {
-            let global = GlobalArgs::from_arg_matches(&matches).unwrap_or_default();
-            global.report_error(name, &err.into());
-            return EXIT_USAGE;
-        }
-        let parsed = match matches.subcommand() {
-            Some((name, sub)) if self.commands.iter().any(|c| c.name() == name) => {
-                let entry = self.commands.iter().find(|c| c.name() == name);
-                let task = entry.map(|e| e.parse(sub)).transpose();
-                GlobalArgs::from_arg_matches(&matches)
-                    .and_then(|global| Ok((global, Parsed::Task(task?))))
-            }
-            _ => {
-                Cli::from_arg_matches(&matches).map(|cli| (cli.global, Parsed::Stock(cli.command)))
-            }
-        };
-        match parsed {
-            Ok((global, Parsed::Stock(command))) => self.execute(&global, &command),
-            Ok((global, Parsed::Task(Some(task)))) => {
-                let name = task.name.clone();
-                let needs_workspace = task.task.needs_workspace();
-                self.run_steps(&global, &name, (None, needs_workspace), |_, _, _| {
-                    Ok(tasks::Run::single(&name, Box::new(task)))
-                })
-            }
-            Ok((_, Parsed::Task(None))) => EXIT_USAGE,
+        let global = match GlobalArgs::from_arg_matches(&matches) {
+            Ok(global) => global,
             Err(err) => {
                 let _ = err.print();
-                u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE)
+                return EXIT_USAGE;
             }
-        }
-    }
-
-    /// Runs one parsed windlass command with the global options: what an xtask with its own
-    /// command line calls for the windlass commands it nests.
-    pub fn execute(&self, global: &GlobalArgs, command: &Commands) -> u8 {
-        let name = command.task_name();
-        let needs_workspace = command.needs_cargo_workspace();
-        self.run_steps(
-            global,
-            name,
-            (Some(command), needs_workspace),
-            |ws, registry, session| tasks::plan(command, ws, registry, session),
+        };
+        let Some((name, sub)) = matches.subcommand() else {
+            return EXIT_USAGE;
+        };
+        self.execute(
+            &global,
+            &Commands {
+                name: name.to_string(),
+                matches: sub.clone(),
+            },
         )
     }
 
-    /// Runs a [`Task`] of the xtask's own, parsed by its own command line, with windlass's
-    /// session: its reporters, its JSON report and its exit codes.
-    pub fn run_task(&self, global: &GlobalArgs, name: &str, task: impl Task) -> u8 {
-        let needs_workspace = task.needs_workspace();
-        let step = TaskStep {
-            name: name.to_string(),
-            task: Box::new(task),
-        };
-        self.run_steps(global, name, (None, needs_workspace), |_, _, _| {
-            Ok(tasks::Run::single(name, Box::new(step)))
-        })
-    }
-
-    /// The session, the workspace and the checked registry; then what `make` plans, run.
-    /// `target` is the stock command, which says where its workspace is (an xtask's own task
-    /// works on the current one), and whether the task needs a Cargo workspace.
-    fn run_steps(
-        &self,
-        global: &GlobalArgs,
-        task: &str,
-        target: (Option<&Commands>, bool),
-        make: impl FnOnce(&Workspace, &Registry, &mut Session) -> Result<tasks::Run>,
-    ) -> u8 {
+    /// Runs one parsed task with the global options: what an xtask with its own command line
+    /// calls for the windlass commands it nests.
+    pub fn execute(&self, global: &GlobalArgs, command: &Commands) -> u8 {
+        let name = command.name.as_str();
+        if let Some(err) = gated::left_out(name, &self.registry) {
+            global.report_error(name, &err.into());
+            return EXIT_USAGE;
+        }
         let result = (|| -> Result<u8> {
-            let artifact = target.0.is_some_and(Commands::writes_artifact);
+            let Some(kind) = self.registry.get(name) else {
+                return Err(UsageError::new(format!("no task `{name}`")).into());
+            };
+            let matches = &command.matches;
+            let artifact = kind.writes_artifact(matches)?;
             let mut session = session(global, artifact)?;
-            let ws = tasks::discover(global, target.0, target.1, &mut session)?;
+            let ws = discover(
+                global,
+                kind.target_dir(matches)?,
+                kind.needs_workspace(matches)?,
+                &mut session,
+            )?;
             let mut registry = self.registry.clone();
             registry.load(&ws.config)?;
-            let run = make(&ws, &registry, &mut session)?;
+            let kind = registry.get(name).unwrap_or(kind);
+            let run = kind.build(
+                matches,
+                &mut Context {
+                    ws: &ws,
+                    registry: &registry,
+                    session: &mut session,
+                },
+            )?;
             run.execute(&ws, &mut session)
         })();
         match result {
             Ok(code) => code,
             Err(err) => {
-                global.report_error(task, &err);
+                global.report_error(name, &err);
                 exit_code_for(&err)
             }
         }
     }
 
-    /// A subcommand may not take the name of a stock one (clap would refuse the parser).
-    fn check_command_names(&self) -> Result<()> {
-        let stock = Cli::command();
-        for (i, entry) in self.commands.iter().enumerate() {
-            let name = entry.name();
-            let taken_by_stock = stock
-                .get_subcommands()
-                .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name));
-            let twice = self.commands[..i].iter().any(|c| c.name() == name);
-            if taken_by_stock || twice || name.is_empty() || name.starts_with('-') {
-                return Err(UsageError::new(format!(
-                    "the xtask adds a subcommand `{name}`, {}",
-                    if taken_by_stock {
-                        "which windlass already has"
-                    } else if twice {
-                        "twice"
-                    } else {
-                        "which is not a valid name"
-                    }
-                ))
-                .hint("give the xtask's own subcommand another name")
-                .into());
-            }
-        }
-        Ok(())
+    /// Runs a task of the xtask's own that its own command line parsed (`args`), with
+    /// windlass's session: its reporters, its JSON report and its exit codes.
+    pub fn run_task<T: Task>(&self, global: &GlobalArgs, task: T, args: T::Args) -> u8 {
+        let name = task.name().to_string();
+        let mut registry = self.registry.clone();
+        registry.replace_task(Prepared { task, args });
+        Xtask { registry }.execute(
+            global,
+            &Commands {
+                name,
+                matches: clap::ArgMatches::default(),
+            },
+        )
     }
 }
 
-enum Parsed {
-    Stock(Commands),
-    Task(Option<TaskStep>),
+/// A task whose arguments its own parser already read: it takes them, whatever the matches.
+struct Prepared<T: Task> {
+    task: T,
+    args: T::Args,
+}
+
+/// No arguments of its own: [`Prepared`] has them already.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct Parsed {}
+
+impl<T: Task> Task for Prepared<T> {
+    type Args = Parsed;
+    type Config = T::Config;
+
+    fn name(&self) -> &str {
+        self.task.name()
+    }
+    fn about(&self) -> &str {
+        self.task.about()
+    }
+    fn origin(&self) -> windlass_core::Origin {
+        self.task.origin()
+    }
+    fn section(&self) -> &str {
+        self.task.section()
+    }
+    fn needs_workspace(&self, _: &Parsed) -> bool {
+        self.task.needs_workspace(&self.args)
+    }
+    fn target_dir(&self, _: &Parsed) -> Option<std::path::PathBuf> {
+        self.task.target_dir(&self.args)
+    }
+    fn writes_artifact(&self, _: &Parsed) -> bool {
+        self.task.writes_artifact(&self.args)
+    }
+    fn plan(
+        &self,
+        _: &Parsed,
+        config: &T::Config,
+        ws: &Workspace,
+        session: &mut Session,
+    ) -> Result<windlass_core::Plan> {
+        self.task.plan(&self.args, config, ws, session)
+    }
+    fn run(
+        &self,
+        _: &Parsed,
+        config: &T::Config,
+        ws: &Workspace,
+        session: &mut Session,
+    ) -> Result<windlass_core::StepOutcome> {
+        self.task.run(&self.args, config, ws, session)
+    }
+    fn pipeline(
+        &self,
+        _: &Parsed,
+        config: &T::Config,
+        cx: &mut Context<'_>,
+    ) -> Result<Option<windlass_core::Run>> {
+        self.task.pipeline(&self.args, config, cx)
+    }
+}
+
+/// The workspace. Tasks that work on files or on git (secrets, the hook, an audit of a lone
+/// lockfile) also run where there is no Cargo workspace at all, on the current directory;
+/// `target` is the directory a task's arguments name (`init PATH`).
+fn discover(
+    global: &GlobalArgs,
+    target: Option<std::path::PathBuf>,
+    needs_cargo_workspace: bool,
+    session: &mut Session,
+) -> Result<Workspace> {
+    if let Some(dir) = &target {
+        if !dir.is_dir() {
+            return Err(UsageError::new(format!("no directory {}", dir.display())).into());
+        }
+        session.runner().change_dir(&std::path::absolute(dir)?);
+        if needs_cargo_workspace {
+            return Workspace::discover(session, Some(dir));
+        }
+    }
+    let cwd = session.shell().current_dir();
+    let no_manifest = !cwd.ancestors().any(|d| d.join("Cargo.toml").is_file());
+    if global.manifest_path.is_none() && no_manifest && !needs_cargo_workspace {
+        return Ok(Workspace::detached(session, &cwd));
+    }
+    Workspace::discover(session, global.manifest_path.as_deref())
 }
 
 /// The session for `global`: reporters for its format and colour, where this process runs.

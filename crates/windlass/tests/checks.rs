@@ -318,3 +318,32 @@ fn fmt_check_and_lint_follow_the_repositorys_toolchain_and_arguments() {
         run.all_output()
     );
 }
+
+/// `docs`, a step a repository opts in to: rustdoc's warnings are findings at file:line.
+#[test]
+fn docs_finds_broken_intra_doc_links_and_passes_clean_docs() {
+    let fx = Fixture::new(
+        "//! A fixture crate.\n\n/// Adds, unlike [`Subtract`].\npub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+    );
+    let run = fx.run(&["docs", "--format", "json"]).expect_code(1);
+    let report = run.json();
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["step"], "docs", "{report}");
+    assert_eq!(d["title"], "rustdoc::broken_intra_doc_links", "{report}");
+    assert_eq!((d["file"].as_str(), d["line"].as_u64()), (Some("src/lib.rs"), Some(3)), "{report}");
+
+    let fx = Fixture::new(CLEAN_LIB);
+    fx.run(&["docs"]).expect_code(0);
+    // Opt-in: not in `ci` unless named, and then with the arguments written after its name.
+    let plan = fx.run(&["ci", "--dry-run"]).expect_code(0).stdout();
+    assert!(!plan.contains("cargo doc"), "{plan}");
+    let manifest = fx.read("Cargo.toml");
+    fx.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[workspace.metadata.windlass.ci]\nsteps = [\"docs --all-features\", \"lint --no-default-features\"]\n"),
+    );
+    let plan = fx.run(&["ci", "--dry-run"]).expect_code(0).stdout();
+    assert!(plan.contains("cargo doc --no-deps --workspace --keep-going --all-features"), "{plan}");
+    assert!(plan.contains("cargo clippy --workspace --all-targets --no-default-features"), "{plan}");
+    fx.run(&["ci"]).expect_code(0);
+}

@@ -61,18 +61,59 @@ fn an_unknown_config_key_exits_2_naming_key_and_file() {
         CLEAN_LIB,
         "\n[workspace.metadata.windlass.lint]\nall-featurs = true\n",
     );
+    // Placed at the key's line and column, with the key it most likely meant.
+    let line = 1 + fx
+        .read("Cargo.toml")
+        .lines()
+        .position(|l| l.starts_with("all-featurs"))
+        .unwrap();
     let err = fx.run(&["lint"]).expect_code(2).stderr();
     assert!(
-        err.contains("Cargo.toml: invalid [workspace.metadata.windlass.lint]"),
+        err.contains(&format!(
+            "Cargo.toml:{line}:1: invalid [workspace.metadata.windlass.lint]"
+        )),
         "{err}"
     );
     assert!(err.contains("unknown field `all-featurs`"), "{err}");
+    assert!(err.contains("did you mean `all-features`?"), "{err}");
 
     let fx = Fixture::with_manifest(CLEAN_LIB, "\n[workspace.metadata.windlass.deploi]\n");
     let err = fx.run(&["ci"]).expect_code(2).stderr();
     assert!(
         err.contains("unknown key `deploi` in [workspace.metadata.windlass]"),
         "{err}"
+    );
+    assert!(err.contains("did you mean `deploy`?"), "{err}");
+
+    // A value at fault is placed at the value: the JSON error carries its kind and place.
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.pre-commit]\nmax-file-size = \"lots\"\n",
+    );
+    let line = 1 + fx
+        .read("Cargo.toml")
+        .lines()
+        .position(|l| l.starts_with("max-file-size"))
+        .unwrap();
+    let run = fx.run(&["ci", "--format", "json"]).expect_code(2);
+    let failure = &run.json()["failure"];
+    assert_eq!(failure["kind"], "config", "{failure}");
+    assert_eq!(failure["line"], line, "{failure}");
+    assert_eq!(failure["column"], 17, "{failure}");
+    assert!(
+        failure["file"].as_str().unwrap().ends_with("Cargo.toml"),
+        "{failure}"
+    );
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid value `lots`"),
+        "{failure}"
+    );
+    assert_eq!(
+        failure["hint"], "fix or remove the key named above",
+        "{failure}"
     );
 
     let fx = Fixture::with_manifest(

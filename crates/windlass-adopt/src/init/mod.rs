@@ -4,7 +4,7 @@
 //! The xtask it writes is a workspace of its own (`xtask/Cargo.toml` with `[workspace]`, its
 //! own `Cargo.lock` and `target/`, the alias `run --manifest-path xtask/Cargo.toml`), so the
 //! project's lockfile, audit, Dependabot and clippy never see windlass's dependencies. Every
-//! file goes through a [`journal::Journal`]; after writing, the project's manifest is loaded,
+//! file goes through a journal of what was there before; after writing, the project's manifest is loaded,
 //! the xtask resolved and built, and if any of that fails every file is put back and the run
 //! ends with exit 2 and the way to fix it.
 
@@ -86,7 +86,7 @@ impl Log {
                 format!(" ({why})")
             };
             session.emit(Event::Output {
-                step: "init".into(),
+                step: NAME.into(),
                 text: format!("  {label} {path}{why}"),
             });
         }
@@ -472,9 +472,12 @@ allow = [
 ]
 "#;
 
+/// The name of the task.
+pub const NAME: &str = "init";
+
 impl Step for Init {
     fn name(&self) -> &str {
-        "init"
+        NAME
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {

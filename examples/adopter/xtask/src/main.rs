@@ -6,7 +6,7 @@ mod no_todo;
 
 fn main() -> std::process::ExitCode {
     windlass::Xtask::new()
-        .step(no_todo::NoTodo)
-        .command::<hello::Hello>("hello")
+        .task(no_todo::NoTodo)
+        .task(hello::Hello)
         .run()
 }

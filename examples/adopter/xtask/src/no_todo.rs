@@ -3,9 +3,9 @@
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use windlass::{CustomStep, Diagnostic, Plan, Session, Severity, StepOutcome, Workspace};
+use windlass::{Diagnostic, InCi, NoArgs, Plan, Session, Severity, StepOutcome, Task, Workspace};
 
-/// The step.
+/// The task: `cargo xtask no-todo`, and a step of `ci`.
 pub struct NoTodo;
 
 /// `[workspace.metadata.windlass.no-todo]`.
@@ -17,7 +17,8 @@ pub struct NoTodoConfig {
     allow: Vec<PathBuf>,
 }
 
-impl CustomStep for NoTodo {
+impl Task for NoTodo {
+    type Args = NoArgs;
     type Config = NoTodoConfig;
 
     fn name(&self) -> &str {
@@ -25,10 +26,20 @@ impl CustomStep for NoTodo {
     }
 
     fn about(&self) -> &str {
-        "no TODO comments under src/"
+        "No TODO comments under src/."
     }
 
-    fn plan(&self, config: &NoTodoConfig, _ws: &Workspace) -> anyhow::Result<Plan> {
+    fn ci(&self) -> InCi {
+        InCi::Default
+    }
+
+    fn plan(
+        &self,
+        _: &NoArgs,
+        config: &NoTodoConfig,
+        _ws: &Workspace,
+        _: &mut Session,
+    ) -> anyhow::Result<Plan> {
         let allowed: Vec<String> = config
             .allow
             .iter()
@@ -46,6 +57,7 @@ impl CustomStep for NoTodo {
 
     fn run(
         &self,
+        _: &NoArgs,
         config: &NoTodoConfig,
         ws: &Workspace,
         session: &mut Session,

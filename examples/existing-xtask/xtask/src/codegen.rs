@@ -1,24 +1,44 @@
 //! `cargo xtask codegen`: `src/generated.rs` from `schema.txt`, one enum variant per line.
 
-use windlass::{Diagnostic, Session, Severity, StepOutcome, Task, Workspace};
+use windlass::{Diagnostic, NoConfig, Session, Severity, StepOutcome, Task, Workspace};
+
+/// `codegen`: this xtask's own command, run through windlass for its reporters.
+pub struct Codegen;
 
 /// Options of `codegen`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct Codegen {
+pub struct CodegenArgs {
     /// Do not write: fail when src/generated.rs is not what would be generated.
     #[arg(long)]
     check: bool,
 }
 
 impl Task for Codegen {
-    fn run(&self, ws: &Workspace, session: &mut Session) -> anyhow::Result<StepOutcome> {
+    type Args = CodegenArgs;
+    type Config = NoConfig;
+
+    fn name(&self) -> &str {
+        "codegen"
+    }
+
+    fn about(&self) -> &str {
+        "Regenerate src/generated.rs from schema.txt."
+    }
+
+    fn run(
+        &self,
+        args: &CodegenArgs,
+        _: &NoConfig,
+        ws: &Workspace,
+        session: &mut Session,
+    ) -> anyhow::Result<StepOutcome> {
         let schema = std::fs::read_to_string(ws.root.join("schema.txt"))?;
         let path = ws.root.join("src/generated.rs");
         let generated = generate(&schema);
         if std::fs::read_to_string(&path).ok().as_deref() == Some(generated.as_str()) {
             return Ok(StepOutcome::passed("src/generated.rs is up to date"));
         }
-        if self.check {
+        if args.check {
             session.diagnostic(
                 Diagnostic::new(
                     "codegen",

@@ -20,7 +20,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Regenerate src/generated.rs from schema.txt (`--check`: fail when it is stale).
-    Codegen(codegen::Codegen),
+    Codegen(codegen::CodegenArgs),
     #[command(flatten)]
     Windlass(windlass::Commands),
 }
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     let xtask = windlass::Xtask::new();
     ExitCode::from(match &cli.command {
         // The xtask's own command, run with windlass's reporters and exit codes.
-        Command::Codegen(args) => xtask.run_task(&cli.global, "codegen", args.clone()),
+        Command::Codegen(args) => xtask.run_task(&cli.global, codegen::Codegen, args.clone()),
         Command::Windlass(command) => xtask.execute(&cli.global, command),
     })
 }

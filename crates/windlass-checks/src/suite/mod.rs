@@ -27,7 +27,7 @@ use windlass_core::{
 pub const NAME: &str = "test";
 
 /// Which test runner to use.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunnerChoice {
     /// nextest when the repository opts in (`.config/nextest.toml`) and it is installed, else
