@@ -330,7 +330,11 @@ fn docs_finds_broken_intra_doc_links_and_passes_clean_docs() {
     let d = &report["diagnostics"][0];
     assert_eq!(d["step"], "docs", "{report}");
     assert_eq!(d["title"], "rustdoc::broken_intra_doc_links", "{report}");
-    assert_eq!((d["file"].as_str(), d["line"].as_u64()), (Some("src/lib.rs"), Some(3)), "{report}");
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("src/lib.rs"), Some(3)),
+        "{report}"
+    );
 
     let fx = Fixture::new(CLEAN_LIB);
     fx.run(&["docs"]).expect_code(0);
@@ -343,7 +347,13 @@ fn docs_finds_broken_intra_doc_links_and_passes_clean_docs() {
         &format!("{manifest}\n[workspace.metadata.windlass.ci]\nsteps = [\"docs --all-features\", \"lint --no-default-features\"]\n"),
     );
     let plan = fx.run(&["ci", "--dry-run"]).expect_code(0).stdout();
-    assert!(plan.contains("cargo doc --no-deps --workspace --keep-going --all-features"), "{plan}");
-    assert!(plan.contains("cargo clippy --workspace --all-targets --no-default-features"), "{plan}");
+    assert!(
+        plan.contains("cargo doc --no-deps --workspace --keep-going --all-features"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("cargo clippy --workspace --all-targets --no-default-features"),
+        "{plan}"
+    );
     fx.run(&["ci"]).expect_code(0);
 }
