@@ -816,7 +816,7 @@ impl Step for Doctor {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let report = inspect(session, &ws.repo_root)?;
         for c in report.checks.iter().filter(|c| c.status == Status::Fail) {
-            let mut d = Diagnostic::new("doctor", Severity::Warning, c.id, format!("not met: {}; fix: {}", c.title, c.fix))
+            let mut d = Diagnostic::new(NAME, Severity::Warning, c.id, format!("not met: {}; fix: {}", c.title, c.fix))
                 .details(json!({"id": c.id, "area": c.area, "status": c.status, "evidence": c.evidence, "fix": c.fix}));
             if let Some(evidence) = &c.evidence {
                 let (file, line) = match evidence.rsplit_once(':') {
@@ -845,7 +845,7 @@ impl Step for Doctor {
             text(&report)
         };
         session.emit(Event::Output {
-            step: "doctor".into(),
+            step: NAME.into(),
             text: shown,
         });
         let summary = format!(

@@ -4,12 +4,16 @@
 //! - [`suite::Test`]: cargo-nextest when installed (else `cargo test`), with sharding;
 //! - [`docs::DocsTask`]: the documentation with rustdoc's warnings denied.
 //!
-//! [`tasks`] declares them: names, arguments, config sections, CI jobs.
+//! [`tasks`] declares them: names, arguments, config sections, CI jobs. Beside them, what
+//! they run with: [`services`], the databases and brokers the tests (and a [`command_step`])
+//! need, started around them; and [`command_step`]s, checks declared in TOML.
 
+pub mod command_step;
 pub mod docs;
 pub mod features;
 pub mod fmt;
 pub mod lint;
+pub mod services;
 pub mod suite;
 pub mod tasks;
 mod text;

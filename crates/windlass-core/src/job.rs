@@ -100,6 +100,16 @@ pub struct Inputs {
     pub builds_images: bool,
 }
 
+impl Inputs {
+    /// The `ci` steps' names, and `ci`'s own: the windlass tasks a hand-written workflow may
+    /// already run as `cargo xtask <task>`.
+    pub fn task_names(&self) -> Vec<String> {
+        std::iter::once(crate::registry::CI_SECTION.to_string())
+            .chain(self.ci_jobs.iter().map(|(name, _)| name.clone()))
+            .collect()
+    }
+}
+
 /// A deploy environment, as `deploy.yml` needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeployTarget {

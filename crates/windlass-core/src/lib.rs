@@ -6,16 +6,15 @@
 //! - [`runner`]: the one place that starts external processes;
 //! - [`event`] and [`report`]: what a task says, and how it is shown (terminal, GitHub, JSON);
 //! - [`pipeline`]: steps run in order, with fail-fast, keep-going and a final report;
-//! - [`registry`]: every step and config section, registered once (stock, custom in Rust,
-//!   or [`command_step`]s declared in TOML); [`plan`] and [`job`] are what a step says of
-//!   itself: the commands it will run and the CI job it wants;
-//! - [`services`]: the databases and brokers a step's tests need, started around it;
+//! - [`task`]: what a task is — a subcommand and, when it checks something, a step of `ci`,
+//!   declared once — and [`registry`], every task and config section registered once;
+//!   [`plan`] and [`job`] are what a step says of itself: the commands it will run and the CI
+//!   job it wants;
 //! - [`waivers`]: findings accepted until a date, for every step that can fail on one;
 //! - [`units`] and [`cargo_env`]: values every task reads the same way;
 //! - [`error`]: the exit codes every task shares.
 
 pub mod cargo_env;
-pub mod command_step;
 pub mod config;
 pub mod error;
 pub mod event;
@@ -29,7 +28,6 @@ pub mod plan;
 pub mod registry;
 pub mod report;
 pub mod runner;
-pub mod services;
 pub mod session;
 pub mod signal;
 pub mod task;

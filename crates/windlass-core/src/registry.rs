@@ -7,7 +7,6 @@
 //! job; `init` writes its list; and the config is validated against the sections it knows
 //! before anything runs. Stock tasks and an adopter's own register the same way.
 
-use crate::command_step::{CommandStepKind, CommandSteps};
 use crate::config::Config;
 use crate::error::UsageError;
 use crate::job::Inputs;
@@ -60,12 +59,17 @@ impl CiEntry {
 }
 
 impl Registry {
-    /// A registry that knows the `ci` and `steps` sections and no task yet.
+    /// A registry that knows the `ci` section and no task yet.
     pub fn new() -> Self {
         let mut registry = Self::default();
         registry.add_section::<CiConfig>(CI_SECTION);
-        registry.add_section::<CommandSteps>(crate::command_step::SECTION);
         registry
+    }
+
+    /// Registers a task that is not a [`Task`] type: one the config declares (a command
+    /// step), known once the config is read.
+    pub fn add_kind(&mut self, kind: Rc<dyn TaskKind>) {
+        self.tasks.push(kind);
     }
 
     /// Registers a task, and its config section (once for tasks that share one). A name
@@ -150,12 +154,11 @@ impl Registry {
     /// Checks the registry and the workspace's config against each other, before anything
     /// runs: task names are valid and unique, every top-level key of the config is a
     /// registered section, and every section has its registered type (unknown keys named).
-    /// Then the command steps the config declares join the registry.
     pub fn load(&mut self, config: &Config) -> Result<()> {
         let mut seen: Vec<&str> = Vec::new();
         for task in &self.tasks {
             let name = task.name();
-            check_step_name(name).map_err(|why| {
+            check_task_name(name).map_err(|why| {
                 anyhow::anyhow!("the xtask registers a task named `{name}`: {why}")
             })?;
             if seen.contains(&name) {
@@ -166,29 +169,6 @@ impl Registry {
         config.check_sections(&self.section_names())?;
         for section in &self.sections {
             (section.check)(config)?;
-        }
-        let declared: CommandSteps = config.section(crate::command_step::SECTION)?;
-        for (name, step) in declared {
-            if let Err(why) = check_step_name(&name) {
-                return Err(UsageError::new(format!(
-                    "{}: invalid step name `{name}` in [{}.steps]: {why}",
-                    config.manifest().display(),
-                    config.table_name()
-                ))
-                .hint("use lowercase letters, digits and `-`")
-                .into());
-            }
-            if let Some(existing) = self.get(&name) {
-                return Err(UsageError::new(format!(
-                    "{}: [{}.steps.{name}] declares a step whose name a {} task already has",
-                    config.manifest().display(),
-                    config.table_name(),
-                    existing.origin().as_str()
-                ))
-                .hint("rename the command step")
-                .into());
-            }
-            self.tasks.push(Rc::new(CommandStepKind { name, step }));
         }
         Ok(())
     }
@@ -322,8 +302,8 @@ pub const CI_SECTION: &str = "ci";
 /// Where `ci`'s steps are written, for messages.
 pub const CI_LIST: &str = "[workspace.metadata.windlass.ci] steps";
 
-/// Step names go into command lines and job ids unquoted: keep them plain.
-fn check_step_name(name: &str) -> std::result::Result<(), &'static str> {
+/// Task names go into command lines and job ids unquoted: keep them plain.
+pub fn check_task_name(name: &str) -> std::result::Result<(), &'static str> {
     let plain = name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
@@ -438,29 +418,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown key `codegen`"), "{err}");
-    }
-
-    #[test]
-    fn command_steps_join_the_registry_and_may_not_shadow_a_step() {
-        let mut registry = Registry::new();
-        registry.add_task(Noop("no-todo"));
-        registry
-            .load(&config(
-                "[workspace.metadata.windlass.steps.codegen]\nrun = [\"true\"]\n",
-            ))
-            .unwrap();
-        assert_eq!(registry.step_names(), ["no-todo", "codegen"]);
-        assert_eq!(registry.get("codegen").unwrap().origin(), Origin::Command);
-
-        let mut registry = Registry::new();
-        registry.add_task(Noop("no-todo"));
-        let err = registry
-            .load(&config(
-                "[workspace.metadata.windlass.steps.no-todo]\nrun = [\"true\"]\n",
-            ))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("custom task already has"), "{err}");
     }
 
     #[test]

@@ -126,7 +126,7 @@ fn append(path: &Path, line: &serde_json::Value) -> std::io::Result<()> {
 
 impl Step for Deploy {
     fn name(&self) -> &str {
-        "deploy"
+        crate::tasks::DEPLOY
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
@@ -201,7 +201,7 @@ fn deploy(
     timings.record("copy", || engine.stage(session, &release))?;
     let previous = engine.current(session)?;
     let record = Record {
-        kind: "deploy",
+        kind: crate::tasks::DEPLOY,
         env: env_name,
         release: &release.id,
         commit: &release.commit,
@@ -316,7 +316,7 @@ fn recover(
 
 impl Step for Rollback {
     fn name(&self) -> &str {
-        "rollback"
+        crate::tasks::ROLLBACK
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
@@ -359,7 +359,7 @@ fn rollback(
     let healthy = matches!(activated, Ok(true));
     engine.settle(session, healthy, None);
     Record {
-        kind: "rollback",
+        kind: crate::tasks::ROLLBACK,
         env: env_name,
         release: &target,
         commit: "",
@@ -388,7 +388,7 @@ pub fn stats(log: &Path) -> Result<String> {
     let deploys: Vec<serde_json::Value> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["kind"] == "deploy")
+        .filter(|v| v["kind"] == crate::tasks::DEPLOY)
         .collect();
     if deploys.is_empty() {
         return Ok("no deploys yet".into());

@@ -111,7 +111,12 @@ impl Engine for HostEngine {
     }
 
     fn validate(&mut self, session: &mut Session, ws: &Workspace) -> Result<usize> {
-        Ok(validate::check(session, ws, &self.env, "deploy"))
+        Ok(validate::check(
+            session,
+            ws,
+            &self.env,
+            crate::tasks::DEPLOY,
+        ))
     }
 
     fn stage(&mut self, _session: &mut Session, release: &Release) -> Result<()> {
@@ -249,7 +254,7 @@ impl Engine for HostEngine {
     }
 
     fn healthy(&mut self, session: &mut Session) -> Result<bool> {
-        Ok(health::wait_healthy(session, "health-check", &self.health)?.healthy)
+        Ok(health::wait_healthy(session, crate::tasks::HEALTH_CHECK, &self.health)?.healthy)
     }
 
     fn log(&self) -> PathBuf {
@@ -480,7 +485,9 @@ fn switch_and_verify(
     if !restarted {
         return Ok(false);
     }
-    let outcome = timings.record("health", || health::wait_healthy(session, "deploy", health))?;
+    let outcome = timings.record("health", || {
+        health::wait_healthy(session, crate::tasks::DEPLOY, health)
+    })?;
     if let Some(reason) = &outcome.last_reason
         && !outcome.healthy
     {

@@ -270,7 +270,7 @@ impl SwarmEngine {
             );
             if now != last {
                 session.emit(windlass_core::event::Event::Output {
-                    step: "deploy".into(),
+                    step: crate::tasks::DEPLOY.into(),
                     text: format!("  {now}"),
                 });
                 last = now;
@@ -309,7 +309,7 @@ impl SwarmEngine {
         options.deadline = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
-        Ok(health::wait_healthy(session, "deploy", &options)?.healthy)
+        Ok(health::wait_healthy(session, crate::tasks::DEPLOY, &options)?.healthy)
     }
 
     /// The tasks that should run, and the last failed one of each slot.
@@ -343,7 +343,12 @@ impl SwarmEngine {
     }
 
     fn problem(session: &mut Session, title: &str, message: String) {
-        session.diagnostic(Diagnostic::new("deploy", Severity::Error, title, message));
+        session.diagnostic(Diagnostic::new(
+            crate::tasks::DEPLOY,
+            Severity::Error,
+            title,
+            message,
+        ));
     }
 
     /// Whether this node is an active swarm manager; why not, when it is not.

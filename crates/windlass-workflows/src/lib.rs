@@ -174,7 +174,12 @@ impl Planned {
 /// What to do with each generated file of the repository at `root`. A hand-written file of
 /// the same name is never replaced, except the hand-written CI that `ci.yml` supersedes —
 /// the workflows that only run the checks `ci` runs ([`supersede`]) — with `replace_ci`.
-pub fn plan_files(root: &Path, files: Vec<(PathBuf, String)>, replace_ci: bool) -> Vec<Planned> {
+pub fn plan_files(
+    root: &Path,
+    files: Vec<(PathBuf, String)>,
+    replace_ci: bool,
+    tasks: &[String],
+) -> Vec<Planned> {
     files
         .into_iter()
         .map(|(path, text)| {
@@ -182,7 +187,9 @@ pub fn plan_files(root: &Path, files: Vec<(PathBuf, String)>, replace_ci: bool) 
                 State::Generated(current) if current == text => FileAction::Unchanged,
                 State::Generated(_) => FileAction::Write { existed: true },
                 State::Missing => FileAction::Write { existed: false },
-                State::HandWritten(found) => hand_written_action(root, &path, &found, replace_ci),
+                State::HandWritten(found) => {
+                    hand_written_action(root, &path, &found, replace_ci, tasks)
+                }
             };
             Planned { path, text, action }
         })
@@ -194,6 +201,7 @@ fn hand_written_action(
     path: &Path,
     found: &[PathBuf],
     replace_ci: bool,
+    tasks: &[String],
 ) -> FileAction {
     let names: Vec<String> = found.iter().map(|f| display(root, f)).collect();
     let is_ci = path.file_stem().is_some_and(|s| s == "ci");
@@ -214,7 +222,7 @@ fn hand_written_action(
     let mut kept = Vec::new();
     for (file, name) in found.iter().zip(&names) {
         let text = std::fs::read_to_string(file).unwrap_or_default();
-        match supersede::verdict(&text) {
+        match supersede::verdict(&text, tasks) {
             supersede::Verdict::Superseded => superseded.push(name.clone()),
             supersede::Verdict::Kept(why) => kept.push((name.clone(), format!("kept: {why}"))),
         }
@@ -269,7 +277,12 @@ impl Step for Workflows {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let root = &ws.repo_root;
         let files = generate_for(root, &self.config, &self.inputs);
-        let planned = plan_files(root, files, self.replace_ci && !self.check);
+        let planned = plan_files(
+            root,
+            files,
+            self.replace_ci && !self.check,
+            &self.inputs.task_names(),
+        );
         let any_generated = planned.iter().any(|p| {
             matches!(
                 p.action,

@@ -55,17 +55,6 @@ const CHECK_SUBCOMMANDS: &[&str] = &[
     "hack",
 ];
 
-/// windlass tasks an existing `cargo xtask ...` line may run and still be `ci`'s.
-const WINDLASS_TASKS: &[&str] = &[
-    "ci",
-    "fmt-check",
-    "lint",
-    "test",
-    "audit",
-    "secrets",
-    "workflows",
-];
-
 /// Programs a CI script runs around the checks without doing anything `ci` lacks.
 const SETUP_PROGRAMS: &[&str] = &[
     "rustup", "rustc", "echo", "cd", "export", "set", "sudo", "apt", "apt-get", "true", "mkdir",
@@ -73,8 +62,9 @@ const SETUP_PROGRAMS: &[&str] = &[
     "choco", "pip", "pip3", "python3", "shell:", "git", "ls", "df", "du",
 ];
 
-/// Reads a hand-written workflow: superseded, or kept and why.
-pub fn verdict(text: &str) -> Verdict {
+/// Reads a hand-written workflow: superseded, or kept and why. `tasks` are windlass's steps
+/// of `ci` (and `ci` itself): a `cargo xtask <task>` line of one of them is `ci`'s.
+pub fn verdict(text: &str, tasks: &[String]) -> Verdict {
     let Ok(docs) = YamlLoader::load_from_str(text) else {
         return Verdict::Kept("it is not YAML windlass can read".into());
     };
@@ -119,7 +109,7 @@ pub fn verdict(text: &str) -> Verdict {
             }
             if let Some(script) = key(step, "run").and_then(Yaml::as_str) {
                 for command in commands(script) {
-                    match classify(&command) {
+                    match classify(&command, tasks) {
                         Some(true) => checks += 1,
                         Some(false) => {}
                         None => {
@@ -183,7 +173,7 @@ fn commands(script: &str) -> Vec<String> {
 }
 
 /// `Some(true)`: a check `ci` runs; `Some(false)`: set-up around it; `None`: something else.
-fn classify(command: &str) -> Option<bool> {
+fn classify(command: &str, tasks: &[String]) -> Option<bool> {
     let all: Vec<&str> = command.split_whitespace().collect();
     let assigns = all
         .iter()
@@ -205,7 +195,7 @@ fn classify(command: &str) -> Option<bool> {
                 .unwrap_or_default();
             if sub == "xtask" {
                 let task = words.iter().skip_while(|w| **w != "xtask").nth(1).copied();
-                return task.filter(|t| WINDLASS_TASKS.contains(t)).map(|_| true);
+                return task.filter(|t| tasks.iter().any(|k| k == t)).map(|_| true);
             }
             if sub == "install" || sub == "fetch" || sub == "--version" || sub == "-V" {
                 return Some(false);
@@ -254,36 +244,44 @@ fn harmless_variable(assignment: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn tasks() -> Vec<String> {
+        ["ci", "lint", "test"].map(String::from).into()
+    }
+
+    fn classify_(command: &str) -> Option<bool> {
+        classify(command, &tasks())
+    }
+
     #[test]
     fn a_workflow_of_rust_checks_is_superseded() {
         let text = "name: CI\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: dtolnay/rust-toolchain@stable\n        with:\n          components: clippy, rustfmt\n      - uses: Swatinem/rust-cache@v2\n      - run: cargo fmt --all -- --check\n      - run: |\n          cargo clippy --all-targets -- -D warnings\n          cargo test --workspace\n  audit:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: rustsec/audit-check@v2\n";
-        assert_eq!(verdict(text), Verdict::Superseded);
+        assert_eq!(verdict(text, &tasks()), Verdict::Superseded);
     }
 
     #[test]
     fn docs_images_releases_and_the_projects_own_tasks_are_kept() {
         let book = "on: [push, pull_request]\njobs:\n  book:\n    steps:\n      - uses: actions/checkout@v4\n      - run: mdbook build book\n";
         assert_eq!(
-            verdict(book),
+            verdict(book, &tasks()),
             Verdict::Kept("its job `book` runs `mdbook build book`".into())
         );
         let changelog = "on: pull_request\njobs:\n  changelog:\n    steps:\n      - run: cargo xtask changelog --check\n";
         assert!(
-            matches!(verdict(changelog), Verdict::Kept(why) if why.contains("cargo xtask changelog"))
+            matches!(verdict(changelog, &tasks()), Verdict::Kept(why) if why.contains("cargo xtask changelog"))
         );
         let docker = "on: pull_request\njobs:\n  image:\n    steps:\n      - uses: docker/build-push-action@v6\n";
         assert!(
-            matches!(verdict(docker), Verdict::Kept(why) if why.contains("docker/build-push-action"))
+            matches!(verdict(docker, &tasks()), Verdict::Kept(why) if why.contains("docker/build-push-action"))
         );
         let docs =
             "on: pull_request\njobs:\n  docs:\n    steps:\n      - run: cargo doc --no-deps\n";
-        assert!(matches!(verdict(docs), Verdict::Kept(why) if why.contains("cargo doc")));
+        assert!(matches!(verdict(docs, &tasks()), Verdict::Kept(why) if why.contains("cargo doc")));
         let lint_only =
             "on: pull_request\njobs:\n  zizmor:\n    steps:\n      - uses: actions/checkout@v4\n";
         assert!(
-            matches!(verdict(lint_only), Verdict::Kept(why) if why.contains("none of the checks"))
+            matches!(verdict(lint_only, &tasks()), Verdict::Kept(why) if why.contains("none of the checks"))
         );
-        assert!(matches!(verdict(": ["), Verdict::Kept(_)));
+        assert!(matches!(verdict(": [", &tasks()), Verdict::Kept(_)));
     }
 
     #[test]
@@ -304,13 +302,13 @@ mod tests {
             ["set -e", "cargo build", "cargo test    --all"]
         );
         assert_eq!(
-            classify("RUSTFLAGS=-Dwarnings cargo +nightly clippy"),
+            classify_("RUSTFLAGS=-Dwarnings cargo +nightly clippy"),
             Some(true)
         );
         assert_eq!(
-            classify("cargo install cargo-nextest --locked"),
+            classify_("cargo install cargo-nextest --locked"),
             Some(false)
         );
-        assert_eq!(classify("./scripts/release.sh"), None);
+        assert_eq!(classify_("./scripts/release.sh"), None);
     }
 }

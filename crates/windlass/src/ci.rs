@@ -90,7 +90,10 @@ impl Task for CiTask {
             if !left_out.is_empty() {
                 cx.session.message(
                     Severity::Notice,
-                    format!("registered but not in {CI_LIST}: {}", left_out.join(", ")),
+                    format!(
+                        "steps this `ci` does not run: {} (name them in {CI_LIST} to)",
+                        left_out.join(", ")
+                    ),
                 );
             }
         }

@@ -168,6 +168,7 @@ impl Xtask {
             )?;
             let mut registry = self.registry.clone();
             registry.load(&ws.config)?;
+            windlass_checks::command_step::register(&mut registry, &ws.config)?;
             let kind = registry.get(name).unwrap_or(kind);
             let run = kind.build(
                 matches,

@@ -4,6 +4,7 @@
 
 use super::conventions::{Conventions, ToolRule};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
+use windlass_core::registry::CI_SECTION;
 
 /// What to write into the config table.
 pub struct ConfigEdit<'a> {
@@ -117,7 +118,7 @@ fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Ve
         }
     };
     let steps: Array = config.ci_steps.iter().map(String::as_str).collect();
-    section("ci", vec![("steps", value(steps))], String::new());
+    section(CI_SECTION, vec![("steps", value(steps))], String::new());
     let conventions = config.conventions;
     let mut fmt_keys = Vec::new();
     let mut fmt_why = Vec::new();
@@ -139,7 +140,7 @@ fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Ve
         fmt_keys.push(("config-path", value(path.as_str())));
         fmt_why.push(format!("{path}, which rustfmt does not find by itself"));
     }
-    section("fmt-check", fmt_keys, fmt_why.join("; "));
+    section(windlass_checks::fmt::NAME, fmt_keys, fmt_why.join("; "));
     if let Some(rule) = &conventions.clippy {
         let mut keys: Vec<(&str, Item)> = rule
             .toolchain
@@ -154,7 +155,11 @@ fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Ve
                 keys.push((key, value(true)));
             }
         }
-        section("lint", keys, format!("as {} runs clippy", rule.source));
+        section(
+            windlass_checks::lint::NAME,
+            keys,
+            format!("as {} runs clippy", rule.source),
+        );
     }
 }
 

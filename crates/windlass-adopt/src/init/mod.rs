@@ -303,7 +303,9 @@ impl Init {
             ..WorkflowsConfig::default()
         };
         let files = windlass_workflows::generate_for(&ws.repo_root, &config, &self.workflows);
-        for planned in windlass_workflows::plan_files(&ws.repo_root, files, self.replace_ci) {
+        let tasks = self.workflows.task_names();
+        for planned in windlass_workflows::plan_files(&ws.repo_root, files, self.replace_ci, &tasks)
+        {
             let shown = planned.shown();
             match &planned.action {
                 FileAction::Unchanged => {

@@ -64,7 +64,7 @@ pub struct TestConfig {
     pub fail_fast: bool,
     /// Services the tests need, started around them (`windlass_core::services`).
     #[serde(default)]
-    pub services: std::collections::BTreeMap<String, windlass_core::services::ServiceConfig>,
+    pub services: std::collections::BTreeMap<String, crate::services::ServiceConfig>,
 }
 
 fn yes() -> bool {
@@ -243,8 +243,8 @@ pub const NEXTEST_CONFIG: &str = ".config/nextest.toml";
 
 /// The `test` step with the services its config declares around it.
 pub fn with_services(step: Test, ws: &Workspace) -> Result<Box<dyn Step>> {
-    let services = windlass_core::services::declared(ws)?;
-    Ok(windlass_core::services::WithServices::wrap(
+    let services = crate::services::declared(ws)?;
+    Ok(crate::services::WithServices::wrap(
         Box::new(step),
         services.into_iter().collect(),
     ))

@@ -12,18 +12,18 @@
 //! It fails when the command exits non-zero; everything else about it is a step like any
 //! other.
 
-use crate::config::Config;
-use crate::error::UsageError;
-use crate::job::{CiJob, Inputs};
-use crate::plan::Plan;
-use crate::runner::Capture;
-use crate::task::{Context, InCi, Origin, Run, TaskKind};
-use crate::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 use anyhow::Result;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
+use windlass_core::config::Config;
+use windlass_core::error::UsageError;
+use windlass_core::job::{CiJob, Inputs};
+use windlass_core::plan::Plan;
+use windlass_core::runner::Capture;
+use windlass_core::task::{Context, InCi, Origin, Run, TaskKind};
+use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 
 /// The config section that declares command steps.
 pub const SECTION: &str = "steps";
@@ -41,7 +41,7 @@ pub struct CommandStepConfig {
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// Where it starts, relative to the workspace root (default: the root); never outside it.
-    #[serde(default, deserialize_with = "crate::paths::de::inside")]
+    #[serde(default, deserialize_with = "windlass_core::paths::de::inside")]
     pub cwd: Option<PathBuf>,
     /// One line for `--list`.
     pub description: Option<String>,
@@ -51,10 +51,39 @@ pub struct CommandStepConfig {
     pub services: Vec<String>,
 }
 
+/// Adds the command steps `config` declares to `registry`, after it is loaded: each name
+/// plain, and none shadowing a task.
+pub fn register(registry: &mut windlass_core::Registry, config: &Config) -> Result<()> {
+    let declared: CommandSteps = config.section(SECTION)?;
+    for (name, step) in declared {
+        if let Err(why) = windlass_core::registry::check_task_name(&name) {
+            return Err(UsageError::new(format!(
+                "{}: invalid step name `{name}` in [{}.{SECTION}]: {why}",
+                config.manifest().display(),
+                config.table_name()
+            ))
+            .hint("use lowercase letters, digits and `-`")
+            .into());
+        }
+        if let Some(existing) = registry.get(&name) {
+            return Err(UsageError::new(format!(
+                "{}: [{}.{SECTION}.{name}] declares a step whose name a {} task already has",
+                config.manifest().display(),
+                config.table_name(),
+                existing.origin().as_str()
+            ))
+            .hint("rename the command step")
+            .into());
+        }
+        registry.add_kind(std::rc::Rc::new(CommandStepKind { name, step }));
+    }
+    Ok(())
+}
+
 /// A declared command step, in the registry.
-pub(crate) struct CommandStepKind {
-    pub(crate) name: String,
-    pub(crate) step: CommandStepConfig,
+pub struct CommandStepKind {
+    name: String,
+    step: CommandStepConfig,
 }
 
 impl TaskKind for CommandStepKind {
@@ -244,5 +273,46 @@ impl Step for CommandStep {
             format!("`{}` {status}", self.step.run[0]),
             line,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use windlass_core::Registry;
+
+    fn config(text: &str) -> Config {
+        Config::parse(Path::new("/w/Cargo.toml"), text).unwrap()
+    }
+
+    #[test]
+    fn command_steps_join_the_registry_and_may_not_shadow_a_task() {
+        let mut registry = Registry::new();
+        registry.add_task(crate::tasks::LintTask);
+        register(
+            &mut registry,
+            &config("[workspace.metadata.windlass.steps.codegen]\nrun = [\"true\"]\n"),
+        )
+        .unwrap();
+        assert_eq!(registry.step_names(), ["lint", "codegen"]);
+        assert_eq!(registry.get("codegen").unwrap().origin(), Origin::Command);
+
+        let mut registry = Registry::new();
+        registry.add_task(crate::tasks::LintTask);
+        let err = register(
+            &mut registry,
+            &config("[workspace.metadata.windlass.steps.lint]\nrun = [\"true\"]\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("a stock task already has"), "{err}");
+        let err = register(
+            &mut Registry::new(),
+            &config("[workspace.metadata.windlass.steps.\"Bad Name\"]\nrun = [\"true\"]\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("invalid step name"), "{err}");
     }
 }

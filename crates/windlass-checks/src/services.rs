@@ -20,12 +20,6 @@
 //! command (`ready = [...]`; in the container for an image), retried until `deadline`
 //! (default 30 s); a service that is not ready by then fails the run (exit 2) with its logs.
 
-use crate::error::UsageError;
-use crate::event::Event;
-use crate::plan::Plan;
-use crate::runner::{Background, Capture};
-use crate::units;
-use crate::{Session, Severity, Step, StepOutcome, Workspace};
 use anyhow::Result;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -33,6 +27,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use windlass_core::error::UsageError;
+use windlass_core::event::Event;
+use windlass_core::plan::Plan;
+use windlass_core::runner::{Background, Capture};
+use windlass_core::units;
+use windlass_core::{Session, Severity, Step, StepOutcome, Workspace};
 
 /// `[workspace.metadata.windlass.test.services.<name>]`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -73,7 +73,11 @@ pub enum Ready {
 /// The services a workspace declares, under `[workspace.metadata.windlass.test.services]`
 /// (the `test` section's own type checks the rest of it).
 pub fn declared(ws: &Workspace) -> Result<BTreeMap<String, ServiceConfig>> {
-    let Some(services) = ws.config.value("test").and_then(|t| t.get("services")) else {
+    let Some(services) = ws
+        .config
+        .value(crate::suite::NAME)
+        .and_then(|t| t.get("services"))
+    else {
         return Ok(BTreeMap::new());
     };
     let declared: BTreeMap<String, ServiceConfig> =
@@ -453,7 +457,7 @@ fn start_process(
     let log = dir.join(format!("{name}.log"));
     let _ = std::fs::remove_file(&log);
     session.emit(Event::CommandStarted {
-        command: format!("{} &", crate::runner::describe_command(&command)),
+        command: format!("{} &", windlass_core::runner::describe_command(&command)),
         streaming: false,
     });
     let child = session.runner().spawn_background(command, &log)?;
@@ -486,7 +490,7 @@ fn wait_ready(
 ) -> std::result::Result<(), String> {
     let end = Instant::now() + deadline;
     loop {
-        if crate::signal::interrupted() {
+        if windlass_core::signal::interrupted() {
             return Err("interrupted".into());
         }
         if let Some(why) = died(session, started) {
@@ -510,7 +514,10 @@ fn wait_ready(
             return Err(match check {
                 Check::Tcp(address) => format!("nothing accepted connections on {address}"),
                 Check::Command(cmd) => {
-                    format!("`{}` never succeeded", crate::runner::describe_command(cmd))
+                    format!(
+                        "`{}` never succeeded",
+                        windlass_core::runner::describe_command(cmd)
+                    )
                 }
                 Check::Nothing => "it did not start".into(),
             });
