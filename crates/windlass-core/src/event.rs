@@ -39,6 +39,10 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// A short name: a lint, a test, a rule id.
     pub title: String,
+    /// A stable code, `<step>/<kind>` (`lint/clippy::needless_return`,
+    /// `audit/RUSTSEC-2024-0001`, `secrets/aws-access-key-id`, `fmt-check/not-formatted`),
+    /// for scripts and dashboards to key on across runs and versions.
+    pub code: String,
     /// One or more lines saying what is wrong.
     pub message: String,
     /// The file, relative to the repository root, with `/` separators.
@@ -64,6 +68,23 @@ pub struct Diagnostic {
     pub details: Option<serde_json::Value>,
 }
 
+/// `<step>/<kind>`: the title lowercased where it is words (`not formatted` →
+/// `not-formatted`), kept where it is an id (`RUSTSEC-2024-0001`, `clippy::needless_return`).
+fn code(step: &str, title: &str) -> String {
+    let id = title.contains(['-', ':', '_']) && !title.contains(' ');
+    let kind: String = if id {
+        title.to_string()
+    } else {
+        title
+            .to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    format!("{step}/{kind}")
+}
+
 impl Diagnostic {
     /// A diagnostic with no location yet.
     pub fn new(
@@ -72,10 +93,12 @@ impl Diagnostic {
         title: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        let (step, title) = (step.into(), title.into());
         Self {
-            step: step.into(),
+            code: code(&step, &title),
+            step,
             severity,
-            title: title.into(),
+            title,
             message: message.into(),
             file: None,
             line: None,
@@ -258,4 +281,34 @@ pub enum Event {
     StepFinished(StepRecord),
     /// The run ended.
     RunFinished(RunReport),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_step_and_a_stable_kind() {
+        let code = |step: &str, title: &str| Diagnostic::new(step, Severity::Error, title, "").code;
+        assert_eq!(
+            code("fmt-check", "not formatted"),
+            "fmt-check/not-formatted"
+        );
+        assert_eq!(
+            code("audit", "RUSTSEC-2024-0001"),
+            "audit/RUSTSEC-2024-0001"
+        );
+        assert_eq!(
+            code("lint", "clippy::needless_return"),
+            "lint/clippy::needless_return"
+        );
+        assert_eq!(
+            code("secrets", "aws-access-key-id"),
+            "secrets/aws-access-key-id"
+        );
+        assert_eq!(
+            code("deploy", "Restart command failed!"),
+            "deploy/restart-command-failed"
+        );
+    }
 }

@@ -40,6 +40,9 @@ pub fn registry() -> Registry {
 
     registry
         .add_section::<Vec<windlass_core::waivers::WaiverConfig>>(windlass_core::waivers::SECTION);
+    registry.add_section::<windlass_checks::command_step::CommandSteps>(
+        windlass_checks::command_step::SECTION,
+    );
     unavailable_sections(&mut registry);
     registry
 }

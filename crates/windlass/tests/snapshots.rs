@@ -76,6 +76,7 @@ fn json_report_of_a_failing_ci() {
 {
   "diagnostics": [
     {
+      "code": "fmt-check/not-formatted",
       "file": "src/lib.rs",
       "line": 4,
       "message": "1 place in src/lib.rs differs from rustfmt's output; run `cargo fmt`",
