@@ -12,18 +12,70 @@ use windlass_core::event::Event;
 use windlass_core::runner::Capture;
 use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 
-/// The areas of the rubric.
-pub const AREAS: &[&str] = &[
-    "version control",
-    "build automation",
-    "testing",
-    "security scanning",
-    "deployment automation",
-    "monitoring hooks",
-    "secrets management",
-    "dependency management",
-    "documentation",
-];
+/// The areas of the rubric, in the order the report shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// version control.
+    VersionControl,
+    /// build automation.
+    BuildAutomation,
+    /// testing.
+    Testing,
+    /// security scanning.
+    SecurityScanning,
+    /// deployment automation.
+    DeploymentAutomation,
+    /// monitoring hooks.
+    MonitoringHooks,
+    /// secrets management.
+    SecretsManagement,
+    /// dependency management.
+    DependencyManagement,
+    /// documentation.
+    Documentation,
+}
+
+impl Area {
+    /// Every area, in order.
+    pub const ALL: [Area; 9] = [
+        Area::VersionControl,
+        Area::BuildAutomation,
+        Area::Testing,
+        Area::SecurityScanning,
+        Area::DeploymentAutomation,
+        Area::MonitoringHooks,
+        Area::SecretsManagement,
+        Area::DependencyManagement,
+        Area::Documentation,
+    ];
+
+    /// Its name, as the report writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Area::VersionControl => "version control",
+            Area::BuildAutomation => "build automation",
+            Area::Testing => "testing",
+            Area::SecurityScanning => "security scanning",
+            Area::DeploymentAutomation => "deployment automation",
+            Area::MonitoringHooks => "monitoring hooks",
+            Area::SecretsManagement => "secrets management",
+            Area::DependencyManagement => "dependency management",
+            Area::Documentation => "documentation",
+        }
+    }
+}
+
+impl std::fmt::Display for Area {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl Serialize for Area {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
 
 /// A check's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,7 +95,7 @@ pub struct Check {
     /// Stable id, e.g. `sec.audit-in-ci`.
     pub id: &'static str,
     /// Its area.
-    pub area: &'static str,
+    pub area: Area,
     /// What it checks.
     pub title: &'static str,
     /// The result.
@@ -59,7 +111,7 @@ pub struct Check {
 #[derive(Debug, Clone, Serialize)]
 pub struct AreaLevel {
     /// The area.
-    pub area: &'static str,
+    pub area: Area,
     /// 0 to 5.
     pub level: f64,
     /// Checks passed.
@@ -121,7 +173,7 @@ impl Repo {
 
 fn check(
     id: &'static str,
-    area: &'static str,
+    area: Area,
     title: &'static str,
     fix: &'static str,
     result: Option<bool>,
@@ -221,7 +273,7 @@ fn dockerfile_checks(repo: &Repo, checks: &mut Vec<Check>) {
         .any(|(_, l)| upper(l) == "FROM" && l.contains(":nonroot"));
     checks.push(check(
         "deploy.docker-nonroot",
-        "deployment automation",
+        Area::DeploymentAutomation,
         "the image runs as a non-root user",
         "end the Dockerfile's last stage with USER <non-root> (or a :nonroot base image)",
         applies.map(|()| nonroot),
@@ -238,7 +290,7 @@ fn dockerfile_checks(repo: &Repo, checks: &mut Vec<Check>) {
     });
     checks.push(check(
         "deploy.docker-pinned",
-        "deployment automation",
+        Area::DeploymentAutomation,
         "base images are pinned (a tag that is not `latest`, or a digest)",
         "pin each FROM image: name:version or name@sha256:...",
         applies.map(|()| unpinned.is_none()),
@@ -253,7 +305,7 @@ fn dockerfile_checks(repo: &Repo, checks: &mut Vec<Check>) {
     });
     checks.push(check(
         "mon.docker-healthcheck",
-        "monitoring hooks",
+        Area::MonitoringHooks,
         "the image has a HEALTHCHECK that can run in it",
         "add HEALTHCHECK CMD [\"/app\", \"health\"] (no curl or shell in scratch/distroless images)",
         applies.map(|()| healthcheck_works),
@@ -261,7 +313,7 @@ fn dockerfile_checks(repo: &Repo, checks: &mut Vec<Check>) {
     ));
     checks.push(check(
         "deploy.dockerignore",
-        "deployment automation",
+        Area::DeploymentAutomation,
         ".dockerignore keeps target/, .git and .env out of the build context",
         "add a .dockerignore with target/, .git, .env*",
         applies.map(|()| repo.exists(".dockerignore")),
@@ -282,7 +334,7 @@ fn swarm_checks(stack: &[crate::stacks::StackService], checks: &mut Vec<Check>) 
     let unchecked = stack.iter().find(|s| s.healthcheck.is_none());
     checks.push(check(
         "mon.swarm-healthcheck",
-        "monitoring hooks",
+        Area::MonitoringHooks,
         "every swarm service has a healthcheck its rolling updates can wait on",
         "give the service a healthcheck: (or build it from a Dockerfile with a HEALTHCHECK)",
         applies.map(|()| unchecked.is_none()),
@@ -293,7 +345,7 @@ fn swarm_checks(stack: &[crate::stacks::StackService], checks: &mut Vec<Check>) 
         .find(|s| s.failure_action.as_deref() != Some("rollback"));
     checks.push(check(
         "deploy.swarm-rollback",
-        "deployment automation",
+        Area::DeploymentAutomation,
         "every swarm service rolls a failed update back",
         "set deploy.update_config.failure_action: rollback, or deploy with `cargo xtask deploy` (engine = \"swarm\": health gate and rollback)",
         applies.map(|()| pausing.is_none()),
@@ -337,7 +389,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     // Version control.
     checks.push(check(
         "vc.git",
-        "version control",
+        Area::VersionControl,
         "the code is in git",
         "git init, and push it somewhere safe",
         Some(is_git),
@@ -351,7 +403,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     };
     checks.push(check(
         "vc.ignore-target",
-        "version control",
+        Area::VersionControl,
         "build output is ignored",
         "add /target to .gitignore",
         Some(ignores("target")),
@@ -361,7 +413,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         repo.read(".git/hooks/pre-commit").is_some() || repo.exists(".pre-commit-config.yaml");
     checks.push(check(
         "vc.pre-commit",
-        "version control",
+        Area::VersionControl,
         "a pre-commit hook checks each commit",
         "cargo xtask install-hooks",
         is_git.then_some(hook),
@@ -372,7 +424,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     let ci = repo.workflows.first().map(|(f, _)| f.clone());
     checks.push(check(
         "build.ci",
-        "build automation",
+        Area::BuildAutomation,
         "CI runs on every change",
         "cargo xtask workflows",
         Some(ci.is_some()),
@@ -383,7 +435,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         .is_some_and(|t| t.contains("xtask"));
     checks.push(check(
         "build.xtask",
-        "build automation",
+        Area::BuildAutomation,
         "the checks are one command (`cargo xtask ci`)",
         "windlass init",
         Some(alias),
@@ -393,7 +445,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         || repo.manifest_has(&["workspace", "package", "rust-version"]);
     checks.push(check(
         "build.rust-version",
-        "build automation",
+        Area::BuildAutomation,
         "rust-version is declared",
         "set rust-version in [package] or [workspace.package]",
         Some(rust_version),
@@ -404,7 +456,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         .any(|k| repo.manifest_has(&["profile", "release", k]));
     checks.push(check(
         "build.release-profile",
-        "build automation",
+        Area::BuildAutomation,
         "the release profile is tuned",
         "set lto, codegen-units = 1 and strip in [profile.release]",
         Some(release),
@@ -412,7 +464,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ));
     checks.push(check(
         "build.staging-profile",
-        "build automation",
+        Area::BuildAutomation,
         "a staging profile keeps debug symbols",
         "add [profile.staging] inherits = \"release\", debug = true",
         Some(repo.manifest_has(&["profile", "staging"])),
@@ -427,7 +479,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ]);
     checks.push(check(
         "build.release-automated",
-        "build automation",
+        Area::BuildAutomation,
         "releases are made by a tool, not tagged by hand",
         "cargo xtask release LEVEL --execute --push (and `cargo xtask workflows` for release.yml)",
         Some(release_tool.is_some()),
@@ -442,7 +494,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     });
     checks.push(check(
         "test.exists",
-        "testing",
+        Area::Testing,
         "there are tests",
         "add unit tests (#[test]) and integration tests (tests/)",
         Some(has_tests),
@@ -451,7 +503,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     let runs_tests = repo.in_workflows(&["cargo test", "nextest", "xtask test", "xtask ci"]);
     checks.push(check(
         "test.in-ci",
-        "testing",
+        Area::Testing,
         "CI runs the tests",
         "cargo xtask workflows (a test job)",
         Some(runs_tests.is_some()),
@@ -461,7 +513,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     let not_blocking = lint_not_blocking(&repo);
     checks.push(check(
         "test.lint-blocks",
-        "testing",
+        Area::Testing,
         "clippy warnings block CI",
         "remove continue-on-error from the lint step; run `cargo xtask lint` (warnings fail)",
         Some(lint.is_some() && not_blocking.is_none()),
@@ -479,7 +531,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     .map(|(f, _)| (*f).to_string());
     checks.push(check(
         "test.tool-configs",
-        "testing",
+        Area::Testing,
         "rustfmt and clippy configs are valid TOML",
         "fix the file named",
         Some(configs_valid.is_none()),
@@ -496,7 +548,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ]);
     checks.push(check(
         "sec.audit-in-ci",
-        "security scanning",
+        Area::SecurityScanning,
         "dependencies are audited in CI",
         "cargo xtask workflows (an audit job, and a daily scan)",
         Some(audit.is_some()),
@@ -504,7 +556,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ));
     checks.push(check(
         "sec.deny-toml",
-        "security scanning",
+        Area::SecurityScanning,
         "a dependency policy exists (deny.toml)",
         "windlass init writes one",
         Some(repo.exists("deny.toml")),
@@ -513,7 +565,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     let unpinned = unpinned_action(&repo);
     checks.push(check(
         "sec.actions-pinned",
-        "security scanning",
+        Area::SecurityScanning,
         "actions are pinned by commit SHA",
         "pin each `uses:` to a full SHA with the version in a comment",
         (!repo.workflows.is_empty()).then_some(unpinned.is_none()),
@@ -526,7 +578,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         .map(|(f, _)| f.clone());
     checks.push(check(
         "sec.permissions",
-        "security scanning",
+        Area::SecurityScanning,
         "workflows grant no default permissions",
         "add top-level `permissions: {}` and grant per job",
         (!repo.workflows.is_empty()).then_some(no_permissions.is_none()),
@@ -540,7 +592,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     let first = findings.first().map(|f| format!("{}:{}", f.path, f.line));
     checks.push(check(
         "secrets.tree-clean",
-        "secrets management",
+        Area::SecretsManagement,
         "no secrets in the tree",
         "remove and rotate them; cargo xtask secrets",
         Some(findings.is_empty()),
@@ -548,7 +600,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ));
     checks.push(check(
         "secrets.env-ignored",
-        "secrets management",
+        Area::SecretsManagement,
         ".env files are ignored",
         "add .env to .gitignore",
         Some(ignores(".env") || ignores(".env*")),
@@ -563,7 +615,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ]);
     checks.push(check(
         "secrets.scan-in-ci",
-        "secrets management",
+        Area::SecretsManagement,
         "CI scans for secrets",
         "cargo xtask workflows (a secrets job)",
         Some(scan.is_some()),
@@ -584,7 +636,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     };
     checks.push(check(
         "deps.lockfile",
-        "dependency management",
+        Area::DependencyManagement,
         "Cargo.lock is committed",
         "commit Cargo.lock (services and binaries should)",
         Some(lock_tracked),
@@ -595,7 +647,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         || repo.exists("renovate.json");
     checks.push(check(
         "deps.updates",
-        "dependency management",
+        Area::DependencyManagement,
         "dependency updates are automated",
         "cargo xtask workflows (writes .github/dependabot.yml)",
         Some(updates),
@@ -606,7 +658,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         .is_some_and(|t| t.contains("[licenses]"));
     checks.push(check(
         "deps.licenses",
-        "dependency management",
+        Area::DependencyManagement,
         "licences follow a policy",
         "add [licenses] allow = [...] to deny.toml",
         Some(licenses),
@@ -618,7 +670,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     let gate = repo.in_workflows(&["xtask deploy", "health-check"]);
     checks.push(check(
         "deploy.health-gate",
-        "deployment automation",
+        Area::DeploymentAutomation,
         "a deploy waits for the service to be healthy",
         "deploy with `cargo xtask deploy` (health gate)",
         Some(windlass_deploy || gate.is_some()),
@@ -636,7 +688,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
             .all(|s| s.failure_action.as_deref() == Some("rollback"));
     checks.push(check(
         "deploy.auto-rollback",
-        "deployment automation",
+        Area::DeploymentAutomation,
         "a bad release is rolled back automatically",
         "`cargo xtask deploy` rolls back when the health gate fails",
         Some(windlass_deploy || repo.in_workflows(&["xtask deploy"]).is_some() || stack_rolls_back),
@@ -656,7 +708,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         });
     checks.push(check(
         "mon.health-endpoint",
-        "monitoring hooks",
+        Area::MonitoringHooks,
         "the service exposes a health endpoint",
         "serve GET /health with {\"status\": \"healthy\"}",
         Some(health_route.is_some()),
@@ -668,7 +720,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
         .any(|p| p.extension().is_some_and(|e| e == "service"));
     checks.push(check(
         "mon.supervised",
-        "monitoring hooks",
+        Area::MonitoringHooks,
         "the service is supervised (systemd unit or container health check)",
         "cargo xtask systemd-unit --env production",
         Some(
@@ -682,7 +734,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     // Documentation.
     checks.push(check(
         "doc.readme",
-        "documentation",
+        Area::Documentation,
         "a README",
         "write README.md",
         Some(repo.exists("README.md")),
@@ -690,7 +742,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ));
     checks.push(check(
         "doc.changelog",
-        "documentation",
+        Area::Documentation,
         "a changelog",
         "cargo xtask release writes CHANGELOG.md from the commits",
         Some(repo.exists("CHANGELOG.md")),
@@ -698,7 +750,7 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ));
     checks.push(check(
         "doc.deployment",
-        "documentation",
+        Area::Documentation,
         "how to deploy is written down",
         "write DEPLOYMENT.md",
         Some(repo.exists("DEPLOYMENT.md") || repo.exists("docs/DEPLOYMENT.md")),
@@ -706,19 +758,19 @@ pub fn inspect(session: &mut Session, root: &Path) -> Result<Report> {
     ));
     checks.push(check(
         "doc.runbooks",
-        "documentation",
+        Area::Documentation,
         "runbooks for incidents",
         "write RUNBOOKS.md (rollback, restore, rotate a key)",
         Some(repo.exists("RUNBOOKS.md") || repo.exists("docs/RUNBOOKS.md")),
         None,
     ));
 
-    let areas: Vec<AreaLevel> = AREAS
+    let areas: Vec<AreaLevel> = Area::ALL
         .iter()
-        .map(|area| {
+        .map(|&area| {
             let applicable: Vec<&Check> = checks
                 .iter()
-                .filter(|c| c.area == *area && c.status != Status::Skip)
+                .filter(|c| c.area == area && c.status != Status::Skip)
                 .collect();
             let passed = applicable
                 .iter()

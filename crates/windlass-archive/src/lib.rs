@@ -6,7 +6,8 @@
 //! sorted, owner 0, every time stamp the release's, so the bytes are reproducible) and the
 //! CycloneDX SBOM `name-version-target.cdx.json`; and one `SHA256SUMS` over them all, as
 //! `sha256sum -c` reads it. This crate is that format: the names, packing, unpacking, the
-//! checksums and the version a release archive records.
+//! checksums and the version a release archive records. It depends on no other windlass crate:
+//! both sides of the contract take it as it is, and it builds in a few seconds.
 
 #[cfg(feature = "sign")]
 pub mod minisign;
@@ -16,9 +17,14 @@ mod pack;
 #[cfg(feature = "pack")]
 pub use pack::{Limits, Unpacked, pack, unpack_release};
 
+mod error;
+mod files;
+
+pub use error::ArchiveError;
+pub use files::{is_file_name, sha256_file, write_atomic};
+
 use anyhow::Result;
 use std::path::{Path, PathBuf};
-use windlass_core::files::sha256_file;
 
 /// The checksums file of an artifacts directory.
 pub const CHECKSUMS: &str = "SHA256SUMS";

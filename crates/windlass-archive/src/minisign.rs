@@ -6,10 +6,10 @@
 //! Keys are minisign's files. A secret key must be unencrypted (`minisign -G -W`): it is a CI
 //! secret, read from a file or `WINDLASS_SIGNING_KEY`, and never printed.
 
+use crate::ArchiveError as UsageError;
 use anyhow::Result;
 use blake2::{Blake2b512, Digest};
 use ed25519_compact::{KeyPair, PublicKey as EdPublic, SecretKey as EdSecret, Signature};
-use windlass_core::UsageError;
 
 /// The variable that may hold the secret key (the whole file, or its base64 line).
 pub const KEY_VARIABLE: &str = "WINDLASS_SIGNING_KEY";

@@ -1,11 +1,11 @@
 //! Packing and unpacking release archives: reproducible `.tar.gz` files (the `pack` feature;
 //! what reads only names and checksums does without tar and flate2).
 
+use crate::ArchiveError as UsageError;
 use crate::{CHECKSUMS, already_made, archive_name, sbom_name};
 use anyhow::{Context, Result};
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use windlass_core::UsageError;
 
 /// Writes `name-version-target.tar.gz` into `out_dir`: `stem/bin` (0755) and the companions
 /// (0644), every entry stamped `mtime`.
@@ -51,7 +51,7 @@ pub fn pack(
     let mut gzip = tar.into_inner()?;
     gzip.flush()?;
     let bytes = gzip.finish()?;
-    windlass_core::files::write_atomic(&archive, &bytes, false)?;
+    crate::write_atomic(&archive, &bytes, false)?;
     Ok(archive)
 }
 
@@ -166,7 +166,7 @@ pub fn unpack_release(
                 .path()
                 .ok()
                 .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .filter(|n| windlass_core::paths::is_file_name(n))
+                .filter(|n| crate::is_file_name(n))
                 .unwrap_or_default();
             if name.is_empty() || bin.is_some_and(|b| b != name) {
                 continue;

@@ -137,9 +137,14 @@ pub fn to_json(err: &anyhow::Error) -> serde_json::Value {
     let usage = err
         .chain()
         .find_map(|cause| cause.downcast_ref::<UsageError>());
-    let (kind, hint, location) = match usage {
-        Some(u) => (u.kind.as_str(), u.hint.clone(), u.location.clone()),
-        None => ("internal", None, None),
+    // What the release archive's contract refuses (a tampered archive, a bad signature).
+    let archive = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<windlass_archive::ArchiveError>());
+    let (kind, hint, location) = match (usage, archive) {
+        (Some(u), _) => (u.kind.as_str(), u.hint.clone(), u.location.clone()),
+        (None, Some(a)) => (ErrorKind::Refused.as_str(), a.hint.clone(), None),
+        (None, None) => ("internal", None, None),
     };
     // The message without the hint, which has its own field.
     let message = match usage {

@@ -7,57 +7,26 @@ use anyhow::Result;
 use std::path::Path;
 
 /// Writes `contents` to `path` atomically, creating its directory; `executable` sets 0755.
-/// A failure leaves the previous file (or none) in place and names the path.
+/// A failure leaves the previous file (or none) in place and names the path. One
+/// implementation with the release archive's ([`windlass_archive::write_atomic`]).
 pub fn write_atomic(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
-    let fail = |what: &Path, e: std::io::Error| -> anyhow::Error {
-        UsageError::new(format!("cannot write {}: {e}", what.display())).into()
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.windlass-partial"));
-    let result = std::fs::write(&partial, contents)
-        .and_then(|()| set_executable(&partial, executable))
-        .and_then(|()| std::fs::rename(&partial, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&partial);
-        return Err(fail(path, e));
-    }
-    Ok(())
+    windlass_archive::write_atomic(path, contents, executable).map_err(as_io)
 }
 
-/// The SHA-256 of a file, in lowercase hex, read as a stream (release binaries are large).
+/// The SHA-256 of a file, in lowercase hex, read as a stream (release binaries are large):
+/// the hash every checksum windlass records or checks is made with.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let fail = |e: std::io::Error| -> anyhow::Error {
-        UsageError::new(format!("cannot read {}: {e}", path.display())).into()
-    };
-    let mut file = std::fs::File::open(path).map_err(fail)?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(fail)?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    windlass_archive::sha256_file(path).map_err(as_io)
 }
 
-#[cfg(unix)]
-fn set_executable(path: &Path, executable: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    if executable {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+/// The archive's error about a file, as an input/output error of windlass's.
+fn as_io(err: anyhow::Error) -> anyhow::Error {
+    match err.downcast::<windlass_archive::ArchiveError>() {
+        Ok(e) => UsageError::new(e.message)
+            .kind(crate::error::ErrorKind::Io)
+            .into(),
+        Err(err) => err,
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn set_executable(_path: &Path, _executable: bool) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]
