@@ -27,27 +27,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-SERVICE = r'''use std::io::{Read, Write};
-use std::net::TcpListener;
-
-const STATUS: &str = "200 OK";
-
-fn main() {
-    let port = std::env::var("SVC_PORT").unwrap_or_else(|_| "8080".into());
-    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).expect("bind");
-    for stream in listener.incoming().flatten() {
-        let mut stream = stream;
-        let mut request = [0u8; 1024];
-        let _ = stream.read(&mut request);
-        let body = r#"{"status":"healthy"}"#;
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {STATUS}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-    }
-}
-'''
+# The service of a stranger: a /health server, standard library only (the tests use it too).
+SERVICE = (REPO / "crates/windlass/tests/fixtures/health_service.rs").read_text()
 
 RESTART = (REPO / "crates/windlass/tests/fixtures/restart.sh").read_text()
 

@@ -5,7 +5,7 @@ use crate::doctor::{self, Doctor};
 use crate::init::{self, Init, Source};
 use anyhow::Result;
 use std::path::PathBuf;
-use windlass_core::task::{Context, NoConfig, Origin, Run, Task};
+use windlass_core::task::{Context, NoConfig, Run, Task};
 use windlass_core::{Plan, Session, StepOutcome, Workspace};
 
 /// `init`'s command line.
@@ -49,10 +49,6 @@ impl Task for InitTask {
 
     fn about(&self) -> &str {
         "Add windlass to a Rust repository: xtask crate, alias, config, workflows, hook."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn target_dir(&self, args: &InitArgs) -> Option<PathBuf> {
@@ -119,10 +115,6 @@ impl Task for DoctorTask {
 
     fn about(&self) -> &str {
         "Score a repository's production readiness, area by area, with the fix for each gap."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn needs_workspace(&self, _: &DoctorArgs) -> bool {

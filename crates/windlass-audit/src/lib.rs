@@ -26,7 +26,7 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
 use windlass_core::Plan;
-use windlass_core::task::{InCi, Origin, Task};
+use windlass_core::task::{InCi, Task};
 use windlass_core::{CiJob, Session, Step, StepOutcome, UsageError, Workspace};
 
 /// The name of the step.
@@ -357,10 +357,6 @@ impl Task for AuditTask {
 
     fn about(&self) -> &str {
         "Check Cargo.lock against the RustSec advisories, and licences against deny.toml."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn ci(&self) -> InCi {

@@ -9,7 +9,7 @@ use crate::features::Features;
 use crate::lint::compiler_messages;
 use crate::text::count;
 use anyhow::Result;
-use windlass_core::task::{InCi, Origin, Task};
+use windlass_core::task::{InCi, Task};
 use windlass_core::{CiJob, Plan, Session, StepOutcome, Workspace};
 
 /// The name of the task.
@@ -92,10 +92,6 @@ impl Task for DocsTask {
 
     fn about(&self) -> &str {
         "Build the documentation with rustdoc's warnings denied (broken intra-doc links, ...)."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn ci(&self) -> InCi {

@@ -5,7 +5,7 @@ use crate::fmt::{self, FmtCheck, FmtConfig};
 use crate::lint::{self, Lint, LintConfig};
 use crate::suite::{self, Partition, RunnerChoice, Test, TestConfig};
 use anyhow::Result;
-use windlass_core::task::{Context, InCi, NoArgs, Origin, Run, Task};
+use windlass_core::task::{Context, InCi, NoArgs, Run, Task};
 use windlass_core::{CiJob, Plan, Session, Step, StepOutcome, Workspace};
 
 /// `fmt-check`: every file formatted as the repository's rustfmt rule formats it.
@@ -21,10 +21,6 @@ impl Task for FmtCheckTask {
 
     fn about(&self) -> &str {
         "Check that every file is formatted as `cargo fmt` would format it."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn ci(&self) -> InCi {
@@ -89,10 +85,6 @@ impl Task for LintTask {
         "Run clippy over every target of every member; any warning fails."
     }
 
-    fn origin(&self) -> Origin {
-        Origin::Stock
-    }
-
     fn ci(&self) -> InCi {
         InCi::Default
     }
@@ -151,10 +143,6 @@ impl Task for TestTask {
 
     fn about(&self) -> &str {
         "Run the tests with cargo test (or cargo-nextest), optionally one shard of them."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn ci(&self) -> InCi {

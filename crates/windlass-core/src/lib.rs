@@ -31,6 +31,7 @@ pub mod runner;
 pub mod session;
 pub mod signal;
 pub mod task;
+pub mod testing;
 pub mod time;
 pub mod tool;
 pub mod units;

@@ -76,11 +76,20 @@ impl Registry {
     /// already taken is a programming error of the xtask: it is reported when the registry
     /// is checked ([`Registry::load`]).
     pub fn add_task<T: Task>(&mut self, task: T) {
+        self.add(task, None);
+    }
+
+    /// Registers one of windlass's own tasks.
+    pub fn add_stock<T: Task>(&mut self, task: T) {
+        self.add(task, Some(Origin::Stock));
+    }
+
+    fn add<T: Task>(&mut self, task: T, origin: Option<Origin>) {
         let section = task.section().to_string();
         if !self.sections.iter().any(|s| s.name == section) {
             self.add_section::<T::Config>(&section);
         }
-        self.tasks.push(Rc::new(Entry(Rc::new(task))));
+        self.tasks.push(Rc::new(Entry(Rc::new(task), origin)));
     }
 
     /// Registers `task` in place of a task of the same name, if there is one.

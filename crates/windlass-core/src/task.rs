@@ -250,8 +250,8 @@ pub trait TaskKind {
     fn workflows(&self, ws: &Workspace, inputs: &mut Inputs) -> Result<()>;
 }
 
-/// `T` behind [`TaskKind`].
-pub(crate) struct Entry<T: Task>(pub(crate) Rc<T>);
+/// `T` behind [`TaskKind`], and where it comes from when the registry says (stock).
+pub(crate) struct Entry<T: Task>(pub(crate) Rc<T>, pub(crate) Option<Origin>);
 
 impl<T: Task> Entry<T> {
     fn args(&self, matches: &clap::ArgMatches) -> Result<T::Args> {
@@ -277,7 +277,7 @@ impl<T: Task> TaskKind for Entry<T> {
     }
 
     fn origin(&self) -> Origin {
-        self.0.origin()
+        self.1.unwrap_or_else(|| self.0.origin())
     }
 
     fn ci(&self) -> InCi {

@@ -10,7 +10,7 @@ use crate::{EnvironmentHealth, HealthCheck};
 use anyhow::Result;
 use std::path::PathBuf;
 use windlass_core::job::{DeployTarget, ImageSource, Inputs};
-use windlass_core::task::{Context, Origin, Run, Task};
+use windlass_core::task::{Context, Run, Task};
 use windlass_core::units::Duration;
 use windlass_core::{Plan, Session, Step, StepOutcome, Workspace};
 
@@ -69,10 +69,6 @@ impl Task for HealthCheckTask {
 
     fn about(&self) -> &str {
         "GET a health endpoint until it is healthy or a deadline passes."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn section(&self) -> &str {
@@ -136,10 +132,6 @@ impl Task for ValidateConfigTask {
         "Check the variables, config files and services an environment needs."
     }
 
-    fn origin(&self) -> Origin {
-        Origin::Stock
-    }
-
     fn section(&self) -> &str {
         SECTION
     }
@@ -199,10 +191,6 @@ impl Task for DeployTask {
 
     fn about(&self) -> &str {
         "Deploy a release to an environment, rolling back automatically if it is not healthy."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn section(&self) -> &str {
@@ -309,10 +297,6 @@ impl Task for RollbackTask {
         "Switch an environment back to the previous (or a named) release."
     }
 
-    fn origin(&self) -> Origin {
-        Origin::Stock
-    }
-
     fn section(&self) -> &str {
         SECTION
     }
@@ -345,10 +329,6 @@ impl Task for SystemdUnitTask {
 
     fn about(&self) -> &str {
         "Print a hardened systemd unit for an environment's service."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn section(&self) -> &str {

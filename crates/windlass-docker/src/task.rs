@@ -4,7 +4,7 @@ use crate::{DockerBuild, DockerConfig, Mode, NAME};
 use anyhow::Result;
 use std::path::PathBuf;
 use windlass_core::job::Inputs;
-use windlass_core::task::{Origin, Task};
+use windlass_core::task::Task;
 use windlass_core::units::Duration;
 use windlass_core::{Plan, Session, Step, StepOutcome, Workspace};
 
@@ -79,10 +79,6 @@ impl Task for DockerBuildTask {
 
     fn about(&self) -> &str {
         "Write, lint, build and smoke-test the service's container image."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn section(&self) -> &str {

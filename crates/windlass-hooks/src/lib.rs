@@ -84,3 +84,107 @@ pub fn pre_commit_steps(
     };
     Ok((steps, selection))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+    use windlass_core::testing::detached;
+
+    /// A git repository in a temp dir, with `files` staged.
+    fn staged(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        git(&["init", "--quiet"]);
+        for (path, bytes) in files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, bytes).unwrap();
+            git(&["add", path]);
+        }
+        dir
+    }
+
+    fn run(
+        step: &dyn Step,
+        dir: &Path,
+    ) -> (windlass_core::StepOutcome, windlass_core::testing::Recorded) {
+        let (ws, mut session, recorded) = detached(dir);
+        (step.run(&ws, &mut session).unwrap(), recorded)
+    }
+
+    #[test]
+    fn an_unformatted_staged_file_fails_at_its_first_changed_line() {
+        let dir = staged(&[("src/lib.rs", b"pub fn add(a: u32, b: u32) -> u32 { a+b }\n")]);
+        let (outcome, recorded) = run(&fmt::StagedFmt::default(), dir.path());
+        assert!(!outcome.passed, "{outcome:?}");
+        let d = &recorded.diagnostics()[0];
+        assert_eq!((d.file.as_deref(), d.line), (Some("src/lib.rs"), Some(1)));
+        assert_eq!(d.code, "fmt/not-formatted");
+    }
+
+    #[test]
+    fn what_is_staged_is_judged_not_the_work_tree() {
+        let dir = staged(&[(
+            "src/lib.rs",
+            b"pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+        )]);
+        // Unformatted in the work tree only: the commit is fine.
+        std::fs::write(dir.path().join("src/lib.rs"), "fn  x( ){}\n").unwrap();
+        let (outcome, _) = run(&fmt::StagedFmt::default(), dir.path());
+        assert!(outcome.passed, "{outcome:?}");
+    }
+
+    #[test]
+    fn a_secret_in_an_added_line_and_a_key_file_are_refused() {
+        let key = b"token = \"ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\"\n"; // windlass:allow-secret
+        let dir = staged(&[("config.toml", key), ("deploy/id_ed25519", b"-\n")]);
+        let (outcome, recorded) = run(
+            &secrets::StagedSecrets {
+                config: Default::default(),
+            },
+            dir.path(),
+        );
+        assert!(!outcome.passed);
+        assert_eq!(
+            recorded.diagnostics()[0].file.as_deref(),
+            Some("config.toml")
+        );
+        let (outcome, recorded) = run(&files::StagedFiles { max_bytes: 1 << 20 }, dir.path());
+        assert!(!outcome.passed);
+        assert!(
+            recorded
+                .diagnostics()
+                .iter()
+                .any(|d| d.file.as_deref() == Some("deploy/id_ed25519")),
+            "{:?}",
+            recorded.diagnostics()
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_with_its_size() {
+        let dir = staged(&[("big.bin", &[b'x'; 2048])]);
+        let (outcome, recorded) = run(&files::StagedFiles { max_bytes: 1024 }, dir.path());
+        assert!(!outcome.passed);
+        let d = &recorded.diagnostics()[0];
+        assert!(
+            d.message
+                .starts_with("big.bin is 2 KB, over the 1 KB limit"),
+            "{d:?}"
+        );
+        assert_eq!(d.code, "files/large-file");
+    }
+}

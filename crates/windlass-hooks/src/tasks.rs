@@ -3,7 +3,7 @@
 use crate::install::{Action, FirstBuild, InstallHooks};
 use crate::{PreCommitConfig, pre_commit_steps};
 use anyhow::Result;
-use windlass_core::task::{Context, NoArgs, NoConfig, Origin, Run, Task};
+use windlass_core::task::{Context, NoArgs, NoConfig, Run, Task};
 use windlass_core::{Plan, Session, Step, StepOutcome, Workspace};
 
 /// `pre-commit`: what the hook runs, on the staged content.
@@ -22,10 +22,6 @@ impl Task for PreCommitTask {
 
     fn about(&self) -> &str {
         "Check what is staged for commit: formatting, secrets, large and secret files."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn needs_workspace(&self, _: &NoArgs) -> bool {
@@ -96,10 +92,6 @@ impl Task for InstallHooksTask {
 
     fn about(&self) -> &str {
         "Install the git pre-commit hook that runs `pre-commit` (or remove it)."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn needs_workspace(&self, _: &InstallHooksArgs) -> bool {

@@ -7,7 +7,7 @@ use crate::{Options, Release, ReleaseChecks};
 use anyhow::Result;
 use windlass_core::job::Inputs;
 use windlass_core::registry::CI_LIST;
-use windlass_core::task::{Context, Origin, Run, Task};
+use windlass_core::task::{Context, Run, Task};
 use windlass_core::{Step, UsageError, Workspace};
 
 /// The name of the task.
@@ -74,10 +74,6 @@ impl Task for ReleaseTask {
 
     fn about(&self) -> &str {
         "Bump the version, write the changelog, commit and tag (dry run unless --execute)."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn pipeline(

@@ -7,7 +7,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use windlass_core::Plan;
 use windlass_core::runner::Capture;
-use windlass_core::task::{InCi, Origin, Task};
+use windlass_core::task::{InCi, Task};
 use windlass_core::waivers::Waivers;
 use windlass_core::{CiJob, JobStep, Session, Step, StepOutcome, UsageError, Workspace};
 
@@ -283,10 +283,6 @@ impl Task for SecretsTask {
 
     fn about(&self) -> &str {
         "Scan for secrets: every file of the tree, the commits since a revision, or all history."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn ci(&self) -> InCi {

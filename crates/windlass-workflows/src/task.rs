@@ -3,7 +3,7 @@
 
 use crate::{NAME, Workflows, WorkflowsConfig};
 use anyhow::Result;
-use windlass_core::task::{Context, InCi, Origin, Run, Task};
+use windlass_core::task::{Context, InCi, Run, Task};
 use windlass_core::{CiJob, Workspace};
 
 /// `workflows`' command line.
@@ -36,10 +36,6 @@ impl Task for WorkflowsTask {
 
     fn about(&self) -> &str {
         "Write the GitHub Actions workflows and Dependabot config from their Rust definitions."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn ci(&self) -> InCi {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use windlass_core::pipeline::Selection;
 use windlass_core::registry::{CI_LIST, CI_SECTION, CiConfig, CiEntry};
-use windlass_core::task::{Context, Origin, Run, Task};
+use windlass_core::task::{Context, Run, Task};
 use windlass_core::{Severity, UsageError};
 
 /// The name of the task.
@@ -44,10 +44,6 @@ impl Task for CiTask {
 
     fn about(&self) -> &str {
         "Run the CI pipeline: every registered step (`--list` shows them) as one run with one report."
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Stock
     }
 
     fn pipeline(

@@ -6,37 +6,37 @@ use windlass_core::Registry;
 /// The stock registry of this build (its features say which tasks are in).
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
-    registry.add_task(crate::ci::CiTask);
-    registry.add_task(windlass_checks::tasks::FmtCheckTask);
-    registry.add_task(windlass_checks::tasks::LintTask);
+    registry.add_stock(crate::ci::CiTask);
+    registry.add_stock(windlass_checks::tasks::FmtCheckTask);
+    registry.add_stock(windlass_checks::tasks::LintTask);
     #[cfg(feature = "audit")]
-    registry.add_task(windlass_audit::AuditTask {
+    registry.add_stock(windlass_audit::AuditTask {
         deployed: deployed_binary(),
     });
-    registry.add_task(windlass_secrets::step::SecretsTask);
-    registry.add_task(windlass_workflows::task::WorkflowsTask);
-    registry.add_task(windlass_checks::tasks::TestTask);
-    registry.add_task(windlass_checks::docs::DocsTask);
-    registry.add_task(windlass_hooks::tasks::PreCommitTask);
-    registry.add_task(windlass_hooks::tasks::InstallHooksTask);
+    registry.add_stock(windlass_secrets::step::SecretsTask);
+    registry.add_stock(windlass_workflows::task::WorkflowsTask);
+    registry.add_stock(windlass_checks::tasks::TestTask);
+    registry.add_stock(windlass_checks::docs::DocsTask);
+    registry.add_stock(windlass_hooks::tasks::PreCommitTask);
+    registry.add_stock(windlass_hooks::tasks::InstallHooksTask);
     #[cfg(feature = "deploy")]
     {
         use windlass_deploy::tasks::*;
-        registry.add_task(HealthCheckTask);
-        registry.add_task(ValidateConfigTask);
-        registry.add_task(DeployTask);
-        registry.add_task(RollbackTask);
-        registry.add_task(SystemdUnitTask);
+        registry.add_stock(HealthCheckTask);
+        registry.add_stock(ValidateConfigTask);
+        registry.add_stock(DeployTask);
+        registry.add_stock(RollbackTask);
+        registry.add_stock(SystemdUnitTask);
     }
     #[cfg(feature = "adopt")]
     {
-        registry.add_task(windlass_adopt::tasks::InitTask);
-        registry.add_task(windlass_adopt::tasks::DoctorTask);
+        registry.add_stock(windlass_adopt::tasks::InitTask);
+        registry.add_stock(windlass_adopt::tasks::DoctorTask);
     }
     #[cfg(feature = "docker")]
-    registry.add_task(windlass_docker::task::DockerBuildTask);
+    registry.add_stock(windlass_docker::task::DockerBuildTask);
     #[cfg(feature = "release")]
-    registry.add_task(windlass_release::task::ReleaseTask);
+    registry.add_stock(windlass_release::task::ReleaseTask);
 
     registry
         .add_section::<Vec<windlass_core::waivers::WaiverConfig>>(windlass_core::waivers::SECTION);

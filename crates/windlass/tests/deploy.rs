@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use support::host::*;
@@ -216,35 +214,6 @@ fn a_missing_variable_switches_nothing() {
     );
 }
 
-/// A one-shot server on loopback that answers every connection with `reply` (or, for
-/// `trickle`, one byte a second forever).
-fn hostile(reply: &'static [u8], trickle: bool) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut request = [0u8; 1024];
-                let _ = stream.read(&mut request);
-                if trickle {
-                    let _ = stream
-                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{");
-                    for _ in 0..60 {
-                        if stream.write_all(b" ").is_err() {
-                            break;
-                        }
-                        std::thread::sleep(Duration::from_millis(100));
-                    }
-                } else {
-                    let _ = stream.write_all(reply);
-                }
-            });
-        }
-    });
-    port
-}
-
 #[test]
 fn health_check_survives_hostile_endpoints() {
     let fx = Fixture::new(CLEAN_LIB);
@@ -257,16 +226,24 @@ fn health_check_survives_hostile_endpoints() {
         .into_boxed_slice(),
     );
     for (label, port, reason) in [
-        ("huge body", hostile(huge, false), "too large to read"),
-        ("never-ending", hostile(b"", true), "too large to read"),
+        (
+            "huge body",
+            hostile_endpoint(huge, false),
+            "too large to read",
+        ),
+        (
+            "never-ending",
+            hostile_endpoint(b"", true),
+            "too large to read",
+        ),
         (
             "redirect loop",
-            hostile(b"HTTP/1.1 302 Found\r\nLocation: /health\r\n\r\n", false),
+            hostile_endpoint(b"HTTP/1.1 302 Found\r\nLocation: /health\r\n\r\n", false),
             "a redirect to `/health` (not followed)",
         ),
         (
             "not HTTP",
-            hostile(b"SSH-2.0-OpenSSH_9.6\r\n", false),
+            hostile_endpoint(b"SSH-2.0-OpenSSH_9.6\r\n", false),
             "the reply is not HTTP",
         ),
         ("refused", free_port(), "connection refused"),
@@ -293,7 +270,7 @@ fn health_check_survives_hostile_endpoints() {
         );
         assert!(run.stdout().contains(reason), "{label}: {}", run.stdout());
     }
-    let good = hostile(
+    let good = hostile_endpoint(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"status\":\"healthy\"}",
         false,
     );

@@ -14,25 +14,7 @@ use std::process::Command;
 use support::*;
 
 /// A `/health` server on `$SVC_PORT`, standard library only: the service of a stranger.
-const SERVICE: &str = r##"use std::io::{Read, Write};
-use std::net::TcpListener;
-
-fn main() {
-    let port = std::env::var("SVC_PORT").unwrap_or_else(|_| "8080".into());
-    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).expect("bind");
-    for stream in listener.incoming().flatten() {
-        let mut stream = stream;
-        let mut request = [0u8; 1024];
-        let _ = stream.read(&mut request);
-        let body = r#"{"status":"healthy"}"#;
-        let _ = write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-    }
-}
-"##;
+const SERVICE: &str = include_str!("fixtures/health_service.rs");
 
 /// This checkout: what `--windlass-path` names.
 fn windlass_root() -> PathBuf {

@@ -7,12 +7,24 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use support::host::*;
 use support::*;
+
+/// Makes the environment's restart command one that validation passes (an executable file)
+/// but that cannot start: its interpreter does not exist.
+fn restart_that_cannot_start(host: &Host) {
+    write_executable(
+        &host.fx.root.join("restart-broken"),
+        "#!/nonexistent/interpreter\n",
+    );
+    let manifest = host.fx.read("Cargo.toml").replace(
+        "restart = [\"sh\", \"restart.sh\"]",
+        "restart = [\"./restart-broken\"]",
+    );
+    host.fx.write("Cargo.toml", &manifest);
+}
 
 /// What a deploy root holds: `current`, each release, and whatever else is there.
 fn state(host: &Host) -> (Option<PathBuf>, Vec<String>, Vec<String>) {
@@ -157,15 +169,7 @@ fn a_restart_that_cannot_start_after_the_switch_goes_back_to_the_previous_releas
     let good = host.current();
     let before = state(&host);
     // Executable, so validation passes; its interpreter does not exist, so it cannot start.
-    write_executable(
-        &host.fx.root.join("restart-broken"),
-        "#!/nonexistent/interpreter\n",
-    );
-    let manifest = host.fx.read("Cargo.toml").replace(
-        "restart = [\"sh\", \"restart.sh\"]",
-        "restart = [\"./restart-broken\"]",
-    );
-    host.fx.write("Cargo.toml", &manifest);
+    restart_that_cannot_start(&host);
     let run = host
         .deploy(&host.release("v2", "healthy", 0.0))
         .expect_code(2);
@@ -218,15 +222,7 @@ fn a_restart_that_cannot_start_after_the_switch_goes_back_to_the_previous_releas
 #[test]
 fn a_first_release_that_cannot_go_live_is_withdrawn_entirely() {
     let host = Host::new("");
-    write_executable(
-        &host.fx.root.join("restart-broken"),
-        "#!/nonexistent/interpreter\n",
-    );
-    let manifest = host.fx.read("Cargo.toml").replace(
-        "restart = [\"sh\", \"restart.sh\"]",
-        "restart = [\"./restart-broken\"]",
-    );
-    host.fx.write("Cargo.toml", &manifest);
+    restart_that_cannot_start(&host);
     let run = host
         .deploy(&host.release("v1", "healthy", 0.0))
         .expect_code(2);
@@ -353,24 +349,12 @@ fn sigterm_after_the_switch_goes_back_to_the_previous_release() {
     assert!(host.answering().contains("healthy"));
 }
 
-/// A one-shot server that answers every connection with `reply`.
-fn serve(reply: &'static [u8]) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut request = [0u8; 2048];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(reply);
-        }
-    });
-    port
-}
-
 #[test]
 fn a_broken_chunked_body_is_not_healthy_and_a_url_cannot_inject_headers() {
-    let port = serve(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n{\"status\":\"ok\"}\r\n0\r\n\r\n");
+    let port = hostile_endpoint(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n{\"status\":\"ok\"}\r\n0\r\n\r\n",
+        false,
+    );
     let fx = Fixture::new(CLEAN_LIB);
     let url = format!("http://127.0.0.1:{port}/health");
     let run = fx

@@ -114,3 +114,32 @@ impl Drop for Host {
         }
     }
 }
+
+/// A one-shot server on loopback that answers every connection with `reply` (or, for
+/// `trickle`, one byte a second forever).
+pub fn hostile_endpoint(reply: &'static [u8], trickle: bool) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                if trickle {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{");
+                    for _ in 0..60 {
+                        if stream.write_all(b" ").is_err() {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                } else {
+                    let _ = stream.write_all(reply);
+                }
+            });
+        }
+    });
+    port
+}

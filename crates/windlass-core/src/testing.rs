@@ -1,0 +1,68 @@
+//! What a task crate's own unit tests run a step with: a real session (real processes, in a
+//! directory of the test's) whose reporter records every event, so that a test asserts on
+//! the findings and messages a step reported, without the command line around it.
+
+use crate::event::{Diagnostic, Event};
+use crate::report::Reporter;
+use crate::runner::Runner;
+use crate::session::Session;
+use crate::workspace::Workspace;
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+
+/// The events a [`recording`] session reported.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded(Rc<RefCell<Vec<Event>>>);
+
+impl Recorded {
+    /// Every event, in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.0.borrow().clone()
+    }
+
+    /// Every finding.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Diagnostic(d) => Some(d),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every message's text.
+    pub fn messages(&self) -> Vec<String> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Message { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+struct Recorder(Recorded);
+
+impl Reporter for Recorder {
+    fn event(&mut self, event: &Event) {
+        self.0.0.borrow_mut().push(event.clone());
+    }
+}
+
+/// A session whose commands run in `dir`, without colour, and what it reports.
+pub fn recording(dir: &Path) -> (Session, Recorded) {
+    let recorded = Recorded::default();
+    let runner = Runner::new(dir, true).expect("a runner in the test's directory");
+    let session = Session::new(runner, Box::new(Recorder(recorded.clone())), false);
+    (session, recorded)
+}
+
+/// A directory as a workspace (no Cargo manifest needed) and a recording session in it.
+pub fn detached(dir: &Path) -> (Workspace, Session, Recorded) {
+    let (mut session, recorded) = recording(dir);
+    let ws = Workspace::detached(&mut session, dir);
+    (ws, session, recorded)
+}
