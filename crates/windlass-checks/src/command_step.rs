@@ -289,7 +289,7 @@ mod tests {
     #[test]
     fn command_steps_join_the_registry_and_may_not_shadow_a_task() {
         let mut registry = Registry::new();
-        registry.add_task(crate::tasks::LintTask);
+        registry.add_stock(crate::tasks::LintTask);
         register(
             &mut registry,
             &config("[workspace.metadata.windlass.steps.codegen]\nrun = [\"true\"]\n"),
@@ -299,7 +299,7 @@ mod tests {
         assert_eq!(registry.get("codegen").unwrap().origin(), Origin::Command);
 
         let mut registry = Registry::new();
-        registry.add_task(crate::tasks::LintTask);
+        registry.add_stock(crate::tasks::LintTask);
         let err = register(
             &mut registry,
             &config("[workspace.metadata.windlass.steps.lint]\nrun = [\"true\"]\n"),
