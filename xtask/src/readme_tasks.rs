@@ -27,6 +27,11 @@ impl Task for ReadmeTasks {
         InCi::Default
     }
 
+    /// It reads the README and the command line, and compiles nothing.
+    fn ci_job(&self, _: &NoConfig, _: &Workspace) -> anyhow::Result<windlass::CiJob> {
+        Ok(windlass::CiJob::runs([format!("cargo xtask {}", self.name())]).without_build())
+    }
+
     fn plan(
         &self,
         _: &NoArgs,

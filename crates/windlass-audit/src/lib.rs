@@ -402,14 +402,14 @@ impl Task for AuditTask {
             ]
             .map(String::from)
             .into(),
-            ..CiJob::runs([format!("cargo xtask {NAME}")])
+            ..CiJob::runs([format!("cargo xtask {NAME}")]).without_build()
         })
     }
 
     /// Daily, against a fresh database: an advisory published today fails it, and warnings
     /// fail too.
     fn scheduled_job(&self) -> Option<CiJob> {
-        let mut job = CiJob::runs([format!("cargo xtask {NAME} --deny warnings")]);
+        let mut job = CiJob::runs([format!("cargo xtask {NAME} --deny warnings")]).without_build();
         job.title = Some("audit (fresh advisory database)".into());
         if let Some(windlass_core::JobStep::Run { name, .. }) = job.steps.first_mut() {
             *name = format!("cargo xtask {NAME}");

@@ -6,7 +6,7 @@ use crate::lint::{self, Lint, LintConfig};
 use crate::suite::{self, Partition, RunnerChoice, Test, TestConfig};
 use anyhow::Result;
 use windlass_core::task::{Context, InCi, NoArgs, Run, Task};
-use windlass_core::{CiJob, Plan, Session, Step, StepOutcome, Workspace};
+use windlass_core::{CiJob, Plan, Session, Step, StepOutcome, ToolchainInstall, Workspace};
 
 /// `fmt-check`: every file formatted as the repository's rustfmt rule formats it.
 pub struct FmtCheckTask;
@@ -47,12 +47,18 @@ impl Task for FmtCheckTask {
         step(config).run(ws, session)
     }
 
-    fn ci_job(&self, _: &FmtConfig, _: &Workspace) -> Result<CiJob> {
+    /// Formatting compiles nothing; a pinned rustfmt toolchain is installed for it.
+    fn ci_job(&self, config: &FmtConfig, _: &Workspace) -> Result<CiJob> {
         Ok(CiJob {
             covered_by: ["cargo fmt", "cargo +nightly fmt", "rustfmt"]
                 .map(String::from)
                 .into(),
-            ..CiJob::runs([format!("cargo xtask {}", fmt::NAME)])
+            toolchains: config
+                .toolchain
+                .iter()
+                .map(|t| ToolchainInstall::new(t.name(), ["rustfmt"]))
+                .collect(),
+            ..CiJob::runs([format!("cargo xtask {}", fmt::NAME)]).without_build()
         })
     }
 }
@@ -109,9 +115,14 @@ impl Task for LintTask {
         Lint::from_config(config, &args.features).run(ws, session)
     }
 
-    fn ci_job(&self, _: &LintConfig, _: &Workspace) -> Result<CiJob> {
+    fn ci_job(&self, config: &LintConfig, _: &Workspace) -> Result<CiJob> {
         Ok(CiJob {
             covered_by: vec!["clippy".into()],
+            toolchains: config
+                .toolchain
+                .iter()
+                .map(|t| ToolchainInstall::new(t.name(), ["clippy"]))
+                .collect(),
             ..CiJob::runs([format!("cargo xtask {}", lint::NAME)])
         })
     }

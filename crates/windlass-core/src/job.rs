@@ -20,6 +20,42 @@ pub struct CiJob {
     /// What a hand-written CI runs when it already does this job's check (`cargo fmt`,
     /// `clippy`): beside such a CI, the job is not needed.
     pub covered_by: Vec<String>,
+    /// Whether the job compiles the workspace: then it restores and saves a build cache of
+    /// its own (one per job kind, pruned before it is saved). `fmt-check`, `secrets` and
+    /// `audit` compile nothing and cache nothing.
+    pub compiles: bool,
+    /// Cargo subcommands to install (`cargo install --locked`) before the steps, kept in the
+    /// job's cache once built: `cargo-hack`, `cargo-semver-checks`.
+    pub tools: Vec<String>,
+    /// Toolchains the job needs beside the repository's own (installed first, never left to
+    /// rustup to download mid-step): a pinned nightly for rustfmt, each `rust-version`.
+    pub toolchains: Vec<ToolchainInstall>,
+    /// Components of the repository's own toolchain the job needs besides clippy and rustfmt
+    /// (`llvm-tools-preview`).
+    pub components: Vec<String>,
+}
+
+/// A toolchain a job installs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ToolchainInstall {
+    /// What rustup calls it: `stable`, `nightly-2026-01-10`, `1.85`.
+    pub name: String,
+    /// Its components (`rustfmt`, `clippy`, `llvm-tools-preview`).
+    pub components: Vec<String>,
+}
+
+impl ToolchainInstall {
+    /// `name` with `components`.
+    pub fn new<I, S>(name: impl Into<String>, components: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            name: name.into(),
+            components: components.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// One step of a job.
@@ -74,6 +110,18 @@ impl CiJob {
             shardable: false,
             steps: scripts.into_iter().map(JobStep::run).collect(),
             covered_by: Vec::new(),
+            compiles: true,
+            tools: Vec::new(),
+            toolchains: Vec::new(),
+            components: Vec::new(),
+        }
+    }
+
+    /// The same job, compiling nothing (no build cache).
+    pub fn without_build(self) -> Self {
+        Self {
+            compiles: false,
+            ..self
         }
     }
 

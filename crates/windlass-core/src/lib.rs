@@ -40,7 +40,7 @@ pub mod workspace;
 
 pub use error::{Interrupted, UsageError};
 pub use event::{Diagnostic, Event, Severity};
-pub use job::{CiJob, Inputs, JobStep};
+pub use job::{CiJob, Inputs, JobStep, ToolchainInstall};
 pub use pipeline::{Step, StepOutcome};
 pub use plan::Plan;
 pub use registry::Registry;

@@ -150,6 +150,23 @@ impl Size {
     pub fn bytes(self) -> u64 {
         self.0
     }
+
+    /// For people: `812 B`, `3.4 MiB`, `1.20 GiB` (three significant digits at most).
+    pub fn human(self) -> String {
+        const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+        let mut value = self.0 as f64;
+        let mut unit = 0;
+        while value >= 1024.0 && unit < UNITS.len() - 1 {
+            value /= 1024.0;
+            unit += 1;
+        }
+        match unit {
+            0 => format!("{} B", self.0),
+            _ if value < 10.0 => format!("{value:.2} {}", UNITS[unit]),
+            _ if value < 100.0 => format!("{value:.1} {}", UNITS[unit]),
+            _ => format!("{value:.0} {}", UNITS[unit]),
+        }
+    }
 }
 
 /// A TOML value that is a string with a unit, or a bare number.
@@ -200,6 +217,13 @@ impl fmt::Display for Duration {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(Size(812).human(), "812 B");
+        assert_eq!(Size(3 * 1024 * 1024 + 400 * 1024).human(), "3.39 MiB");
+        assert_eq!(Size(150 << 30).human(), "150 GiB");
+    }
 
     proptest! {
         /// No text a user can write panics the parser, and what it accepts is in bounds.

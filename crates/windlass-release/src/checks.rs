@@ -2,9 +2,9 @@
 //! clone, over an existing tag or to a lower version is refused, each with its fix.
 
 use crate::config::ReleaseConfig;
-use crate::git;
 use crate::journal::Journal;
 use crate::plan::Plan;
+use crate::{git, semver};
 use anyhow::Result;
 use windlass_core::event::{Diagnostic, Severity};
 use windlass_core::{Session, Workspace};
@@ -151,5 +151,49 @@ pub fn run(
             }
         }
     }
+    if let Some(refused) = semver_check(ws, session, config, plan)? {
+        found.push(refused);
+    }
     Ok(found)
+}
+
+/// The public API against the previous release's, judged by the bump this release makes:
+/// required, skipped or (unset) run when cargo-semver-checks is installed.
+fn semver_check(
+    ws: &Workspace,
+    session: &mut Session,
+    config: &ReleaseConfig,
+    plan: &Plan,
+) -> Result<Option<Diagnostic>> {
+    let Some(previous) = &plan.previous_tag else {
+        return Ok(None);
+    };
+    match config.semver_checks {
+        Some(false) => return Ok(None),
+        None if !semver::installed() => {
+            session.message(
+                Severity::Notice,
+                format!(
+                    "cargo-semver-checks is not installed: the API was not compared with {previous} (`{}`; `semver-checks = false` under [workspace.metadata.windlass.release] says not to)",
+                    semver::INSTALL
+                ),
+            );
+            return Ok(None);
+        }
+        _ => {}
+    }
+    let allowed = semver::ReleaseType::between(&plan.old, &plan.version);
+    Ok(
+        match semver::check(ws, session, STEP, previous, Some(allowed))? {
+            semver::Verdict::Compatible | semver::Verdict::NoLibrary => None,
+            semver::Verdict::Breaking(summary) => Some(refusal(
+                "semver",
+                format!(
+                    "{} → {} breaks the public API of {previous}: {summary}",
+                    plan.old, plan.version
+                ),
+                "release the major version it is (`release major`), or restore what the findings above name",
+            )),
+        },
+    )
 }

@@ -35,6 +35,9 @@ pub struct ReleaseConfig {
     pub auditable: Option<bool>,
     /// The minisign secret key `--sign` uses (default: `WINDLASS_SIGNING_KEY`).
     pub signing_key: Option<std::path::PathBuf>,
+    /// Compare the API with the previous release before bumping (cargo-semver-checks):
+    /// `true` requires it, `false` never; unset, when it is installed.
+    pub semver_checks: Option<bool>,
 }
 
 impl Default for ReleaseConfig {
@@ -50,6 +53,7 @@ impl Default for ReleaseConfig {
             artifacts_dir: default_artifacts_dir(),
             auditable: None,
             signing_key: None,
+            semver_checks: None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod present;
 pub mod publish;
 pub mod sbom;
+pub mod semver;
 pub mod snapshot;
 pub mod task;
 pub mod version;

@@ -334,7 +334,7 @@ impl Task for SecretsTask {
                     run: "cargo xtask secrets --all".into(),
                 },
             ],
-            ..CiJob::runs(Vec::<String>::new())
+            ..CiJob::runs(Vec::<String>::new()).without_build()
         })
     }
 
@@ -356,7 +356,7 @@ impl Task for SecretsTask {
                     path: "secrets.sarif".into(),
                 },
             ],
-            ..CiJob::runs(Vec::<String>::new())
+            ..CiJob::runs(Vec::<String>::new()).without_build()
         })
     }
 }

@@ -33,6 +33,26 @@ pub const CACHE: Action = Action {
     version: "v4.2.3",
 };
 
+/// actions/cache's restore half: the jobs restore first and save (pruned) only on pushes
+/// to the default branch, so that a pull request never writes a cache another run reads.
+pub const CACHE_RESTORE: Action = Action {
+    repo: "actions/cache/restore",
+    ..CACHE
+};
+
+/// actions/cache's save half.
+pub const CACHE_SAVE: Action = Action {
+    repo: "actions/cache/save",
+    ..CACHE
+};
+
+/// actions/download-artifact: the xtask built once per run, fetched by every other job.
+pub const DOWNLOAD_ARTIFACT: Action = Action {
+    repo: "actions/download-artifact",
+    sha: "d3f86a106a0bac45b974a628896c90dbdf5c8093",
+    version: "v4.3.0",
+};
+
 /// actions/upload-artifact.
 pub const UPLOAD_ARTIFACT: Action = Action {
     repo: "actions/upload-artifact",
@@ -53,7 +73,15 @@ mod tests {
 
     #[test]
     fn every_pin_is_a_full_sha() {
-        for action in [CHECKOUT, CACHE, UPLOAD_ARTIFACT, ATTEST_BUILD_PROVENANCE] {
+        for action in [
+            CHECKOUT,
+            CACHE,
+            CACHE_RESTORE,
+            CACHE_SAVE,
+            DOWNLOAD_ARTIFACT,
+            UPLOAD_ARTIFACT,
+            ATTEST_BUILD_PROVENANCE,
+        ] {
             assert_eq!(action.sha.len(), 40, "{}", action.repo);
             assert!(
                 action.sha.bytes().all(|b| b.is_ascii_hexdigit()),

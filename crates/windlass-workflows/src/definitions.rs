@@ -3,7 +3,11 @@
 //! after checkout, superseded runs cancelled, and untrusted values reaching `run:` only
 //! through `env:`.
 
-use crate::actions::{ATTEST_BUILD_PROVENANCE, CACHE, CHECKOUT, UPLOAD_ARTIFACT};
+use crate::actions::{
+    ATTEST_BUILD_PROVENANCE, CACHE, CACHE_RESTORE, CACHE_SAVE, CHECKOUT, DOWNLOAD_ARTIFACT,
+    UPLOAD_ARTIFACT,
+};
+use crate::toolchain;
 use crate::yaml::{Node, map, plain, s, strs};
 use crate::{DeployTarget, ImageSource, WorkflowsConfig};
 use windlass_core::{CiJob, JobStep};
@@ -154,15 +158,231 @@ fn job(
     Node::Map(pairs)
 }
 
-/// A job as a step declared it: checkout (with the whole history if it asks), the cache,
-/// nextest if it asks, then its own steps; sharded over a matrix when it is shardable and the
-/// workflow has more than one partition.
+/// The id of the job that builds the xtask, once per run, for the other jobs.
+pub const XTASK_JOB: &str = "build-xtask";
+
+/// The artifact the built xtask travels in.
+const XTASK_ARTIFACT: &str = "xtask";
+
+/// The alias the other jobs run it through: `CARGO_ALIAS_XTASK` makes `cargo xtask` run the
+/// downloaded binary, installed as the cargo subcommand `cargo-xtask-prebuilt` — the scripts
+/// stay `cargo xtask <task>`, as a developer types them.
+const PREBUILT: &str = "xtask-prebuilt";
+
+/// The directory the xtask is built into, in either layout (a member of the workspace, or a
+/// workspace of its own), so that its cache is apart from the jobs' build caches.
+const XTASK_TARGET: &str = "xtask/target";
+
+/// `rustup toolchain install` of the repository's toolchain (stable when it pins none, made
+/// the default then) and of the ones the job needs besides: an explicit step, so that no
+/// toolchain is downloaded mid-check.
+fn toolchain_step(config: &WorkflowsConfig, job: Option<&CiJob>, key_output: bool) -> Node {
+    let mut own = config.toolchain();
+    let extra = job.map_or(&[][..], |j| &j.toolchains[..]);
+    for component in job.map_or(&[][..], |j| &j.components[..]) {
+        if !own.components.contains(component) {
+            own.components.push(component.clone());
+        }
+    }
+    let mut lines = vec![toolchain::install_script(&own)];
+    if config.pinned_toolchain.is_none() {
+        lines.push(format!("rustup default {}", own.name));
+    }
+    lines.extend(extra.iter().map(toolchain::install_script));
+    let mut pairs = vec![("name".to_string(), s("Install the toolchain"))];
+    if key_output {
+        pairs.push(("id".to_string(), s("toolchain")));
+        lines.push(
+            "echo \"rustc=$(rustc -vV | sha256sum | cut -c1-16)\" >> \"$GITHUB_OUTPUT\"".into(),
+        );
+    }
+    pairs.push(("run".to_string(), script(lines)));
+    Node::Map(pairs)
+}
+
+/// One line as a plain scalar, several as a block.
+fn script(lines: Vec<String>) -> Node {
+    if lines.len() == 1 {
+        s(lines.into_iter().next().unwrap_or_default())
+    } else {
+        Node::Block(lines.join("\n") + "\n")
+    }
+}
+
+/// `uses:` of a pinned action.
+fn uses(action: crate::actions::Action) -> Node {
+    Node::Commented(
+        format!("{}@{}", action.repo, action.sha),
+        action.version.into(),
+    )
+}
+
+/// The job every other job of the workflow needs: the xtask built once, with a cache of its
+/// own keyed on its lockfile, its sources and the compiler, and passed on as an artifact.
+fn xtask_job(config: &WorkflowsConfig) -> Node {
+    let (lockfile, build) = if config.standalone_xtask {
+        (
+            "xtask/Cargo.lock",
+            "cargo build --manifest-path xtask/Cargo.toml".to_string(),
+        )
+    } else {
+        (
+            "Cargo.lock",
+            format!("cargo build --package xtask --target-dir {XTASK_TARGET}"),
+        )
+    };
+    let files: Vec<String> = std::iter::once(lockfile.to_string())
+        .chain(config.xtask_sources())
+        .map(|f| format!("'{f}'"))
+        .collect();
+    let steps = vec![
+        checkout(false),
+        toolchain_step(config, None, true),
+        map([
+            ("name", s("Cache the xtask's build")),
+            ("uses", uses(CACHE)),
+            (
+                "with",
+                map([
+                    (
+                        "path",
+                        Node::Block(format!(
+                            "~/.cargo/registry/index\n~/.cargo/registry/cache\n~/.cargo/git/db\n{XTASK_TARGET}\n"
+                        )),
+                    ),
+                    (
+                        "key",
+                        s(format!(
+                            "xtask-${{{{ runner.os }}}}-${{{{ steps.toolchain.outputs.rustc }}}}-${{{{ hashFiles({}) }}}}",
+                            files.join(", ")
+                        )),
+                    ),
+                    (
+                        "restore-keys",
+                        s("xtask-${{ runner.os }}-${{ steps.toolchain.outputs.rustc }}-"),
+                    ),
+                ]),
+            ),
+        ]),
+        run("Build the xtask", &build),
+        map([
+            ("name", s("Pass the xtask to the other jobs")),
+            ("uses", uses(UPLOAD_ARTIFACT)),
+            (
+                "with",
+                map([
+                    ("name", s(XTASK_ARTIFACT)),
+                    ("path", s(format!("{XTASK_TARGET}/debug/xtask"))),
+                    ("if-no-files-found", s("error")),
+                    ("retention-days", plain(1)),
+                ]),
+            ),
+        ]),
+    ];
+    job(
+        config,
+        "build the xtask",
+        &[("contents", "read")],
+        Vec::new(),
+        steps,
+    )
+}
+
+/// The built xtask, fetched and made what `cargo xtask` runs.
+fn prebuilt_xtask() -> Vec<Node> {
+    vec![
+        map([
+            ("name", s("Fetch the xtask")),
+            ("uses", uses(DOWNLOAD_ARTIFACT)),
+            (
+                "with",
+                map([
+                    ("name", s(XTASK_ARTIFACT)),
+                    ("path", s("${{ runner.temp }}/xtask")),
+                ]),
+            ),
+        ]),
+        map([
+            ("name", s("Run the fetched xtask as `cargo xtask`")),
+            (
+                "run",
+                script(vec![
+                    "mkdir -p \"$RUNNER_TEMP/bin\"".into(),
+                    format!(
+                        "install -m 755 \"$RUNNER_TEMP/xtask/xtask\" \"$RUNNER_TEMP/bin/cargo-{PREBUILT}\""
+                    ),
+                    "echo \"$RUNNER_TEMP/bin\" >> \"$GITHUB_PATH\"".into(),
+                ]),
+            ),
+        ]),
+    ]
+}
+
+/// What a job's build cache holds: the registry, the target directory, and the tools it
+/// installs.
+fn cache_paths(tools: &[String]) -> Node {
+    let mut paths =
+        String::from("~/.cargo/registry/index\n~/.cargo/registry/cache\n~/.cargo/git/db\ntarget\n");
+    for tool in tools {
+        paths.push_str(&format!("~/.cargo/bin/{tool}\n"));
+    }
+    Node::Block(paths)
+}
+
+/// A job as a step declared it: checkout (with the whole history if it asks), the toolchain,
+/// the xtask built once, its build cache restored (when it compiles), its tools, its own steps,
+/// then the cache pruned and saved — on pushes to the default branch only, so that what a
+/// pull request built never reaches another run. Sharded over a matrix when it is shardable
+/// and the workflow has more than one partition.
 fn declared_job(config: &WorkflowsConfig, id: &str, declared: &CiJob) -> Node {
     let read = [("contents", "read")];
     let n = config.partitions();
     let shard = declared.shardable && n > 1;
     let title = declared.title.clone().unwrap_or_else(|| id.to_string());
-    let mut steps = vec![checkout(declared.full_history), cache(config)];
+    let mut steps = vec![
+        checkout(declared.full_history),
+        toolchain_step(config, Some(declared), false),
+    ];
+    steps.extend(prebuilt_xtask());
+    let kind = id;
+    if declared.compiles {
+        steps.push(map([
+            ("name", s("Key the build cache")),
+            ("id", s("cache-key")),
+            (
+                "run",
+                Node::Block(format!(
+                    "echo \"key=$(cargo xtask {key} {kind})\" >> \"$GITHUB_OUTPUT\"\necho \"prefix=$(cargo xtask {key} {kind} --prefix)\" >> \"$GITHUB_OUTPUT\"\n",
+                    key = crate::cache::KEY
+                )),
+            ),
+        ]));
+        steps.push(map([
+            ("name", s("Restore the build cache")),
+            ("id", s("restore")),
+            ("uses", uses(CACHE_RESTORE)),
+            (
+                "with",
+                map([
+                    ("path", cache_paths(&declared.tools)),
+                    (
+                        "key",
+                        s("${{ runner.os }}-${{ steps.cache-key.outputs.key }}"),
+                    ),
+                    (
+                        "restore-keys",
+                        s("${{ runner.os }}-${{ steps.cache-key.outputs.prefix }}"),
+                    ),
+                ]),
+            ),
+        ]));
+    }
+    for tool in &declared.tools {
+        steps.push(run(
+            &format!("Install {tool}"),
+            &format!("command -v {tool} >/dev/null || cargo install --locked {tool}"),
+        ));
+    }
     if declared.nextest {
         steps.push(install_nextest());
     }
@@ -205,13 +425,7 @@ fn declared_job(config: &WorkflowsConfig, id: &str, declared: &CiJob) -> Node {
             } => map([
                 ("name", s(name.as_str())),
                 ("if", s("always()")),
-                (
-                    "uses",
-                    Node::Commented(
-                        format!("{}@{}", UPLOAD_ARTIFACT.repo, UPLOAD_ARTIFACT.sha),
-                        UPLOAD_ARTIFACT.version.into(),
-                    ),
-                ),
+                ("uses", uses(UPLOAD_ARTIFACT)),
                 (
                     "with",
                     map([
@@ -223,24 +437,75 @@ fn declared_job(config: &WorkflowsConfig, id: &str, declared: &CiJob) -> Node {
             ]),
         });
     }
-    if !shard {
-        return job(config, &title, &read, Vec::new(), steps);
+    if declared.compiles {
+        // One shard saves for all: they build the same artifacts.
+        let saves = format!(
+            "!cancelled() && github.event_name == 'push' && steps.restore.outputs.cache-hit != 'true'{}",
+            if shard {
+                " && matrix.partition == 1"
+            } else {
+                ""
+            }
+        );
+        steps.push(map([
+            ("name", s("Prune the build cache")),
+            ("if", s(saves.as_str())),
+            (
+                "run",
+                s(format!("cargo xtask {} --registry", crate::cache::PRUNE)),
+            ),
+        ]));
+        steps.push(map([
+            ("name", s("Save the build cache")),
+            ("if", s(saves.as_str())),
+            ("uses", uses(CACHE_SAVE)),
+            (
+                "with",
+                map([
+                    ("path", cache_paths(&declared.tools)),
+                    (
+                        "key",
+                        s("${{ runner.os }}-${{ steps.cache-key.outputs.key }}"),
+                    ),
+                ]),
+            ),
+        ]));
     }
+    let mut extra = vec![
+        ("needs".to_string(), s(XTASK_JOB)),
+        ("env".to_string(), map([("CARGO_ALIAS_XTASK", s(PREBUILT))])),
+    ];
+    if !shard {
+        return job(config, &title, &read, extra, steps);
+    }
+    extra.push((
+        "strategy".into(),
+        map([
+            ("fail-fast", plain(false)),
+            (
+                "matrix",
+                map([("partition", Node::Seq((1..=n).map(plain).collect()))]),
+            ),
+        ]),
+    ));
     job(
         config,
         &format!("{title} (${{{{ matrix.partition }}}}/{n})"),
         &read,
-        vec![(
-            "strategy".into(),
-            map([
-                ("fail-fast", plain(false)),
-                (
-                    "matrix",
-                    map([("partition", Node::Seq((1..=n).map(plain).collect()))]),
-                ),
-            ]),
-        )],
+        extra,
         steps,
+    )
+}
+
+/// The jobs of a workflow of declared jobs: the xtask's build, then each.
+fn declared_jobs(config: &WorkflowsConfig, jobs: &[(String, CiJob)]) -> Node {
+    Node::Map(
+        std::iter::once((XTASK_JOB.to_string(), xtask_job(config)))
+            .chain(
+                jobs.iter()
+                    .map(|(id, declared)| (id.clone(), declared_job(config, id, declared))),
+            )
+            .collect(),
     )
 }
 
@@ -252,10 +517,6 @@ pub fn ci(config: &WorkflowsConfig, jobs: &[(String, CiJob)]) -> Node {
 
 /// A workflow of `ci` jobs under another name (`windlass.yml`, beside a hand-written CI).
 pub fn ci_named(config: &WorkflowsConfig, jobs: &[(String, CiJob)], name: &str) -> Node {
-    let jobs: Vec<(String, Node)> = jobs
-        .iter()
-        .map(|(id, declared)| (id.clone(), declared_job(config, id, declared)))
-        .collect();
     workflow(
         name,
         map([
@@ -264,7 +525,7 @@ pub fn ci_named(config: &WorkflowsConfig, jobs: &[(String, CiJob)], name: &str) 
         ]),
         s("${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}"),
         true,
-        Node::Map(jobs),
+        declared_jobs(config, jobs),
     )
 }
 
@@ -282,11 +543,7 @@ pub fn security(config: &WorkflowsConfig, jobs: &[(String, CiJob)]) -> Node {
         ]),
         s("${{ github.workflow }}-${{ github.ref }}"),
         true,
-        Node::Map(
-            jobs.iter()
-                .map(|(id, declared)| (id.clone(), declared_job(config, id, declared)))
-                .collect(),
-        ),
+        declared_jobs(config, jobs),
     )
 }
 
@@ -317,7 +574,11 @@ pub fn deploy(config: &WorkflowsConfig, targets: &[DeployTarget], nextest: bool)
     registries.sort_unstable();
     registries.dedup();
 
-    let mut checks = vec![checkout(false), cache(config)];
+    let mut checks = vec![
+        checkout(false),
+        toolchain_step(config, None, false),
+        cache(config),
+    ];
     if nextest {
         checks.push(install_nextest());
     }
@@ -497,6 +758,7 @@ pub fn release(config: &WorkflowsConfig, tag: &str) -> Node {
                 Vec::new(),
                 vec![
                     checkout(false),
+                    toolchain_step(config, None, false),
                     run(
                         "Build the artifacts, SHA256SUMS and SBOMs",
                         "cargo xtask release --artifacts-only",

@@ -6,10 +6,12 @@
 //! a committed file differs from what would be generated, and prints the difference.
 
 pub mod actions;
+pub mod cache;
 pub mod definitions;
 mod diff;
 pub mod supersede;
 pub mod task;
+pub mod toolchain;
 pub mod yaml;
 
 use anyhow::Result;
@@ -48,9 +50,28 @@ pub struct WorkflowsConfig {
     /// `xtask/target`, which the cache keeps too.
     #[serde(skip)]
     pub standalone_xtask: bool,
+    /// Not a key: found in the repository. The toolchain its `rust-toolchain.toml` pins, which
+    /// every job installs (stable when it pins none).
+    #[serde(skip)]
+    pub pinned_toolchain: Option<windlass_core::ToolchainInstall>,
 }
 
 impl WorkflowsConfig {
+    /// The config with what is found in the repository at `root` rather than written: the
+    /// xtask's layout and the pinned toolchain.
+    pub fn found_in(self, root: &Path) -> Self {
+        Self {
+            standalone_xtask: windlass_core::workspace::standalone_xtask(root),
+            pinned_toolchain: toolchain::pinned(root),
+            ..self
+        }
+    }
+
+    /// The toolchain every job installs, with the components the checks run.
+    pub fn toolchain(&self) -> windlass_core::ToolchainInstall {
+        toolchain::with_check_components(self.pinned_toolchain.clone())
+    }
+
     /// The default branch.
     pub fn branch(&self) -> String {
         self.branch.clone().unwrap_or_else(|| "main".into())

@@ -53,8 +53,7 @@ impl Task for WorkflowsTask {
         config: &WorkflowsConfig,
         cx: &mut Context<'_>,
     ) -> Result<Option<Run>> {
-        let mut config = config.clone();
-        config.standalone_xtask = windlass_core::workspace::standalone_xtask(&cx.ws.root);
+        let config = config.clone().found_in(&cx.ws.root);
         let steps = cx.registry.ci_step_names(cx.ws)?;
         let step = Workflows {
             config,
@@ -67,6 +66,6 @@ impl Task for WorkflowsTask {
     }
 
     fn ci_job(&self, _: &WorkflowsConfig, _: &Workspace) -> Result<CiJob> {
-        Ok(CiJob::runs([format!("cargo xtask {NAME} --check")]))
+        Ok(CiJob::runs([format!("cargo xtask {NAME} --check")]).without_build())
     }
 }

@@ -18,6 +18,7 @@ const GATED: &[(&str, &str)] = &[
     ("doctor", "adopt"),
     ("docker-build", "docker"),
     ("release", "release"),
+    ("semver", "release"),
 ];
 
 /// Whether `name` is a feature-gated task.

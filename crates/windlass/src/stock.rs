@@ -15,8 +15,13 @@ pub fn registry() -> Registry {
     });
     registry.add_stock(windlass_secrets::step::SecretsTask);
     registry.add_stock(windlass_workflows::task::WorkflowsTask);
+    registry.add_stock(windlass_workflows::cache::CacheKeyTask);
+    registry.add_stock(windlass_workflows::cache::CachePruneTask);
     registry.add_stock(windlass_checks::tasks::TestTask);
     registry.add_stock(windlass_checks::docs::DocsTask);
+    registry.add_stock(windlass_checks::msrv::MsrvTask);
+    registry.add_stock(windlass_checks::feature_sets::FeaturesTask);
+    registry.add_stock(windlass_checks::coverage::CoverageTask);
     registry.add_stock(windlass_hooks::tasks::PreCommitTask);
     registry.add_stock(windlass_hooks::tasks::InstallHooksTask);
     #[cfg(feature = "deploy")]
@@ -37,6 +42,8 @@ pub fn registry() -> Registry {
     registry.add_stock(windlass_docker::task::DockerBuildTask);
     #[cfg(feature = "release")]
     registry.add_stock(windlass_release::task::ReleaseTask);
+    #[cfg(feature = "release")]
+    registry.add_stock(windlass_release::semver::SemverTask);
 
     registry
         .add_section::<Vec<windlass_core::waivers::WaiverConfig>>(windlass_core::waivers::SECTION);

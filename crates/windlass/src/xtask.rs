@@ -108,12 +108,19 @@ impl Xtask {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
         // Usage lines name the command a user types: `cargo xtask`, or the installed binary.
         let program = args
             .first()
             .and_then(|a| std::path::Path::new(a).file_stem())
             .map(|s| s.to_string_lossy().into_owned());
+        // Installed as the cargo subcommand `cargo-NAME` (CI runs the xtask built once that
+        // way), cargo passes NAME first, as it does to every external subcommand.
+        if let Some(name) = program.as_deref().and_then(|p| p.strip_prefix("cargo-"))
+            && args.get(1).is_some_and(|a| a == name)
+        {
+            args.remove(1);
+        }
         let bin_name = match program.as_deref() {
             Some("windlass") => "windlass",
             _ => "cargo xtask",

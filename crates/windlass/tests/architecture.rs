@@ -105,3 +105,27 @@ fn every_task_declares_itself_whole() {
         );
     }
 }
+
+/// No task's argument shares an id with a global option (`--format`, `--keep-going`): clap
+/// would accept the command line and then panic reading it.
+#[test]
+fn no_task_argument_shadows_a_global_option() {
+    let xtask = windlass::Xtask::new();
+    let cli = xtask.cli();
+    let globals: Vec<String> = cli
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    assert!(globals.iter().any(|g| g == "format"), "{globals:?}");
+    for task in xtask.registry().tasks() {
+        let command = task.command().unwrap();
+        for arg in command.get_arguments() {
+            assert!(
+                !globals.contains(&arg.get_id().to_string()),
+                "`{}` of {} is also a global option",
+                arg.get_id(),
+                task.name()
+            );
+        }
+    }
+}

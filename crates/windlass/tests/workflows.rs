@@ -42,6 +42,30 @@ for path in sorted(pathlib.Path(sys.argv[1], ".github/workflows").glob("*.yml"))
                 problems.append(f"{path.name}: {name}: checkout keeps credentials")
             if "${{" in step.get("run", ""):
                 problems.append(f"{path.name}: {name}: an expression inside run:")
+    if path.name in ("ci.yml", "security.yml", "windlass.yml"):
+        jobs = doc["jobs"]
+        if "build-xtask" not in jobs:
+            problems.append(f"{path.name}: the xtask is not built once")
+        for name, job in jobs.items():
+            steps = job["steps"]
+            runs = [step.get("run", "") for step in steps]
+            if not any("rustup toolchain install" in r for r in runs):
+                problems.append(f"{path.name}: {name}: no toolchain step")
+            if name == "build-xtask":
+                continue
+            if job.get("needs") != "build-xtask":
+                problems.append(f"{path.name}: {name}: does not need build-xtask")
+            if not any(str(step.get("uses", "")).startswith("actions/download-artifact@") for step in steps):
+                problems.append(f"{path.name}: {name}: does not fetch the built xtask")
+            if job.get("env", {}).get("CARGO_ALIAS_XTASK") != "xtask-prebuilt":
+                problems.append(f"{path.name}: {name}: `cargo xtask` would build the xtask again")
+            for step in steps:
+                if "cargo build" in step.get("run", ""):
+                    problems.append(f"{path.name}: {name}: builds the xtask again")
+                if str(step.get("uses", "")).startswith("actions/cache/save@") and "github.event_name == 'push'" not in step.get("if", ""):
+                    problems.append(f"{path.name}: {name}: a pull request can save a cache")
+                if str(step.get("uses", "")).startswith("actions/cache@"):
+                    problems.append(f"{path.name}: {name}: a cache saved by every run, pull requests too")
     cancels = doc.get("concurrency", {}).get("cancel-in-progress")
     if path.name in ("deploy.yml", "release.yml"):
         if cancels is not False:
@@ -139,8 +163,19 @@ fn generated_workflows_are_secure_for_every_kind_of_config() {
             "a one-node swarm",
             "\n[workspace.metadata.windlass.deploy.production]\nengine = \"swarm\"\n",
         ),
+        (
+            "every opt-in check on a pinned toolchain",
+            "\n[workspace.metadata.windlass.ci]\nsteps = [\"fmt-check\", \"lint\", \"docs\", \"msrv\", \"features\", \"coverage\", \"semver\", \"test\"]\n[workspace.metadata.windlass.fmt-check]\ntoolchain = \"nightly-2026-01-10\"\n",
+        ),
     ] {
-        let fx = generated(extra);
+        let fx = Fixture::with_manifest(CLEAN_LIB, extra);
+        if label.contains("pinned toolchain") {
+            fx.write(
+                "rust-toolchain.toml",
+                "[toolchain]\nchannel = \"1.91.1\"\ncomponents = [\"rust-src\"]\n",
+            );
+        }
+        fx.run(&["workflows"]).expect_code(0);
         if label.starts_with("sharded") {
             // Shards are nextest's: the repository opts in to it.
             fx.write(".config/nextest.toml", "[profile.default]\n");
@@ -200,7 +235,31 @@ fn generated_workflows_are_secure_for_every_kind_of_config() {
                 "{label}: the image built on the manager: {text}"
             );
         }
+        if label.contains("pinned toolchain") {
+            for part in [
+                // The pinned toolchain, with its components and the checks', no `rustup default`.
+                "rustup toolchain install 1.91.1 --profile minimal --no-self-update --component rust-src,clippy,rustfmt\n",
+                // rustfmt's own toolchain, for fmt-check.
+                "rustup toolchain install nightly-2026-01-10 --profile minimal --no-self-update --component rustfmt",
+                "run: command -v cargo-hack >/dev/null || cargo install --locked cargo-hack",
+                "~/.cargo/bin/cargo-hack\n",
+                "--component rust-src,clippy,rustfmt,llvm-tools-preview",
+                "cargo xtask msrv --toolchains | xargs -r -n1 rustup toolchain install",
+                "path: target/coverage/lcov.info",
+                "run: command -v cargo-semver-checks >/dev/null || cargo install --locked cargo-semver-checks",
+            ] {
+                assert!(ci.contains(part), "{label}: {part}: {ci}");
+            }
+            assert!(!ci.contains("rustup default"), "{ci}");
+            let semver = &ci[ci.find("\n  semver:\n").unwrap()..];
+            let semver = &semver[..semver[1..].find("\n  test").unwrap()];
+            assert!(semver.contains("fetch-depth: 0"), "{semver}");
+        } else {
+            assert!(ci.contains("rustup default stable\n"), "{label}: {ci}");
+        }
         if label.starts_with("sharded") {
+            // One shard saves the cache for all.
+            assert!(ci.contains("&& matrix.partition == 1"), "{ci}");
             assert!(
                 ci.contains("partition:\n          - 1\n          - 2\n          - 3\n"),
                 "{ci}"

@@ -299,9 +299,9 @@ impl Init {
     fn write_workflows(&self, ws: &Workspace, journal: &mut Journal, log: &mut Log) -> Result<()> {
         let config = WorkflowsConfig {
             xtask_sources: Some(vec!["xtask/**".into()]),
-            standalone_xtask: standalone(&ws.root),
             ..WorkflowsConfig::default()
-        };
+        }
+        .found_in(&ws.root);
         let files = windlass_workflows::generate_for(&ws.repo_root, &config, &self.workflows);
         let tasks = self.workflows.task_names();
         for planned in windlass_workflows::plan_files(&ws.repo_root, files, self.replace_ci, &tasks)
