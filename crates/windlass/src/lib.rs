@@ -41,6 +41,7 @@
 
 mod ci;
 mod cli;
+mod completions;
 mod gated;
 mod stock;
 mod xtask;

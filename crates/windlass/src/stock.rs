@@ -17,6 +17,7 @@ pub fn registry() -> Registry {
     registry.add_stock(windlass_workflows::task::WorkflowsTask);
     registry.add_stock(windlass_workflows::cache::CacheKeyTask);
     registry.add_stock(windlass_workflows::cache::CachePruneTask);
+    registry.add_stock(crate::completions::CompletionsTask);
     registry.add_stock(windlass_checks::tasks::TestTask);
     registry.add_stock(windlass_checks::docs::DocsTask);
     registry.add_stock(windlass_checks::msrv::MsrvTask);

@@ -78,23 +78,12 @@ impl Xtask {
     /// Every task's subcommand, and a placeholder for each task this build leaves out, added
     /// to `command`.
     pub fn augment(&self, command: clap::Command) -> clap::Command {
-        let command = self
-            .registry
-            .tasks()
-            .filter_map(windlass_core::task::TaskKind::command)
-            .fold(command, clap::Command::subcommand);
-        gated::add_placeholders(command, &self.registry)
+        augment(&self.registry, command)
     }
 
     /// The command line: the global options and every task's subcommand.
     pub fn cli(&self) -> clap::Command {
-        let root = clap::Command::new("cargo xtask")
-            .about("CI/CD for Rust services: the same checks locally, in GitHub Actions and in git hooks.")
-            .version(env!("CARGO_PKG_VERSION"))
-            .max_term_width(100)
-            .subcommand_required(true)
-            .arg_required_else_help(true);
-        self.augment(<GlobalArgs as clap::Args>::augment_args(root))
+        command_line(&self.registry)
     }
 
     /// Runs the command line on the process arguments; returns its exit code.
@@ -210,6 +199,30 @@ impl Xtask {
             },
         )
     }
+}
+
+/// Every task of `registry` as a subcommand of `command`, with a placeholder for each task
+/// this build leaves out.
+fn augment(registry: &Registry, command: clap::Command) -> clap::Command {
+    let command = registry
+        .tasks()
+        .filter_map(windlass_core::task::TaskKind::command)
+        .fold(command, clap::Command::subcommand);
+    gated::add_placeholders(command, registry)
+}
+
+/// The command line of an xtask of `registry`'s tasks: the global options and every task's
+/// subcommand (what `completions` describes to a shell, too).
+pub fn command_line(registry: &Registry) -> clap::Command {
+    let root = clap::Command::new("cargo xtask")
+        .about(
+            "CI/CD for Rust services: the same checks locally, in GitHub Actions and in git hooks.",
+        )
+        .version(env!("CARGO_PKG_VERSION"))
+        .max_term_width(100)
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    augment(registry, <GlobalArgs as clap::Args>::augment_args(root))
 }
 
 /// A task whose arguments its own parser already read: it takes them, whatever the matches.

@@ -576,3 +576,39 @@ fn ci_runs_the_xtask_built_once_as_cargo_xtask() {
         run.stdout()
     );
 }
+
+#[test]
+fn completions_complete_every_task_in_a_real_bash() {
+    let fx = Fixture::bare();
+    let run = fx.run(&["completions", "bash"]).expect_code(0);
+    let script = run.stdout();
+    assert!(script.contains("_xtask()"), "{script}");
+    fx.write("xtask.bash", &script);
+    // What bash does on `xtask ms<TAB>` and `xtask coverage --rep<TAB>`.
+    let complete = |words: &str, cword: usize| {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source ./xtask.bash; COMP_WORDS=({words}); COMP_CWORD={cword}; _xtask xtask \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+            ))
+            .current_dir(&fx.root)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(
+        complete("xtask ms", 1).lines().any(|l| l == "msrv"),
+        "{}",
+        complete("xtask ms", 1)
+    );
+    assert!(
+        complete("xtask coverage --rep", 2)
+            .lines()
+            .any(|l| l == "--report"),
+        "{}",
+        complete("xtask coverage --rep", 2)
+    );
+    fx.run(&["completions", "bash", "--bin", "x y"])
+        .expect_code(2);
+    fx.run(&["completions", "tcsh"]).expect_code(2);
+}
