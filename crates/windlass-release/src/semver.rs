@@ -102,6 +102,18 @@ pub fn check(
     baseline: &str,
     release_type: Option<ReleaseType>,
 ) -> Result<Verdict> {
+    check_scope(ws, session, step, baseline, release_type, None)
+}
+
+/// [`check`] of one member (`package`), or of the workspace.
+fn check_scope(
+    ws: &Workspace,
+    session: &mut Session,
+    step: &str,
+    baseline: &str,
+    release_type: Option<ReleaseType>,
+    package: Option<&str>,
+) -> Result<Verdict> {
     if !installed() {
         return Err(windlass_core::tool::missing("cargo-semver-checks", INSTALL)
             .kind(ErrorKind::ToolMissing)
@@ -109,29 +121,31 @@ pub fn check(
     }
     // cargo-semver-checks compares libraries that are published: a service's binaries have
     // no API to break.
-    let has_library = ws.members(session)?.iter().any(|p| {
-        let published = p
-            .publish
-            .as_ref()
-            .is_none_or(|registries| !registries.is_empty());
-        published
-            && p.targets
-                .iter()
-                .any(|t| t.is_lib() || t.is_rlib() || t.is_proc_macro())
-    });
+    let has_library = ws
+        .members(session)?
+        .iter()
+        .filter(|p| package.is_none_or(|n| p.name.as_str() == n))
+        .any(|p| {
+            let published = p
+                .publish
+                .as_ref()
+                .is_none_or(|registries| !registries.is_empty());
+            published
+                && p.targets
+                    .iter()
+                    .any(|t| t.is_lib() || t.is_rlib() || t.is_proc_macro())
+        });
     if !has_library {
         return Ok(Verdict::NoLibrary);
     }
     let sh = session.shell();
     let mut cmd = sh
         .cmd("cargo")
-        .args([
-            "semver-checks",
-            "check-release",
-            "--workspace",
-            "--color",
-            "never",
-        ])
+        .args(["semver-checks", "check-release", "--color", "never"])
+        .args(match package {
+            Some(name) => vec!["--package", name],
+            None => vec!["--workspace"],
+        })
         .arg("--baseline-rev")
         .arg(baseline)
         .env("RUSTUP_AUTO_INSTALL", "0")
@@ -292,6 +306,33 @@ fn last_tag(session: &mut Session, config: &ReleaseConfig) -> Result<Option<Stri
     Ok(best)
 }
 
+/// Each member's newest tag of its own (`NAME-vVERSION` or `NAME-VERSION`) reachable from
+/// HEAD, for workspaces that release their crates one by one.
+fn package_tags(ws: &Workspace, session: &mut Session) -> Result<Vec<(Option<String>, String)>> {
+    let names: Vec<String> = ws
+        .members(session)?
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
+    let mut found = Vec::new();
+    for name in names {
+        let tags = crate::git::merged_tags(session, &format!("{name}-"))?;
+        let newest = tags
+            .into_iter()
+            .filter_map(|tag| {
+                let rest = tag.strip_prefix(&format!("{name}-"))?;
+                let version = Version::parse(rest.strip_prefix('v').unwrap_or(rest)).ok()?;
+                Some((version, tag))
+            })
+            .max()
+            .map(|(_, tag)| tag);
+        if let Some(tag) = newest {
+            found.push((Some(name), tag));
+        }
+    }
+    Ok(found)
+}
+
 /// `semver`: the API against the last release.
 pub struct SemverTask;
 
@@ -337,30 +378,56 @@ impl Task for SemverTask {
         ws: &Workspace,
         session: &mut Session,
     ) -> Result<StepOutcome> {
-        let baseline = match &args.baseline_rev {
-            Some(rev) => rev.clone(),
+        let baselines: Vec<(Option<String>, String)> = match &args.baseline_rev {
+            Some(rev) => vec![(None, rev.clone())],
             None => match last_tag(session, config)? {
-                Some(tag) => tag,
-                None => {
-                    return Ok(StepOutcome::passed(format!(
-                        "no release tag ({}) reachable from HEAD: nothing to compare with yet",
-                        config.tag
-                    )));
-                }
+                Some(tag) => vec![(None, tag)],
+                // Crates released one by one (`console-api-v0.8.1`): each against its own.
+                None => package_tags(ws, session)?,
             },
         };
-        match check(ws, session, NAME, &baseline, args.release_type)? {
-            Verdict::Compatible => Ok(StepOutcome::passed(format!(
-                "the public API is compatible with {baseline}"
-            ))),
-            Verdict::Breaking(summary) => Ok(StepOutcome::failed(
-                format!("against {baseline}: {summary}"),
-                "restore what was removed or changed, or release it as the major version it is",
-            )),
-            Verdict::NoLibrary => Ok(StepOutcome::passed(
-                "no member has a library: no public API to compare",
-            )),
+        if baselines.is_empty() {
+            return Ok(StepOutcome::passed(format!(
+                "no release tag ({}, or a member's NAME-vVERSION) reachable from HEAD: nothing to compare with yet",
+                config.tag
+            )));
         }
+        let (mut compatible, mut breaking, mut libraries) = (Vec::new(), Vec::new(), 0);
+        for (package, baseline) in &baselines {
+            match check_scope(
+                ws,
+                session,
+                NAME,
+                baseline,
+                args.release_type,
+                package.as_deref(),
+            )? {
+                Verdict::Compatible => {
+                    libraries += 1;
+                    compatible.push(baseline.clone());
+                }
+                Verdict::Breaking(summary) => {
+                    libraries += 1;
+                    breaking.push(format!("against {baseline}: {summary}"));
+                }
+                Verdict::NoLibrary => {}
+            }
+        }
+        if libraries == 0 {
+            return Ok(StepOutcome::passed(
+                "no member has a published library: no public API to compare",
+            ));
+        }
+        if breaking.is_empty() {
+            return Ok(StepOutcome::passed(format!(
+                "the public API is compatible with {}",
+                compatible.join(", ")
+            )));
+        }
+        Ok(StepOutcome::failed(
+            breaking.join("; "),
+            "restore what was removed or changed, or release it as the major version it is",
+        ))
     }
 
     /// It compares with a tag, so the job fetches the history.

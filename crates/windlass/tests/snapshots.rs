@@ -154,7 +154,7 @@ fn terminal_plan() {
     assert_data_eq!(
         run.stdout(),
         str![[r#"
-notice: steps this `ci` does not run: docs (name them in [workspace.metadata.windlass.ci] steps to)
+notice: steps this `ci` does not run: docs, msrv, features, coverage, semver (name them in [workspace.metadata.windlass.ci] steps to)
  1. fmt-check  cargo fmt -- --check --color never
  2. lint       cargo clippy --workspace --all-targets --message-format=json --color never
  3. audit      (skipped)
