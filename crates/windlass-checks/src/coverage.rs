@@ -266,6 +266,17 @@ impl Task for CoverageTask {
         ws: &Workspace,
         session: &mut Session,
     ) -> Result<StepOutcome> {
+        if let Some(path) = &config.output
+            && !windlass_core::paths::stays_inside(path)
+        {
+            return Err(UsageError::new(format!(
+                "`output = \"{}\"` under [workspace.metadata.windlass.coverage] in {} leaves the workspace",
+                path.display(),
+                ws.display_path(&ws.manifest_path)
+            ))
+            .hint("name a path relative to the workspace root, without `..` (e.g. \"target/coverage/lcov.info\")")
+            .into());
+        }
         if windlass_core::tool::on_path("cargo-llvm-cov").is_none() {
             return Err(windlass_core::tool::missing("cargo-llvm-cov", INSTALL_TOOL)
                 .kind(ErrorKind::ToolMissing)
@@ -277,17 +288,6 @@ impl Task for CoverageTask {
             ))
             .kind(ErrorKind::ToolMissing)
             .hint(format!("install them with `{INSTALL_LLVM}` (windlass never installs a component itself)"))
-            .into());
-        }
-        if let Some(path) = &config.output
-            && !windlass_core::paths::stays_inside(path)
-        {
-            return Err(UsageError::new(format!(
-                "`output = \"{}\"` under [workspace.metadata.windlass.coverage] in {} leaves the workspace",
-                path.display(),
-                ws.display_path(&ws.manifest_path)
-            ))
-            .hint("name a path relative to the workspace root, without `..` (e.g. \"target/coverage/lcov.info\")")
             .into());
         }
         let target = ws.target_dir(session)?;
@@ -399,6 +399,22 @@ mod tests {
         assert_eq!("72.5%".parse::<Percent>(), Ok(Percent(72.5)));
         for bad in ["-1", "100.1", "NaN", "inf", "", "eighty"] {
             assert!(bad.parse::<Percent>().is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text is a percentage in bounds or refused, never a panic.
+        #[test]
+        fn any_text_is_a_bounded_percentage_or_refused(text in "\\PC{0,20}") {
+            if let Ok(p) = text.parse::<Percent>() {
+                proptest::prop_assert!((0.0..=100.0).contains(&p.get()));
+            }
+        }
+
+        /// llvm-cov's JSON, or anything else, is read without a panic.
+        #[test]
+        fn any_summary_is_read_without_panic(text in "\\PC{0,200}") {
+            let _ = Summary::parse(&text);
         }
     }
 

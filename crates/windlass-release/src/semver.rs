@@ -459,6 +459,22 @@ mod tests {
         assert_eq!(ReleaseType::between(&v("1.2.3"), &v("1.3.0-rc.1")), Minor);
     }
 
+    proptest::proptest! {
+        /// cargo-semver-checks' output, whatever it holds, is read without a panic.
+        #[test]
+        fn any_report_is_read_without_panic(text in "(\\PC|\n| ){0,400}") {
+            let _ = failures(&text);
+        }
+
+        #[test]
+        fn any_report_with_a_failure_block_is_read(item in "[a-z:_ ]{1,40}", line in 0u32..100000) {
+            let report = format!("--- failure x: y ---\nFailed in:\n  {item}, previously in file /w/target/semver-checks/git-v1/abc/src/lib.rs:{line}\n");
+            let found = failures(&report);
+            proptest::prop_assert_eq!(found.len(), 1);
+            proptest::prop_assert_eq!(found[0].location.clone(), Some(("src/lib.rs".to_string(), line)));
+        }
+    }
+
     #[test]
     fn reads_the_violations_and_where_they_were() {
         let report = "\n--- failure function_missing: pub fn removed or renamed ---\n\nDescription:\nA publicly-visible function cannot be imported by its prior path.\n        ref: https://doc.rust-lang.org/cargo/reference/semver.html#item-remove\n\nFailed in:\n  function svfix::removed, previously in file /tmp/svfix/target/semver-checks/git-v1_0_0/4cf5a4be/src/lib.rs:2\n  function svfix::other, previously in file /tmp/svfix/target/semver-checks/git-v1_0_0/4cf5a4be/src/other.rs:7\n";

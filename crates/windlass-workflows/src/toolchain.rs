@@ -116,6 +116,18 @@ mod tests {
         assert_eq!(t.components, ["clippy"]);
     }
 
+    proptest::proptest! {
+        /// Whatever the file holds, reading it never panics, and what it yields can go into a
+        /// script unquoted.
+        #[test]
+        fn any_file_reads_without_panic_and_yields_plain_names(text in "\\PC{0,200}") {
+            if let Some(t) = from_text(&text) {
+                proptest::prop_assert!(is_plain(&t.name));
+                proptest::prop_assert!(t.components.iter().all(|c| is_plain(c)));
+            }
+        }
+    }
+
     #[test]
     fn installs_minimal_with_components() {
         assert_eq!(

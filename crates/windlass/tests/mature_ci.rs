@@ -275,6 +275,31 @@ fn coverage_is_refused_without_the_llvm_tools_naming_how_to_install_them() {
 }
 
 #[test]
+fn coverage_refuses_a_report_path_outside_the_workspace() {
+    let fx = Fixture::with_manifest(
+        TESTED_HALF,
+        "\n[workspace.metadata.windlass.coverage]\noutput = \"../../outside.info\"\n",
+    );
+    let run = fx.run(&["coverage"]).expect_code(2);
+    assert!(
+        run.all_output().contains("leaves the workspace"),
+        "{}",
+        run.all_output()
+    );
+    fx.write(
+        "Cargo.toml",
+        &fx.read("Cargo.toml")
+            .replace("\"../../outside.info\"", "150"),
+    );
+    let run = fx.run(&["coverage"]).expect_code(2);
+    assert!(
+        run.all_output().contains("Cargo.toml:"),
+        "{}",
+        run.all_output()
+    );
+}
+
+#[test]
 fn coverage_without_cargo_llvm_cov_names_its_install_command() {
     let fx = Fixture::new(TESTED_HALF);
     let run = without_tools(&fx, &["coverage"]).expect_code(2);

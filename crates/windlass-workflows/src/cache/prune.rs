@@ -288,6 +288,23 @@ mod tests {
         assert_eq!(artifact_crate("x-0123456789abcdeg"), None);
     }
 
+    proptest::proptest! {
+        /// Any file name parses or is left alone, never a panic; a crate name it yields is a
+        /// prefix of the name.
+        #[test]
+        fn any_file_name_is_read_without_panic(name in "\\PC{0,80}") {
+            if let Some(krate) = artifact_crate(&name) {
+                proptest::prop_assert!(name.starts_with(krate));
+            }
+        }
+
+        /// Any lockfile text is read or refused, never a panic.
+        #[test]
+        fn any_lockfile_is_read_or_refused(text in "\\PC{0,300}") {
+            let _ = Crates::new(&text, ["a"]);
+        }
+    }
+
     #[test]
     fn keeps_dependencies_and_drops_members_and_strangers() {
         let lock = "version = 4\n[[package]]\nname = \"libc\"\nversion = \"0.2.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n[[package]]\nname = \"serde-json\"\nversion = \"1.0.0\"\nsource = \"sparse+https://index.crates.io/\"\n[[package]]\nname = \"my-app\"\nversion = \"0.1.0\"\n";
