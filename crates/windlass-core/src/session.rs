@@ -115,9 +115,24 @@ impl Session {
         describe_command(&cmd.into())
     }
 
+    /// A process to run: the one way a task starts one. Set what differs from the default —
+    /// stdout and stderr straight to the user, echoed, no timeout, no stdin — then `run`:
+    /// `session.cmd(sh.cmd("cargo").arg("fmt")).capture(Capture::Everything).timeout(d).run()`.
+    pub fn cmd<'s>(&'s mut self, cmd: impl Into<Command>) -> Proc<'s> {
+        Proc {
+            session: self,
+            command: cmd.into(),
+            capture: Capture::Nothing,
+            timeout: None,
+            input: None,
+            echo: true,
+            on_line: None,
+        }
+    }
+
     /// Runs a command built with xshell; see [`Runner::run`].
     pub fn run(&mut self, cmd: xshell::Cmd<'_>, capture: Capture) -> Result<Finished> {
-        self.run_command(cmd.into(), capture)
+        self.cmd(cmd).capture(capture).run()
     }
 
     /// Runs a command, handing each captured stdout line to `on_line` as it arrives, with the
@@ -128,14 +143,13 @@ impl Session {
         capture: Capture,
         on_line: &mut dyn FnMut(&str, &mut dyn Reporter),
     ) -> Result<Finished> {
-        self.run_command_lines(cmd.into(), capture, on_line)
+        self.cmd(cmd).capture(capture).on_line(on_line).run()
     }
 
     /// Runs a command without echoing it: for the polls of a wait loop (a rollout's task
     /// states every 300 ms), where each echo would be noise. Output is captured.
     pub fn run_quiet(&mut self, cmd: xshell::Cmd<'_>) -> Result<Finished> {
-        self.runner
-            .run(cmd.into(), Capture::Everything, &mut |_| {})
+        self.cmd(cmd).capture(Capture::Everything).quiet().run()
     }
 
     /// Runs a command, killing it past `timeout`; see [`Runner::run_with_timeout`].
@@ -145,58 +159,103 @@ impl Session {
         capture: Capture,
         timeout: std::time::Duration,
     ) -> Result<Finished> {
-        let command: Command = cmd.into();
-        self.emit(Event::CommandStarted {
-            command: describe_command(&command),
-            streaming: capture != Capture::Everything,
-        });
-        let finished =
-            self.runner
-                .run_with_timeout(command, capture, &mut |_| {}, Some(timeout))?;
-        self.emit(Event::CommandFinished {
-            duration: finished.duration,
-        });
-        Ok(finished)
+        self.cmd(cmd).capture(capture).timeout(timeout).run()
     }
 
     /// Runs a command with `input` on its stdin, capturing its output.
     pub fn run_input(&mut self, cmd: xshell::Cmd<'_>, input: Vec<u8>) -> Result<Finished> {
-        let command: Command = cmd.into();
-        self.emit(Event::CommandStarted {
-            command: describe_command(&command),
-            streaming: false,
-        });
-        let finished =
-            self.runner
-                .run_full(command, Capture::Everything, &mut |_| {}, None, Some(input))?;
-        self.emit(Event::CommandFinished {
-            duration: finished.duration,
-        });
-        Ok(finished)
+        self.cmd(cmd)
+            .capture(Capture::Everything)
+            .stdin(input)
+            .run()
     }
 
     /// Runs a ready-made `std::process::Command` (one a library built for us).
     pub fn run_command(&mut self, command: Command, capture: Capture) -> Result<Finished> {
-        self.run_command_lines(command, capture, &mut |_, _| {})
+        self.cmd(command).capture(capture).run()
+    }
+}
+
+/// A process being set up to run through the session ([`Session::cmd`]): the echo, the
+/// timing and the interrupt handling are the same for every one.
+pub struct Proc<'s> {
+    session: &'s mut Session,
+    command: Command,
+    capture: Capture,
+    timeout: Option<std::time::Duration>,
+    input: Option<Vec<u8>>,
+    echo: bool,
+    on_line: Option<&'s mut LineHandler<'s>>,
+}
+
+/// What is handed each captured stdout line, with the reporter.
+pub type LineHandler<'a> = dyn FnMut(&str, &mut dyn Reporter) + 'a;
+
+impl<'s> Proc<'s> {
+    /// What is captured rather than shown (default: nothing).
+    pub fn capture(mut self, capture: Capture) -> Self {
+        self.capture = capture;
+        self
     }
 
-    fn run_command_lines(
-        &mut self,
-        command: Command,
-        capture: Capture,
-        on_line: &mut dyn FnMut(&str, &mut dyn Reporter),
-    ) -> Result<Finished> {
-        self.emit(Event::CommandStarted {
-            command: describe_command(&command),
-            streaming: capture != Capture::Everything,
-        });
-        let reporter = &mut self.reporter;
-        let finished = self
-            .runner
-            .run(command, capture, &mut |line| on_line(line, reporter))?;
-        self.emit(Event::CommandFinished {
-            duration: finished.duration,
-        });
+    /// Killed, with everything it started, past `timeout` ([`Finished::timed_out`]).
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Bytes for its stdin (written from a thread: a child that writes first cannot deadlock).
+    pub fn stdin(mut self, input: Vec<u8>) -> Self {
+        self.input = Some(input);
+        self
+    }
+
+    /// Not echoed: the polls of a wait loop.
+    pub fn quiet(mut self) -> Self {
+        self.echo = false;
+        self
+    }
+
+    /// Each captured stdout line, as it arrives, with the reporter.
+    pub fn on_line(mut self, on_line: &'s mut LineHandler<'s>) -> Self {
+        self.on_line = Some(on_line);
+        self
+    }
+
+    /// Runs it to the end. A non-zero exit is not an error: the caller decides what it means.
+    pub fn run(self) -> Result<Finished> {
+        let Proc {
+            session,
+            command,
+            capture,
+            timeout,
+            input,
+            echo,
+            mut on_line,
+        } = self;
+        if echo {
+            session.emit(Event::CommandStarted {
+                command: describe_command(&command),
+                streaming: capture != Capture::Everything,
+            });
+        }
+        let reporter = &mut session.reporter;
+        let finished = session.runner.run_full(
+            command,
+            capture,
+            &mut |line| {
+                if let Some(on_line) = on_line.as_mut() {
+                    on_line(line, reporter);
+                }
+            },
+            timeout,
+            input,
+        )?;
+        if echo {
+            session.emit(Event::CommandFinished {
+                duration: finished.duration,
+            });
+        }
         Ok(finished)
     }
 }
