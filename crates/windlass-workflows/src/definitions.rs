@@ -818,3 +818,82 @@ pub fn dependabot() -> Node {
         ),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::render;
+
+    fn ci_of(config: &WorkflowsConfig, jobs: Vec<(&str, CiJob)>) -> String {
+        let jobs: Vec<(String, CiJob)> =
+            jobs.into_iter().map(|(n, j)| (n.to_string(), j)).collect();
+        render(&ci(config, &jobs))
+    }
+
+    #[test]
+    fn a_job_that_compiles_nothing_caches_nothing() {
+        let text = ci_of(
+            &WorkflowsConfig::default(),
+            vec![(
+                "fmt-check",
+                CiJob::runs(["cargo xtask fmt-check"]).without_build(),
+            )],
+        );
+        let job = &text[text.find("  fmt-check:").expect("job")..];
+        assert!(!job.contains("cache"), "{job}");
+        assert!(job.contains("needs: build-xtask"), "{job}");
+        assert!(job.contains("CARGO_ALIAS_XTASK: xtask-prebuilt"), "{job}");
+    }
+
+    #[test]
+    fn the_cache_is_keyed_by_its_kind_and_saved_by_one_shard_on_pushes() {
+        let config = WorkflowsConfig {
+            partitions: std::num::NonZeroU32::new(2),
+            ..WorkflowsConfig::default()
+        };
+        let job = CiJob {
+            shardable: true,
+            tools: vec!["cargo-hack".into()],
+            ..CiJob::runs(["cargo xtask test"])
+        };
+        let text = ci_of(&config, vec![("test", job)]);
+        assert!(text.contains("cargo xtask cache-key test)\""), "{text}");
+        assert!(text.contains("~/.cargo/bin/cargo-hack\n"), "{text}");
+        let saves = text.matches("github.event_name == ''push'' && steps.restore.outputs.cache-hit != ''true'' && matrix.partition == 1").count();
+        assert_eq!(saves, 2, "prune and save, by the first shard only: {text}");
+        // Installed before the steps, from the job's own cache when it is there.
+        let install = text.find("Install cargo-hack").expect("tool");
+        assert!(
+            install < text.find("run: cargo xtask test").expect("step"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_xtask_is_built_into_a_target_of_its_own_in_either_layout() {
+        let member = ci_of(&WorkflowsConfig::default(), Vec::new());
+        assert!(
+            member.contains("cargo build --package xtask --target-dir xtask/target"),
+            "{member}"
+        );
+        let standalone = ci_of(
+            &WorkflowsConfig {
+                standalone_xtask: true,
+                ..WorkflowsConfig::default()
+            },
+            Vec::new(),
+        );
+        assert!(
+            standalone.contains("cargo build --manifest-path xtask/Cargo.toml"),
+            "{standalone}"
+        );
+        assert!(
+            standalone.contains("hashFiles('xtask/Cargo.lock', 'xtask/**')"),
+            "{standalone}"
+        );
+        assert!(
+            standalone.contains("path: xtask/target/debug/xtask"),
+            "{standalone}"
+        );
+    }
+}
