@@ -6,7 +6,7 @@
 //! opts in to (`[ci] steps`), with its own CI job.
 
 use crate::features::Features;
-use crate::lint::compiler_messages;
+use crate::lint::{compiler_messages, message_format};
 use crate::text::count;
 use anyhow::Result;
 use windlass_core::task::{InCi, Task};
@@ -62,14 +62,7 @@ impl DocsTask {
         if config.private_items {
             out.push("--document-private-items".into());
         }
-        out.push(format!(
-            "--message-format={}",
-            if color {
-                "json-diagnostic-rendered-ansi"
-            } else {
-                "json"
-            }
-        ));
+        out.push(message_format(color));
         out
     }
 

@@ -3,7 +3,7 @@
 //! Through cargo-hack (`cargo hack check --each-feature`, `--feature-powerset --depth N`),
 //! which says which set it is building; without it, the step names its install command.
 
-use crate::lint::compiler_messages;
+use crate::lint::{compiler_messages, message_format};
 use crate::text::count;
 use anyhow::Result;
 use windlass_core::task::{InCi, NoArgs, Task};
@@ -50,14 +50,7 @@ impl FeaturesTask {
             args.push("--skip".into());
             args.push(config.skip.join(","));
         }
-        args.push(format!(
-            "--message-format={}",
-            if color {
-                "json-diagnostic-rendered-ansi"
-            } else {
-                "json"
-            }
-        ));
+        args.push(message_format(color));
         args
     }
 }

@@ -157,6 +157,19 @@ impl Step for Lint {
     }
 }
 
+/// `--message-format=` for [`compiler_messages`]: cargo's JSON, with rustc's rendering
+/// coloured when the run is.
+pub fn message_format(color: bool) -> String {
+    format!(
+        "--message-format={}",
+        if color {
+            "json-diagnostic-rendered-ansi"
+        } else {
+            "json"
+        }
+    )
+}
+
 /// Runs a cargo command with `--message-format=json*`, reporting each distinct warning and
 /// error rustc (or clippy, or rustdoc) gives as a finding of `step` while it runs; the
 /// counts of errors and warnings, and how the command ended.

@@ -3,7 +3,7 @@
 //! that is not is refused, naming the command that installs it: nothing is downloaded behind
 //! the user's back (`RUSTUP_AUTO_INSTALL=0`).
 
-use crate::lint::compiler_messages;
+use crate::lint::{compiler_messages, message_format};
 use crate::text::count;
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -128,14 +128,7 @@ impl MsrvTask {
         if check_only {
             args.push("--all-targets".into());
         }
-        args.push(format!(
-            "--message-format={}",
-            if color {
-                "json-diagnostic-rendered-ansi"
-            } else {
-                "json"
-            }
-        ));
+        args.push(message_format(color));
         args
     }
 }
