@@ -355,6 +355,11 @@ impl Task for AuditTask {
         NAME
     }
 
+    /// The lockfile, the manifests and the policy; a new advisory is the daily job's.
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Dependencies
+    }
+
     fn about(&self) -> &str {
         "Check Cargo.lock against the RustSec advisories, and licences against deny.toml."
     }

@@ -135,6 +135,11 @@ impl TaskKind for CommandStepKind {
         Ok(false)
     }
 
+    /// A command's inputs are unknown: any change runs it again.
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Everything
+    }
+
     fn ci_job(&self, _ws: &Workspace) -> Result<CiJob> {
         Ok(CiJob::ci_only(&self.name))
     }

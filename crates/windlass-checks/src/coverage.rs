@@ -229,6 +229,10 @@ impl Task for CoverageTask {
         NAME
     }
 
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Rust
+    }
+
     fn about(&self) -> &str {
         "Measure the tests' line coverage with cargo-llvm-cov, against a threshold; write an LCOV or Cobertura file."
     }

@@ -83,6 +83,10 @@ impl Task for DocsTask {
         NAME
     }
 
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Rust
+    }
+
     fn about(&self) -> &str {
         "Build the documentation with rustdoc's warnings denied (broken intra-doc links, ...)."
     }

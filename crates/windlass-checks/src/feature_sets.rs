@@ -63,6 +63,10 @@ impl Task for FeaturesTask {
         NAME
     }
 
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Rust
+    }
+
     fn about(&self) -> &str {
         "Check that every feature builds alone (and combinations, to a depth), with cargo-hack."
     }

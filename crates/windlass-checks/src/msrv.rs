@@ -141,6 +141,10 @@ impl Task for MsrvTask {
         NAME
     }
 
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Rust
+    }
+
     fn about(&self) -> &str {
         "Build and test each member on its rust-version, with that toolchain installed."
     }

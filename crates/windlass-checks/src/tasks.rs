@@ -19,6 +19,10 @@ impl Task for FmtCheckTask {
         fmt::NAME
     }
 
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Rust
+    }
+
     fn about(&self) -> &str {
         "Check that every file is formatted as `cargo fmt` would format it."
     }
@@ -87,6 +91,10 @@ impl Task for LintTask {
         lint::NAME
     }
 
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Rust
+    }
+
     fn about(&self) -> &str {
         "Run clippy over every target of every member; any warning fails."
     }
@@ -150,6 +158,10 @@ impl Task for TestTask {
 
     fn name(&self) -> &str {
         suite::NAME
+    }
+
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Rust
     }
 
     fn about(&self) -> &str {

@@ -45,5 +45,5 @@ pub use pipeline::{Step, StepOutcome};
 pub use plan::Plan;
 pub use registry::Registry;
 pub use session::Session;
-pub use task::{Context, InCi, NoArgs, NoConfig, Origin, Run, Task};
+pub use task::{Context, InCi, NoArgs, NoConfig, Origin, Run, Task, Watched};
 pub use workspace::Workspace;

@@ -53,6 +53,48 @@ pub enum InCi {
     OptIn,
 }
 
+/// The files whose change makes a task worth running again (`ci --watch`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Watched {
+    /// Any file (the default: a task that says nothing is run on every change).
+    Everything,
+    /// What the compiler reads: `.rs` files, the manifests and the lockfile, the toolchain
+    /// file, cargo's config, clippy's and rustfmt's.
+    Rust,
+    /// What the dependency graph is made of: the manifests, the lockfile, `deny.toml`.
+    Dependencies,
+    /// Files matching these globs (relative to the workspace root, `vendor/**`).
+    Paths(Vec<String>),
+}
+
+impl Watched {
+    /// Whether a change to `path` (relative to the workspace root, `/`-separated) concerns it.
+    pub fn concerns(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let manifest = matches!(name, "Cargo.toml" | "Cargo.lock");
+        let cargo_config = path.starts_with(".cargo/");
+        match self {
+            Watched::Everything => true,
+            Watched::Rust => {
+                manifest
+                    || cargo_config
+                    || name.ends_with(".rs")
+                    || matches!(
+                        name,
+                        "rust-toolchain"
+                            | "rust-toolchain.toml"
+                            | "clippy.toml"
+                            | ".clippy.toml"
+                            | "rustfmt.toml"
+                            | ".rustfmt.toml"
+                    )
+            }
+            Watched::Dependencies => manifest || cargo_config || name == "deny.toml",
+            Watched::Paths(globs) => globs.iter().any(|g| crate::glob::matches(g, path)),
+        }
+    }
+}
+
 /// What a task's steps are built from.
 pub struct Context<'a> {
     /// The workspace, with its config.
@@ -111,6 +153,10 @@ pub trait Task: 'static {
     /// stderr.
     fn writes_artifact(&self, _args: &Self::Args) -> bool {
         false
+    }
+    /// The files whose change `ci --watch` runs it again for (default: any).
+    fn watches(&self) -> Watched {
+        Watched::Everything
     }
     /// What it will do, for `--dry-run`, `--list` and JSON reports.
     fn plan(
@@ -240,6 +286,8 @@ pub trait TaskKind {
     fn target_dir(&self, matches: &clap::ArgMatches) -> Result<Option<PathBuf>>;
     /// Whether its stdout is its artifact.
     fn writes_artifact(&self, matches: &clap::ArgMatches) -> Result<bool>;
+    /// The files whose change makes it worth running again.
+    fn watches(&self) -> Watched;
     /// What it runs with these arguments.
     fn build(&self, matches: &clap::ArgMatches, cx: &mut Context<'_>) -> Result<Run>;
     /// Its `ci.yml` job.
@@ -312,6 +360,10 @@ impl<T: Task> TaskKind for Entry<T> {
 
     fn writes_artifact(&self, matches: &clap::ArgMatches) -> Result<bool> {
         Ok(self.0.writes_artifact(&self.args(matches)?))
+    }
+
+    fn watches(&self) -> Watched {
+        self.0.watches()
     }
 
     fn build(&self, matches: &clap::ArgMatches, cx: &mut Context<'_>) -> Result<Run> {
@@ -390,4 +442,24 @@ pub fn matches_of(kind: &dyn TaskKind, words: &[String], list: &str) -> Result<c
             ))
             .into()
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Watched;
+
+    #[test]
+    fn each_kind_concerns_its_files() {
+        assert!(Watched::Rust.concerns("crates/a/src/lib.rs"));
+        assert!(Watched::Rust.concerns("Cargo.lock"));
+        assert!(Watched::Rust.concerns(".cargo/config.toml"));
+        assert!(!Watched::Rust.concerns("README.md"));
+        assert!(Watched::Dependencies.concerns("crates/a/Cargo.toml"));
+        assert!(Watched::Dependencies.concerns("deny.toml"));
+        assert!(!Watched::Dependencies.concerns("src/main.rs"));
+        let paths = Watched::Paths(vec![".github/**".into()]);
+        assert!(paths.concerns(".github/workflows/ci.yml"));
+        assert!(!paths.concerns("src/main.rs"));
+        assert!(Watched::Everything.concerns("anything"));
+    }
 }

@@ -344,6 +344,10 @@ impl Task for SemverTask {
         NAME
     }
 
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Rust
+    }
+
     fn about(&self) -> &str {
         "Compare the public API with the last release (cargo-semver-checks): breaking changes need a major bump."
     }

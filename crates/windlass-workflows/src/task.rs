@@ -34,6 +34,15 @@ impl Task for WorkflowsTask {
         NAME
     }
 
+    /// The config the workflows are generated from, and the files they are written to.
+    fn watches(&self) -> windlass_core::Watched {
+        windlass_core::Watched::Paths(vec![
+            "Cargo.toml".into(),
+            ".github/**".into(),
+            "rust-toolchain.toml".into(),
+        ])
+    }
+
     fn about(&self) -> &str {
         "Write the GitHub Actions workflows and Dependabot config from their Rust definitions."
     }

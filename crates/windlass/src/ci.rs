@@ -27,6 +27,9 @@ pub struct CiArgs {
     /// Print what would run, without running it.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run again on every change, only the steps whose inputs changed, until Ctrl-C.
+    #[arg(long, conflicts_with_all = ["list", "dry_run"])]
+    pub watch: bool,
 }
 
 /// `ci`: the configured steps (or the registered defaults), `--skip`/`--only` checked against

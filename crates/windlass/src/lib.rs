@@ -44,6 +44,7 @@ mod cli;
 mod completions;
 mod gated;
 mod stock;
+mod watch;
 mod xtask;
 
 pub use cli::{Commands, GlobalArgs};

@@ -145,6 +145,17 @@ impl Xtask {
     /// calls for the windlass commands it nests.
     pub fn execute(&self, global: &GlobalArgs, command: &Commands) -> u8 {
         let name = command.name.as_str();
+        if name == crate::ci::NAME
+            && command
+                .matches
+                .try_get_one::<bool>("watch")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(false)
+        {
+            return crate::watch::run(self, global, command);
+        }
         if let Some(err) = gated::left_out(name, &self.registry) {
             global.report_error(name, &err.into());
             return EXIT_USAGE;
@@ -291,7 +302,7 @@ impl<T: Task> Task for Prepared<T> {
 /// The workspace. Tasks that work on files or on git (secrets, the hook, an audit of a lone
 /// lockfile) also run where there is no Cargo workspace at all, on the current directory;
 /// `target` is the directory a task's arguments name (`init PATH`).
-fn discover(
+pub(crate) fn discover(
     global: &GlobalArgs,
     target: Option<std::path::PathBuf>,
     needs_cargo_workspace: bool,
@@ -315,7 +326,7 @@ fn discover(
 }
 
 /// The session for `global`: reporters for its format and colour, where this process runs.
-fn session(global: &GlobalArgs, artifact: bool) -> Result<Session> {
+pub(crate) fn session(global: &GlobalArgs, artifact: bool) -> Result<Session> {
     let format = global.report_format();
     let human_is_tty = match format {
         Format::Human if !artifact => std::io::stdout().is_terminal(),

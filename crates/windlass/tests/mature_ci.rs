@@ -637,3 +637,82 @@ fn completions_complete_every_task_in_a_real_bash() {
         .expect_code(2);
     fx.run(&["completions", "tcsh"]).expect_code(2);
 }
+
+/// Lines of a child's stdout as they come, with a deadline for each wait.
+struct Lines {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl Lines {
+    fn of(child: &mut std::process::Child) -> Self {
+        use std::io::BufRead;
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines {
+            rx,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits (up to a minute, for a loaded machine) for a line containing `text`.
+    fn until(&mut self, text: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push_str(&line);
+                    self.seen.push('\n');
+                    if line.contains(text) {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("no line with {text:?} in:\n{}", self.seen);
+    }
+}
+
+#[test]
+fn ci_watch_runs_again_only_the_steps_a_change_concerns_until_interrupted() {
+    let fx = Fixture::new(CLEAN_LIB);
+    git(&fx.root, &["init", "--quiet"]);
+    fx.write(".gitignore", "target/\n");
+    let mut child = fx
+        .command(&["ci", "--watch", "--only", "fmt-check,secrets"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Lines::of(&mut child);
+    lines.until("watching");
+    // A Rust file: both steps.
+    fx.write(
+        "src/lib.rs",
+        &format!("{CLEAN_LIB}pub fn  unformatted() {{}}\n"),
+    );
+    lines.until("changed: src/lib.rs → fmt-check, secrets");
+    lines.until("fmt-check failed");
+    lines.until("watching");
+    // A file no Rust step reads: secrets only.
+    fx.write("NOTES.md", "notes\n");
+    lines.until("changed: NOTES.md → secrets");
+    lines.until("watching");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{}", lines.seen);
+
+    // JSON is one report per run: refused with --watch.
+    fx.run(&["ci", "--watch", "--format", "json"])
+        .expect_code(2);
+}
