@@ -57,23 +57,31 @@ pub fn register(registry: &mut windlass_core::Registry, config: &Config) -> Resu
     let declared: CommandSteps = config.section(SECTION)?;
     for (name, step) in declared {
         if let Err(why) = windlass_core::registry::check_task_name(&name) {
-            return Err(UsageError::new(format!(
-                "{}: invalid step name `{name}` in [{}.{SECTION}]: {why}",
-                config.manifest().display(),
-                config.table_name()
-            ))
-            .hint("use lowercase letters, digits and `-`")
-            .into());
+            return Err(config
+                .error_at(
+                    &[SECTION, &name],
+                    None,
+                    format!(
+                        "invalid step name `{name}` in [{}.{SECTION}]: {why}",
+                        config.table_name()
+                    ),
+                )
+                .hint("use lowercase letters, digits and `-`")
+                .into());
         }
         if let Some(existing) = registry.get(&name) {
-            return Err(UsageError::new(format!(
-                "{}: [{}.{SECTION}.{name}] declares a step whose name a {} task already has",
-                config.manifest().display(),
-                config.table_name(),
-                existing.origin().as_str()
-            ))
-            .hint("rename the command step")
-            .into());
+            return Err(config
+                .error_at(
+                    &[SECTION, &name],
+                    None,
+                    format!(
+                        "[{}.{SECTION}.{name}] declares a step whose name a {} task already has",
+                        config.table_name(),
+                        existing.origin().as_str()
+                    ),
+                )
+                .hint("rename the command step")
+                .into());
         }
         registry.add_kind(std::rc::Rc::new(CommandStepKind { name, step }));
     }
@@ -157,31 +165,47 @@ impl TaskKind for CommandStepKind {
     }
 }
 
+/// An error of the step `name`'s `key`, at its line in the manifest:
+/// `Cargo.toml:12:1: [workspace.metadata.windlass.steps.NAME] message`.
+fn error_at(
+    ws: &Workspace,
+    name: &str,
+    key: &str,
+    quoted: Option<&str>,
+    message: String,
+) -> UsageError {
+    ws.config.error_at(
+        &[SECTION, name, key],
+        quoted,
+        format!("[{}.{SECTION}.{name}] {message}", ws.config.table_name()),
+    )
+}
+
 impl CommandStepKind {
     /// The step, with the test services it needs around it.
     fn step(&self, ws: &Workspace) -> Result<Box<dyn Step>> {
         if self.step.run.first().is_none_or(String::is_empty) {
-            return Err(UsageError::new(format!(
-                "{}: [{}.steps.{}] has an empty `run`",
-                ws.config.manifest().display(),
-                ws.config.table_name(),
-                self.name
-            ))
-            .hint("write the program and its arguments: run = [\"cargo\", \"sqlx\", \"prepare\", \"--check\"]")
-            .into());
+            return Err(error_at(ws, &self.name, "run", None, "has an empty `run`".into())
+                .hint("write the program and its arguments: run = [\"cargo\", \"sqlx\", \"prepare\", \"--check\"]")
+                .into());
         }
         let mut declared = crate::services::declared(ws)?;
         let mut services = Vec::new();
         for name in &self.step.services {
             let Some(service) = declared.remove(name) else {
-                return Err(UsageError::new(format!(
-                    "{}: [{}.steps.{}] needs the service `{name}`, which [{}.test.services] does not declare",
-                    ws.config.manifest().display(),
-                    ws.config.table_name(),
-                    self.name,
-                    ws.config.table_name()
-                ))
-                .hint("declare it under [workspace.metadata.windlass.test.services], or fix the name")
+                return Err(error_at(
+                    ws,
+                    &self.name,
+                    "services",
+                    Some(name),
+                    format!(
+                        "needs the service `{name}`, which [{}.test.services] does not declare",
+                        ws.config.table_name()
+                    ),
+                )
+                .hint(
+                    "declare it under [workspace.metadata.windlass.test.services], or fix the name",
+                )
                 .into());
             };
             services.push((name.clone(), service));
@@ -231,27 +255,30 @@ impl Step for CommandStep {
             && let (Ok(real), Ok(root)) = (ws.root.join(dir).canonicalize(), ws.root.canonicalize())
             && !real.starts_with(&root)
         {
-            return Err(UsageError::new(format!(
-                "{}: [{}.steps.{}] cwd `{}` leads outside the workspace root, to {}",
-                ws.config.manifest().display(),
-                ws.config.table_name(),
-                self.name,
-                dir.display(),
-                real.display()
-            ))
+            return Err(error_at(
+                ws,
+                &self.name,
+                "cwd",
+                None,
+                format!(
+                    "cwd `{}` leads outside the workspace root, to {}",
+                    dir.display(),
+                    real.display()
+                ),
+            )
             .hint("give a directory inside the workspace root")
             .into());
         }
         if let Some(dir) = &self.step.cwd
             && !ws.root.join(dir).is_dir()
         {
-            return Err(UsageError::new(format!(
-                "{}: [{}.steps.{}] cwd `{}` is not a directory",
-                ws.config.manifest().display(),
-                ws.config.table_name(),
-                self.name,
-                dir.display()
-            ))
+            return Err(error_at(
+                ws,
+                &self.name,
+                "cwd",
+                None,
+                format!("cwd `{}` is not a directory", dir.display()),
+            )
             .hint("give a directory relative to the workspace root")
             .into());
         }
@@ -311,6 +338,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
+        assert!(
+            err.starts_with("/w/Cargo.toml:1:36: [workspace.metadata.windlass.steps.lint]"),
+            "{err}"
+        );
         assert!(err.contains("a stock task already has"), "{err}");
         let err = register(
             &mut Registry::new(),
@@ -319,5 +350,83 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("invalid step name"), "{err}");
+    }
+
+    const MANIFEST: &str = "[workspace]\n\n[workspace.metadata.windlass.steps.gen]\n";
+
+    /// The step `gen` declared by `body` below its table, run through a recording session.
+    fn run(body: &str, dir: &Path) -> (Result<StepOutcome>, windlass_core::testing::Recorded) {
+        let (ws, mut session, recorded) =
+            windlass_core::testing::configured(dir, &format!("{MANIFEST}{body}"));
+        let mut declared: CommandSteps = ws.config.section(SECTION).unwrap();
+        let kind = CommandStepKind {
+            name: "gen".into(),
+            step: declared.remove("gen").unwrap(),
+        };
+        let outcome = kind.step(&ws).and_then(|step| step.run(&ws, &mut session));
+        (outcome, recorded)
+    }
+
+    #[test]
+    fn a_command_that_fails_is_a_finding_naming_it_and_its_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outcome, recorded) = run(
+            "run = [\"sh\", \"-c\", \"test \\\"$WANTED\\\" = yes\"]\nenv = { WANTED = \"no\" }\n",
+            dir.path(),
+        );
+        let outcome = outcome.unwrap();
+        assert!(!outcome.passed);
+        let finding = &recorded.diagnostics()[0];
+        assert_eq!(finding.step, "gen");
+        assert!(
+            finding.message.ends_with("exited with status 1"),
+            "{finding:?}"
+        );
+
+        // Its variables reach it: the same command passes when they say so.
+        let (outcome, recorded) = run(
+            "run = [\"sh\", \"-c\", \"test \\\"$WANTED\\\" = yes\"]\nenv = { WANTED = \"yes\" }\n",
+            dir.path(),
+        );
+        assert!(outcome.unwrap().passed);
+        assert!(recorded.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn it_starts_in_its_cwd_and_never_in_one_a_link_leads_out_to() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("service")).unwrap();
+        let (outcome, _) = run(
+            "run = [\"touch\", \"made-here\"]\ncwd = \"service\"\n",
+            dir.path(),
+        );
+        assert!(outcome.unwrap().passed);
+        assert!(dir.path().join("service/made-here").is_file());
+
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).unwrap();
+        let (outcome, recorded) = run(
+            "run = [\"touch\", \"escaped\"]\ncwd = \"out\"\n",
+            dir.path(),
+        );
+        let err = outcome.unwrap_err().to_string();
+        assert!(err.contains("Cargo.toml:5:1: "), "{err}");
+        assert!(
+            err.contains("cwd `out` leads outside the workspace root"),
+            "{err}"
+        );
+        assert!(!outside.path().join("escaped").exists());
+        assert!(recorded.events().is_empty(), "{:?}", recorded.events());
+    }
+
+    #[test]
+    fn a_service_the_test_section_does_not_declare_is_named_at_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outcome, _) = run("run = [\"true\"]\nservices = [\"postgres\"]\n", dir.path());
+        let err = outcome.unwrap_err().to_string();
+        assert!(
+            err.contains("Cargo.toml:5:13: [workspace.metadata.windlass.steps.gen] needs the service `postgres`"),
+            "{err}"
+        );
     }
 }

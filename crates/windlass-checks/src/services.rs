@@ -82,13 +82,17 @@ pub fn declared(ws: &Workspace) -> Result<BTreeMap<String, ServiceConfig>> {
     };
     let declared: BTreeMap<String, ServiceConfig> =
         services.clone().try_into().map_err(|e: toml::de::Error| {
-            UsageError::new(format!(
-                "{}: invalid [{}.test.services]: {}",
-                ws.config.manifest().display(),
-                ws.config.table_name(),
-                e.to_string().trim()
-            ))
-            .hint("fix or remove the key named above")
+            ws.config
+                .error_at(
+                    &[crate::suite::NAME, "services"],
+                    None,
+                    format!(
+                        "invalid [{}.test.services]: {}",
+                        ws.config.table_name(),
+                        e.to_string().trim()
+                    ),
+                )
+                .hint("fix or remove the key named above")
         })?;
     for (name, service) in &declared {
         check(ws, name, service)?;
@@ -98,13 +102,14 @@ pub fn declared(ws: &Workspace) -> Result<BTreeMap<String, ServiceConfig>> {
 
 fn check(ws: &Workspace, name: &str, service: &ServiceConfig) -> Result<()> {
     let bad = |why: &str, hint: &str| -> anyhow::Error {
-        UsageError::new(format!(
-            "{}: [{}.test.services.{name}] {why}",
-            ws.config.manifest().display(),
-            ws.config.table_name()
-        ))
-        .hint(hint.to_string())
-        .into()
+        ws.config
+            .error_at(
+                &[crate::suite::NAME, "services", name],
+                None,
+                format!("[{}.test.services.{name}] {why}", ws.config.table_name()),
+            )
+            .hint(hint.to_string())
+            .into()
     };
     match (&service.image, &service.run) {
         (Some(_), Some(_)) => Err(bad(

@@ -8,7 +8,6 @@
 //! before anything runs. Stock tasks and an adopter's own register the same way.
 
 use crate::config::Config;
-use crate::error::UsageError;
 use crate::job::Inputs;
 use crate::pipeline::Step;
 use crate::session::Session;
@@ -118,13 +117,17 @@ impl Registry {
                 if !config.has_section(&owned) {
                     return Ok(());
                 }
-                Err(UsageError::new(format!(
-                    "{}: [{}.{owned}] configures a task this xtask was built without",
-                    config.manifest().display(),
-                    config.table_name()
-                ))
-                .hint(hint.clone())
-                .into())
+                Err(config
+                    .error_at(
+                        &[&owned],
+                        None,
+                        format!(
+                            "[{}.{owned}] configures a task this xtask was built without",
+                            config.table_name()
+                        ),
+                    )
+                    .hint(hint.clone())
+                    .into())
             }),
         });
     }
@@ -228,7 +231,7 @@ impl Registry {
         ws: &Workspace,
         session: &mut Session,
         entries: &[CiEntry],
-        list: &str,
+        list: StepList,
     ) -> Result<Vec<Box<dyn Step>>> {
         let mut steps = Vec::new();
         for entry in entries {
@@ -253,7 +256,7 @@ impl Registry {
         ws: &Workspace,
         session: &mut Session,
         names: &[String],
-        list: &str,
+        list: StepList,
     ) -> Result<Vec<Box<dyn Step>>> {
         let mut entries = Vec::new();
         for name in names {
@@ -290,26 +293,51 @@ impl Registry {
 
     /// The error for a step name the registry does not know, listing the ones it does and
     /// the likeliest one meant.
-    pub fn unknown_step(&self, ws: &Workspace, name: &str, list: &str) -> anyhow::Error {
+    pub fn unknown_step(&self, ws: &Workspace, name: &str, list: StepList) -> anyhow::Error {
         let names = self.step_names();
         let mut hint = format!("the steps are: {}", names.join(", "));
         if let Some(near) = crate::config::closest(name, names.iter().map(String::as_str)) {
             hint = format!("did you mean `{near}`? {hint}");
         }
-        UsageError::new(format!(
-            "{}: unknown step `{name}` in {list}",
-            ws.config.manifest().display()
-        ))
-        .hint(hint)
-        .into()
+        ws.config
+            .error_at(
+                &[list.section, list.key],
+                Some(name),
+                format!("unknown step `{name}` in {list}"),
+            )
+            .hint(hint)
+            .into()
     }
 }
 
 /// `ci`'s config section.
 pub const CI_SECTION: &str = "ci";
 
-/// Where `ci`'s steps are written, for messages.
-pub const CI_LIST: &str = "[workspace.metadata.windlass.ci] steps";
+/// Where a list of step names is written in the config (`[ci] steps`, the hook's
+/// `extra-steps`): its section and key, for messages and the error's line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepList {
+    /// The section below the windlass table.
+    pub section: &'static str,
+    /// The key of the list in it.
+    pub key: &'static str,
+}
+
+impl std::fmt::Display for StepList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "[workspace.metadata.windlass.{}] {}",
+            self.section, self.key
+        )
+    }
+}
+
+/// Where `ci`'s steps are written.
+pub const CI_LIST: StepList = StepList {
+    section: CI_SECTION,
+    key: "steps",
+};
 
 /// Task names go into command lines and job ids unquoted: keep them plain.
 pub fn check_task_name(name: &str) -> std::result::Result<(), &'static str> {

@@ -418,7 +418,11 @@ impl<T: Task> Step for TaskStep<T> {
 
 /// The arguments `words` of the subcommand `kind`, as its parser reads them (the defaults
 /// when there are none): how `ci` and the hook run a task.
-pub fn matches_of(kind: &dyn TaskKind, words: &[String], list: &str) -> Result<clap::ArgMatches> {
+pub fn matches_of(
+    kind: &dyn TaskKind,
+    words: &[String],
+    list: crate::registry::StepList,
+) -> Result<clap::ArgMatches> {
     let Some(command) = kind.command() else {
         return Ok(clap::ArgMatches::default());
     };

@@ -66,3 +66,13 @@ pub fn detached(dir: &Path) -> (Workspace, Session, Recorded) {
     let ws = Workspace::detached(&mut session, dir);
     (ws, session, recorded)
 }
+
+/// A workspace whose root manifest is `manifest` (written to `dir/Cargo.toml`, config and
+/// all), and a recording session in it: for a step that reads its section.
+pub fn configured(dir: &Path, manifest: &str) -> (Workspace, Session, Recorded) {
+    std::fs::write(dir.join("Cargo.toml"), manifest).expect("the test's manifest is written");
+    let (mut session, recorded) = recording(dir);
+    let ws = Workspace::discover(&mut session, Some(&dir.join("Cargo.toml")))
+        .expect("the test's manifest is a workspace");
+    (ws, session, recorded)
+}

@@ -13,7 +13,6 @@
 //! within 14 days warns; one that matches nothing is reported stale. (cargo-deny rejects
 //! unknown keys in `deny.toml`, so dates live here; its `ignore` lists keep working.)
 
-use crate::error::UsageError;
 use crate::{Diagnostic, Session, Severity, Workspace};
 use anyhow::Result;
 use serde::Deserialize;
@@ -89,14 +88,18 @@ impl Waivers {
         let mut out = Vec::new();
         for entry in entries {
             let bad = |why: String| -> anyhow::Error {
-                UsageError::new(format!(
-                    "{}: the waiver `{}` in [[{}.waivers]] {why}",
-                    ws.config.manifest().display(),
-                    entry.id,
-                    ws.config.table_name()
-                ))
-                .hint("write expires = \"YYYY-MM-DD\" and a reason")
-                .into()
+                ws.config
+                    .error_at(
+                        &[SECTION],
+                        Some(&entry.id),
+                        format!(
+                            "the waiver `{}` in [[{}.waivers]] {why}",
+                            entry.id,
+                            ws.config.table_name()
+                        ),
+                    )
+                    .hint("write expires = \"YYYY-MM-DD\" and a reason")
+                    .into()
             };
             if entry.reason.trim().is_empty() {
                 return Err(bad("has an empty reason".into()));

@@ -38,7 +38,10 @@ impl Task for PreCommitTask {
             cx.ws,
             cx.session,
             &config.extra_steps,
-            "[workspace.metadata.windlass.pre-commit] extra-steps",
+            windlass_core::registry::StepList {
+                section: PRE_COMMIT,
+                key: "extra-steps",
+            },
         )?;
         let secrets = cx.ws.config.section(windlass_secrets::step::NAME)?;
         let fmt = cx.ws.config.section(windlass_checks::fmt::NAME)?;

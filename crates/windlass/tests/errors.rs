@@ -121,7 +121,35 @@ fn an_unknown_config_key_exits_2_naming_key_and_file() {
         "\n[workspace.metadata.windlass.ci]\nsteps = [\"fmt-check\", \"lnit\"]\n",
     );
     let err = fx.run(&["ci"]).expect_code(2).stderr();
-    assert!(err.contains("unknown step `lnit`"), "{err}");
+    let line = 1 + fx
+        .read("Cargo.toml")
+        .lines()
+        .position(|l| l.starts_with("steps = "))
+        .unwrap();
+    // At the name itself: the column of `"lnit"` in the list.
+    assert!(
+        err.contains(&format!("Cargo.toml:{line}:23: unknown step `lnit`")),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `lint`?"), "{err}");
+
+    // Errors a task finds in its own section later, when it runs, are placed too.
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.steps.gen]\nrun = []\n",
+    );
+    let line = 1 + fx
+        .read("Cargo.toml")
+        .lines()
+        .position(|l| l.starts_with("run = []"))
+        .unwrap();
+    let err = fx.run(&["ci", "--only", "gen"]).expect_code(2).stderr();
+    assert!(
+        err.contains(&format!(
+            "Cargo.toml:{line}:1: [workspace.metadata.windlass.steps.gen] has an empty `run`"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
