@@ -62,11 +62,7 @@ fn an_unknown_config_key_exits_2_naming_key_and_file() {
         "\n[workspace.metadata.windlass.lint]\nall-featurs = true\n",
     );
     // Placed at the key's line and column, with the key it most likely meant.
-    let line = 1 + fx
-        .read("Cargo.toml")
-        .lines()
-        .position(|l| l.starts_with("all-featurs"))
-        .unwrap();
+    let line = fx.manifest_line("all-featurs");
     let err = fx.run(&["lint"]).expect_code(2).stderr();
     assert!(
         err.contains(&format!(
@@ -90,11 +86,7 @@ fn an_unknown_config_key_exits_2_naming_key_and_file() {
         CLEAN_LIB,
         "\n[workspace.metadata.windlass.pre-commit]\nmax-file-size = \"lots\"\n",
     );
-    let line = 1 + fx
-        .read("Cargo.toml")
-        .lines()
-        .position(|l| l.starts_with("max-file-size"))
-        .unwrap();
+    let line = fx.manifest_line("max-file-size");
     let run = fx.run(&["ci", "--format", "json"]).expect_code(2);
     let failure = &run.json()["failure"];
     assert_eq!(failure["kind"], "config", "{failure}");
@@ -121,11 +113,7 @@ fn an_unknown_config_key_exits_2_naming_key_and_file() {
         "\n[workspace.metadata.windlass.ci]\nsteps = [\"fmt-check\", \"lnit\"]\n",
     );
     let err = fx.run(&["ci"]).expect_code(2).stderr();
-    let line = 1 + fx
-        .read("Cargo.toml")
-        .lines()
-        .position(|l| l.starts_with("steps = "))
-        .unwrap();
+    let line = fx.manifest_line("steps = ");
     // At the name itself: the column of `"lnit"` in the list.
     assert!(
         err.contains(&format!("Cargo.toml:{line}:23: unknown step `lnit`")),
@@ -138,11 +126,7 @@ fn an_unknown_config_key_exits_2_naming_key_and_file() {
         CLEAN_LIB,
         "\n[workspace.metadata.windlass.steps.gen]\nrun = []\n",
     );
-    let line = 1 + fx
-        .read("Cargo.toml")
-        .lines()
-        .position(|l| l.starts_with("run = []"))
-        .unwrap();
+    let line = fx.manifest_line("run = []");
     let err = fx.run(&["ci", "--only", "gen"]).expect_code(2).stderr();
     assert!(
         err.contains(&format!(

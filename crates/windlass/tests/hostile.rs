@@ -493,11 +493,7 @@ fn paths_from_config_stay_inside_their_base() {
     let outside = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(outside.path(), fx.root.join("out")).unwrap();
     let run = fx.run(&["ci", "--only", "escape"]).expect_code(2);
-    let line = 1 + fx
-        .read("Cargo.toml")
-        .lines()
-        .position(|l| l.starts_with("cwd = "))
-        .unwrap();
+    let line = fx.manifest_line("cwd = ");
     assert!(
         run.all_output().contains(&format!(
             "Cargo.toml:{line}:1: [workspace.metadata.windlass.steps.escape] cwd `out` leads outside the workspace root"

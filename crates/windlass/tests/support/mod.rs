@@ -120,6 +120,16 @@ impl Fixture {
         std::fs::read_to_string(self.root.join(path)).expect("read")
     }
 
+    /// The 1-based line of the root manifest that starts with `prefix`, where a config error
+    /// should point.
+    pub fn manifest_line(&self, prefix: &str) -> usize {
+        1 + self
+            .read("Cargo.toml")
+            .lines()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting with {prefix:?} in Cargo.toml"))
+    }
+
     /// `windlass ARGS` in the fixture, outside GitHub Actions, without colour.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_windlass"));
