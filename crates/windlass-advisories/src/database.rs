@@ -48,11 +48,16 @@ pub fn cargo_offline() -> bool {
     std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1")
 }
 
+/// A copy whose own data is older than this is reported as stale, whatever its files' times
+/// say (a `cp -r` of an old snapshot looks new by them).
+pub const STALE_AFTER: Duration = Duration::from_secs(30 * 86_400);
+
 /// An opened database.
 #[derive(Debug)]
 pub struct Database {
     root: PathBuf,
-    /// Time since the copy was last fetched (or written).
+    /// How old its contents are: since its last commit (a git checkout) or its newest
+    /// advisory's date (a copy without history).
     pub age: Option<Duration>,
     cache: HashMap<String, Vec<Entry>>,
     index: Index,
@@ -137,7 +142,7 @@ fn version_ranges(text: &str) -> Option<Versions> {
 pub fn open(session: &mut Session, options: &DbOptions) -> Result<Database> {
     let path = options.path.clone().unwrap_or_else(default_path);
     let exists = path.join("crates").is_dir();
-    let mut age = age_of(&path);
+    let mut age = fetched_ago(&path);
     if !exists {
         if !options.fetch {
             return Err(missing(
@@ -167,8 +172,24 @@ pub fn open(session: &mut Session, options: &DbOptions) -> Result<Database> {
             ),
         );
     }
+    let content_age = content_age(session, &path);
+    if let Some((old, by)) = content_age
+        .as_ref()
+        .filter(|(old, _)| *old > STALE_AFTER.max(options.max_age))
+    {
+        session.message(
+            Severity::Warning,
+            format!(
+                "the advisory database at {} is {} old by {by}; findings may be missing (fetch it: `git -C {} pull`, or audit with network)",
+                path.display(),
+                human_age(*old),
+                path.display()
+            ),
+        );
+    }
+    let _ = age;
     Ok(Database {
-        age,
+        age: content_age.map(|(age, _)| age),
         whole: session.wants_details(),
         index: Index::open(&path),
         root: path,
@@ -189,13 +210,16 @@ fn missing(path: &Path, url: &str, why: &str) -> anyhow::Error {
 }
 
 fn clone(session: &mut Session, path: &Path, url: &str) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| UsageError::new(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    // Clone next to the target and rename, so that a failed clone leaves nothing behind.
-    let partial = path.with_extension("partial");
-    let _ = std::fs::remove_dir_all(&partial);
+    // Clone next to the target and rename, so that a failed clone leaves nothing behind. The
+    // partial copy's name is windlass's and this run's: nothing else of that name is removed.
+    let name = path.file_name().map_or_else(
+        || "advisory-db".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let partial = path.with_file_name(format!(".{name}.windlass-partial-{}", std::process::id()));
+    let parent = windlass_core::files::root(path.parent().unwrap_or(Path::new(".")))?;
+    let partial_rel = PathBuf::from(partial.file_name().unwrap_or_default());
+    let _ = parent.remove_tree(&partial_rel);
     let sh = session.shell();
     let cmd = sh
         .cmd("git")
@@ -203,8 +227,9 @@ fn clone(session: &mut Session, path: &Path, url: &str) -> Result<()> {
         .arg(&partial)
         .env("GIT_TERMINAL_PROMPT", "0");
     let finished = session.run_timeout(cmd, Capture::Everything, FETCH_TIMEOUT)?;
-    if !finished.success() || std::fs::rename(&partial, path).is_err() {
-        let _ = std::fs::remove_dir_all(&partial);
+    let target_rel = PathBuf::from(path.file_name().unwrap_or_default());
+    if !finished.success() || parent.rename(&partial_rel, &target_rel).is_err() {
+        let _ = parent.remove_tree(&partial_rel);
         let reason = if finished.timed_out {
             "the clone timed out".to_string()
         } else {
@@ -260,18 +285,96 @@ fn is_git(path: &Path) -> bool {
     path.join(".git").exists()
 }
 
-/// When the copy was last fetched: git's FETCH_HEAD (or HEAD after a clone), else the
-/// directory's own modification time.
-fn age_of(path: &Path) -> Option<Duration> {
-    let marker = [
-        path.join(".git/FETCH_HEAD"),
-        path.join(".git/HEAD"),
-        path.to_path_buf(),
-    ]
-    .into_iter()
-    .find(|p| p.exists())?;
+/// How long ago this checkout was last fetched by git (FETCH_HEAD, or HEAD after a clone):
+/// what decides whether to fetch again. Not how old its contents are ([`content_age`]).
+fn fetched_ago(path: &Path) -> Option<Duration> {
+    let marker = [path.join(".git/FETCH_HEAD"), path.join(".git/HEAD")]
+        .into_iter()
+        .find(|p| p.exists())?;
     let modified = std::fs::metadata(marker).and_then(|m| m.modified()).ok()?;
     SystemTime::now().duration_since(modified).ok()
+}
+
+/// How old the database's contents are, from its own data: the time of its last commit in a
+/// git checkout, else the date of its newest advisory; and which of the two told.
+fn content_age(session: &mut Session, path: &Path) -> Option<(Duration, &'static str)> {
+    let now = SystemTime::now();
+    if is_git(path) {
+        let sh = session.shell();
+        let cmd = sh
+            .cmd("git")
+            .arg("-C")
+            .arg(path)
+            .args(["log", "-1", "--format=%ct"]);
+        if let Ok(out) = session.run_quiet(cmd)
+            && out.success()
+            && let Ok(secs) = out.stdout.trim().parse::<u64>()
+        {
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+            return Some((
+                now.duration_since(at).unwrap_or_default(),
+                "its last commit",
+            ));
+        }
+    }
+    let newest = newest_advisory_date(&path.join("crates"))?;
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(newest);
+    Some((
+        now.duration_since(at).unwrap_or_default(),
+        "its newest advisory's date",
+    ))
+}
+
+/// The newest `date = "YYYY-MM-DD"` of the advisories under `crates/`, as seconds since the
+/// epoch. Only each file's head is read: the date is in its front matter.
+fn newest_advisory_date(crates: &Path) -> Option<u64> {
+    use std::io::Read;
+    let mut newest: Option<u64> = None;
+    for krate in std::fs::read_dir(crates).ok()?.flatten() {
+        let Ok(files) = std::fs::read_dir(krate.path()) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let mut head = [0u8; 1024];
+            let Ok(n) = std::fs::File::open(file.path()).and_then(|mut f| f.read(&mut head)) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&head[..n]);
+            let date = text.lines().find_map(|l| {
+                let value = l
+                    .trim()
+                    .strip_prefix("date")?
+                    .trim_start()
+                    .strip_prefix('=')?;
+                days_from_date(value.trim().trim_matches('"'))
+            });
+            if let Some(days) = date {
+                newest = Some(newest.map_or(days, |n| n.max(days)));
+            }
+        }
+    }
+    newest.map(|days| days * 86_400)
+}
+
+/// `YYYY-MM-DD` as days since 1970-01-01.
+fn days_from_date(date: &str) -> Option<u64> {
+    let mut parts = date.splitn(3, '-');
+    let (y, m, d): (i64, i64, i64) = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.get(..2)?.parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    u64::try_from(era * 146_097 + doe - 719_468).ok()
 }
 
 /// An error and its causes on one line: rustsec keeps the useful part in the source.
@@ -506,5 +609,29 @@ mod tests {
     fn ages_parse_in_common_units() {
         assert_eq!(human_age(Duration::from_secs(3 * 86_400 + 5)), "3 days");
         assert_eq!(human_age(Duration::from_secs(600)), "10 minutes");
+    }
+
+    #[test]
+    fn the_contents_tell_their_age_not_the_files_times() {
+        assert_eq!(days_from_date("1970-01-02"), Some(1));
+        assert_eq!(days_from_date("2024-03-01"), Some(19_783));
+        assert_eq!(days_from_date("2024-13-01"), None);
+        assert_eq!(days_from_date("x"), None);
+        let dir = tempfile::tempdir().unwrap();
+        for (krate, date) in [("a", "2020-05-01"), ("b", "2021-07-09")] {
+            std::fs::create_dir_all(dir.path().join(krate)).unwrap();
+            std::fs::write(
+                dir.path().join(krate).join("RUSTSEC-2020-0001.md"),
+                format!(
+                    "```toml\n[advisory]\nid = \"RUSTSEC-2020-0001\"\ndate = \"{date}\"\n```\n"
+                ),
+            )
+            .unwrap();
+        }
+        // Copied just now, yet its newest advisory says 2021.
+        assert_eq!(
+            newest_advisory_date(dir.path()),
+            days_from_date("2021-07-09").map(|d| d * 86_400)
+        );
     }
 }

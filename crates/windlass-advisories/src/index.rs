@@ -108,37 +108,17 @@ fn commit_of(root: &Path) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// Where the index of the database at `root` is kept: in its `.git` directory for a checkout
-/// (out of the way of git and of cargo-audit, which share the copy), else beside it
-/// (`advisory-db.windlass-index`), or in the temporary directory when neither is writable.
+/// Where the index of the database at `root` is kept: in windlass's own cache directory,
+/// named by a hash of the database's path — never beside the database or inside it, which
+/// belong to whoever put the database there (and may be shared with cargo-audit).
 fn location(root: &Path) -> PathBuf {
-    let git = root.join(".git");
-    if git.is_dir() && std::fs::metadata(&git).is_ok_and(|m| !m.permissions().readonly()) {
-        return git.join("windlass-index");
-    }
-    let name = root.file_name().map_or_else(
-        || "advisory-db".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let beside = root.with_file_name(format!("{name}.windlass-index"));
-    let writable = root.parent().is_some_and(|dir| {
-        std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
-            && (beside.exists() || probe_writable(dir))
-    });
-    if writable {
-        return beside;
-    }
     use std::hash::{Hash, Hasher};
+    let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    root.hash(&mut hasher);
-    std::env::temp_dir().join(format!("windlass-advisory-index-{:016x}", hasher.finish()))
-}
-
-fn probe_writable(dir: &Path) -> bool {
-    let probe = dir.join(format!(".windlass-probe-{}", std::process::id()));
-    let ok = std::fs::write(&probe, b"").is_ok();
-    let _ = std::fs::remove_file(&probe);
-    ok
+    canonical.hash(&mut hasher);
+    windlass_core::files::cache_dir()
+        .join("advisory-index")
+        .join(format!("{:016x}.index", hasher.finish()))
 }
 
 /// `introduced..fixed;...`, either side empty when open.
@@ -335,13 +315,9 @@ impl Index {
                 }
             }
         }
-        let partial = self
-            .path
-            .with_extension(format!("partial-{}", std::process::id()));
-        if std::fs::write(&partial, text).is_ok() && std::fs::rename(&partial, &self.path).is_ok() {
+        // A cache: failing to write it only costs the next run its speed.
+        if windlass_core::files::write_named(&self.path, text.as_bytes()).is_ok() {
             self.dirty = false;
-        } else {
-            let _ = std::fs::remove_file(&partial);
         }
     }
 }
@@ -447,7 +423,11 @@ mod tests {
         std::fs::write(db.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
         std::fs::write(db.join(".git/refs/heads/main"), "1111\n").unwrap();
         let mut index = Index::open(&db);
-        assert!(index.path.ends_with(".git/windlass-index"));
+        assert!(index.path.starts_with(windlass_core::files::cache_dir()));
+        assert!(
+            !index.path.starts_with(db.parent().unwrap()),
+            "never beside the database"
+        );
         index.store(&name, &refs);
         index.save();
         assert!(Index::open(&db).lookup(&name).is_some());
@@ -464,6 +444,7 @@ mod tests {
     fn a_damaged_index_is_ignored() {
         let (_dir, db) = test_db();
         let index = Index::open(&db);
+        std::fs::create_dir_all(index.path.parent().unwrap()).unwrap();
         std::fs::write(&index.path, format!("{MAGIC}\ncommit -\ncrates x\nsection")).unwrap();
         let again = Index::open(&db);
         assert!(again.sections.is_empty());

@@ -6,7 +6,8 @@
 //! sorted, owner 0, every time stamp the release's, so the bytes are reproducible) and the
 //! CycloneDX SBOM `name-version-target.cdx.json`; and one `SHA256SUMS` over them all, as
 //! `sha256sum -c` reads it. This crate is that format: the names, packing, unpacking, the
-//! checksums and the version a release archive records. It depends on no other windlass crate:
+//! checksums and the version a release archive records. It depends on no windlass crate but
+//! the file-system door ([`windlass_fs`]):
 //! both sides of the contract take it as it is, and it builds in a few seconds.
 
 #[cfg(feature = "sign")]

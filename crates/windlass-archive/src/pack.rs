@@ -51,7 +51,7 @@ pub fn pack(
     let mut gzip = tar.into_inner()?;
     gzip.flush()?;
     let bytes = gzip.finish()?;
-    crate::write_atomic(&archive, &bytes, false)?;
+    crate::write_atomic(&archive, &bytes)?;
     Ok(archive)
 }
 
@@ -136,7 +136,8 @@ pub fn unpack_release(
         .hint("a release archive holds a binary and a few small files; raise `max-unpacked` in the environment's config only for an archive you trust")
         .into()
     };
-    std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+    let root = windlass_fs::Root::create(dest)
+        .map_err(|e| UsageError::new(format!("cannot unpack into {}: {e}", dest.display())))?;
     let mut taken: Vec<(String, PathBuf)> = Vec::new();
     let result = (|| -> Result<()> {
         let (mut bytes, mut entries) = (0u64, 0u64);
@@ -171,14 +172,18 @@ pub fn unpack_release(
             if name.is_empty() || bin.is_some_and(|b| b != name) {
                 continue;
             }
-            let partial = dest.join(format!(".{name}.windlass-unpack-{}", taken.len()));
-            let mut out = std::fs::File::create(&partial)
-                .with_context(|| format!("cannot write {}", partial.display()))?;
+            let partial = PathBuf::from(format!(".{name}.windlass-unpack-{}", taken.len()));
             taken.push((name, partial.clone()));
             // The header's size was counted; the stream may not be longer than it says.
-            let copied = std::io::copy(&mut (&mut entry).take(size.saturating_add(1)), &mut out)
-                .map_err(bad)?;
-            if copied > size {
+            let mut counted = Counted {
+                inner: (&mut entry).take(size.saturating_add(1)),
+                bytes: 0,
+            };
+            root.write_from(&partial, &mut counted, windlass_fs::Perm::Executable)
+                .map_err(|e| {
+                    UsageError::new(format!("cannot unpack {}: {e}", archive.display()))
+                })?;
+            if counted.bytes > size {
                 return Err(too_big("an entry is longer than its header says".into()));
             }
         }
@@ -186,7 +191,7 @@ pub fn unpack_release(
     })();
     let cleanup = |taken: &[(String, PathBuf)]| {
         for (_, partial) in taken {
-            let _ = std::fs::remove_file(partial);
+            let _ = root.remove_file(partial);
         }
     };
     if let Err(e) = result {
@@ -214,8 +219,7 @@ pub fn unpack_release(
         }
     };
     let binary = dest.join(&name);
-    set_executable(&partial)?;
-    std::fs::rename(&partial, &binary)
+    root.rename(&partial, Path::new(&name))
         .with_context(|| format!("cannot write {}", binary.display()))?;
     let version =
         version_from_sbom(&dir.join(sbom_name(&stem))).or_else(|| version_from_stem(&stem, &name));
@@ -227,15 +231,18 @@ pub fn unpack_release(
     })
 }
 
-fn set_executable(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-            .with_context(|| format!("cannot make {} executable", path.display()))?;
+/// A reader that counts what passed through it.
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
     }
-    let _ = path;
-    Ok(())
 }
 
 fn version_from_sbom(path: &Path) -> Option<String> {

@@ -79,7 +79,8 @@ fn fetch(
     session: &mut Session,
     packages: &[&Package],
 ) -> std::result::Result<HashMap<String, HashMap<String, bool>>, String> {
-    let dir = tempfile_dir().map_err(|e| e.to_string())?;
+    let scratch = windlass_core::files::ScratchDir::new("yanked").map_err(|e| e.to_string())?;
+    let dir = scratch.path().to_path_buf();
     let sh = session.shell();
     let mut cmd = sh.cmd("curl").args([
         "--parallel",
@@ -104,11 +105,11 @@ fn fetch(
         .map_err(|e| e.to_string())?;
     let mut out = HashMap::new();
     for name in names {
-        if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
+        if let Ok(text) = windlass_core::files::read_text(&dir.join(name)) {
             out.insert(name.to_string(), parse_entries(text.lines()));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(scratch);
     if out.is_empty() {
         return Err(if finished.timed_out {
             "timed out".into()
@@ -117,12 +118,6 @@ fn fetch(
         });
     }
     Ok(out)
-}
-
-fn tempfile_dir() -> std::io::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("windlass-index-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 /// Cargo's caches of the crates.io sparse index.

@@ -310,9 +310,11 @@ impl Task for CoverageTask {
                 ws.cargo_hint(&["llvm-cov", "--workspace"]),
             ));
         }
+        // Inside the workspace (checked when the config loads), never through a link.
         if let Some(parent) = output.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| UsageError::new(format!("cannot create {}: {e}", parent.display())))?;
+            windlass_core::files::root(&ws.root)?
+                .create_dir_all(parent)
+                .map_err(windlass_core::files::error)?;
         }
         let report = session.run_quiet(
             sh.cmd("cargo")

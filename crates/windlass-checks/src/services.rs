@@ -201,7 +201,12 @@ struct Started {
 
 enum Kind {
     Container(String),
-    Process { child: Background, log: PathBuf },
+    Process {
+        child: Background,
+        log: PathBuf,
+        /// The directory of its log, removed when the service is.
+        _dir: windlass_core::files::ScratchDir,
+    },
 }
 
 /// The services started so far; stopped when dropped, so an early return or a panic does
@@ -275,7 +280,7 @@ impl Running {
                         .unwrap_or_default()
                 }
                 Kind::Process { log, .. } => {
-                    tail(&std::fs::read_to_string(log).unwrap_or_default())
+                    tail(&windlass_core::files::read_text(log).unwrap_or_default())
                 }
             };
             session.emit(Event::Output {
@@ -300,9 +305,8 @@ impl Running {
                     cmd.args(["rm", "--force", "--volumes", id]);
                     let _ = session.runner().run_cleanup(cmd);
                 }
-                Kind::Process { child, log } => {
+                Kind::Process { child, .. } => {
                     child.stop(Duration::from_secs(5));
-                    let _ = std::fs::remove_file(log);
                 }
             }
         }
@@ -456,11 +460,8 @@ fn start_process(
         command.env(key, fill(value));
     }
     command.current_dir(session.shell().current_dir());
-    let dir = std::env::temp_dir().join(format!("windlass-services-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| UsageError::new(format!("cannot create {}: {e}", dir.display())))?;
-    let log = dir.join(format!("{name}.log"));
-    let _ = std::fs::remove_file(&log);
+    let dir = windlass_core::files::ScratchDir::new("services")?;
+    let log = dir.path().join(format!("{name}.log"));
     session.emit(Event::CommandStarted {
         command: format!("{} &", windlass_core::runner::describe_command(&command)),
         streaming: false,
@@ -483,7 +484,15 @@ fn start_process(
         _ if uses_port => Check::Tcp(SocketAddr::from(([127, 0, 0, 1], port))),
         _ => Check::Nothing,
     };
-    Ok((Kind::Process { child, log }, vec![(port, port)], check))
+    Ok((
+        Kind::Process {
+            child,
+            log,
+            _dir: dir,
+        },
+        vec![(port, port)],
+        check,
+    ))
 }
 
 /// Polls until ready, the deadline passes, or the service dies.

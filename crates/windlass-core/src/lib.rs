@@ -28,6 +28,7 @@ pub mod plan;
 pub mod registry;
 pub mod report;
 pub mod runner;
+pub mod sanitize;
 pub mod session;
 pub mod signal;
 pub mod task;

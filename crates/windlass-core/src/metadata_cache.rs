@@ -125,16 +125,8 @@ pub fn store(path: &Path, root: &Path, metadata: &Metadata, json: &str) {
         return;
     };
     let text = format!("{MAGIC}\n{}\n{list}\n{json}", fingerprint(&files));
-    let Some(dir) = path.parent() else {
-        return;
-    };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    let partial = path.with_extension(format!("partial-{}", std::process::id()));
-    if std::fs::write(&partial, text).is_err() || std::fs::rename(&partial, path).is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
+    // A cache: failing to write it only costs the next run its speed.
+    let _ = crate::files::write_named(path, text.as_bytes());
 }
 
 #[cfg(test)]

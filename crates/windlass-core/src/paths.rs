@@ -75,7 +75,7 @@ pub fn shell_quote(arg: &str) -> String {
 /// Whether `name` is one file name: not empty, not `.` or `..`, without a path separator or
 /// a control character. What a config names as a file in a directory of windlass's (a
 /// release's binary) must be one, or it could write anywhere.
-pub use windlass_archive::is_file_name;
+pub use windlass_fs::is_file_name;
 
 /// Whether `path` stays inside the directory it is relative to: not absolute, and never
 /// above it once `.` and `..` are resolved in order (`a/../b` does, `../x` and `a/../../x`

@@ -238,11 +238,11 @@ impl Runner {
         if signal::interrupted() {
             return Err(Interrupted.into());
         }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .map_err(|e| UsageError::new(format!("cannot write {}: {e}", log.display())))?;
+        let dir = log.parent().unwrap_or(std::path::Path::new("."));
+        let name = std::path::Path::new(log.file_name().unwrap_or_default());
+        let file = crate::files::root(dir)?
+            .append(name)
+            .map_err(crate::files::error)?;
         let err = file
             .try_clone()
             .map_err(|e| UsageError::new(format!("cannot write {}: {e}", log.display())))?;

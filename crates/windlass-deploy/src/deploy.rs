@@ -5,10 +5,10 @@
 
 use crate::config::{EngineKind, Environment};
 use crate::engine::{Engine, Timings};
+use crate::ledger::{Entry, Ledger, Verdict};
 use crate::releases::rfc3339;
 use anyhow::Result;
 use serde_json::json;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use windlass_core::Plan;
@@ -36,8 +36,10 @@ pub struct Rollback {
     pub env_name: String,
     /// Its settings.
     pub env: Environment,
-    /// The release to go back to (default: the previous one).
+    /// The release to go back to (default: the newest one that passed its gate).
     pub to: Option<String>,
+    /// Go back to `to` even when the ledger says it failed its gate.
+    pub force: bool,
 }
 
 /// The engine of an environment.
@@ -82,6 +84,19 @@ pub fn log_path(ws: &Workspace, env_name: &str, env: &Environment) -> Result<Pat
     })
 }
 
+/// Where an environment's ledger and log are, and the release live there (host: `current`;
+/// swarm: the service's), without taking its lock: `deploy --history`.
+pub fn ledger_of(
+    ws: &Workspace,
+    session: &mut Session,
+    env_name: &str,
+    env: &Environment,
+) -> Result<(PathBuf, PathBuf, Option<String>)> {
+    let mut engine = engine(ws, session, env_name, env, None, None, false)?;
+    let live = engine.live(session).unwrap_or(None);
+    Ok((engine.ledger(), engine.log(), live))
+}
+
 /// What a deploy log line says of the run it records.
 struct Record<'a> {
     kind: &'a str,
@@ -109,19 +124,31 @@ impl Record<'_> {
             "rolled_back": rolled_back,
         });
         // The log is a record, not a gate: failing to append must not undo a good deploy.
-        let _ = append(&self.log, &line);
+        let _ = crate::releases::append_line(&self.log, &line);
     }
 }
 
-fn append(path: &Path, line: &serde_json::Value) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+/// The ledger's verdict for a release, saved at once: a deploy killed a moment later still
+/// leaves it recorded. Saving can fail (a full disk); the deploy's own outcome stands, and
+/// the failure is said.
+fn decide(
+    session: &mut Session,
+    ledger: &mut Ledger,
+    id: &str,
+    verdict: Verdict,
+    reasons: Vec<String>,
+) {
+    ledger.decide(id, verdict, reasons, &rfc3339(SystemTime::now()));
+    save(session, ledger);
+}
+
+fn save(session: &mut Session, ledger: &Ledger) {
+    if let Err(err) = ledger.save() {
+        session.message(
+            windlass_core::Severity::Warning,
+            format!("the release ledger could not be saved: {err:#}"),
+        );
     }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    writeln!(file, "{line}")
 }
 
 impl Step for Deploy {
@@ -149,7 +176,16 @@ impl Step for Deploy {
         )?;
         let started = SystemTime::now();
         engine.lock(session)?;
-        let result = deploy(engine.as_mut(), session, ws, &self.env_name, started);
+        let result = Ledger::load(&engine.ledger(), &engine.log()).and_then(|mut ledger| {
+            deploy(
+                engine.as_mut(),
+                session,
+                ws,
+                &self.env_name,
+                started,
+                &mut ledger,
+            )
+        });
         engine.unlock(session);
         result
     }
@@ -188,7 +224,17 @@ fn deploy(
     ws: &Workspace,
     env_name: &str,
     started: SystemTime,
+    ledger: &mut Ledger,
 ) -> Result<StepOutcome> {
+    if let Some(interrupted) = engine.interrupted_release() {
+        decide(
+            session,
+            ledger,
+            &interrupted,
+            Verdict::Interrupted,
+            vec!["its deploy was interrupted after the switch, before its health was known".into()],
+        );
+    }
     let mut timings = Timings::default();
     let release = timings.record("build", || engine.prepare(session, ws))?;
     let problems = timings.record("validate", || engine.validate(session, ws))?;
@@ -198,7 +244,18 @@ fn deploy(
             format!("cargo xtask validate-config --env {env_name}"),
         ));
     }
-    timings.record("copy", || engine.stage(session, &release))?;
+    let sha256 = timings.record("copy", || engine.stage(session, &release))?;
+    let mut entry = Entry::staged(
+        &release.id,
+        &release.version,
+        &release.commit,
+        &rfc3339(SystemTime::now()),
+    );
+    entry.sha256 = sha256;
+    entry.archive_sha256.clone_from(&release.archive_sha256);
+    entry.image.clone_from(&release.image);
+    ledger.stage(entry);
+    save(session, ledger);
     let previous = engine.current(session)?;
     let record = Record {
         kind: crate::tasks::DEPLOY,
@@ -215,7 +272,14 @@ fn deploy(
     // deploy ends with the previous release running again, or (a first deploy) none.
     let failure = match guarded(|| engine.activate(session, id, &mut timings)) {
         Ok(true) => {
-            engine.settle(session, true, previous.as_deref());
+            ledger.decide(
+                id,
+                Verdict::Healthy,
+                Vec::new(),
+                &rfc3339(SystemTime::now()),
+            );
+            engine.settle(session, true, previous.as_deref(), ledger);
+            save(session, ledger);
             record.write(&timings, "success", false);
             return Ok(StepOutcome::passed(format!("{id} is live and healthy")));
         }
@@ -238,6 +302,7 @@ fn deploy(
             failure,
             &record,
             timings,
+            ledger,
         )
     })
 }
@@ -254,10 +319,28 @@ fn recover(
     failure: Failure,
     record: &Record<'_>,
     mut timings: Timings,
+    ledger: &mut Ledger,
 ) -> Result<StepOutcome> {
+    let (verdict_if_back, reasons) = match &failure {
+        Failure::Unhealthy => (
+            Verdict::RolledBack,
+            vec!["it did not pass its health gate".to_string()],
+        ),
+        Failure::Error(err) if err.chain().any(|c| c.is::<windlass_core::Interrupted>()) => (
+            Verdict::Interrupted,
+            vec!["the deploy was interrupted before its health was known".to_string()],
+        ),
+        Failure::Error(err) => (Verdict::RolledBack, vec![format!("{err:#}")]),
+    };
     let Some(previous) = previous else {
         let withdrawn = guarded(|| engine.withdraw(session, id));
-        engine.settle(session, false, None);
+        let verdict = if verdict_if_back == Verdict::Interrupted {
+            Verdict::Interrupted
+        } else {
+            Verdict::Withdrawn
+        };
+        decide(session, ledger, id, verdict, reasons);
+        engine.settle(session, false, None, ledger);
         record.write(&timings, "failed", false);
         let undone = match &withdrawn {
             Ok(()) => "it was withdrawn: no `current`, as before".to_string(),
@@ -291,8 +374,20 @@ fn recover(
         };
         timings.0.push((name, took));
     }
-    engine.settle(session, false, Some(previous));
+    decide(session, ledger, id, verdict_if_back, reasons);
+    engine.settle(session, false, Some(previous), ledger);
     let healthy = matches!(restored, Ok(true));
+    if !healthy {
+        decide(
+            session,
+            ledger,
+            previous,
+            Verdict::Unhealthy,
+            vec![format!(
+                "it was not healthy when {id} was rolled back to it"
+            )],
+        );
+    }
     record.write(
         &timings,
         if healthy { "rolled_back" } else { "failed" },
@@ -331,16 +426,97 @@ impl Step for Rollback {
         let started = SystemTime::now();
         let mut engine = engine(ws, session, &self.env_name, &self.env, None, None, false)?;
         engine.lock(session)?;
-        let result = rollback(
-            engine.as_mut(),
-            session,
-            &self.env_name,
-            self.to.as_deref(),
-            started,
-        );
+        let result = Ledger::load(&engine.ledger(), &engine.log()).and_then(|mut ledger| {
+            rollback(
+                engine.as_mut(),
+                session,
+                &self.env_name,
+                (self.to.as_deref(), self.force),
+                started,
+                &mut ledger,
+            )
+        });
         engine.unlock(session);
         result
     }
+}
+
+/// The release a rollback goes to: `to` when named (refused, unless forced, when the ledger
+/// says it failed its gate), else the newest release that passed its gate and is not live.
+fn rollback_target(
+    engine: &mut dyn Engine,
+    session: &mut Session,
+    env_name: &str,
+    (to, force): (Option<&str>, bool),
+    ledger: &Ledger,
+) -> Result<String> {
+    let live = engine.live(session)?;
+    let known = || -> String {
+        let ids: Vec<String> = ledger
+            .releases
+            .iter()
+            .rev()
+            .filter(|e| !e.pruned)
+            .map(|e| format!("{} ({})", e.id, e.verdict.as_str()))
+            .collect();
+        if ids.is_empty() {
+            "the ledger records none".into()
+        } else {
+            format!("the releases are: {}", ids.join(", "))
+        }
+    };
+    if let Some(to) = to {
+        let entry = ledger.get(to);
+        if !engine.restorable(session, to, entry.and_then(|e| e.image.as_deref()))? {
+            return Err(UsageError::new(format!("no release {to} in {env_name}"))
+                .hint(known())
+                .into());
+        }
+        if let Some(entry) = entry.filter(|e| !e.verdict.passed()) {
+            let why = if entry.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", entry.reasons.join("; "))
+            };
+            if !force {
+                return Err(UsageError::new(format!(
+                    "{to} did not pass its gate in {env_name} (ledger: {}{why})",
+                    entry.verdict.as_str()
+                ))
+                .kind(windlass_core::error::ErrorKind::Refused)
+                .hint(format!(
+                    "go back to it anyway with `cargo xtask rollback --env {env_name} --to {to} --force`; {}",
+                    known()
+                ))
+                .into());
+            }
+            session.message(
+                windlass_core::Severity::Warning,
+                format!(
+                    "going back to {to}, which did not pass its gate (ledger: {}), because --force says so",
+                    entry.verdict.as_str()
+                ),
+            );
+        }
+        return Ok(to.to_string());
+    }
+    let candidates: Vec<(String, Option<String>)> = ledger
+        .candidates(live.as_deref())
+        .map(|e| (e.id.clone(), e.image.clone()))
+        .collect();
+    for (id, image) in candidates {
+        if engine.restorable(session, &id, image.as_deref())? {
+            return Ok(id);
+        }
+    }
+    Err(UsageError::new(format!(
+        "no release of {env_name} besides the live one passed its health gate: nothing to roll back to"
+    ))
+    .hint(format!(
+        "name one with --to RELEASE (--force for one that failed); {}",
+        known()
+    ))
+    .into())
 }
 
 /// The rollback flow, under the lock.
@@ -348,16 +524,29 @@ fn rollback(
     engine: &mut dyn Engine,
     session: &mut Session,
     env_name: &str,
-    to: Option<&str>,
+    to: (Option<&str>, bool),
     started: SystemTime,
+    ledger: &mut Ledger,
 ) -> Result<StepOutcome> {
-    let target = engine.rollback_target(session, to)?;
+    let target = rollback_target(engine, session, env_name, to, ledger)?;
     let mut timings = Timings::default();
     // Going back is itself recovery: it finishes even when interrupted.
     let activated =
         session.recovering(|session| guarded(|| engine.activate(session, &target, &mut timings)));
     let healthy = matches!(activated, Ok(true));
-    engine.settle(session, healthy, None);
+    if healthy {
+        // Proven healthy again here: whatever an old record said, it passed its gate now.
+        decide(session, ledger, &target, Verdict::Healthy, Vec::new());
+    } else {
+        decide(
+            session,
+            ledger,
+            &target,
+            Verdict::Unhealthy,
+            vec!["it was not healthy when rolled back to".into()],
+        );
+    }
+    engine.settle(session, healthy, None, ledger);
     Record {
         kind: crate::tasks::ROLLBACK,
         env: env_name,
@@ -381,10 +570,71 @@ fn rollback(
     }
 }
 
+/// `deploy --history`: every release the ledger records, newest first, with its verdict.
+pub fn history(ledger: &Ledger, live: Option<&str>) -> String {
+    if ledger.releases.is_empty() {
+        return "no releases recorded yet".into();
+    }
+    let mut rows = vec![[
+        "release".to_string(),
+        "version".into(),
+        "commit".into(),
+        "verdict".into(),
+        "decided".into(),
+        "notes".into(),
+    ]];
+    for e in ledger.releases.iter().rev() {
+        let mut notes = Vec::new();
+        if Some(e.id.as_str()) == live {
+            notes.push("live".to_string());
+        }
+        if e.baked {
+            notes.push("baked".into());
+        }
+        if let Some(from) = &e.promoted_from {
+            notes.push(format!("promoted from {from}"));
+        }
+        if e.pruned {
+            notes.push("pruned".into());
+        }
+        notes.extend(e.reasons.iter().take(1).cloned());
+        rows.push([
+            e.id.clone(),
+            e.version.clone(),
+            e.commit.chars().take(12).collect(),
+            e.verdict.as_str().into(),
+            e.decided.clone(),
+            notes.join("; "),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `deploy --stats`: success rate, rollback rate and median time to deploy, from the log.
 pub fn stats(log: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(log)
-        .map_err(|e| UsageError::new(format!("no deploy log at {}: {e}", log.display())))?;
+    if !log.exists() {
+        return Err(
+            UsageError::new(format!("no deploy log at {}", log.display()))
+                .hint("deploy first: every deploy appends to it")
+                .into(),
+        );
+    }
+    // Bounded, and a regular file only: a log that is a link to /dev/zero is refused.
+    let text = windlass_core::files::read_text(log)?;
     let deploys: Vec<serde_json::Value> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

@@ -6,6 +6,7 @@
 //! process ([`crate::host`]); the `swarm` engine updates a Docker Swarm service
 //! ([`crate::swarm`]). A Kubernetes engine would implement the same trait.
 
+use crate::ledger::Ledger;
 use anyhow::Result;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -27,11 +28,21 @@ pub trait Engine {
     /// problems (each reported through the session).
     fn validate(&mut self, session: &mut Session, ws: &Workspace) -> Result<usize>;
 
-    /// Puts the release's files in place, without running it (the host's release directory).
-    fn stage(&mut self, session: &mut Session, release: &Release) -> Result<()>;
+    /// Puts the release's files in place, without running it (the host's release directory):
+    /// the SHA-256 of what was staged, when the engine knows it.
+    fn stage(&mut self, session: &mut Session, release: &Release) -> Result<Option<String>>;
 
-    /// The release running now, if any (the one to roll back to).
+    /// The release to fall back on if this deploy fails: the one running now, or, after a
+    /// deploy that was interrupted, the one before it.
     fn current(&mut self, session: &mut Session) -> Result<Option<String>>;
+
+    /// The release running now, whatever its state.
+    fn live(&mut self, session: &mut Session) -> Result<Option<String>>;
+
+    /// A release an interrupted deploy switched to without learning its health.
+    fn interrupted_release(&self) -> Option<String> {
+        None
+    }
 
     /// Makes `release` the one that runs and gates it on health: whether it became healthy.
     fn activate(
@@ -44,21 +55,37 @@ pub trait Engine {
     /// Takes away a first release that never became healthy (nothing to roll back to).
     fn withdraw(&mut self, session: &mut Session, release: &str) -> Result<()>;
 
-    /// After the flow: prune old releases, clear a journal (`success` says how it ended).
-    fn settle(&mut self, session: &mut Session, success: bool, previous: Option<&str>);
+    /// After the flow: prune old releases the ledger recorded, clear a journal (`success`
+    /// says how it ended).
+    fn settle(
+        &mut self,
+        session: &mut Session,
+        success: bool,
+        previous: Option<&str>,
+        ledger: &mut Ledger,
+    );
 
-    /// The release `rollback` goes to: `to`, else the one before the current one.
-    fn rollback_target(&mut self, session: &mut Session, to: Option<&str>) -> Result<String>;
+    /// Whether `release` is still here to go back to (the host's directory, the swarm's
+    /// image on this node, `image` when the ledger names it); the engine remembers it.
+    fn restorable(
+        &mut self,
+        session: &mut Session,
+        release: &str,
+        image: Option<&str>,
+    ) -> Result<bool>;
 
     /// Whether what runs now is healthy, by the same gate a deploy passes.
     fn healthy(&mut self, session: &mut Session) -> Result<bool>;
 
     /// Where the deploy log is.
     fn log(&self) -> PathBuf;
+
+    /// Where the release ledger is.
+    fn ledger(&self) -> PathBuf;
 }
 
 /// A release, as an engine names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Release {
     /// What `current`, the log and `rollback --to` call it.
     pub id: String,
@@ -66,6 +93,12 @@ pub struct Release {
     pub commit: String,
     /// Built from a work tree with changes the commit does not have.
     pub dirty: bool,
+    /// The crate's version, when known.
+    pub version: String,
+    /// The SHA-256 of the release archive it came from (host, `--artifact NAME.tar.gz`).
+    pub archive_sha256: Option<String>,
+    /// The image (swarm).
+    pub image: Option<String>,
 }
 
 /// Phase durations, for the log.

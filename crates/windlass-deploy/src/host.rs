@@ -9,6 +9,7 @@
 use crate::config::Environment;
 use crate::engine::{Engine, Release, Timings};
 use crate::health::{self, HealthOptions};
+use crate::ledger::Ledger;
 use crate::releases::{Journal, Layout, Lock, release_id};
 use crate::validate;
 use anyhow::Result;
@@ -107,7 +108,25 @@ impl Engine for HostEngine {
         }
         let id = release_id(SystemTime::now(), &commit);
         self.new_release = Some(id.clone());
-        Ok(Release { id, commit, dirty })
+        let archive_sha256 = match &self.artifact {
+            Some(path) if path.to_string_lossy().ends_with(".tar.gz") => {
+                Some(windlass_core::files::sha256_file(path)?)
+            }
+            _ => None,
+        };
+        let version = self
+            .binary
+            .as_ref()
+            .map(|(_, _, v)| v.clone())
+            .unwrap_or_default();
+        Ok(Release {
+            id,
+            commit,
+            dirty,
+            version,
+            archive_sha256,
+            image: None,
+        })
     }
 
     fn validate(&mut self, session: &mut Session, ws: &Workspace) -> Result<usize> {
@@ -119,11 +138,11 @@ impl Engine for HostEngine {
         ))
     }
 
-    fn stage(&mut self, _session: &mut Session, release: &Release) -> Result<()> {
+    fn stage(&mut self, _session: &mut Session, release: &Release) -> Result<Option<String>> {
         let Some((binary, bin_name, version)) = &self.binary else {
             return Err(anyhow::anyhow!("nothing was prepared to stage"));
         };
-        self.layout.create(
+        let info = self.layout.create(
             &release.id,
             binary,
             bin_name,
@@ -139,15 +158,10 @@ impl Engine for HostEngine {
             .and_then(windlass_archive::sbom_beside)
             .filter(|p| p.is_file())
         {
-            let kept = self
-                .layout
-                .releases()
-                .join(&release.id)
-                .join("sbom.cdx.json");
-            std::fs::copy(&sbom, &kept)
-                .map_err(|e| UsageError::new(format!("cannot copy {}: {e}", sbom.display())))?;
+            self.layout
+                .keep_beside(&release.id, &sbom, "sbom.cdx.json")?;
         }
-        Ok(())
+        Ok(Some(info.sha256))
     }
 
     fn current(&mut self, _session: &mut Session) -> Result<Option<String>> {
@@ -160,6 +174,14 @@ impl Engine for HostEngine {
         };
         self.previous.clone_from(&previous);
         Ok(previous)
+    }
+
+    fn live(&mut self, _session: &mut Session) -> Result<Option<String>> {
+        Ok(self.layout.current())
+    }
+
+    fn interrupted_release(&self) -> Option<String> {
+        self.interrupted.as_ref().map(|j| j.release.clone())
     }
 
     fn activate(
@@ -188,16 +210,7 @@ impl Engine for HostEngine {
     /// A first release that never became healthy goes: its `current` link and its directory,
     /// leaving the root as it was before the deploy.
     fn withdraw(&mut self, session: &mut Session, release: &str) -> Result<()> {
-        if self.layout.current().as_deref() == Some(release) {
-            let link = self.layout.current_link();
-            std::fs::remove_file(&link)
-                .map_err(|e| UsageError::new(format!("cannot remove {}: {e}", link.display())))?;
-        }
-        let dir = self.layout.releases().join(release);
-        std::fs::remove_dir_all(&dir)
-            .map_err(|e| UsageError::new(format!("cannot remove {}: {e}", dir.display())))?;
-        // The first release's directory goes too, when it made it.
-        let _ = std::fs::remove_dir(self.layout.releases());
+        self.layout.withdraw(release)?;
         session.message(
             Severity::Notice,
             format!("withdrew {release}: removed `current` and its release directory"),
@@ -205,52 +218,47 @@ impl Engine for HostEngine {
         Ok(())
     }
 
-    fn settle(&mut self, session: &mut Session, success: bool, previous: Option<&str>) {
+    fn settle(
+        &mut self,
+        session: &mut Session,
+        success: bool,
+        previous: Option<&str>,
+        ledger: &mut Ledger,
+    ) {
         self.layout.clear_journal();
         if success && self.new_release.is_some() {
-            let pruned = self.layout.prune(self.env.keep(), previous);
-            if !pruned.is_empty() {
+            let pruned = self.layout.prune(self.env.keep(), previous, ledger);
+            if !pruned.removed.is_empty() {
                 session.message(
                     Severity::Notice,
-                    format!("pruned {} old releases", pruned.len()),
+                    format!(
+                        "pruned {} old releases: {}",
+                        pruned.removed.len(),
+                        pruned.removed.join(", ")
+                    ),
+                );
+            }
+            if !pruned.foreign.is_empty() {
+                session.message(
+                    Severity::Notice,
+                    format!(
+                        "left alone in {}: {} (not releases the ledger records; windlass only removes its own)",
+                        self.layout.releases().display(),
+                        pruned.foreign.join(", ")
+                    ),
                 );
             }
         }
     }
 
-    fn rollback_target(&mut self, _session: &mut Session, to: Option<&str>) -> Result<String> {
-        let layout = &self.layout;
-        let current = layout.current();
-        let all = layout.list();
-        let interrupted = &self.interrupted;
-        let target = match (to, interrupted) {
-            (Some(to), _) => {
-                if !all.iter().any(|r| r == to) {
-                    return Err(UsageError::new(format!("no release {to}"))
-                        .hint(format!("the releases are: {}", all.join(", ")))
-                        .into());
-                }
-                to.to_string()
-            }
-            (None, Some(j)) if j.previous.is_some() => j.previous.clone().unwrap_or_default(),
-            (None, _) => {
-                let before: Vec<&String> = all
-                    .iter()
-                    .filter(|id| Some(id.as_str()) < current.as_deref())
-                    .collect();
-                match before.last() {
-                    Some(id) => (*id).clone(),
-                    None => {
-                        return Err(
-                            UsageError::new("there is no release before the current one")
-                                .hint("name one with --to RELEASE")
-                                .into(),
-                        );
-                    }
-                }
-            }
-        };
-        Ok(target)
+    fn restorable(
+        &mut self,
+        _session: &mut Session,
+        release: &str,
+        _image: Option<&str>,
+    ) -> Result<bool> {
+        Ok(windlass_core::paths::is_file_name(release)
+            && self.layout.list().iter().any(|r| r == release))
     }
 
     fn healthy(&mut self, session: &mut Session) -> Result<bool> {
@@ -259,6 +267,10 @@ impl Engine for HostEngine {
 
     fn log(&self) -> PathBuf {
         self.layout.log()
+    }
+
+    fn ledger(&self) -> PathBuf {
+        self.layout.ledger()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod engine;
 pub mod health;
 pub mod host;
+pub mod ledger;
 pub mod releases;
 pub mod swarm;
 pub mod systemd;

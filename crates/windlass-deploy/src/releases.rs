@@ -4,13 +4,15 @@
 //! `current` is switched atomically: a new link is made beside it and renamed over it, so
 //! that at every instant it names a whole release (never delete-then-create).
 
+use crate::ledger::Ledger;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use windlass_core::UsageError;
-use windlass_core::files::sha256_file;
+use windlass_core::error::ErrorKind;
+use windlass_core::files::{self, Kind, Perm, Root, sha256_file};
 
 /// The paths of one environment.
 #[derive(Debug, Clone)]
@@ -51,53 +53,82 @@ pub struct ReleaseInfo {
 /// The `release.json` of the release directory `dir`.
 pub fn read_info(dir: &Path) -> Result<ReleaseInfo> {
     let path = dir.join("release.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+    let text = files::read_text_limited(&path, 1024 * 1024)?;
     serde_json::from_str(&text).map_err(|e| {
         UsageError::new(format!("{} is not a release record: {e}", path.display())).into()
     })
 }
 
 fn io(path: &Path, err: std::io::Error) -> anyhow::Error {
-    UsageError::new(format!("{}: {err}", path.display())).into()
+    UsageError::new(format!("{}: {err}", path.display()))
+        .kind(ErrorKind::Io)
+        .into()
+}
+
+/// The journal's, the lock's, the log's and the ledger's names in the root.
+const JOURNAL: &str = ".windlass-deploy.journal";
+const LOCK: &str = ".windlass-deploy.lock";
+const LOG: &str = "deploy.log";
+const LEDGER: &str = "ledger.json";
+const CURRENT: &str = "current";
+const RELEASES: &str = "releases";
+
+/// What a prune did: the releases it removed, and the entries of `releases/` it left
+/// because no ledger says windlass made them.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Removed (their ledger records marked `pruned`).
+    pub removed: Vec<String>,
+    /// Left alone: not recorded in the ledger.
+    pub foreign: Vec<String>,
 }
 
 impl Layout {
+    /// The root, opened (and created): every change below it goes through it, never through
+    /// a link.
+    fn dir(&self) -> Result<Root> {
+        files::root(&self.root)
+    }
+
     /// `releases/`.
     pub fn releases(&self) -> PathBuf {
-        self.root.join("releases")
+        self.root.join(RELEASES)
     }
 
     /// The `current` link.
     pub fn current_link(&self) -> PathBuf {
-        self.root.join("current")
+        self.root.join(CURRENT)
     }
 
     /// The deploy log.
     pub fn log(&self) -> PathBuf {
-        self.root.join("deploy.log")
+        self.root.join(LOG)
     }
 
-    fn journal_path(&self) -> PathBuf {
-        self.root.join(".windlass-deploy.journal")
+    /// The release ledger.
+    pub fn ledger(&self) -> PathBuf {
+        self.root.join(LEDGER)
     }
 
     /// The release `current` names.
     pub fn current(&self) -> Option<String> {
-        let target = std::fs::read_link(self.current_link()).ok()?;
+        let root = Root::open(&self.root).ok()?;
+        let target = root.read_link(Path::new(CURRENT)).ok()?;
         target.file_name().map(|n| n.to_string_lossy().into_owned())
     }
 
-    /// Every release, oldest first (ids sort by time).
+    /// Every release directory (a real directory, not a link), oldest first (ids sort by
+    /// time).
     pub fn list(&self) -> Vec<String> {
-        let mut ids: Vec<String> = std::fs::read_dir(self.releases())
+        let Ok(root) = Root::open(&self.root) else {
+            return Vec::new();
+        };
+        root.entries(Path::new(RELEASES))
+            .unwrap_or_default()
             .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        ids.sort();
-        ids
+            .filter(|e| e.kind == Kind::Dir)
+            .map(|e| e.name.to_string_lossy().into_owned())
+            .collect()
     }
 
     /// `current` as windlass leaves it — absent, or a link to `releases/<id>` — else an error
@@ -110,25 +141,22 @@ impl Layout {
                 "{} is {what}, not the link windlass switches: a deploy would replace it",
                 link.display()
             ))
+            .kind(ErrorKind::Refused)
             .hint(format!(
                 "move it aside (`mv {0} {0}.before-windlass`) and deploy again; nothing was changed",
                 link.display()
             ))
             .into()
         };
-        let meta = match std::fs::symlink_metadata(&link) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(io(&link, e)),
-            Ok(meta) => meta,
-        };
-        if meta.is_dir() {
-            return Err(refuse("a directory".into()));
+        let root = self.dir()?;
+        match root.kind(Path::new(CURRENT)).map_err(files::error)? {
+            None => return Ok(()),
+            Some(Kind::Dir) => return Err(refuse("a directory".into())),
+            Some(Kind::File | Kind::Other) => return Err(refuse("a regular file".into())),
+            Some(Kind::Link) => {}
         }
-        if !meta.file_type().is_symlink() {
-            return Err(refuse("a regular file".into()));
-        }
-        let target = std::fs::read_link(&link).map_err(|e| io(&link, e))?;
-        let ours = target.parent() == Some(Path::new("releases"))
+        let target = root.read_link(Path::new(CURRENT)).map_err(files::error)?;
+        let ours = target.parent() == Some(Path::new(RELEASES))
             && target
                 .file_name()
                 .is_some_and(|n| !n.is_empty() && n != "." && n != "..");
@@ -140,14 +168,14 @@ impl Layout {
 
     /// Points `current` at `release`, atomically.
     pub fn switch(&self, release: &str) -> Result<()> {
-        let staging = self
-            .root
-            .join(format!("current.windlass-{}", std::process::id()));
-        let _ = std::fs::remove_file(&staging);
-        symlink(&Path::new("releases").join(release), &staging).map_err(|e| io(&staging, e))?;
-        std::fs::rename(&staging, self.current_link()).map_err(|e| {
-            let _ = std::fs::remove_file(&staging);
-            io(&self.current_link(), e)
+        let root = self.dir()?;
+        let staging = PathBuf::from(format!("current.windlass-{}", std::process::id()));
+        let _ = root.remove_file(&staging);
+        root.symlink(&Path::new(RELEASES).join(release), &staging)
+            .map_err(files::error)?;
+        root.rename(&staging, Path::new(CURRENT)).map_err(|e| {
+            let _ = root.remove_file(&staging);
+            files::error(e)
         })
     }
 
@@ -162,14 +190,23 @@ impl Layout {
         commit: &str,
         dirty: bool,
     ) -> Result<ReleaseInfo> {
-        let dir = self.releases().join(id);
+        let root = self.dir()?;
+        let dir = Path::new(RELEASES).join(id);
+        if root.kind(&dir).map_err(files::error)?.is_some() {
+            return Err(UsageError::new(format!(
+                "{} already exists: a release id is never reused",
+                self.root.join(&dir).display()
+            ))
+            .kind(ErrorKind::Refused)
+            .into());
+        }
         let result = (|| {
-            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            root.create_dir_all(&dir).map_err(files::error)?;
             let source = sha256_file(binary)?;
             let dest = dir.join(bin_name);
-            std::fs::copy(binary, &dest).map_err(|e| io(&dest, e))?;
-            make_executable(&dest)?;
-            let copied = sha256_file(&dest)?;
+            root.copy_in(binary, &dest, Perm::Executable)
+                .map_err(files::error)?;
+            let copied = sha256_file(&self.root.join(&dest))?;
             if copied != source {
                 return Err(UsageError::new(format!(
                     "the copy of {} is corrupt (SHA-256 {copied}, expected {source})",
@@ -185,62 +222,103 @@ impl Layout {
                 bin: bin_name.into(),
                 dirty,
             };
-            let json = serde_json::to_string_pretty(&info)?;
-            std::fs::write(dir.join("release.json"), json + "\n").map_err(|e| io(&dir, e))?;
+            let json = serde_json::to_string_pretty(&info)? + "\n";
+            root.write_atomic(&dir.join("release.json"), json.as_bytes(), Perm::Keep)
+                .map_err(files::error)?;
             Ok(info)
         })();
         if result.is_err() {
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = root.remove_tree(&dir);
         }
         result
     }
 
-    /// Removes the oldest releases beyond `keep`, never `current` nor `previous`.
-    pub fn prune(&self, keep: usize, previous: Option<&str>) -> Vec<String> {
+    /// Copies `file` into the release `id`'s directory as `name`.
+    pub fn keep_beside(&self, id: &str, file: &Path, name: &str) -> Result<()> {
+        self.dir()?
+            .copy_in(file, &Path::new(RELEASES).join(id).join(name), Perm::Keep)
+            .map_err(files::error)
+    }
+
+    /// Removes the release `id`'s directory (a first release withdrawn), and `current` when
+    /// it names it; `releases/` too when that leaves it empty.
+    pub fn withdraw(&self, id: &str) -> Result<()> {
+        let root = self.dir()?;
+        if self.current().as_deref() == Some(id) {
+            root.remove_file(Path::new(CURRENT)).map_err(files::error)?;
+        }
+        root.remove_tree(&Path::new(RELEASES).join(id))
+            .map_err(files::error)?;
+        let _ = root.remove_empty_dir(Path::new(RELEASES));
+        Ok(())
+    }
+
+    /// Removes the oldest releases the ledger recorded beyond `keep`, never `current` nor
+    /// `previous`; a directory of `releases/` the ledger does not name is not windlass's and
+    /// is left (and reported).
+    pub fn prune(&self, keep: usize, previous: Option<&str>, ledger: &mut Ledger) -> Pruned {
         let current = self.current();
-        let all = self.list();
-        let excess = all.len().saturating_sub(keep);
-        let mut removed = Vec::new();
-        for id in all.into_iter().take(excess) {
+        let mut pruned = Pruned::default();
+        let present = self.list();
+        let (ours, foreign): (Vec<String>, Vec<String>) = present
+            .into_iter()
+            .partition(|id| ledger.get(id).is_some_and(|e| !e.pruned));
+        pruned.foreign = foreign;
+        let excess = ours.len().saturating_sub(keep);
+        let Ok(root) = self.dir() else {
+            return pruned;
+        };
+        for id in ours.into_iter().take(excess) {
             if Some(id.as_str()) == current.as_deref() || Some(id.as_str()) == previous {
                 continue;
             }
-            if std::fs::remove_dir_all(self.releases().join(&id)).is_ok() {
-                removed.push(id);
+            if root.remove_tree(&Path::new(RELEASES).join(&id)).is_ok() {
+                ledger.update(&id, |e| e.pruned = true);
+                pruned.removed.push(id);
             }
         }
-        removed
+        pruned
     }
 
     /// The journal of an unfinished deploy, if one was interrupted.
     pub fn journal(&self) -> Option<Journal> {
-        serde_json::from_str(&std::fs::read_to_string(self.journal_path()).ok()?).ok()
+        let root = Root::open(&self.root).ok()?;
+        let bytes = root.read(Path::new(JOURNAL), 1024 * 1024).ok()?;
+        serde_json::from_slice(&bytes).ok()
     }
 
     /// Records progress.
     pub fn write_journal(&self, journal: &Journal) -> Result<()> {
-        windlass_core::files::write_atomic(
-            &self.journal_path(),
-            serde_json::to_string(journal)?.as_bytes(),
-            false,
-        )
+        self.dir()?
+            .write_atomic(
+                Path::new(JOURNAL),
+                serde_json::to_string(journal)?.as_bytes(),
+                Perm::Keep,
+            )
+            .map_err(files::error)
     }
 
     /// The deploy is over.
     pub fn clear_journal(&self) {
-        let _ = std::fs::remove_file(self.journal_path());
+        if let Ok(root) = Root::open(&self.root) {
+            let _ = root.remove_file(Path::new(JOURNAL));
+        }
     }
 
     /// Appends a line to the deploy log.
     pub fn append_log(&self, line: &serde_json::Value) -> Result<()> {
-        let path = self.log();
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| io(&path, e))?;
-        writeln!(file, "{line}").map_err(|e| io(&path, e))
+        append_line(&self.log(), line)
     }
+}
+
+/// Appends `line` to the log at `path` (its directory created), never through a link.
+pub fn append_line(path: &Path, line: &serde_json::Value) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default();
+    let mut file = files::root(dir)?
+        .append(Path::new(name))
+        .map_err(files::error)?;
+    writeln!(file, "{line}").map_err(|e| io(path, e))
 }
 
 /// Held while a deploy or rollback runs; a second one is refused.
@@ -259,20 +337,15 @@ impl Lock {
     /// Takes the lock, or says who holds it. Returns the pid of a holder that ended without
     /// releasing it (killed mid-way), when there was one.
     pub fn take(root: &Path) -> Result<(Self, Option<u32>)> {
-        std::fs::create_dir_all(root).map_err(|e| io(root, e))?;
-        let path = root.join(".windlass-deploy.lock");
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io(&path, e))?;
+        let path = root.join(LOCK);
+        let mut file = files::root(root)?
+            .open_rw(Path::new(LOCK))
+            .map_err(files::error)?;
         let holder = |file: &mut std::fs::File| -> Option<u32> {
             use std::io::{Read, Seek};
             let mut text = String::new();
             file.seek(std::io::SeekFrom::Start(0)).ok()?;
-            file.read_to_string(&mut text).ok()?;
+            file.take(64).read_to_string(&mut text).ok()?;
             text.trim().parse().ok()
         };
         match file.try_lock() {
@@ -284,6 +357,7 @@ impl Lock {
                     "another deploy ({pid}) is running in {}",
                     root.display()
                 ))
+                .kind(ErrorKind::Refused)
                 .hint("wait for it to finish")
                 .into());
             }
@@ -308,27 +382,6 @@ impl Drop for Lock {
         let _ = self.file.set_len(0);
         let _ = self.file.unlock();
     }
-}
-
-#[cfg(unix)]
-fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
-    std::os::unix::fs::symlink(target, link)
-}
-
-#[cfg(not(unix))]
-fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
-    std::os::windows::fs::symlink_dir(target, link)
-}
-
-fn make_executable(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| io(path, e))?;
-    }
-    let _ = path;
-    Ok(())
 }
 
 /// A release id: UTC time to the millisecond, then the short commit.
@@ -362,18 +415,38 @@ mod tests {
         let layout = Layout {
             root: dir.path().to_path_buf(),
         };
+        let mut ledger = Ledger::load(&layout.ledger(), &layout.log()).unwrap();
         for id in ["r1", "r2", "r3", "r4"] {
             std::fs::create_dir_all(layout.releases().join(id)).unwrap();
+            ledger.stage(crate::ledger::Entry::staged(id, "1", "c", "t"));
         }
+        // An operator's backup beside them: not a release windlass recorded.
+        std::fs::create_dir_all(layout.releases().join("0000-operator-backup")).unwrap();
+        std::fs::write(layout.releases().join("0000-operator-backup/db.dump"), "x").unwrap();
         layout.switch("r1").unwrap();
         assert_eq!(layout.current().as_deref(), Some("r1"));
         layout.switch("r2").unwrap();
         assert_eq!(layout.current().as_deref(), Some("r2"));
-        let removed = layout.prune(2, Some("r1"));
-        assert_eq!(removed, Vec::<String>::new(), "r1 is previous, r2 current");
+        let pruned = layout.prune(2, Some("r1"), &mut ledger);
+        assert_eq!(
+            pruned.removed,
+            Vec::<String>::new(),
+            "r1 is previous, r2 current"
+        );
+        assert_eq!(pruned.foreign, ["0000-operator-backup"]);
         layout.switch("r4").unwrap();
-        assert_eq!(layout.prune(2, Some("r3")), ["r1", "r2"]);
-        assert_eq!(layout.list(), ["r3", "r4"]);
+        assert_eq!(
+            layout.prune(2, Some("r3"), &mut ledger).removed,
+            ["r1", "r2"]
+        );
+        assert_eq!(layout.list(), ["0000-operator-backup", "r3", "r4"]);
+        assert!(ledger.get("r1").unwrap().pruned);
+        assert!(
+            layout
+                .releases()
+                .join("0000-operator-backup/db.dump")
+                .exists()
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use crate::config::{Environment, UpdateOrder};
 use crate::engine::{Engine, Release, Timings};
 use crate::health::{self, HealthOptions};
+use crate::ledger::Ledger;
 use anyhow::Result;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -466,9 +467,10 @@ impl Engine for SwarmEngine {
         let id = tag_of(&self.image);
         self.images.push((id.clone(), self.image.clone()));
         Ok(Release {
+            version: id.clone(),
             id,
-            commit: String::new(),
-            dirty: false,
+            image: Some(self.image.clone()),
+            ..Release::default()
         })
     }
 
@@ -524,9 +526,17 @@ impl Engine for SwarmEngine {
         Ok(problems)
     }
 
-    fn stage(&mut self, _session: &mut Session, _release: &Release) -> Result<()> {
-        // The image is the release: nothing to put in place.
-        Ok(())
+    fn stage(&mut self, session: &mut Session, _release: &Release) -> Result<Option<String>> {
+        // The image is the release: nothing to put in place. Its id (a digest of its
+        // configuration) is what the ledger records, and what promotion compares.
+        let id = self.docker(
+            session,
+            &["image", "inspect", "--format", "{{.Id}}", &self.image],
+        )?;
+        Ok(id
+            .success()
+            .then(|| id.stdout.trim().trim_start_matches("sha256:").to_string())
+            .filter(|d| !d.is_empty()))
     }
 
     fn current(&mut self, session: &mut Session) -> Result<Option<String>> {
@@ -535,6 +545,10 @@ impl Engine for SwarmEngine {
         };
         self.images.push((version.clone(), image));
         Ok(Some(version))
+    }
+
+    fn live(&mut self, session: &mut Session) -> Result<Option<String>> {
+        Ok(self.running(session)?.map(|(_, version)| version))
     }
 
     fn activate(
@@ -579,37 +593,36 @@ impl Engine for SwarmEngine {
         Ok(())
     }
 
-    fn settle(&mut self, _session: &mut Session, _success: bool, _previous: Option<&str>) {}
+    fn settle(
+        &mut self,
+        _session: &mut Session,
+        _success: bool,
+        _previous: Option<&str>,
+        _ledger: &mut Ledger,
+    ) {
+    }
 
-    fn rollback_target(&mut self, session: &mut Session, to: Option<&str>) -> Result<String> {
-        if let Some(to) = to {
-            let image = match self.running(session)? {
-                Some((image, _)) => with_tag(&image, to),
-                None => with_tag(&self.image, to),
-            };
-            if !self
-                .docker(session, &["image", "inspect", &image])?
-                .success()
-            {
-                return Err(UsageError::new(format!(
-                    "no image {image} on this node for the release {to}"
-                ))
-                .hint("name a release that was deployed (its image tag)")
-                .into());
-            }
-            self.images.push((to.to_string(), image));
-            return Ok(to.to_string());
-        }
-        let Some((image, version)) = self.spec(session, true)? else {
-            return Err(UsageError::new(format!(
-                "the service {} has no previous release to go back to",
-                self.service
-            ))
-            .hint("name one with --to VERSION")
-            .into());
+    fn restorable(
+        &mut self,
+        session: &mut Session,
+        release: &str,
+        image: Option<&str>,
+    ) -> Result<bool> {
+        let image = match image {
+            Some(image) => image.to_string(),
+            None => match self.running(session)? {
+                Some((running, _)) => with_tag(&running, release),
+                None => with_tag(&self.image, release),
+            },
         };
-        self.images.push((version.clone(), image));
-        Ok(version)
+        if !self
+            .docker(session, &["image", "inspect", &image])?
+            .success()
+        {
+            return Ok(false);
+        }
+        self.images.push((release.to_string(), image));
+        Ok(true)
     }
 
     fn healthy(&mut self, session: &mut Session) -> Result<bool> {
@@ -629,6 +642,10 @@ impl Engine for SwarmEngine {
 
     fn log(&self) -> PathBuf {
         self.log.clone()
+    }
+
+    fn ledger(&self) -> PathBuf {
+        self.log.with_extension("ledger.json")
     }
 }
 

@@ -170,8 +170,12 @@ pub struct DeployArgs {
     #[arg(long, value_name = "REF", conflicts_with = "artifact")]
     pub image: Option<String>,
     /// Print the success rate, rollback rate and median time to deploy, and exit.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "history")]
     pub stats: bool,
+    /// List the environment's releases, newest first, with the verdict the ledger records
+    /// for each (healthy, rolled-back, withdrawn, interrupted, ...), and exit.
+    #[arg(long)]
+    pub history: bool,
     /// Refuse to build from a work tree with uncommitted changes (default: deploy it,
     /// marked `dirty` in release.json, with a warning).
     #[arg(long, conflicts_with = "artifact")]
@@ -210,6 +214,18 @@ impl Task for DeployTask {
             cx.session.emit(windlass_core::event::Event::Output {
                 step: DEPLOY.into(),
                 text,
+            });
+            let mut run = Run::steps(DEPLOY, Vec::new());
+            run.plan_only = true;
+            return Ok(Some(run));
+        }
+        if args.history {
+            let (ledger_path, log, live) =
+                crate::deploy::ledger_of(cx.ws, cx.session, &args.env, &env)?;
+            let ledger = crate::ledger::Ledger::load(&ledger_path, &log)?;
+            cx.session.emit(windlass_core::event::Event::Output {
+                step: DEPLOY.into(),
+                text: crate::deploy::history(&ledger, live.as_deref()),
             });
             let mut run = Run::steps(DEPLOY, Vec::new());
             run.plan_only = true;
@@ -277,9 +293,13 @@ pub struct RollbackArgs {
     /// The environment: a [workspace.metadata.windlass.deploy.NAME] section.
     #[arg(long = "env", value_name = "NAME")]
     pub env: String,
-    /// The release to switch to (default: the one before the current).
+    /// The release to switch to (default: the newest release that passed its health gate
+    /// and is not live; `deploy --history` lists them).
     #[arg(long, value_name = "RELEASE")]
     pub to: Option<String>,
+    /// With --to: go back to a release even though the ledger says it failed its gate.
+    #[arg(long, requires = "to")]
+    pub force: bool,
 }
 
 /// `rollback`: back to the previous (or a named) release, health-gated.
@@ -311,6 +331,7 @@ impl Task for RollbackTask {
             env_name: args.env.clone(),
             env: pick(envs, cx.ws, &args.env)?,
             to: args.to.clone(),
+            force: args.force,
         };
         Ok(Some(Run::single(ROLLBACK, Box::new(step))))
     }

@@ -298,16 +298,26 @@ impl DockerBuild {
             text: format!("  {}", probe.describe()),
         });
         let mut wrote = Vec::new();
+        let root = windlass_core::files::root(&ws.root)?;
         for (name, contents) in files {
             let path = ws.root.join(name);
-            if path.exists() && !force {
+            let exists = root
+                .kind(Path::new(name))
+                .map_err(windlass_core::files::error)?
+                .is_some();
+            if exists && !force {
                 session.emit(Event::Output {
                     step: NAME.into(),
                     text: format!("  kept {name} (exists; --force replaces it)"),
                 });
                 continue;
             }
-            windlass_core::files::write_atomic(&path, contents.as_bytes(), false)?;
+            root.write_atomic(
+                Path::new(name),
+                contents.as_bytes(),
+                windlass_core::files::Perm::Keep,
+            )
+            .map_err(windlass_core::files::error)?;
             if name.ends_with(".rs") {
                 format_as_the_repository_does(ws, session, &path);
             }
@@ -498,18 +508,18 @@ impl DockerBuild {
         }
         let target_dir = ws.target_dir(session)?;
         let binary = target_dir.join(&host).join("release").join(&target.bin);
-        std::fs::create_dir_all(context)
-            .map_err(|e| UsageError::new(format!("cannot create {}: {e}", context.display())))?;
-        std::fs::copy(&binary, context.join(&target.bin))
-            .map_err(|e| UsageError::new(format!("cannot copy {}: {e}", binary.display())))?;
+        // The build context is a directory of windlass's own (under the target directory).
+        let dir = windlass_core::files::root(context)?;
+        dir.copy_in(
+            &binary,
+            Path::new(&target.bin),
+            windlass_core::files::Perm::Executable,
+        )
+        .map_err(windlass_core::files::error)?;
         let probe = self.probe()?;
         if matches!(probe, Probe::Http(_)) {
             let source = context.join("healthprobe.rs");
-            windlass_core::files::write_atomic(
-                &source,
-                dockerfile::PROBE_SOURCE.as_bytes(),
-                false,
-            )?;
+            windlass_core::files::write(context, &source, dockerfile::PROBE_SOURCE.as_bytes())?;
             let cmd = sh
                 .cmd("rustc")
                 .args(dockerfile::PROBE_RUSTC_FLAGS)
@@ -524,7 +534,7 @@ impl DockerBuild {
         }
         session.message(windlass_core::Severity::Notice, probe.describe());
         let text = dockerfile::prebuilt(&target.bin, &probe);
-        windlass_core::files::write_atomic(&context.join("Dockerfile"), text.as_bytes(), false)
+        windlass_core::files::write(context, &context.join("Dockerfile"), text.as_bytes())
     }
 }
 

@@ -8,6 +8,7 @@
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 use windlass_core::Plan;
+use windlass_core::files;
 use windlass_core::runner::Capture;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 
@@ -130,7 +131,20 @@ impl Step for InstallHooks {
         let dir = hooks_dir(session, &ws.repo_root)?;
         let hook = dir.join("pre-commit");
         let backup = dir.join(BACKUP);
-        let existing = std::fs::read_to_string(&hook).ok();
+        // The hooks directory is git's (or `core.hooksPath`'s); inside it nothing is followed:
+        // a `pre-commit` that is a link is moved aside as a link, never written through.
+        let hooks = windlass_core::files::root(&dir)?;
+        let existing = match hooks.kind(Path::new(HOOK)).map_err(files::error)? {
+            None => None,
+            Some(_) => Some(
+                String::from_utf8_lossy(
+                    &hooks
+                        .read(Path::new(HOOK), files::TEXT_LIMIT)
+                        .unwrap_or_default(),
+                )
+                .into_owned(),
+            ),
+        };
         let ours = existing.as_deref().is_some_and(|t| t.contains(MARKER));
         let shown = ws.display_path(&hook);
         match self.action {
@@ -147,9 +161,15 @@ impl Step for InstallHooks {
                     .hint("leave it, or remove it yourself")
                     .into());
                 }
-                remove(&hook)?;
-                if backup.exists() {
-                    std::fs::rename(&backup, &hook).map_err(|e| io_error(&hook, &e))?;
+                hooks.remove_file(Path::new(HOOK)).map_err(files::error)?;
+                if hooks
+                    .kind(Path::new(BACKUP))
+                    .map_err(files::error)?
+                    .is_some()
+                {
+                    hooks
+                        .rename(Path::new(BACKUP), Path::new(HOOK))
+                        .map_err(files::error)?;
                     return Ok(StepOutcome::passed(format!(
                         "removed; the previous hook is back at {shown}"
                     )));
@@ -171,7 +191,11 @@ impl Step for InstallHooks {
                         ))
                         .into());
                     }
-                    if backup.exists() {
+                    if hooks
+                        .kind(Path::new(BACKUP))
+                        .map_err(files::error)?
+                        .is_some()
+                    {
                         return Err(UsageError::new(format!(
                             "{} already exists",
                             ws.display_path(&backup)
@@ -179,10 +203,13 @@ impl Step for InstallHooks {
                         .hint("restore or delete the old backup first")
                         .into());
                     }
-                    std::fs::rename(&hook, &backup).map_err(|e| io_error(&hook, &e))?;
+                    hooks
+                        .rename(Path::new(HOOK), Path::new(BACKUP))
+                        .map_err(files::error)?;
                 }
-                std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, &e))?;
-                write_executable(&hook, &text)?;
+                hooks
+                    .write_atomic(Path::new(HOOK), text.as_bytes(), files::Perm::Executable)
+                    .map_err(files::error)?;
                 Ok(StepOutcome::passed(format!(
                     "installed at {shown}: it runs `{}`",
                     self.command
@@ -192,14 +219,5 @@ impl Step for InstallHooks {
     }
 }
 
-fn write_executable(path: &Path, text: &str) -> Result<()> {
-    windlass_core::files::write_atomic(path, text.as_bytes(), true)
-}
-
-fn remove(path: &Path) -> Result<()> {
-    std::fs::remove_file(path).map_err(|e| io_error(path, &e))
-}
-
-fn io_error(path: &Path, err: &std::io::Error) -> anyhow::Error {
-    UsageError::new(format!("cannot write {}: {err}", path.display())).into()
-}
+/// The hook's file name in the hooks directory.
+const HOOK: &str = "pre-commit";

@@ -44,24 +44,24 @@ pub fn commit(ws: &Workspace, session: &mut Session, plan: &Plan) -> Result<Comm
     let mut paths: Vec<String> = Vec::new();
     let result = (|| -> Result<String> {
         for edit in &plan.edits {
-            snapshot.write(&edit.path, edit.after.as_bytes())?;
+            snapshot.write(&ws.repo_root, &edit.path, &edit.after)?;
             paths.push(edit.path.display().to_string());
         }
         let lockfile = ws.root.join("Cargo.lock");
         if lockfile.is_file() {
-            snapshot.save(&lockfile)?;
+            snapshot.save(&ws.repo_root, &lockfile)?;
             update_lockfile(ws, session)?;
             if git::is_tracked(session, &lockfile)? {
                 paths.push(lockfile.display().to_string());
             }
         }
         if let Some((path, text)) = &plan.changelog {
-            snapshot.write(path, text.as_bytes())?;
+            snapshot.write(&ws.repo_root, path, text)?;
             paths.push(path.display().to_string());
         }
         // The index is restored from its bytes, not with `git reset`: after an interrupt no
         // process may be started.
-        snapshot.save(&git_dir.join("index"))?;
+        snapshot.save(&git_dir, &git_dir.join("index"))?;
         git::commit(session, &paths, &plan.commit_message)?;
         git::head(session)?.ok_or_else(|| anyhow::anyhow!("no HEAD after the release commit"))
     })();
@@ -329,25 +329,20 @@ pub fn make_artifacts(
             &checksums,
         );
         let sbom_path = out.join(windlass_archive::sbom_name(&stem));
-        windlass_core::files::write_atomic(&sbom_path, bom.as_bytes(), false)?;
+        windlass_core::files::write_named(&sbom_path, bom.as_bytes())?;
         files.push(sbom_path);
     }
     let sums = artifacts::checksums(&files)?;
-    windlass_core::files::write_atomic(
-        &out.join(windlass_archive::CHECKSUMS),
-        sums.as_bytes(),
-        false,
-    )?;
+    windlass_core::files::write_named(&out.join(windlass_archive::CHECKSUMS), sums.as_bytes())?;
     if build.sign {
         let key = signing_key(config)?;
         let trusted = format!(
             "timestamp:{epoch}\tfile:{}\thashed",
             windlass_archive::CHECKSUMS
         );
-        windlass_core::files::write_atomic(
+        windlass_core::files::write_named(
             &out.join(windlass_archive::CHECKSUMS_SIGNATURE),
             key.sign(sums.as_bytes(), &trusted).as_bytes(),
-            false,
         )?;
     }
     Ok(format!(

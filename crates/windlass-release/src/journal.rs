@@ -81,7 +81,7 @@ impl Journal {
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut text = serde_json::to_string_pretty(self)?;
         text.push('\n');
-        windlass_core::files::write_atomic(path, text.as_bytes(), false)
+        windlass_core::files::write_named(path, text.as_bytes())
     }
 
     /// Records a step as done, on disk at once.

@@ -255,7 +255,9 @@ impl Step for Release {
             );
             return Err(err.context(context));
         }
-        std::fs::remove_file(&journal_path).ok();
+        if let Some(dir) = journal_path.parent() {
+            let _ = windlass_core::files::remove(dir, &journal_path);
+        }
         Ok(StepOutcome::passed(format!(
             "released {} ({}): {}",
             journal.version,

@@ -7,7 +7,7 @@
 //! `[build-dependencies]`, their `[target.'cfg(..)'.*]` forms and `[workspace.dependencies]`,
 //! found by the dependency's `package` key when it is renamed.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use cargo_metadata::semver::{Version, VersionReq};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -126,8 +126,9 @@ pub fn plan(
 }
 
 fn read(path: &Path) -> Result<(String, DocumentMut)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // Edited with `\n` line ends and no byte-order mark; written back in the file's own.
+    let (text, _) =
+        windlass_core::files::TextStyle::decode(&windlass_core::files::read_text(path)?);
     let doc = text.parse::<DocumentMut>().map_err(|e| {
         UsageError::new(format!("{} is not valid TOML: {e}", path.display()))
             .hint("fix the manifest; `cargo metadata` shows the same error")

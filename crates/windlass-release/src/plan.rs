@@ -147,12 +147,11 @@ pub fn compute(
         None
     } else {
         let path = ws.root.join(&config.changelog);
-        let existing = match std::fs::read_to_string(&path) {
-            Ok(text) => Some(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(UsageError::new(format!("cannot read {}: {e}", path.display())).into());
-            }
+        let existing = if path.exists() {
+            let text = windlass_core::files::read_text(&path)?;
+            Some(windlass_core::files::TextStyle::decode(&text).0)
+        } else {
+            None
         };
         let mut text = changelog::insert(existing.as_deref(), &version.to_string(), &date, &notes);
         let branch = git::branch(session)?;

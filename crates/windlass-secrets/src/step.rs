@@ -235,7 +235,7 @@ fn scan_log(
 
 fn write_sarif(path: &std::path::Path, findings: &[Finding]) -> Result<()> {
     let text = serde_json::to_string_pretty(&sarif::log(findings))?;
-    windlass_core::files::write_atomic(path, text.as_bytes(), false)
+    windlass_core::files::write_named(path, text.as_bytes())
 }
 
 /// `secrets`'s command line.

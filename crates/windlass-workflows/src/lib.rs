@@ -18,9 +18,7 @@ use anyhow::Result;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use windlass_core::Plan;
-use windlass_core::{
-    CiJob, Diagnostic, Session, Severity, Step, StepOutcome, UsageError, Workspace,
-};
+use windlass_core::{CiJob, Diagnostic, Session, Severity, Step, StepOutcome, Workspace};
 
 /// The name of the step.
 pub const NAME: &str = "workflows";
@@ -323,15 +321,14 @@ impl Step for Workflows {
                 FileAction::Unchanged => {}
                 FileAction::Keep { why } => kept.push(why.clone()),
                 FileAction::Write { .. } if !self.check => {
-                    write(&full, &item.text)?;
+                    write(root, &full, &item.text)?;
                     differing.push(shown);
                 }
                 FileAction::Replace { superseded, .. } => {
                     for file in superseded {
-                        std::fs::remove_file(root.join(file))
-                            .map_err(|e| UsageError::new(format!("cannot remove {file}: {e}")))?;
+                        windlass_core::files::remove(root, &root.join(file))?;
                     }
-                    write(&full, &item.text)?;
+                    write(root, &full, &item.text)?;
                     differing.push(format!("{shown} (replacing {})", superseded.join(", ")));
                 }
                 // Nothing generated at all: a workspace that never ran `workflows`.
@@ -346,7 +343,7 @@ impl Step for Workflows {
                     differing.push(shown);
                 }
                 FileAction::Write { existed: true } => {
-                    let current = std::fs::read_to_string(&full).unwrap_or_default();
+                    let current = windlass_core::files::read_text(&full).unwrap_or_default();
                     let message =
                         format!("{shown} differs from what `cargo xtask workflows` generates");
                     let rendered = format!(
@@ -580,6 +577,8 @@ fn display(root: &Path, file: &Path) -> String {
         .replace('\\', "/")
 }
 
-fn write(path: &Path, text: &str) -> Result<()> {
-    windlass_core::files::write_atomic(path, text.as_bytes(), false)
+/// Writes a workflow under the repository root, never through a link (a `.github/workflows`
+/// pointing out of the repository is refused, naming it).
+fn write(root: &Path, path: &Path, text: &str) -> Result<()> {
+    windlass_core::files::write(root, path, text.as_bytes())
 }

@@ -116,16 +116,16 @@ impl Init {
         log: &mut Log,
     ) -> Result<()> {
         let path = root.join(rel);
-        match std::fs::read_to_string(&path) {
-            Ok(existing) if existing == text => {
+        match journal.read(&path)? {
+            Some(existing) if existing == text => {
                 log.note(Change::Unchanged, rel, "already as windlass writes it")
             }
-            Ok(_) if !self.force => {
+            Some(_) if !self.force => {
                 log.note(Change::Kept, rel, "exists; left alone, --force replaces it")
             }
             existing => {
                 journal.write(&path, text)?;
-                let change = if existing.is_ok() {
+                let change = if existing.is_some() {
                     Change::Updated
                 } else {
                     Change::Wrote
@@ -185,7 +185,7 @@ impl Init {
     /// The `cargo xtask` alias in `.cargo/config.toml`.
     fn write_alias(&self, root: &Path, journal: &mut Journal, log: &mut Log) -> Result<()> {
         let config_path = root.join(".cargo/config.toml");
-        let mut config = read_doc(&config_path)?;
+        let mut config = read_doc(journal, &config_path)?;
         let alias = config.entry("alias").or_insert(Item::Table(Table::new()));
         match alias.get("xtask").and_then(Item::as_str) {
             Some(existing) if existing == xtask_crate::ALIAS => log.note(
@@ -258,7 +258,7 @@ impl Init {
     /// `.gitignore`: the two target directories and `.env`.
     fn write_gitignore(&self, root: &Path, journal: &mut Journal, log: &mut Log) -> Result<()> {
         let gitignore = root.join(".gitignore");
-        let mut ignore = std::fs::read_to_string(&gitignore).unwrap_or_default();
+        let mut ignore = journal.read(&gitignore)?.unwrap_or_default();
         let lines: Vec<&str> = ignore.lines().map(str::trim).collect();
         // `target`, `target/` and `**/target` ignore every target directory, `/target` only
         // the root's.
@@ -366,6 +366,9 @@ impl Init {
         let Err(failed) = proof else {
             return Ok(journal);
         };
+        if windlass_core::signal::interrupted() {
+            return Err(interrupted(ws, journal));
+        }
         let not_restored = journal.undo();
         let restored = if not_restored.is_empty() {
             "every file init wrote was put back as it was".to_string()
@@ -398,6 +401,102 @@ impl Init {
         .hint(hint)
         .into())
     }
+    /// Every file init writes, through the journal; what it found at `xtask/`.
+    fn write_all(
+        &self,
+        ws: &Workspace,
+        session: &mut Session,
+        journal: &mut Journal,
+        log: &mut Log,
+    ) -> Result<XtaskState> {
+        let root = ws.root.clone();
+        let mut doc = read_doc(journal, &ws.manifest_path)?;
+        let edition = detect(&doc, "edition").unwrap_or_else(|| "2021".into());
+        let state = xtask_state(&root);
+
+        match state {
+            XtaskState::Foreign => log.note(
+                Change::Kept,
+                "xtask/",
+                "the repository's own xtask, without windlass: nest windlass's commands in it (docs/extending.md, \"Nesting windlass in an existing xtask\"); until then run `windlass ci`",
+            ),
+            XtaskState::Absent | XtaskState::Windlass => {
+                self.write_xtask(ws, session, &edition, journal, log)?;
+            }
+        }
+
+        let conventions = Conventions::detect(&root);
+        let before = doc.to_string();
+        let changes = manifest::edit(
+            &mut doc,
+            &manifest::ConfigEdit {
+                ci_steps: &self.ci_steps,
+                conventions: &conventions,
+                xtask_standalone: standalone(&root),
+            },
+        );
+        if doc.to_string() == before {
+            log.note(
+                Change::Unchanged,
+                "Cargo.toml",
+                "already has windlass's config and the staging profile",
+            );
+        } else {
+            journal.write(&ws.manifest_path, &doc.to_string())?;
+            log.note(Change::Updated, "Cargo.toml", &changes.join("; "));
+        }
+        if state != XtaskState::Foreign && standalone(&root) {
+            self.write_alias(&root, journal, log)?;
+        }
+        self.write_tool_configs(&root, &doc, journal, log)?;
+        self.write_gitignore(&root, journal, log)?;
+        // Workflows and a hook that run `cargo xtask <task>` only work once the repository's
+        // own xtask has windlass's tasks: none before then.
+        if state == XtaskState::Foreign {
+            log.note(
+                Change::Kept,
+                ".github/workflows, pre-commit hook",
+                "not written: they run `cargo xtask <task>`, which the repository's own xtask does not have yet",
+            );
+        } else {
+            self.write_workflows(ws, journal, log)?;
+        }
+
+        Ok(state)
+    }
+}
+
+/// The error of a run that could not write everything, after putting back what it wrote.
+fn undone(ws: &Workspace, journal: Journal, err: anyhow::Error) -> anyhow::Error {
+    if windlass_core::signal::interrupted() {
+        return interrupted(ws, journal);
+    }
+    let not_restored = journal.undo();
+    err.context(restored_note(ws, &not_restored))
+}
+
+/// An interrupt (Ctrl-C, SIGTERM) during init: every file put back, exit 130.
+fn interrupted(ws: &Workspace, journal: Journal) -> anyhow::Error {
+    let not_restored = journal.undo();
+    anyhow::Error::new(windlass_core::Interrupted).context(format!(
+        "init was interrupted: {}",
+        restored_note(ws, &not_restored)
+    ))
+}
+
+fn restored_note(ws: &Workspace, not_restored: &[std::path::PathBuf]) -> String {
+    if not_restored.is_empty() {
+        "init wrote nothing: every file it had written was put back as it was".to_string()
+    } else {
+        format!(
+            "init could not put these back: {}",
+            not_restored
+                .iter()
+                .map(|p| ws.display_path(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
 }
 
 fn indent(text: &str) -> String {
@@ -429,8 +528,8 @@ pub fn features_needed(ws: &Workspace, session: &mut Session) -> Vec<&'static st
     features
 }
 
-fn read_doc(path: &Path) -> Result<DocumentMut> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+fn read_doc(journal: &Journal, path: &Path) -> Result<DocumentMut> {
+    let text = journal.read(path)?.unwrap_or_default();
     text.parse()
         .map_err(|e| UsageError::new(format!("{} is not valid TOML: {e}", path.display())).into())
 }
@@ -491,58 +590,14 @@ impl Step for Init {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let root = ws.root.clone();
         let mut log = Log::default();
-        let mut journal = Journal::default();
-        let mut doc = read_doc(&ws.manifest_path)?;
-        let edition = detect(&doc, "edition").unwrap_or_else(|| "2021".into());
-        let state = xtask_state(&root);
-
-        match state {
-            XtaskState::Foreign => log.note(
-                Change::Kept,
-                "xtask/",
-                "the repository's own xtask, without windlass: nest windlass's commands in it (docs/extending.md, \"Nesting windlass in an existing xtask\"); until then run `windlass ci`",
-            ),
-            XtaskState::Absent | XtaskState::Windlass => {
-                self.write_xtask(ws, session, &edition, &mut journal, &mut log)?;
-            }
-        }
-
-        let conventions = Conventions::detect(&root);
-        let before = doc.to_string();
-        let changes = manifest::edit(
-            &mut doc,
-            &manifest::ConfigEdit {
-                ci_steps: &self.ci_steps,
-                conventions: &conventions,
-                xtask_standalone: standalone(&root),
-            },
-        );
-        if doc.to_string() == before {
-            log.note(
-                Change::Unchanged,
-                "Cargo.toml",
-                "already has windlass's config and the staging profile",
-            );
-        } else {
-            journal.write(&ws.manifest_path, &doc.to_string())?;
-            log.note(Change::Updated, "Cargo.toml", &changes.join("; "));
-        }
-        if state != XtaskState::Foreign && standalone(&root) {
-            self.write_alias(&root, &mut journal, &mut log)?;
-        }
-        self.write_tool_configs(&root, &doc, &mut journal, &mut log)?;
-        self.write_gitignore(&root, &mut journal, &mut log)?;
-        // Workflows and a hook that run `cargo xtask <task>` only work once the repository's
-        // own xtask has windlass's tasks: none before then.
-        if state == XtaskState::Foreign {
-            log.note(
-                Change::Kept,
-                ".github/workflows, pre-commit hook",
-                "not written: they run `cargo xtask <task>`, which the repository's own xtask does not have yet",
-            );
-        } else {
-            self.write_workflows(ws, &mut journal, &mut log)?;
-        }
+        let mut journal = Journal::new(&ws.repo_root)?;
+        // Any failure while writing — a link refused, a file where a directory goes, an
+        // interrupt — puts back every file written so far.
+        let state = match self.write_all(ws, session, &mut journal, &mut log) {
+            Ok(state) if !windlass_core::signal::interrupted() => state,
+            Ok(_) => return Err(interrupted(ws, journal)),
+            Err(err) => return Err(undone(ws, journal, err)),
+        };
 
         let journal = if state == XtaskState::Foreign || !standalone(&root) {
             journal

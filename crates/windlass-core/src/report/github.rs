@@ -118,9 +118,22 @@ pub fn annotation(d: &Diagnostic) -> String {
     )
 }
 
-/// Escapes a command's message: `%`, CR and LF.
+/// Escapes a command's message: secrets redacted, other control characters shown as
+/// escapes, then `%`, CR and LF as the runner unescapes them — no newline in data can start a
+/// command of its own.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let redacted = crate::sanitize::redact(text);
+    // Newlines are the runner's to unescape; every other control character is shown.
+    let shown: String = redacted
+        .split('\n')
+        .map(|line| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            crate::sanitize::terminal(line, false).into_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    shown
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -146,7 +159,7 @@ mod tests {
         .until(Some(3), Some(9));
         assert_eq!(
             annotation(&d),
-            "::error file=src/a%3Ab.rs,line=3,endLine=3,col=5,endColumn=9,title=lint%3A clippy%3A%3Ax%2C y::100%25 wrong%0D%0Aline two"
+            "::error file=src/a%3Ab.rs,line=3,endLine=3,col=5,endColumn=9,title=lint%3A clippy%3A%3Ax%2C y::100%25 wrong%0Aline two"
         );
     }
 

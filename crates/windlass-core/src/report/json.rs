@@ -19,8 +19,14 @@ impl JsonReporter {
         Self { out }
     }
 
+    /// Prints `value` with every string in it redacted (a secret in a diff or a URL's
+    /// password reaches no script either).
     fn print(&mut self, value: &impl Serialize) {
-        if let Ok(text) = serde_json::to_string_pretty(value) {
+        let Ok(mut value) = serde_json::to_value(value) else {
+            return;
+        };
+        redact_strings(&mut value);
+        if let Ok(text) = serde_json::to_string_pretty(&value) {
             let _ = writeln!(self.out, "{text}");
             let _ = self.out.flush();
         }
@@ -43,5 +49,19 @@ impl Reporter for JsonReporter {
             }),
             _ => {}
         }
+    }
+}
+
+/// Redacts every string of `value` in place.
+pub fn redact_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => {
+            if let std::borrow::Cow::Owned(redacted) = crate::sanitize::redact(text) {
+                *text = redacted;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_strings),
+        serde_json::Value::Object(map) => map.values_mut().for_each(redact_strings),
+        _ => {}
     }
 }

@@ -118,11 +118,10 @@ pub fn for_environment(format: Format, color: bool, env: &Environment, artifact:
         };
         reporters.push(Box::new(github::GithubReporter::new(stream)));
     }
-    reporters.push(Box::new(terminal::TerminalReporter::new(
-        outputs.human,
-        color,
-        outputs.human_is_tty,
-    )));
+    reporters.push(Box::new(
+        terminal::TerminalReporter::new(outputs.human, color, outputs.human_is_tty)
+            .in_github_actions(env.github_actions),
+    ));
     if let Some(path) = &env.step_summary {
         reporters.push(Box::new(step_summary::StepSummaryReporter::new(
             path.clone(),

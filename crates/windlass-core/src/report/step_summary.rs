@@ -3,6 +3,7 @@
 use super::Reporter;
 use super::terminal::seconds;
 use crate::event::{Event, RunReport, Severity, StepStatus};
+use crate::sanitize;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -25,12 +26,11 @@ impl Reporter for StepSummaryReporter {
     fn event(&mut self, event: &Event) {
         if let Event::RunFinished(report) = event {
             let markdown = render(report);
-            // A summary we cannot write must not fail the checks themselves.
-            if let Ok(mut file) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-            {
+            // A summary we cannot write must not fail the checks themselves. The runner names
+            // the file; it is appended to, never followed if it is a link or a pipe.
+            let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
+            let name = std::path::Path::new(self.path.file_name().unwrap_or_default());
+            if let Ok(mut file) = windlass_fs::Root::open(dir).and_then(|root| root.append(name)) {
                 let _ = file.write_all(markdown.as_bytes());
             }
         }
@@ -46,7 +46,7 @@ pub fn render(report: &RunReport) -> String {
     };
     let mut md = format!(
         "### windlass {}: {} {}\n\n| Step | Result | Duration | Summary |\n|---|---|---:|---|\n",
-        report.task,
+        markdown(&report.task),
         icon(report.status),
         report.status.as_str()
     );
@@ -57,8 +57,8 @@ pub fn render(report: &RunReport) -> String {
             seconds(step.duration)
         };
         md.push_str(&format!(
-            "| `{}` | {} {} | {} | {} |\n",
-            step.name,
+            "| {} | {} {} | {} | {} |\n",
+            markdown_code(&step.name),
             icon(step.status),
             step.status.as_str(),
             time,
@@ -73,7 +73,11 @@ pub fn render(report: &RunReport) -> String {
     if !fixes.is_empty() {
         md.push_str("\n**To fix or reproduce:**\n\n");
         for (name, fix) in fixes {
-            md.push_str(&format!("- `{name}`: `{}`\n", fix.replace('`', "'")));
+            md.push_str(&format!(
+                "- {}: {}\n",
+                markdown_code(name),
+                markdown_code(fix)
+            ));
         }
     }
     let findings: Vec<_> = report
@@ -89,9 +93,9 @@ pub fn render(report: &RunReport) -> String {
         for d in findings.iter().take(FINDINGS_LISTED) {
             let place = d.location().unwrap_or_else(|| "-".into());
             md.push_str(&format!(
-                "- {} `{}` {}: {}\n",
+                "- {} {} {}: {}\n",
                 d.severity.as_str(),
-                cell(&place),
+                markdown_code(&place),
                 cell(&d.title),
                 cell(first_line(&d.message))
             ));
@@ -112,6 +116,15 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
+/// A table cell: secrets redacted, Markdown and HTML escaped, one line.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    markdown(text)
+}
+
+fn markdown(text: &str) -> String {
+    sanitize::markdown(&sanitize::redact(text))
+}
+
+fn markdown_code(text: &str) -> String {
+    sanitize::markdown_code(&sanitize::redact(text))
 }

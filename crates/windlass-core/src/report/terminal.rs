@@ -7,6 +7,7 @@
 use super::Reporter;
 use super::style::{BAD, BOLD, DIM, GOOD, NOTE, WARN, paint};
 use crate::event::{Diagnostic, Event, PlannedStep, RunReport, Severity, StepRecord, StepStatus};
+use crate::sanitize;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,8 @@ pub struct TerminalReporter {
     current_step: String,
     /// `place  severity title` of the current step's findings, listed again if it fails.
     step_locations: Vec<String>,
+    /// In GitHub Actions, where a line of data could be read as a workflow command.
+    github_actions: bool,
 }
 
 impl TerminalReporter {
@@ -39,12 +42,28 @@ impl TerminalReporter {
             spinner: None,
             current_step: String::new(),
             step_locations: Vec::new(),
+            github_actions: false,
         }
     }
 
+    /// Guards its output against the GitHub runner's workflow commands.
+    pub fn in_github_actions(mut self, yes: bool) -> Self {
+        self.github_actions = yes;
+        self
+    }
+
+    /// Every line goes out through the sanitizer: secrets redacted, control characters
+    /// escaped (colour kept when on), workflow commands guarded in GitHub Actions.
     fn write(&self, text: &str) {
+        let redacted = sanitize::redact(text);
+        let shown = sanitize::terminal(&redacted, self.color);
+        let shown = if self.github_actions {
+            sanitize::guard_workflow_commands(&shown)
+        } else {
+            shown
+        };
         if let Ok(mut out) = self.out.lock() {
-            let _ = out.write_all(text.as_bytes());
+            let _ = out.write_all(shown.as_bytes());
             let _ = out.flush();
         }
     }

@@ -135,7 +135,7 @@ impl Task for CachePruneTask {
             .map(|p| p.name.to_string())
             .collect();
         let crates = prune::Crates::new(&lockfile, members.iter().map(String::as_str))?;
-        let pruned = prune::target(&target, &crates)?;
+        let pruned = prune::target(&target, &ws.root, &crates)?;
         let mut summary = format!(
             "target {} → {}",
             Size(pruned.before).human(),

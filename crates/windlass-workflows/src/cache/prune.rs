@@ -6,13 +6,16 @@
 //! longer pins. What stays is the compiled dependencies, which is what a warm build reuses.
 //!
 //! A directory is pruned only when it is a cargo target directory (its `CACHEDIR.TAG` or
-//! `.rustc_info.json`): `--target-dir /` is refused, not walked. Symbolic links are removed
-//! as links, never followed.
+//! `.rustc_info.json`) and nothing more — not a repository cargo was told to build into, not
+//! the workspace or a directory above it — and only inside cargo's own layout; everything goes
+//! through [`windlass_core::files`], so a link is never entered.
 
 use anyhow::Result;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use windlass_core::UsageError;
+use windlass_core::error::ErrorKind;
+use windlass_core::files::{self, Kind, Root};
 
 /// What pruning changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -86,58 +89,82 @@ fn normalized(name: &str) -> String {
     name.replace('-', "_")
 }
 
-/// Refuses a directory that is not a cargo target directory.
-pub fn check_target_dir(dir: &Path) -> Result<()> {
-    let meta = std::fs::symlink_metadata(dir);
-    let is_dir = meta.as_ref().is_ok_and(std::fs::Metadata::is_dir);
-    let cargo_made = dir.join("CACHEDIR.TAG").is_file() || dir.join(".rustc_info.json").is_file();
-    if is_dir && cargo_made {
-        return Ok(());
-    }
-    let why = if meta.is_err() {
-        "does not exist"
-    } else if !is_dir {
-        "is not a directory (a link is not followed)"
-    } else {
-        "is not a cargo target directory (no CACHEDIR.TAG, no .rustc_info.json)"
-    };
-    Err(
+/// Refuses a directory that is not a cargo target directory, or that holds more than one:
+/// a link (never followed), a directory without cargo's `CACHEDIR.TAG`/`.rustc_info.json`,
+/// one holding a `Cargo.toml` or `.git` (a repository cargo was once told to build into),
+/// and the workspace root or any directory above it.
+pub fn check_target_dir(dir: &Path, workspace_root: &Path) -> Result<Root> {
+    let refuse = |why: &str| -> anyhow::Error {
         UsageError::new(format!("{} {why}: nothing pruned", dir.display()))
+            .kind(ErrorKind::Refused)
             .hint("pass the target directory cargo builds into (`--target-dir target`)")
-            .into(),
-    )
+            .into()
+    };
+    let meta = std::fs::symlink_metadata(dir);
+    match &meta {
+        Err(_) => return Err(refuse("does not exist")),
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(refuse("is a link (never followed)"));
+        }
+        Ok(m) if !m.is_dir() => return Err(refuse("is not a directory")),
+        Ok(_) => {}
+    }
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (target, workspace) = (canonical(dir), canonical(workspace_root));
+    if workspace.starts_with(&target) {
+        return Err(refuse(
+            "is the workspace root or a directory above it, not a target directory inside it",
+        ));
+    }
+    let root = Root::open_no_link(dir).map_err(files::error)?;
+    for precious in ["Cargo.toml", ".git", "src"] {
+        if root
+            .kind(Path::new(precious))
+            .map_err(files::error)?
+            .is_some()
+        {
+            return Err(refuse(&format!(
+                "holds `{precious}`: it is a project, not only a target directory"
+            )));
+        }
+    }
+    let cargo_made =
+        root.is_file(Path::new("CACHEDIR.TAG")) || root.is_file(Path::new(".rustc_info.json"));
+    if !cargo_made {
+        return Err(refuse(
+            "is not a cargo target directory (no CACHEDIR.TAG, no .rustc_info.json)",
+        ));
+    }
+    Ok(root)
 }
 
-/// Prunes the target directory `dir`.
-pub fn target(dir: &Path, crates: &Crates) -> Result<Pruned> {
-    check_target_dir(dir)?;
-    let before = size(dir);
+/// Prunes the target directory `dir` of the workspace at `workspace_root`: inside cargo's own
+/// layout only — each profile's `deps`, `build` and `.fingerprint` of stale crates, its
+/// `incremental` and `examples`, also under a `--target` triple. Everything else in it (a
+/// tool's own directory, a file someone put there) is left; a link is never entered.
+pub fn target(dir: &Path, workspace_root: &Path, crates: &Crates) -> Result<Pruned> {
+    let root = check_target_dir(dir, workspace_root)?;
+    let before = root.size(Path::new(""));
     let mut removed = 0;
-    for entry in read_dir(dir)? {
-        let name = file_name(&entry);
-        if name == "CACHEDIR.TAG" || name == ".rustc_info.json" {
+    for entry in entries(&root, Path::new(""))? {
+        if entry.kind != Kind::Dir {
             continue;
         }
-        if is_profile(&entry) {
-            removed += profile(&entry, crates)?;
-        } else if is_triple(&entry) {
-            for inner in read_dir(&entry)? {
-                if is_profile(&inner) {
-                    removed += profile(&inner, crates)?;
-                } else {
-                    remove(&inner)?;
-                    removed += 1;
+        let rel = PathBuf::from(&entry.name);
+        if is_profile(&root, &rel) {
+            removed += profile(&root, &rel, crates)?;
+        } else {
+            for inner in entries(&root, &rel)? {
+                let inner = rel.join(&inner.name);
+                if is_profile(&root, &inner) {
+                    removed += profile(&root, &inner, crates)?;
                 }
             }
-        } else {
-            // doc, package, nextest, tmp, a tool's own directory: rebuilt when needed.
-            remove(&entry)?;
-            removed += 1;
         }
     }
     Ok(Pruned {
         before,
-        after: size(dir),
+        after: root.size(Path::new("")),
         removed,
     })
 }
@@ -145,67 +172,64 @@ pub fn target(dir: &Path, crates: &Crates) -> Result<Pruned> {
 /// Prunes the downloaded `.crate` files of `cargo_home` to the versions the lockfile pins.
 pub fn registry(cargo_home: &Path, crates: &Crates) -> Result<Pruned> {
     let cache = cargo_home.join("registry").join("cache");
-    let before = size(&cache);
+    let Ok(root) = Root::open_no_link(&cache) else {
+        return Ok(Pruned::default());
+    };
+    let before = root.size(Path::new(""));
     let mut removed = 0;
-    if cache.is_dir() {
-        for index in read_dir(&cache)? {
-            if !index.is_dir() {
+    for index in entries(&root, Path::new(""))? {
+        if index.kind != Kind::Dir {
+            continue;
+        }
+        let index = PathBuf::from(&index.name);
+        for file in entries(&root, &index)? {
+            let name = file.name.to_string_lossy();
+            let Some(stem) = name.strip_suffix(".crate") else {
                 continue;
-            }
-            for file in read_dir(&index)? {
-                let name = file_name(&file);
-                let pinned = name
-                    .strip_suffix(".crate")
-                    .is_some_and(|stem| crates.pinned.contains(stem));
-                if !pinned {
-                    remove(&file)?;
-                    removed += 1;
-                }
+            };
+            if file.kind == Kind::File && !crates.pinned.contains(stem) {
+                remove(&root, &index.join(&file.name))?;
+                removed += 1;
             }
         }
     }
     Ok(Pruned {
         before,
-        after: size(&cache),
+        after: root.size(Path::new("")),
         removed,
     })
 }
 
 /// A profile's directory (`debug`, `release`, a custom profile): it has `.fingerprint`.
-fn is_profile(dir: &Path) -> bool {
-    is_real_dir(dir) && dir.join(".fingerprint").is_dir()
+fn is_profile(root: &Root, rel: &Path) -> bool {
+    root.is_dir(rel) && root.is_dir(&rel.join(".fingerprint"))
 }
 
-/// A `--target` triple's directory, holding profiles.
-fn is_triple(dir: &Path) -> bool {
-    is_real_dir(dir)
-        && read_dir(dir)
-            .map(|entries| entries.iter().any(|e| is_profile(e)))
-            .unwrap_or(false)
-}
+/// The directories of a profile cargo rebuilds or keys by crate.
+const STALE_BY_CRATE: [&str; 3] = ["deps", "build", ".fingerprint"];
+const REBUILT: [&str; 2] = ["incremental", "examples"];
 
-fn profile(dir: &Path, crates: &Crates) -> Result<usize> {
+fn profile(root: &Root, dir: &Path, crates: &Crates) -> Result<usize> {
     let mut removed = 0;
-    for entry in read_dir(dir)? {
-        let name = file_name(&entry);
-        match name.as_str() {
-            ".fingerprint" | "build" | "deps" => {
-                for artifact in read_dir(&entry)? {
-                    let stale =
-                        artifact_crate(&file_name(&artifact)).is_some_and(|c| !crates.keeps(c));
-                    if stale {
-                        remove(&artifact)?;
-                        removed += 1;
-                    }
-                }
-            }
-            // Cargo's lock of the directory: a build running now holds it.
-            ".cargo-lock" => {}
-            // incremental, examples, the members' binaries and their `.d` files.
-            _ => {
-                remove(&entry)?;
+    for name in STALE_BY_CRATE {
+        let sub = dir.join(name);
+        if !root.is_dir(&sub) {
+            continue;
+        }
+        for artifact in entries(root, &sub)? {
+            let stale =
+                artifact_crate(&artifact.name.to_string_lossy()).is_some_and(|c| !crates.keeps(c));
+            if stale {
+                remove(root, &sub.join(&artifact.name))?;
                 removed += 1;
             }
+        }
+    }
+    for name in REBUILT {
+        let sub = dir.join(name);
+        if root.is_dir(&sub) {
+            remove(root, &sub)?;
+            removed += 1;
         }
     }
     Ok(removed)
@@ -221,51 +245,18 @@ pub fn artifact_crate(file_name: &str) -> Option<&str> {
     (is_hash && !name.is_empty()).then_some(name)
 }
 
-fn is_real_dir(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+fn entries(root: &Root, rel: &Path) -> Result<Vec<windlass_core::files::Entry>> {
+    root.entries(rel).map_err(files::error)
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn read_dir(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| UsageError::new(format!("cannot read {}: {e}", dir.display())))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    Ok(paths)
-}
-
-/// Removes a file, a link (not what it points to) or a directory tree.
-fn remove(path: &Path) -> Result<()> {
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(_) => return Ok(()),
-    };
-    let result = if meta.is_dir() {
-        std::fs::remove_dir_all(path)
-    } else {
-        std::fs::remove_file(path)
-    };
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(UsageError::new(format!("cannot remove {}: {e}", path.display())).into()),
-    }
+/// Removes a file, a link (not what it names) or a directory tree, never leaving `root`.
+fn remove(root: &Root, rel: &Path) -> Result<()> {
+    root.remove_tree(rel).map(drop).map_err(files::error)
 }
 
 /// The bytes under `path`, links counted as links.
 pub fn size(path: &Path) -> u64 {
-    walkdir::WalkDir::new(path)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter_map(|e| e.metadata().ok())
-        .filter(|m| !m.is_dir())
-        .map(|m| m.len())
-        .sum()
+    Root::open_no_link(path).map_or(0, |root| root.size(Path::new("")))
 }
 
 #[cfg(test)]
@@ -322,15 +313,39 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_target_directory() {
         let dir = tempfile::tempdir().expect("tempdir");
+        let ws = dir.path().join("ws");
+        std::fs::create_dir(&ws).expect("mkdir");
         std::fs::write(dir.path().join("precious"), "x").expect("write");
-        assert!(target(dir.path(), &Crates::default()).is_err());
+        assert!(target(dir.path(), &ws, &Crates::default()).is_err());
         assert!(dir.path().join("precious").exists());
-        assert!(target(&dir.path().join("absent"), &Crates::default()).is_err());
+        assert!(target(&dir.path().join("absent"), &ws, &Crates::default()).is_err());
+        // A repository cargo built into: it looks like a target directory, and is not one.
+        for (precious, what) in [("Cargo.toml", "file"), (".git", "dir")] {
+            let repo = dir.path().join(format!("repo-{what}"));
+            std::fs::create_dir_all(repo.join("debug/.fingerprint")).expect("mkdir");
+            std::fs::write(repo.join("CACHEDIR.TAG"), "Signature").expect("tag");
+            if what == "dir" {
+                std::fs::create_dir(repo.join(precious)).expect("mkdir");
+            } else {
+                std::fs::write(repo.join(precious), "").expect("write");
+            }
+            let err = target(&repo, &ws, &Crates::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(precious), "{err}");
+            assert!(repo.join(precious).exists() && repo.join("debug").exists());
+        }
+        // The workspace itself, and what is above it.
+        std::fs::write(dir.path().join(".rustc_info.json"), "{}").expect("write");
+        let err = target(dir.path(), &ws, &Crates::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("above"), "{err}");
     }
 
     #[cfg(unix)]
     #[test]
-    fn removes_links_as_links() {
+    fn never_enters_a_link() {
         let outside = tempfile::tempdir().expect("tempdir");
         std::fs::write(outside.path().join("keep"), "x").expect("write");
         let dir = tempfile::tempdir().expect("tempdir");
@@ -343,9 +358,23 @@ mod tests {
         std::fs::create_dir_all(target_dir.join("debug/.fingerprint")).expect("mkdir");
         std::os::unix::fs::symlink(outside.path(), target_dir.join("debug/incremental"))
             .expect("link");
+        std::os::unix::fs::symlink(outside.path(), target_dir.join("debug/deps")).expect("link");
+        std::fs::create_dir_all(target_dir.join("release/.fingerprint")).expect("mkdir");
+        std::os::unix::fs::symlink(outside.path(), target_dir.join("release/build")).expect("link");
+        std::fs::write(outside.path().join("libgone-0123456789abcdef.rlib"), "x").expect("w");
         std::os::unix::fs::symlink(outside.path(), target_dir.join("doc")).expect("link");
-        target(target_dir, &Crates::default()).expect("pruned");
+        let ws = tempfile::tempdir().expect("tempdir");
+        target(target_dir, ws.path(), &Crates::default()).expect("pruned");
         assert!(outside.path().join("keep").exists());
-        assert!(!target_dir.join("doc").exists());
+        assert!(
+            outside
+                .path()
+                .join("libgone-0123456789abcdef.rlib")
+                .exists()
+        );
+        assert!(
+            target_dir.join("doc").exists(),
+            "not cargo's layout: left alone"
+        );
     }
 }
