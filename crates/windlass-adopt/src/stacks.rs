@@ -4,7 +4,7 @@
 //! `update_config.failure_action: rollback`.
 
 use std::path::{Path, PathBuf};
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 /// A service of a swarm stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub fn find(root: &Path, tracked: &[PathBuf]) -> Vec<StackService> {
         let Ok(text) = std::fs::read_to_string(root.join(rel)) else {
             continue;
         };
-        let Ok(docs) = YamlLoader::load_from_str(&text) else {
+        let Ok(docs) = windlass_workflows::yaml_input::load(&text) else {
             continue;
         };
         let file = rel.to_string_lossy().replace('\\', "/");

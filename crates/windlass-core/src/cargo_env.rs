@@ -34,12 +34,18 @@ pub fn source_date_epoch() -> Result<Option<u64>, UsageError> {
 /// `stable-x86_64-unknown-linux-gnu`, a linked custom one): what `cargo +NAME` accepts, and
 /// nothing a shell or cargo could take for something else.
 pub fn is_toolchain_name(name: &str) -> bool {
+    // rustup's grammar: `<channel>[-<date>][-<host>]` (a channel is `stable`, `beta`,
+    // `nightly` or a version), or a custom name given to `rustup toolchain link`. Each part
+    // between dashes starts with a letter or digit: `..`, `.`, `-x` and `a--b` are none.
     !name.is_empty()
         && name.len() <= 100
-        && !name.starts_with('-')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && name
+            .split('-')
+            .all(|part| part.starts_with(|c: char| c.is_ascii_alphanumeric()))
+        && !name.contains("..")
 }
 
 /// A toolchain named in the config, checked when the config loads: `toolchain = "nightly"`
@@ -96,7 +102,20 @@ mod toolchain_tests {
         ] {
             assert!(ok.parse::<Toolchain>().is_ok(), "{ok}");
         }
-        for bad in ["", "-x", "night ly", "a;b", "$(x)", &"n".repeat(101)] {
+        for bad in [
+            "",
+            "-x",
+            "night ly",
+            "a;b",
+            "$(x)",
+            &"n".repeat(101),
+            "..",
+            ".",
+            "nightly-",
+            "a--b",
+            "1..2",
+            ".hidden",
+        ] {
             assert!(bad.parse::<Toolchain>().is_err(), "{bad}");
         }
         assert_eq!("+beta".parse::<Toolchain>().unwrap().arg(), "+beta");

@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod registry;
 pub mod report;
+pub mod revision;
 pub mod runner;
 pub mod sanitize;
 pub mod session;

@@ -238,6 +238,24 @@ impl Registry {
             let Some(kind) = self.get(&entry.name) else {
                 return Err(self.unknown_step(ws, &entry.name, list));
             };
+            // A step list that names a task whose own steps lead back to it (`ci` in `ci`'s
+            // steps) would build forever: the cycle is refused, named.
+            let Some(_building) = Building::enter(&entry.name) else {
+                let cycle = Building::cycle(&entry.name);
+                return Err(ws
+                    .config
+                    .error_at(
+                        &[list.section, list.key],
+                        Some(&entry.name),
+                        format!(
+                            "{list} makes `{}` run itself: {}",
+                            entry.name,
+                            cycle.join(" → ")
+                        ),
+                    )
+                    .hint(format!("take `{}` out of {list}", entry.name))
+                    .into());
+            };
             let matches = matches_of(kind, &entry.args, list)?;
             let mut cx = Context {
                 ws,
@@ -307,6 +325,47 @@ impl Registry {
             )
             .hint(hint)
             .into()
+    }
+}
+
+thread_local! {
+    /// The tasks whose steps are being built, outermost first.
+    static BUILDING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A task being built, for as long as it is held.
+struct Building;
+
+impl Building {
+    /// Marks `name` as being built; `None` when it already is (a cycle).
+    fn enter(name: &str) -> Option<Building> {
+        BUILDING.with(|stack| {
+            let mut stack = stack.borrow_mut();
+            if stack.iter().any(|n| n == name) {
+                return None;
+            }
+            stack.push(name.to_string());
+            Some(Building)
+        })
+    }
+
+    /// The tasks from `name`'s first build to `name` again.
+    fn cycle(name: &str) -> Vec<String> {
+        BUILDING.with(|stack| {
+            let stack = stack.borrow();
+            let start = stack.iter().position(|n| n == name).unwrap_or(0);
+            let mut cycle: Vec<String> = stack[start..].to_vec();
+            cycle.push(name.to_string());
+            cycle
+        })
+    }
+}
+
+impl Drop for Building {
+    fn drop(&mut self) {
+        BUILDING.with(|stack| {
+            stack.borrow_mut().pop();
+        });
     }
 }
 

@@ -14,6 +14,10 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+/// How long the output of a command that has exited is still read: what it wrote just
+/// before exiting arrives within it; a pipe a grandchild holds open is let go after it.
+const PIPE_GRACE: Duration = Duration::from_millis(500);
+
 /// What to do with a child's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Capture {
@@ -181,34 +185,85 @@ impl Runner {
             })
         });
 
-        let stderr_reader = child.stderr.take().map(|mut stderr| {
+        // Both streams are read on threads of their own, and the child is waited for, not
+        // its pipes: a grandchild it left running (a daemon a restart command started) can
+        // hold them open for ever. Once the child has exited, what is still in flight is
+        // read for a moment, then the pipes are let go.
+        let stderr_bytes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stderr_done = child.stderr.take().map(|mut stderr| {
+            let sink = std::sync::Arc::clone(&stderr_bytes);
+            let (done, finished) = std::sync::mpsc::channel::<()>();
             std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                let _ = stderr.read_to_end(&mut bytes);
-                String::from_utf8_lossy(&bytes).into_owned()
-            })
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = stderr.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut sink) = sink.lock() {
+                        sink.extend_from_slice(&buf[..n]);
+                    }
+                }
+                let _ = done.send(());
+            });
+            finished
+        });
+        let lines = child.stdout.take().map(|out| {
+            let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(out);
+                loop {
+                    let mut buf = Vec::new();
+                    match reader.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            if tx.send(buf).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+            rx
         });
         let mut stdout = String::new();
-        if let Some(out) = child.stdout.take() {
-            let mut reader = BufReader::new(out);
-            let mut buf = Vec::new();
+        let mut take_line = |buf: Vec<u8>| {
+            let line = String::from_utf8_lossy(&buf);
+            on_line(line.trim_end_matches(['\n', '\r']));
+            stdout.push_str(&line);
+        };
+        let mut exited = None;
+        if let Some(rx) = &lines {
             loop {
-                buf.clear();
-                match reader.read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let line = String::from_utf8_lossy(&buf);
-                        on_line(line.trim_end_matches(['\n', '\r']));
-                        stdout.push_str(&line);
+                match rx.recv_timeout(Duration::from_millis(50)) {
+                    Ok(buf) => take_line(buf),
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if let Ok(Some(status)) = child.try_wait() {
+                            exited = Some(status);
+                            break;
+                        }
                     }
                 }
             }
         }
-        let status = child
-            .wait()
-            .with_context(|| format!("lost track of `{}`", describe_command(&command)))?;
-        let stderr = stderr_reader
-            .and_then(|r| r.join().ok())
+        let status = match exited {
+            Some(status) => status,
+            None => child
+                .wait()
+                .with_context(|| format!("lost track of `{}`", describe_command(&command)))?,
+        };
+        let grace = Instant::now() + PIPE_GRACE;
+        if let Some(rx) = &lines {
+            while let Ok(buf) = rx.recv_timeout(grace.saturating_duration_since(Instant::now())) {
+                take_line(buf);
+            }
+        }
+        if let Some(finished) = stderr_done {
+            let _ = finished.recv_timeout(grace.saturating_duration_since(Instant::now()));
+        }
+        let stderr = stderr_bytes
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
         let timed_out = watchdog.is_some_and(Watchdog::stop);
         if let Some(writer) = writer {
@@ -406,5 +461,31 @@ fn spawn_error(command: &Command, err: &std::io::Error) -> anyhow::Error {
             .into()
     } else {
         anyhow::anyhow!("cannot start `{}`: {err}", describe_command(command))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_daemon_holding_the_pipes_does_not_hold_the_command() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runner = Runner::new(dir.path(), false).expect("runner");
+        let mut command = Command::new("sh");
+        // The child exits at once; the daemon it leaves holds stdout and stderr for 30 s.
+        command.args(["-c", "echo started; sleep 30 & echo done >&2"]);
+        let started = Instant::now();
+        let finished = runner
+            .run(command, Capture::Everything, &mut |_| {})
+            .expect("ran");
+        assert!(finished.success());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(finished.stdout.trim(), "started");
+        assert_eq!(finished.stderr.trim(), "done");
     }
 }

@@ -87,6 +87,9 @@ pub struct Target {
     host: String,
     port: u16,
     path: String,
+    /// `user:password` of the URL, sent as HTTP Basic credentials (and never shown: every
+    /// reporter redacts a URL's password).
+    credentials: Option<String>,
 }
 
 /// Parses `http://host[:port][/path]`; anything else is a usage error.
@@ -117,9 +120,15 @@ pub fn parse_url(url: &str) -> Result<Target> {
             "not an http:// URL"
         }));
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) if rest[i..].starts_with('/') => (&rest[..i], &rest[i..]),
+        Some(i) => (&rest[..i], "/"),
         None => (rest, "/"),
+    };
+    // `user:password@host`: the credentials are not part of the host.
+    let (credentials, authority) = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => (Some(percent_decode(userinfo)), host),
+        None => (None, authority),
     };
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6
@@ -146,7 +155,51 @@ pub fn parse_url(url: &str) -> Result<Target> {
         host,
         port,
         path: path.to_string(),
+        credentials,
     })
+}
+
+/// `%XX` decoded (what a URL's userinfo may hold); an invalid escape is kept as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Standard base64 with padding (RFC 4648), for a Basic `Authorization` header.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// One attempt's verdict.
@@ -190,8 +243,13 @@ pub fn probe(target: &Target, timeout: Duration, degraded_ok: bool) -> Verdict {
     } else {
         target.host.clone()
     };
+    let authorization = target
+        .credentials
+        .as_ref()
+        .map(|c| format!("Authorization: Basic {}\r\n", base64(c.as_bytes())))
+        .unwrap_or_default();
     let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: windlass-health-check\r\nAccept: application/json, */*\r\nConnection: close\r\n\r\n",
+        "GET {} HTTP/1.1\r\nHost: {host}:{}\r\n{authorization}User-Agent: windlass-health-check\r\nAccept: application/json, */*\r\nConnection: close\r\n\r\n",
         target.path, target.port
     );
     let left = |started: Instant| {
@@ -476,7 +534,8 @@ mod tests {
             Target {
                 host: "127.0.0.1".into(),
                 port: 8080,
-                path: "/health".into()
+                path: "/health".into(),
+                credentials: None,
             }
         );
         assert_eq!(parse_url("http://[::1]:9/").unwrap().host, "::1");
@@ -582,5 +641,18 @@ mod tests {
             let err = parse_url(url).unwrap_err().to_string();
             assert!(err.contains("which a URL cannot"), "{url:?}: {err}");
         }
+    }
+
+    #[test]
+    fn credentials_in_a_url_are_not_the_host_and_go_as_basic_auth() {
+        let target = parse_url("http://user:p%40ss@127.0.0.1:8080/health?x=1").unwrap();
+        assert_eq!(target.host, "127.0.0.1");
+        assert_eq!(target.port, 8080);
+        assert_eq!(target.credentials.as_deref(), Some("user:p@ss"));
+        assert_eq!(base64(b"user:p@ss"), "dXNlcjpwQHNz");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b""), "");
+        let plain = parse_url("http://127.0.0.1:8080").unwrap();
+        assert_eq!((plain.credentials, plain.path.as_str()), (None, "/"));
     }
 }

@@ -2,6 +2,7 @@
 
 use cargo_metadata::Metadata;
 use windlass_core::Workspace;
+use windlass_core::paths::shell_quote;
 
 /// Keeps out of the build context what must never be in an image, or slows the build.
 pub const DOCKERIGNORE: &str = "# Written by `cargo xtask docker-build --init`.\ntarget/\n.git/\n.github/\n.env\n.env.*\n!.env.example\n*.pem\n*.key\nid_rsa*\nid_ed25519*\n**/*.rs.bk\n";
@@ -62,12 +63,37 @@ impl Probe {
     }
 }
 
+/// A JSON array, as Docker's exec form and `COPY [...]` read it: every value quoted and
+/// escaped, whatever it holds.
 fn exec_form(parts: &[String]) -> String {
     let quoted: Vec<String> = parts
         .iter()
-        .map(|p| format!("\"{}\"", p.replace('"', "\\\"")))
+        .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "\"\"".into()))
         .collect();
     format!("[{}]", quoted.join(", "))
+}
+
+/// `COPY src dst`, in the JSON form when a path holds anything but plain characters (a
+/// space, a quote, a `$` Docker would expand).
+fn copy_line(prefix: &str, src: &str, dst: &str) -> String {
+    let plain = |p: &str| {
+        p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+@%".contains(c))
+    };
+    if plain(src) && plain(dst) {
+        format!("COPY {prefix}{src} {dst}\n")
+    } else {
+        format!(
+            "COPY {prefix}{}\n",
+            exec_form(&[src.to_string(), dst.to_string()])
+        )
+    }
+}
+
+/// A value of the repository's (a path, a binary's name) that a Dockerfile cannot hold
+/// safely, quoted or not: a line break ends the instruction.
+pub fn unsafe_value(value: &str) -> bool {
+    value.chars().any(char::is_control)
 }
 
 /// The multi-stage Dockerfile of `--init`: dependencies built in a layer of their own from
@@ -116,27 +142,33 @@ pub fn multi_stage(
     let base = base.unwrap_or(DEFAULT_BASE);
     // Numeric, so that the host can resolve it (distroless's `nonroot` is 65532 too).
     let user = "65532:65532";
-    let copy_manifests: String = manifests
-        .iter()
-        .map(|m| format!("COPY {m} {m}\n"))
-        .collect();
+    // Every path and name from the repository reaches the shell of a RUN quoted, one word
+    // each: `src/bin/a;touch PWNED;#.rs` is a file name there, never a command.
+    let copy_manifests: String = manifests.iter().map(|m| copy_line("", m, m)).collect();
     let create: Vec<String> = stubs
         .iter()
         .map(|(p, main)| {
             if *main {
-                format!("echo 'fn main() {{}}' > {p}")
+                format!("echo 'fn main() {{}}' > {}", shell_quote(p))
             } else {
-                format!("touch {p}")
+                format!("touch {}", shell_quote(p))
             }
         })
         .collect();
-    let paths: Vec<&str> = stubs.iter().map(|(p, _)| p.as_str()).collect();
+    let paths: Vec<String> = stubs.iter().map(|(p, _)| shell_quote(p)).collect();
     let mkdir = if dirs.is_empty() {
         String::new()
     } else {
-        format!("mkdir -p {} \\\n && ", dirs.join(" "))
+        let quoted: Vec<String> = dirs.iter().map(|d| shell_quote(d)).collect();
+        format!("mkdir -p {} \\\n && ", quoted.join(" "))
     };
     let exe = format!("/usr/local/bin/{bin}");
+    let copy_bin = copy_line(
+        "--from=builder ",
+        &format!("/app/target/release/{bin}"),
+        &exe,
+    );
+    let bin = shell_quote(bin);
     let probe_exe = "/usr/local/bin/healthprobe";
     let (build_probe, copy_probe) = match probe {
         Probe::Http(_) => (
@@ -166,7 +198,7 @@ RUN touch {} \\\n && cargo build --release --locked --bin {bin}\n\
 {build_probe}\
 \n\
 FROM {base}\n\
-COPY --from=builder /app/target/release/{bin} {exe}\n\
+{copy_bin}\
 {copy_probe}\
 USER {user}\n\
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD {}\n\
@@ -188,8 +220,9 @@ pub fn prebuilt(bin: &str, probe: &Probe) -> String {
         Probe::Command(_) => "",
     };
     let probe = probe.command(&exe, "/healthprobe");
+    let copy_bin = copy_line("", bin, &exe);
     format!(
-        "FROM scratch\nCOPY {bin} {exe}\n{copy_probe}USER 65532:65532\nHEALTHCHECK --interval=1s --timeout=2s --start-period=1s --retries=3 CMD {}\nENTRYPOINT {}\n",
+        "FROM scratch\n{copy_bin}{copy_probe}USER 65532:65532\nHEALTHCHECK --interval=1s --timeout=2s --start-period=1s --retries=3 CMD {}\nENTRYPOINT {}\n",
         exec_form(&probe),
         exec_form(std::slice::from_ref(&exe))
     )

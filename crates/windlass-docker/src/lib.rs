@@ -279,6 +279,26 @@ impl DockerBuild {
         let target = self.target(ws, session)?;
         let metadata = ws.metadata(session)?;
         let probe = self.probe()?;
+        // A line break in a name or path would end a Dockerfile instruction: no quoting
+        // makes it safe, so it is refused (the rest is quoted where it is written).
+        let values = metadata.workspace_packages().into_iter().flat_map(|p| {
+            std::iter::once(p.manifest_path.to_string()).chain(
+                p.targets
+                    .iter()
+                    .flat_map(|t| [t.name.clone(), t.src_path.to_string()]),
+            )
+        });
+        for value in values {
+            if dockerfile::unsafe_value(&value) {
+                return Err(UsageError::new(format!(
+                    "`{}` holds a control character (a line break?): no Dockerfile can name it",
+                    windlass_core::sanitize::terminal(&value, false)
+                ))
+                .kind(windlass_core::error::ErrorKind::Refused)
+                .hint("rename it; nothing was written")
+                .into());
+            }
+        }
         let text = dockerfile::multi_stage(
             ws,
             metadata,

@@ -42,7 +42,8 @@ pub fn check(text: &str) -> Vec<Finding> {
             .to_ascii_uppercase()
     };
     let mut findings = Vec::new();
-    let stages: Vec<String> = lines
+    // A set: a Dockerfile of many stages is looked up in constant time per FROM.
+    let stages: std::collections::HashSet<String> = lines
         .iter()
         .filter(|(_, l)| keyword(l) == "FROM")
         .filter_map(|(_, l)| {
@@ -250,14 +251,21 @@ fn final_stage(lines: &[(u32, String)]) -> Stage {
             installed: Vec::new(),
         };
     };
-    // FROM an earlier stage inherits what it installed.
-    for _ in 0..stages.len() {
-        let parent = stages
-            .iter()
-            .find(|(alias, _, _)| alias.as_deref() == Some(base.to_ascii_lowercase().as_str()));
-        let Some((_, parent_base, parent_installed)) = parent else {
+    // FROM an earlier stage inherits what it installed: each alias found in one lookup (a
+    // later stage of the same name shadows an earlier one only after it, so the first
+    // definition before use is the one a build takes — Docker refuses duplicates anyway).
+    let mut by_alias: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, (alias, _, _)) in stages.iter().enumerate() {
+        if let Some(alias) = alias {
+            by_alias.entry(alias.as_str()).or_insert(i);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    while let Some(&parent) = by_alias.get(base.to_ascii_lowercase().as_str()) {
+        if !seen.insert(parent) {
             break;
-        };
+        }
+        let (_, parent_base, parent_installed) = &stages[parent];
         installed.extend(parent_installed.iter().cloned());
         base = parent_base.clone();
     }

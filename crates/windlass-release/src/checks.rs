@@ -123,6 +123,32 @@ pub fn run(
         }
     }
 
+    // A push that cannot succeed is found before anything is committed: the remote already
+    // has the tag (someone released this version), or cannot be asked.
+    if push && let Some(remote) = git::remote(session, plan.branch.as_deref())? {
+        match git::remote_tag(session, &remote, &plan.tag)? {
+            Ok(None) => {}
+            Ok(Some(at)) => found.push(refusal(
+                "tag-exists-on-remote",
+                format!(
+                    "{remote} already has the tag {} (at {}): the push would be rejected after the commit",
+                    plan.tag,
+                    &at[..at.len().min(12)]
+                ),
+                "release a higher version (`git fetch --tags` shows it), or delete the remote tag if it was a mistake",
+            )),
+            Err(why) => found.push(refusal(
+                "remote-unreachable",
+                format!(
+                    "cannot ask {remote} whether it has the tag {}: {}",
+                    plan.tag,
+                    why.lines().next().unwrap_or("")
+                ),
+                "release when the remote can be reached, or without --push (push later with `release --resume`)",
+            )),
+        }
+    }
+
     if let Some(at) = git::tag_commit(session, &plan.tag)? {
         found.push(refusal(
             "tag-exists",

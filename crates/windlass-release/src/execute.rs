@@ -201,6 +201,20 @@ fn push(session: &mut Session, journal: &Journal) -> Result<String> {
     if local.is_some() && remote_tag == local {
         return Ok(format!("{remote} already has {}", journal.tag));
     }
+    if let Some(theirs) = remote_tag.filter(|t| Some(t) != local.as_ref()) {
+        // No resume can push over a tag the remote has: say so, and how to undo.
+        return Err(UsageError::new(format!(
+            "{remote} already has the tag {} at {}, not this release's: pushing it can never succeed, and `release --resume` cannot finish this release",
+            journal.tag,
+            &theirs[..theirs.len().min(12)]
+        ))
+        .hint(format!(
+            "undo the local release: `git tag -d {tag} && git reset --keep {commit}~1 && rm \"$(git rev-parse --git-path windlass/release.json)\"`, then `git fetch --tags` and release the next version",
+            tag = journal.tag,
+            commit = &journal.commit[..journal.commit.len().min(12)],
+        ))
+        .into());
+    }
     git::push(session, remote, branch, &journal.tag)?;
     Ok(format!("pushed {branch} and {} to {remote}", journal.tag))
 }

@@ -101,7 +101,7 @@ pub fn upstream(session: &mut Session) -> Result<Option<String>> {
 pub fn fetch(session: &mut Session, remote: &str) -> Result<std::result::Result<(), String>> {
     let sh = session.shell();
     let finished = session.run_timeout(
-        cmd!(sh, "git fetch --quiet --no-tags {remote}"),
+        cmd!(sh, "git fetch --quiet --no-tags --end-of-options {remote}"),
         Capture::Everything,
         std::time::Duration::from_secs(60),
     )?;
@@ -236,7 +236,14 @@ pub fn push(session: &mut Session, remote: &str, branch: &str, tag: &str) -> Res
     let tag_ref = format!("refs/tags/{tag}");
     let finished = git(
         session,
-        &["push", "--atomic", remote, &branch_ref, &tag_ref],
+        &[
+            "push",
+            "--atomic",
+            "--end-of-options",
+            remote,
+            &branch_ref,
+            &tag_ref,
+        ],
     )?;
     if !finished.success() {
         return Err(UsageError::new(format!(
@@ -249,9 +256,32 @@ pub fn push(session: &mut Session, remote: &str, branch: &str, tag: &str) -> Res
     Ok(())
 }
 
+/// What `remote` holds for the tag `tag`: `Ok(None)` when it does not have it, `Err` with
+/// git's words when the remote cannot be asked.
+pub fn remote_tag(
+    session: &mut Session,
+    remote: &str,
+    tag: &str,
+) -> Result<std::result::Result<Option<String>, String>> {
+    let refname = format!("refs/tags/{tag}");
+    let finished = git(
+        session,
+        &["ls-remote", "--tags", "--end-of-options", remote, &refname],
+    )?;
+    if !finished.success() {
+        return Ok(Err(finished.stderr.trim().to_string()));
+    }
+    Ok(Ok(finished
+        .stdout
+        .lines()
+        .find(|l| l.ends_with(&refname))
+        .and_then(|l| l.split_whitespace().next())
+        .map(str::to_string)))
+}
+
 /// What `remote` holds for a ref, `None` when it does not have it.
 pub fn remote_ref(session: &mut Session, remote: &str, refname: &str) -> Result<Option<String>> {
-    let out = git_maybe(session, &["ls-remote", remote, refname])?;
+    let out = git_maybe(session, &["ls-remote", "--end-of-options", remote, refname])?;
     Ok(out.and_then(|o| o.split_whitespace().next().map(str::to_string)))
 }
 

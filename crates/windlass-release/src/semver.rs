@@ -114,6 +114,14 @@ fn check_scope(
     release_type: Option<ReleaseType>,
     package: Option<&str>,
 ) -> Result<Verdict> {
+    if windlass_core::revision::is_unsafe(baseline) {
+        return Err(windlass_core::UsageError::new(format!(
+            "`{}` is not a revision to compare with",
+            windlass_core::sanitize::terminal(baseline, false)
+        ))
+        .hint("name a tag, branch or commit: `--baseline-rev v1.2.0`")
+        .into());
+    }
     if !installed() {
         return Err(windlass_core::tool::missing("cargo-semver-checks", INSTALL)
             .kind(ErrorKind::ToolMissing)
@@ -146,8 +154,8 @@ fn check_scope(
             Some(name) => vec!["--package", name],
             None => vec!["--workspace"],
         })
-        .arg("--baseline-rev")
-        .arg(baseline)
+        // One argument: a baseline can never be read as another option.
+        .arg(format!("--baseline-rev={baseline}"))
         .env("RUSTUP_AUTO_INSTALL", "0")
         .env("RUST_BACKTRACE", "0");
     if let Some(level) = release_type {

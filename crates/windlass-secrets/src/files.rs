@@ -147,10 +147,74 @@ fn read_text(path: &Path, real_root: &Path, max_bytes: u64) -> std::result::Resu
         return Err(Skip::TooLarge(meta.len()));
     }
     let bytes = std::fs::read(path).map_err(unreadable)?;
+    // UTF-16 and UTF-32 (a Windows editor's `.env`, a PowerShell script) are text too: their
+    // NUL bytes are half of every character, not a sign of a binary.
+    if let Some(text) = decode_wide(&bytes) {
+        return Ok(text);
+    }
     if is_binary(&bytes) {
         return Err(Skip::Binary);
     }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Text in UTF-16 or UTF-32, told by its byte-order mark (or, for UTF-16 without one, by a
+/// NUL in every other byte of ASCII-range text); `None` for anything else.
+pub fn decode_wide(bytes: &[u8]) -> Option<String> {
+    let units32 = |body: &[u8], be: bool| -> String {
+        body.chunks_exact(4)
+            .map(|c| {
+                let arr = [c[0], c[1], c[2], c[3]];
+                let n = if be {
+                    u32::from_be_bytes(arr)
+                } else {
+                    u32::from_le_bytes(arr)
+                };
+                char::from_u32(n).unwrap_or('\u{FFFD}')
+            })
+            .collect()
+    };
+    let units16 = |body: &[u8], be: bool| -> String {
+        let units: Vec<u16> = body
+            .chunks_exact(2)
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match bytes {
+        [0xFF, 0xFE, 0, 0, rest @ ..] => Some(units32(rest, false)),
+        [0, 0, 0xFE, 0xFF, rest @ ..] => Some(units32(rest, true)),
+        [0xFF, 0xFE, rest @ ..] => Some(units16(rest, false)),
+        [0xFE, 0xFF, rest @ ..] => Some(units16(rest, true)),
+        _ => {
+            let sample = &bytes[..bytes.len().min(4096) & !1];
+            if sample.len() < 16 {
+                return None;
+            }
+            let pairs = sample.len() / 2;
+            let le = sample
+                .chunks_exact(2)
+                .filter(|c| c[1] == 0 && c[0] != 0)
+                .count();
+            let be = sample
+                .chunks_exact(2)
+                .filter(|c| c[0] == 0 && c[1] != 0)
+                .count();
+            if le * 10 >= pairs * 9 {
+                Some(units16(bytes, false))
+            } else if be * 10 >= pairs * 9 {
+                Some(units16(bytes, true))
+            } else {
+                None
+            }
+        }
+    }
 }
 
 /// Whether content is binary, judged on its first 8 KiB: many bytes that are neither text
@@ -176,6 +240,28 @@ pub fn is_binary(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_and_utf32_are_read_as_the_text_they_are() {
+        let text = "AWS_SECRET_ACCESS_KEY=abc\n";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        let bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let wide: Vec<u8> = [0xFF, 0xFE, 0, 0]
+            .into_iter()
+            .chain(text.chars().flat_map(|c| (c as u32).to_le_bytes()))
+            .collect();
+        for bytes in [le, be, bare, wide] {
+            assert_eq!(decode_wide(&bytes).as_deref(), Some(text), "{bytes:?}");
+        }
+        assert_eq!(decode_wide(b"plain utf-8 text, nothing wide"), None);
+    }
 
     #[test]
     fn a_stray_nul_does_not_make_text_binary_but_binaries_are() {

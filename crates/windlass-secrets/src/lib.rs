@@ -186,6 +186,43 @@ fn worth_scanning(line: &str) -> bool {
         || line.contains("eedPhrase")
 }
 
+/// `text` with every secret the rules recognise replaced by its redacted form (first four
+/// characters and length), or `None` when it holds none: what every reporter applies to
+/// what it shows (a workflow's diff, an error quoting a config value), installed by the
+/// stock command line ([`windlass_core::sanitize::install_redactor`]).
+pub fn redact_text(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out: Option<Vec<String>> = None;
+    let mut hits = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !worth_scanning(line) {
+            continue;
+        }
+        hits.clear();
+        rules::scan_line(line, lines.get(i + 1).copied(), &mut hits);
+        if hits.is_empty() {
+            continue;
+        }
+        hits.sort_by_key(|h| h.start);
+        let mut redacted = String::with_capacity(line.len());
+        let mut at = 0;
+        for hit in &hits {
+            if hit.start < at {
+                continue;
+            }
+            redacted.push_str(&line[at..hit.start]);
+            redacted.push_str(&format!(
+                "[redacted {}]",
+                text::redact(&line[hit.start..hit.end])
+            ));
+            at = hit.end;
+        }
+        redacted.push_str(&line[at..]);
+        out.get_or_insert_with(|| lines.iter().map(|l| (*l).to_string()).collect())[i] = redacted;
+    }
+    out.map(|lines| lines.join("\n"))
+}
+
 /// Whether a waiver id is a finding's fingerprint (`path:rule:hash`), which the secrets scan
 /// owns; the audit owns the others.
 pub fn is_fingerprint(id: &str) -> bool {
@@ -247,5 +284,20 @@ mod tests {
             !format!("{out:?}").contains(&key),
             "the secret is never kept"
         );
+    }
+}
+
+#[cfg(test)]
+mod redaction {
+    #[test]
+    fn secrets_in_shown_text_are_redacted() {
+        // windlass:allow-secret (a test literal)
+        let key = ["wJalrXUtnFEMI", "/K7MDENG/bPxRfiCYzq8Ht3kLp2"].concat();
+        let text = format!("+  aws_secret_access_key: {key}\n   unchanged line");
+        let shown = super::redact_text(&text).expect("a secret");
+        assert!(!shown.contains(&key), "{shown}");
+        assert!(shown.contains("[redacted wJal"), "{shown}");
+        assert!(shown.ends_with("\n   unchanged line"));
+        assert_eq!(super::redact_text("nothing here"), None);
     }
 }

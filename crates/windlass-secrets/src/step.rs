@@ -53,7 +53,10 @@ impl Secrets {
         .map(String::from)
         .into();
         match rev_range {
-            Some(range) => args.push(range.to_string()),
+            Some(range) => {
+                args.push("--end-of-options".into());
+                args.push(range.to_string());
+            }
             None => args.push("--all".into()),
         }
         args
@@ -93,7 +96,9 @@ impl Step for Secrets {
                 (scanned.findings, format!("{} files", scanned.files))
             }
             Scope::Since(rev) => {
-                let range = format!("{rev}..HEAD");
+                // Resolved to a hash first: the user's text never reaches git as an argument.
+                let base = windlass_core::revision::resolve(session, &root, rev, "--since")?;
+                let range = format!("{base}..HEAD");
                 scan_log(
                     session,
                     &root,

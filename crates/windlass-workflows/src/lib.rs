@@ -13,6 +13,7 @@ pub mod supersede;
 pub mod task;
 pub mod toolchain;
 pub mod yaml;
+pub mod yaml_input;
 
 use anyhow::Result;
 use serde::Deserialize;

@@ -4,7 +4,7 @@
 //! task of the project's own (`cargo xtask changelog`) is the project's, and is kept.
 //!
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 /// What a hand-written workflow is to windlass's `ci.yml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,7 @@ const SETUP_PROGRAMS: &[&str] = &[
 /// Reads a hand-written workflow: superseded, or kept and why. `tasks` are windlass's steps
 /// of `ci` (and `ci` itself): a `cargo xtask <task>` line of one of them is `ci`'s.
 pub fn verdict(text: &str, tasks: &[String]) -> Verdict {
-    let Ok(docs) = YamlLoader::load_from_str(text) else {
+    let Ok(docs) = crate::yaml_input::load(text) else {
         return Verdict::Kept("it is not YAML windlass can read".into());
     };
     let Some(jobs) = docs
@@ -129,7 +129,7 @@ pub fn verdict(text: &str, tasks: &[String]) -> Verdict {
 /// Whether a workflow is release automation: it runs on a GitHub release, or on a push of
 /// tags.
 pub fn releases(text: &str) -> bool {
-    let Ok(docs) = YamlLoader::load_from_str(text) else {
+    let Ok(docs) = crate::yaml_input::load(text) else {
         return false;
     };
     let Some(on) = docs

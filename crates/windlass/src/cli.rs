@@ -77,12 +77,17 @@ impl GlobalArgs {
     /// the error's kind, hint and place (docs/json-report.md).
     pub fn report_error(&self, task: &str, err: &anyhow::Error) {
         let color = style::use_color(self.color_choice(), std::io::stderr().is_terminal());
-        let text = format!("{err:#}");
-        let _ = writeln!(
-            std::io::stderr(),
-            "{}: {text}",
-            style::paint(color, BAD, "error")
-        );
+        // An error quotes paths, values and commands' output: shown through the sanitizer.
+        let text = windlass_core::sanitize::redact(&format!("{err:#}")).into_owned();
+        let shown = windlass_core::sanitize::terminal(&text, false);
+        let line = format!("{}: {shown}\n", style::paint(color, BAD, "error"));
+        let github = windlass_core::report::Environment::from_env().github_actions;
+        let line = if github {
+            windlass_core::sanitize::guard_workflow_commands(&line).into_owned()
+        } else {
+            line
+        };
+        let _ = std::io::stderr().write_all(line.as_bytes());
         if self.report_format() == Format::Json {
             let doc = serde_json::json!({
                 "schema": windlass_core::event::REPORT_SCHEMA,

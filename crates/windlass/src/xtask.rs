@@ -327,6 +327,8 @@ pub(crate) fn discover(
 
 /// The session for `global`: reporters for its format and colour, where this process runs.
 pub(crate) fn session(global: &GlobalArgs, artifact: bool) -> Result<Session> {
+    // Whatever a reporter shows passes the secret scanner's rules first.
+    windlass_core::sanitize::install_redactor(windlass_secrets::redact_text);
     let format = global.report_format();
     let human_is_tty = match format {
         Format::Human if !artifact => std::io::stdout().is_terminal(),

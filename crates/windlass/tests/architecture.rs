@@ -129,3 +129,68 @@ fn no_task_argument_shadows_a_global_option() {
         }
     }
 }
+
+/// Every write, rename and delete goes through windlass-fs (through `windlass_core::files`),
+/// which never follows a link and keeps a replaced file's mode: no crate calls `std::fs`'s
+/// writers itself, outside its tests.
+#[test]
+fn only_the_file_system_door_writes() {
+    const WRITERS: &[&str] = &[
+        "fs::write(",
+        "fs::remove_file(",
+        "fs::remove_dir(",
+        "fs::remove_dir_all(",
+        "fs::rename(",
+        "fs::copy(",
+        "fs::create_dir(",
+        "fs::create_dir_all(",
+        "fs::set_permissions(",
+        "fs::hard_link(",
+        "File::create(",
+        "OpenOptions::new(",
+        "unix::fs::symlink(",
+    ];
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(&crates).unwrap().flatten() {
+        // The door itself.
+        if krate.file_name() == "windlass-fs" {
+            continue;
+        }
+        let src = krate.path().join("src");
+        if src.is_dir() {
+            sources(&src, &mut files);
+        }
+    }
+    let xtask = crates.join("../xtask/src");
+    sources(&xtask, &mut files);
+    let mut found = Vec::new();
+    for file in &files {
+        // Test support: fixtures are written by the tests.
+        if file.ends_with("testing.rs") || file.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            if WRITERS.iter().any(|w| line.contains(w)) {
+                found.push(format!(
+                    "{}:{}: {}",
+                    file.strip_prefix(&crates).unwrap_or(file).display(),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "file-system writes outside windlass-fs (use windlass_core::files):\n{}",
+        found.join("\n")
+    );
+}
