@@ -86,14 +86,15 @@ pub fn terminal(text: &str, allow_color: bool) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 16);
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c == '\x1b' && allow_color {
-            if let Some(len) = sgr_len(&text[i..]) {
-                out.push_str(&text[i..i + len]);
-                while chars.peek().is_some_and(|(j, _)| *j < i + len) {
-                    chars.next();
-                }
-                continue;
+        if c == '\x1b'
+            && allow_color
+            && let Some(len) = sgr_len(&text[i..])
+        {
+            out.push_str(&text[i..i + len]);
+            while chars.peek().is_some_and(|(j, _)| *j < i + len) {
+                chars.next();
             }
+            continue;
         }
         if (clean(c) && !is_bidi_override(c)) || (c == '\r' && text[i + 1..].starts_with('\n')) {
             if c != '\r' {

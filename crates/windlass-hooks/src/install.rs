@@ -134,17 +134,13 @@ impl Step for InstallHooks {
         // The hooks directory is git's (or `core.hooksPath`'s); inside it nothing is followed:
         // a `pre-commit` that is a link is moved aside as a link, never written through.
         let hooks = windlass_core::files::root(&dir)?;
-        let existing = match hooks.kind(Path::new(HOOK)).map_err(files::error)? {
-            None => None,
-            Some(_) => Some(
-                String::from_utf8_lossy(
-                    &hooks
-                        .read(Path::new(HOOK), files::TEXT_LIMIT)
-                        .unwrap_or_default(),
-                )
-                .into_owned(),
-            ),
-        };
+        let existing = hooks.kind(Path::new(HOOK)).map_err(files::error)?.map(|_| {
+            // A link or a pipe reads as empty: something there, and not windlass's.
+            let bytes = hooks
+                .read(Path::new(HOOK), files::TEXT_LIMIT)
+                .unwrap_or_default();
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
         let ours = existing.as_deref().is_some_and(|t| t.contains(MARKER));
         let shown = ws.display_path(&hook);
         match self.action {

@@ -21,9 +21,9 @@ fn a_clean_workspace_passes_and_the_step_summary_holds_the_table() {
     let md = std::fs::read_to_string(&summary).expect("summary written");
     assert!(md.starts_with("### windlass ci: ✅ passed\n\n| Step | Result | Duration | Summary |\n|---|---|---:|---|\n"), "{md}");
     for step in [
-        "`fmt-check` | ✅ passed",
-        "`lint` | ✅ passed",
-        "`test` | ✅ passed",
+        "<code>fmt-check</code> | ✅ passed",
+        "<code>lint</code> | ✅ passed",
+        "<code>test</code> | ✅ passed",
     ] {
         assert!(md.contains(step), "{step}: {md}");
     }

@@ -317,7 +317,7 @@ fn secrets_since_and_history_find_a_key_added_then_removed() {
         .expect_code(2)
         .all_output();
     assert!(
-        err.contains("git could not list commits since no-such-rev"),
+        err.contains("`--since no-such-rev` names no commit"),
         "{err}"
     );
 }

@@ -44,6 +44,7 @@ fn state(host: &Host) -> (Option<PathBuf>, Vec<String>, Vec<String>) {
                         "releases"
                             | "current"
                             | "deploy.log"
+                            | "ledger.json"
                             | "service.pid"
                             | "service.log"
                             | ".windlass-deploy.lock"

@@ -94,10 +94,14 @@ impl Journal {
             match self.root.kind(dir).map_err(files::error)? {
                 None => missing.push(dir.to_path_buf()),
                 Some(files::Kind::Dir) => break,
-                Some(_) => {
+                Some(kind) => {
                     return Err(files::error(windlass_core::files::FsError {
                         path: self.root.path().join(dir),
-                        problem: files::Problem::NotADirectory,
+                        problem: if kind == files::Kind::Link {
+                            files::Problem::Link
+                        } else {
+                            files::Problem::NotADirectory
+                        },
                         source: None,
                         limit: None,
                     }));

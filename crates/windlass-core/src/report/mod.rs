@@ -136,3 +136,150 @@ pub fn for_environment(format: Format, color: bool, env: &Environment, artifact:
     }
     Fanout(reporters)
 }
+
+#[cfg(test)]
+mod hostile_data {
+    //! Data — a file name, a title, a message, a tool's output — through every reporter as
+    //! they run in GitHub Actions: no line of it ever becomes a workflow command, and no
+    //! control character reaches the log raw.
+    use super::*;
+    use crate::event::{Diagnostic, RunReport, Severity, StepRecord, StepStatus};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The lines the runner would execute: outside `::stop-commands::` blocks.
+    fn live_commands(text: &str) -> Vec<String> {
+        let mut stopped: Option<String> = None;
+        let mut live = Vec::new();
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            if let Some(token) = &stopped {
+                if trimmed == format!("::{token}::") {
+                    stopped = None;
+                }
+                continue;
+            }
+            if let Some(token) = trimmed.strip_prefix("::stop-commands::") {
+                stopped = Some(token.to_string());
+                continue;
+            }
+            if crate::sanitize::is_workflow_command(line) {
+                live.push(line.to_string());
+            }
+        }
+        live
+    }
+
+    fn events(data: &str) -> Vec<Event> {
+        let diagnostic =
+            Diagnostic::new("secrets", Severity::Error, data, data).at(data, Some(1), Some(1));
+        let record = StepRecord {
+            name: data.into(),
+            status: StepStatus::Failed,
+            duration: std::time::Duration::ZERO,
+            summary: data.into(),
+            fix: Some(data.into()),
+        };
+        vec![
+            Event::StepStarted { name: data.into() },
+            Event::CommandStarted {
+                command: data.into(),
+                streaming: false,
+            },
+            Event::Diagnostic(diagnostic.clone()),
+            Event::Diagnostic(diagnostic.clone().rendered(data)),
+            Event::Message {
+                severity: Severity::Warning,
+                text: data.into(),
+            },
+            Event::Output {
+                step: "secrets".into(),
+                text: data.into(),
+            },
+            Event::StepFinished(record.clone()),
+            Event::RunFinished(RunReport {
+                schema: crate::event::REPORT_SCHEMA,
+                task: data.into(),
+                status: StepStatus::Failed,
+                exit_code: 1,
+                duration: std::time::Duration::ZERO,
+                steps: vec![record],
+                diagnostics: vec![diagnostic],
+            }),
+        ]
+    }
+
+    fn through_github_reporters(data: &str) -> String {
+        let sink = Sink::default();
+        let mut reporters = Fanout(vec![
+            Box::new(github::GithubReporter::new(Box::new(sink.clone()))),
+            Box::new(
+                terminal::TerminalReporter::new(Box::new(sink.clone()), false, false)
+                    .in_github_actions(true),
+            ),
+        ]);
+        for event in events(data) {
+            reporters.event(&event);
+        }
+        let bytes = sink.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    const OURS: [&str; 5] = [
+        "::group::",
+        "::endgroup::",
+        "::error ",
+        "::error::",
+        "::warning",
+    ];
+
+    #[test]
+    fn a_file_name_with_commands_escapes_and_nul_stays_data() {
+        let name = "a\n::error title=INJECTED::pwned\r\n##[add-mask]x\u{1b}]0;t\u{7}\0.env";
+        let out = through_github_reporters(name);
+        for line in live_commands(&out) {
+            assert!(OURS.iter().any(|o| line.starts_with(o)), "{line}\n{out}");
+            assert!(!line.starts_with("::error title=INJECTED"), "{out}");
+        }
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\0') && !out.contains('\u{7}'),
+            "{out:?}"
+        );
+        let summary = step_summary::render(&match events(name).pop() {
+            Some(Event::RunFinished(report)) => report,
+            _ => unreachable!("the last event is the report"),
+        });
+        assert!(
+            !summary.contains('\u{1b}') && !summary.contains("<img"),
+            "{summary}"
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the data, every command the runner would execute is one of the reporters'
+        /// own, and no control character but newline and tab is written.
+        #[test]
+        fn no_reporter_emits_a_command_from_data(data in "(\\PC|[\n\r\u{1b}\u{7}\0:#\\[%,])*") {
+            let out = through_github_reporters(&data);
+            for line in live_commands(&out) {
+                proptest::prop_assert!(OURS.iter().any(|o| line.starts_with(o)), "{}", line);
+            }
+            proptest::prop_assert!(out.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'), "{:?}", out);
+        }
+    }
+}

@@ -124,8 +124,11 @@ impl Task for CachePruneTask {
             Some(dir) => ws.root.join(dir),
             None => ws.target_dir(session)?,
         };
+        // Refused first, whatever else is missing: a directory that is not only cargo's is
+        // never a question of a lockfile.
+        prune::check_target_dir(&target, &ws.root)?;
         let lock_path = ws.root.join("Cargo.lock");
-        let lockfile = std::fs::read_to_string(&lock_path).map_err(|e| {
+        let lockfile = windlass_core::files::read_text(&lock_path).map_err(|e| {
             UsageError::new(format!("cannot read {}: {e}", lock_path.display()))
                 .hint("prune after a build, which writes Cargo.lock")
         })?;

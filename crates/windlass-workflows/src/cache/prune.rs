@@ -151,7 +151,11 @@ pub fn target(dir: &Path, workspace_root: &Path, crates: &Crates) -> Result<Prun
             continue;
         }
         let rel = PathBuf::from(&entry.name);
-        if is_profile(&root, &rel) {
+        if CARGO_OUTPUT.iter().any(|d| entry.name == *d) {
+            // `cargo doc`'s and `cargo package`'s output: rebuilt when needed.
+            remove(&root, &rel)?;
+            removed += 1;
+        } else if is_profile(&root, &rel) {
             removed += profile(&root, &rel, crates)?;
         } else {
             for inner in entries(&root, &rel)? {
@@ -205,6 +209,9 @@ fn is_profile(root: &Root, rel: &Path) -> bool {
     root.is_dir(rel) && root.is_dir(&rel.join(".fingerprint"))
 }
 
+/// Directories cargo itself writes at the top of a target directory, all rebuilt on demand.
+const CARGO_OUTPUT: [&str; 2] = ["doc", "package"];
+
 /// The directories of a profile cargo rebuilds or keys by crate.
 const STALE_BY_CRATE: [&str; 3] = ["deps", "build", ".fingerprint"];
 const REBUILT: [&str; 2] = ["incremental", "examples"];
@@ -229,6 +236,26 @@ fn profile(root: &Root, dir: &Path, crates: &Crates) -> Result<usize> {
         let sub = dir.join(name);
         if root.is_dir(&sub) {
             remove(root, &sub)?;
+            removed += 1;
+        }
+    }
+    // The members' own outputs cargo uplifts to the profile's top (`svc`, `svc.d`,
+    // `libsvc.rlib`): they change with every commit. Regular files named for a member only.
+    for entry in entries(root, dir)? {
+        if entry.kind != Kind::File {
+            continue;
+        }
+        let name = entry.name.to_string_lossy();
+        let stem = name.split('.').next().unwrap_or(&name);
+        let stem = stem
+            .strip_prefix("lib")
+            .filter(|s| crates.members.contains(&normalized(s)));
+        let member = crates
+            .members
+            .contains(&normalized(name.split('.').next().unwrap_or(&name)))
+            || stem.is_some();
+        if member {
+            remove(root, &dir.join(&entry.name))?;
             removed += 1;
         }
     }

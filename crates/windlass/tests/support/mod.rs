@@ -150,7 +150,17 @@ impl Fixture {
         // Each fixture builds on its own: a shared target dir would serialise the tests on
         // cargo's lock.
         cmd.env("CARGO_TARGET_DIR", self.root.join("target"));
+        // windlass's own cache (the advisory index) beside the fixture: tests never share it.
+        cmd.env("WINDLASS_CACHE_DIR", self.cache_dir());
         cmd
+    }
+
+    /// Where windlass keeps its cache for this fixture's runs.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root
+            .parent()
+            .expect("the fixture's parent")
+            .join("windlass-cache")
     }
 
     /// Runs `windlass ARGS` to completion.
@@ -362,4 +372,86 @@ pub fn tool_or_skip(name: &str, install: &str) -> Option<PathBuf> {
         eprintln!("skipped: {name} is not installed");
     }
     found
+}
+
+/// Everything under `dir` as it is — each path with its kind, mode, and bytes or link
+/// target — never following a link: what a test compares before and after a run to prove
+/// that nothing there was written, deleted, re-moded or followed.
+pub fn tree_state(dir: &Path) -> Vec<(PathBuf, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let mode = meta.permissions().mode() & 0o7777;
+            let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+            let what = if meta.file_type().is_symlink() {
+                format!(
+                    "link -> {}",
+                    std::fs::read_link(&path).unwrap_or_default().display()
+                )
+            } else if meta.is_dir() {
+                stack.push(path);
+                format!("dir {mode:o}")
+            } else {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                format!("file {mode:o} {} {:x}", bytes.len(), fnv(&bytes))
+            };
+            out.push((rel, what));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A directory outside the repository a hostile case points into, with files whose state is
+/// recorded: [`Sentinel::assert_untouched`] fails on any change there.
+pub struct Sentinel {
+    _dir: tempfile::TempDir,
+    pub path: PathBuf,
+    before: Vec<(PathBuf, String)>,
+}
+
+impl Sentinel {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("windlass sentinel ")
+            .tempdir()
+            .expect("temp dir");
+        let path = dir.path().to_path_buf();
+        std::fs::write(path.join("keep"), "precious").expect("write");
+        std::fs::write(path.join("rust.yml"), "name: theirs\non: push\n").expect("write");
+        std::fs::create_dir_all(path.join("deep/er")).expect("mkdir");
+        std::fs::write(path.join("deep/er/libgone-0123456789abcdef.rlib"), "x").expect("write");
+        let before = tree_state(&path);
+        Self {
+            _dir: dir,
+            path,
+            before,
+        }
+    }
+
+    pub fn assert_untouched(&self) {
+        let after = tree_state(&self.path);
+        assert_eq!(
+            self.before, after,
+            "something outside the repository changed"
+        );
+    }
 }
