@@ -356,25 +356,8 @@ fn newest_advisory_date(crates: &Path) -> Option<u64> {
     newest.map(|days| days * 86_400)
 }
 
-/// `YYYY-MM-DD` as days since 1970-01-01.
 fn days_from_date(date: &str) -> Option<u64> {
-    let mut parts = date.splitn(3, '-');
-    let (y, m, d): (i64, i64, i64) = (
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-        parts.next()?.get(..2)?.parse().ok()?,
-    );
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    u64::try_from(era * 146_097 + doe - 719_468).ok()
+    windlass_core::time::days_from_date(date).and_then(|d| u64::try_from(d).ok())
 }
 
 /// An error and its causes on one line: rustsec keeps the useful part in the source.

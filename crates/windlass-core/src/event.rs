@@ -277,6 +277,12 @@ pub enum Event {
         /// The document.
         text: String,
     },
+    /// Markdown for the GitHub job summary alone (a chart of delivery metrics), appended after
+    /// the run's table; other reporters show the same through their own events.
+    Summary {
+        /// The Markdown, already escaped where it holds data.
+        markdown: String,
+    },
     /// A step ended.
     StepFinished(StepRecord),
     /// The run ended.

@@ -113,6 +113,20 @@ pub struct Environment {
     /// The most a release archive may unpack to, every entry counted (default `2GB`): a
     /// decompression bomb is refused before the disk fills.
     pub max_unpacked: Option<windlass_core::units::Size>,
+    /// After the health gate, how long the release stays under watch (health polled, the
+    /// analysis evaluated) before it counts as baked; a failure inside it rolls back.
+    pub bake: Option<windlass_core::units::Duration>,
+    /// Metric analysis against Prometheus during the watch.
+    pub analysis: Option<crate::gate::analysis::AnalysisConfig>,
+    /// Webhooks told of each phase of a deploy.
+    #[serde(default)]
+    pub notify: Vec<crate::notify::NotifyConfig>,
+    /// Commands run before a deploy, after it, and after a rollback.
+    #[serde(default)]
+    pub hooks: crate::notify::HooksConfig,
+    /// The environment whose baked release is the only thing this one deploys
+    /// (`deploy --promote NAME`); a deploy without it is refused.
+    pub promote_from: Option<String>,
 }
 
 /// All environments, by name.

@@ -99,6 +99,8 @@ pub struct Release {
     pub archive_sha256: Option<String>,
     /// The image (swarm).
     pub image: Option<String>,
+    /// When its commit was made (seconds since the epoch), when known.
+    pub commit_time: Option<u64>,
 }
 
 /// Phase durations, for the log.

@@ -119,6 +119,7 @@ impl Engine for HostEngine {
             .as_ref()
             .map(|(_, _, v)| v.clone())
             .unwrap_or_default();
+        let commit_time = commit_time(session, ws);
         Ok(Release {
             id,
             commit,
@@ -126,6 +127,7 @@ impl Engine for HostEngine {
             version,
             archive_sha256,
             image: None,
+            commit_time,
         })
     }
 
@@ -306,6 +308,20 @@ fn tree_is_dirty(session: &mut Session, ws: &Workspace) -> bool {
     match session.run(cmd, Capture::Everything) {
         Ok(f) if f.success() => !f.stdout.trim().is_empty(),
         _ => false,
+    }
+}
+
+/// When HEAD was committed: the start of the lead time to live.
+fn commit_time(session: &mut Session, ws: &Workspace) -> Option<u64> {
+    let sh = session.shell();
+    let cmd = sh
+        .cmd("git")
+        .arg("-C")
+        .arg(&ws.root)
+        .args(["log", "-1", "--format=%ct", "HEAD"]);
+    match session.run_quiet(cmd) {
+        Ok(f) if f.success() => f.stdout.trim().parse().ok(),
+        _ => None,
     }
 }
 

@@ -9,12 +9,22 @@
 //! - [`systemd`]: `systemd-unit`, a hardened unit running the `current` release.
 
 pub mod config;
+pub mod curl;
 pub mod deploy;
 pub mod engine;
+mod flow;
+pub mod gate;
 pub mod health;
+pub mod history;
 pub mod host;
+pub mod http;
 pub mod ledger;
+pub mod notify;
+pub mod promote;
+mod record;
 pub mod releases;
+mod rollback;
+pub mod stats;
 pub mod swarm;
 pub mod systemd;
 pub mod tasks;

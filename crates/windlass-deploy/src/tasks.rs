@@ -169,9 +169,12 @@ pub struct DeployArgs {
     /// Roll out this image instead of the configured one (swarm environments).
     #[arg(long, value_name = "REF", conflicts_with = "artifact")]
     pub image: Option<String>,
-    /// Print the success rate, rollback rate and median time to deploy, and exit.
-    #[arg(long, conflicts_with = "history")]
-    pub stats: bool,
+    /// Print the environment's delivery metrics (deployment frequency, change failure rate,
+    /// time to restore, lead time, time to deploy, a chart per week) and exit: as a table,
+    /// `--stats json`, or `--stats prometheus` (text exposition, for node-exporter's textfile
+    /// collector or a pushgateway).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "table", conflicts_with = "history")]
+    pub stats: Option<StatsFormat>,
     /// List the environment's releases, newest first, with the verdict the ledger records
     /// for each (healthy, rolled-back, withdrawn, interrupted, ...), and exit.
     #[arg(long)]
@@ -180,6 +183,25 @@ pub struct DeployArgs {
     /// marked `dirty` in release.json, with a warning).
     #[arg(long, conflicts_with = "artifact")]
     pub require_clean: bool,
+    /// Deploy exactly what is live in ENV and passed its gate and bake there (its binary by
+    /// SHA-256, its image by id); anything else is refused.
+    #[arg(long, value_name = "ENV", conflicts_with = "image")]
+    pub promote: Option<String>,
+    /// Ctrl-C during the bake keeps the release (its bake unfinished, said so) instead of
+    /// rolling it back.
+    #[arg(long)]
+    pub keep_on_interrupt: bool,
+}
+
+/// `deploy --stats`'s forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    /// A table and a chart per week.
+    Table,
+    /// One JSON document on stdout.
+    Json,
+    /// Prometheus's text exposition on stdout.
+    Prometheus,
 }
 
 /// `deploy`: a release to an environment, rolled back automatically when it is not healthy.
@@ -201,6 +223,13 @@ impl Task for DeployTask {
         SECTION
     }
 
+    fn writes_artifact(&self, args: &DeployArgs) -> bool {
+        matches!(
+            args.stats,
+            Some(StatsFormat::Json | StatsFormat::Prometheus)
+        )
+    }
+
     fn pipeline(
         &self,
         args: &DeployArgs,
@@ -208,12 +237,26 @@ impl Task for DeployTask {
         cx: &mut Context<'_>,
     ) -> Result<Option<Run>> {
         let env = pick(envs, cx.ws, &args.env)?;
-        if args.stats {
+        if let Some(format) = args.stats {
             let log = crate::deploy::log_path(cx.ws, &args.env, &env)?;
-            let text = crate::deploy::stats(&log)?;
-            cx.session.emit(windlass_core::event::Event::Output {
-                step: DEPLOY.into(),
-                text,
+            let metrics = crate::stats::metrics(&args.env, &log)?;
+            let event = match format {
+                StatsFormat::Table => windlass_core::event::Event::Output {
+                    step: DEPLOY.into(),
+                    text: crate::stats::table(&metrics),
+                },
+                StatsFormat::Json => windlass_core::event::Event::Artifact {
+                    step: DEPLOY.into(),
+                    text: serde_json::to_string_pretty(&metrics)? + "\n",
+                },
+                StatsFormat::Prometheus => windlass_core::event::Event::Artifact {
+                    step: DEPLOY.into(),
+                    text: crate::stats::exposition(&metrics),
+                },
+            };
+            cx.session.emit(event);
+            cx.session.emit(windlass_core::event::Event::Summary {
+                markdown: crate::stats::markdown(&metrics),
             });
             let mut run = Run::steps(DEPLOY, Vec::new());
             run.plan_only = true;
@@ -225,7 +268,7 @@ impl Task for DeployTask {
             let ledger = crate::ledger::Ledger::load(&ledger_path, &log)?;
             cx.session.emit(windlass_core::event::Event::Output {
                 step: DEPLOY.into(),
-                text: crate::deploy::history(&ledger, live.as_deref()),
+                text: crate::history::history(&ledger, live.as_deref()),
             });
             let mut run = Run::steps(DEPLOY, Vec::new());
             run.plan_only = true;
@@ -237,6 +280,8 @@ impl Task for DeployTask {
             artifact: args.artifact.clone(),
             image: args.image.clone(),
             require_clean: args.require_clean,
+            keep_on_interrupt: args.keep_on_interrupt,
+            promote: args.promote.clone(),
         };
         Ok(Some(Run::single(DEPLOY, Box::new(step))))
     }

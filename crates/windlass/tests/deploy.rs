@@ -50,7 +50,8 @@ fn an_unhealthy_release_is_rolled_back_and_the_previous_one_answers() {
         .unwrap();
     let stats = String::from_utf8_lossy(&stats.stdout);
     assert!(
-        stats.contains("2 deploys: 50% succeeded, 50% rolled back"),
+        stats.contains("2 deploys of staging: 1 succeeded, 1 rolled back, 0 failed")
+            && stats.contains("change failure rate    50%"),
         "{stats}"
     );
 }

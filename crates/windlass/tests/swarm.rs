@@ -307,7 +307,7 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
     assert!(
         stats
             .stdout()
-            .contains("5 deploys: 40% succeeded, 60% rolled back"),
+            .contains("5 deploys of prod: 2 succeeded, 3 rolled back, 0 failed"),
         "{}",
         stats.stdout()
     );

@@ -13,19 +13,28 @@ const FINDINGS_LISTED: usize = 50;
 /// Appends the summary when the run ends.
 pub struct StepSummaryReporter {
     path: PathBuf,
+    /// Markdown the run's tasks added, written after the table.
+    extra: String,
 }
 
 impl StepSummaryReporter {
     /// Appends to `path`.
     pub fn new(path: PathBuf) -> Self {
-        Self { path }
+        Self {
+            path,
+            extra: String::new(),
+        }
     }
 }
 
 impl Reporter for StepSummaryReporter {
     fn event(&mut self, event: &Event) {
+        if let Event::Summary { markdown } = event {
+            self.extra.push_str(markdown);
+            self.extra.push('\n');
+        }
         if let Event::RunFinished(report) = event {
-            let markdown = render(report);
+            let markdown = render(report) + &self.extra;
             // A summary we cannot write must not fail the checks themselves. The runner names
             // the file; it is appended to, never followed if it is a link or a pipe.
             let dir = self.path.parent().unwrap_or(std::path::Path::new("."));

@@ -267,7 +267,7 @@ impl Reporter for TerminalReporter {
             }
             Event::Output { text, .. } => self.write(&ensure_newline(text)),
             // Written to stdout alone by the artifact reporter.
-            Event::Artifact { .. } => {}
+            Event::Artifact { .. } | Event::Summary { .. } => {}
             Event::StepFinished(record) => {
                 self.stop_spinner();
                 self.step_finished(record);
