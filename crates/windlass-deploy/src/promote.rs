@@ -57,6 +57,12 @@ pub fn resolve(
         ));
     }
     let (ledger_path, log, live) = crate::deploy::ledger_of(ws, session, source_name, &source)?;
+    let Some(live) = live else {
+        return Err(refused(
+            format!("nothing is live in {source_name}: there is no release to promote"),
+            &format!("deploy to {source_name} first, and let it pass its gate"),
+        ));
+    };
     if !ledger_path.exists() {
         return Err(refused(
             format!(
@@ -67,12 +73,6 @@ pub fn resolve(
         ));
     }
     let ledger = Ledger::load(&ledger_path, &log)?;
-    let Some(live) = live else {
-        return Err(refused(
-            format!("nothing is live in {source_name}: there is no release to promote"),
-            &format!("deploy to {source_name} first, and let it pass its gate"),
-        ));
-    };
     let Some(entry) = ledger.get(&live).cloned() else {
         return Err(refused(
             format!("{source_name}'s live release {live} is not in its ledger"),

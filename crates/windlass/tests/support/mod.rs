@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod host;
+pub mod prometheus;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
