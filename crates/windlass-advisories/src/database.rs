@@ -45,7 +45,7 @@ pub fn default_path() -> PathBuf {
 
 /// Whether cargo has been told to stay offline.
 pub fn cargo_offline() -> bool {
-    std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1")
+    windlass_core::cargo_env::offline()
 }
 
 /// A copy whose own data is older than this is reported as stale, whatever its files' times

@@ -30,6 +30,19 @@ pub fn source_date_epoch() -> Result<Option<u64>, UsageError> {
     }
 }
 
+static OFFLINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--offline`/`--frozen` was given: nothing of windlass's reaches the network.
+pub fn set_offline() {
+    OFFLINE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether cargo has been told to stay offline (`CARGO_NET_OFFLINE`, or `--offline`).
+pub fn offline() -> bool {
+    OFFLINE.load(std::sync::atomic::Ordering::Relaxed)
+        || std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1")
+}
+
 /// Whether `name` can be a rustup toolchain (`nightly`, `1.88.0`, `nightly-2025-01-01`,
 /// `stable-x86_64-unknown-linux-gnu`, a linked custom one): what `cargo +NAME` accepts, and
 /// nothing a shell or cargo could take for something else.

@@ -62,6 +62,8 @@ pub struct Runner {
     /// Putting back what an interrupted run changed (a deploy switching back): commands run
     /// to the end despite an interrupt.
     pub(crate) recovering: std::cell::Cell<bool>,
+    /// `--locked`: given to every cargo command that resolves dependencies.
+    cargo_locked: std::cell::Cell<bool>,
 }
 
 impl Runner {
@@ -75,7 +77,19 @@ impl Runner {
             streams_to_stderr,
             env: std::cell::RefCell::default(),
             recovering: std::cell::Cell::new(false),
+            cargo_locked: std::cell::Cell::new(false),
         })
+    }
+
+    /// `--locked`, `--offline`, `--frozen` of the command line: `--locked` added to every cargo
+    /// command that resolves dependencies; offline as `CARGO_NET_OFFLINE`, which every cargo
+    /// (and windlass's own fetches) honour.
+    pub fn cargo_flags(&self, locked: bool, offline: bool) {
+        self.cargo_locked.set(locked);
+        if offline {
+            self.set_env("CARGO_NET_OFFLINE", "true");
+            crate::cargo_env::set_offline();
+        }
     }
 
     /// The shell commands are built from: `let sh = runner.shell(); xshell::cmd!(sh, "cargo fmt")`.
@@ -153,6 +167,9 @@ impl Runner {
         signal::install();
         if signal::interrupted() && !self.recovering.get() {
             return Err(Interrupted.into());
+        }
+        if self.cargo_locked.get() {
+            command = with_locked(command);
         }
         self.apply_env(&mut command);
         command.stdin(if input.is_some() {
@@ -431,6 +448,64 @@ fn own_process_group(command: &mut Command) {
 #[cfg(not(unix))]
 fn own_process_group(_command: &mut Command) {}
 
+/// The cargo subcommands that resolve dependencies and take `--locked`, and how many words
+/// their name has (`nextest run`, `llvm-cov report`).
+const LOCKABLE: &[(&str, usize)] = &[
+    ("build", 1),
+    ("check", 1),
+    ("test", 1),
+    ("clippy", 1),
+    ("doc", 1),
+    ("run", 1),
+    ("metadata", 1),
+    ("fetch", 1),
+    ("tree", 1),
+    ("nextest", 2),
+    ("llvm-cov", 1),
+    ("hack", 1),
+];
+
+/// `command` with `--locked` after its cargo subcommand, when it is cargo and the subcommand
+/// takes it; anything else unchanged.
+fn with_locked(command: Command) -> Command {
+    let is_cargo = std::path::Path::new(command.get_program())
+        .file_name()
+        .is_some_and(|n| n == "cargo");
+    let args: Vec<std::ffi::OsString> = command.get_args().map(ToOwned::to_owned).collect();
+    let start = usize::from(
+        args.first()
+            .is_some_and(|a| a.to_string_lossy().starts_with('+')),
+    );
+    let words = args
+        .get(start)
+        .and_then(|sub| {
+            LOCKABLE
+                .iter()
+                .find(|(name, _)| sub.to_string_lossy() == *name)
+        })
+        .map(|(_, words)| *words);
+    let (true, Some(words)) = (is_cargo, words) else {
+        return command;
+    };
+    if args.iter().any(|a| a == "--locked" || a == "--frozen") || args.len() < start + words {
+        return command;
+    }
+    let mut out = Command::new(command.get_program());
+    out.args(&args[..start + words])
+        .arg("--locked")
+        .args(&args[start + words..]);
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(v) => out.env(key, v),
+            None => out.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        out.current_dir(dir);
+    }
+    out
+}
+
 /// `VAR=value program args...` for a `std::process::Command`.
 pub fn describe_command(command: &Command) -> String {
     let mut parts: Vec<String> = command
@@ -467,6 +542,32 @@ fn spawn_error(command: &Command, err: &std::io::Error) -> anyhow::Error {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locked_goes_after_the_cargo_subcommand_that_takes_it() {
+        let line = |args: &[&str]| {
+            let mut c = Command::new("cargo");
+            c.args(args);
+            describe_command(&with_locked(c))
+        };
+        assert_eq!(
+            line(&["build", "--release"]),
+            "cargo build --locked --release"
+        );
+        assert_eq!(
+            line(&["+nightly", "clippy", "--", "-D", "warnings"]),
+            "cargo +nightly clippy --locked -- -D warnings"
+        );
+        assert_eq!(
+            line(&["nextest", "run", "--workspace"]),
+            "cargo nextest run --locked --workspace"
+        );
+        assert_eq!(line(&["fmt", "--check"]), "cargo fmt --check");
+        assert_eq!(line(&["test", "--locked"]), "cargo test --locked");
+        let mut git = Command::new("git");
+        git.arg("build");
+        assert_eq!(describe_command(&with_locked(git)), "git build");
+    }
 
     #[test]
     fn a_daemon_holding_the_pipes_does_not_hold_the_command() {

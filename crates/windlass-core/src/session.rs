@@ -13,6 +13,8 @@ pub struct Session {
     reporter: Recording,
     color: bool,
     details: bool,
+    /// `-v`: echo the plumbing too.
+    verbose: bool,
 }
 
 /// Passes events on, keeping the diagnostics for the run's report.
@@ -42,7 +44,14 @@ impl Session {
             },
             color,
             details: false,
+            verbose: false,
         }
+    }
+
+    /// `-v`: commands run quietly (polls, git plumbing) are echoed too.
+    pub fn with_verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
     }
 
     /// The runner.
@@ -233,6 +242,7 @@ impl<'s> Proc<'s> {
             echo,
             mut on_line,
         } = self;
+        let echo = echo || session.verbose;
         if echo {
             session.emit(Event::CommandStarted {
                 command: describe_command(&command),

@@ -345,9 +345,11 @@ impl<T: Task> TaskKind for Entry<T> {
     }
 
     fn command(&self) -> Option<clap::Command> {
+        // The task's own description, set after its arguments: an arguments struct's doc
+        // comment (written for rustdoc) must never become what `--help` says of the task.
         let command =
-            clap::Command::new(self.0.name().to_string()).about(self.0.about().to_string());
-        Some(<T::Args as clap::Args>::augment_args(command))
+            <T::Args as clap::Args>::augment_args(clap::Command::new(self.0.name().to_string()));
+        Some(command.about(self.0.about().to_string()).long_about(None))
     }
 
     fn needs_workspace(&self, matches: &clap::ArgMatches) -> Result<bool> {

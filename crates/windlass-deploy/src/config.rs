@@ -70,6 +70,8 @@ pub struct Environment {
     /// How the service is updated.
     #[serde(default)]
     pub update: UpdateConfig,
+    /// The canary a swarm update with an analysis starts with.
+    pub canary: Option<crate::canary::CanaryConfig>,
     /// Ports to publish, `published:target` (host mode: every node, no routing mesh).
     #[serde(default)]
     pub publish: Vec<String>,

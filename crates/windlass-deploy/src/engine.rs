@@ -44,6 +44,12 @@ pub trait Engine {
         None
     }
 
+    /// Why the last activation said no, when the engine knows better than "not healthy" (a
+    /// canary that failed its analysis).
+    fn last_failure(&mut self) -> Option<String> {
+        None
+    }
+
     /// Makes `release` the one that runs and gates it on health: whether it became healthy.
     fn activate(
         &mut self,

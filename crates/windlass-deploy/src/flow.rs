@@ -280,7 +280,11 @@ pub(crate) fn deploy(
             }
             Baked::CannotStart(why) => Failure::Unhealthy(vec![why]),
         },
-        Ok(false) => Failure::Unhealthy(vec!["it did not pass its health gate".into()]),
+        Ok(false) => Failure::Unhealthy(vec![
+            engine
+                .last_failure()
+                .unwrap_or_else(|| "it did not pass its health gate".into()),
+        ]),
         Err(err) => {
             session.message(
                 windlass_core::Severity::Warning,

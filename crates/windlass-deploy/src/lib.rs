@@ -8,6 +8,7 @@
 //!   an atomic `current` switch, a restart command) or [`swarm`] (a Docker Swarm service);
 //! - [`systemd`]: `systemd-unit`, a hardened unit running the `current` release.
 
+pub mod canary;
 pub mod config;
 pub mod curl;
 pub mod deploy;

@@ -33,6 +33,10 @@ pub struct SwarmEngine {
     locked: bool,
     /// The image of each release this run knows: the new one and the one before it.
     images: Vec<(String, String)>,
+    /// The release this deploy rolls out (its canary runs first).
+    new_release: Option<String>,
+    /// Why the last activation said no.
+    failure: Option<String>,
 }
 
 impl SwarmEngine {
@@ -62,6 +66,8 @@ impl SwarmEngine {
             log,
             locked: false,
             images: Vec::new(),
+            new_release: None,
+            failure: None,
             env,
         })
     }
@@ -466,6 +472,7 @@ impl Engine for SwarmEngine {
     fn prepare(&mut self, _session: &mut Session, _ws: &Workspace) -> Result<Release> {
         let id = tag_of(&self.image);
         self.images.push((id.clone(), self.image.clone()));
+        self.new_release = Some(id.clone());
         Ok(Release {
             version: id.clone(),
             id,
@@ -559,6 +566,31 @@ impl Engine for SwarmEngine {
     ) -> Result<bool> {
         let image = self.image_of(release);
         let exists = self.running(session)?.is_some();
+        // An update of a running service with an analysis starts with a canary: a canary
+        // that fails leaves every replica on the release that runs now.
+        if exists && self.env.analysis.is_some() && self.new_release.as_deref() == Some(release) {
+            let verdict = timings.record("canary", || {
+                crate::canary::run(
+                    session,
+                    &self.env_name,
+                    &self.env,
+                    &self.service,
+                    (release, &image),
+                    self.health.deadline,
+                )
+            })?;
+            match verdict {
+                crate::canary::Verdict::Passed => {}
+                crate::canary::Verdict::Failed(why) => {
+                    session.message(Severity::Warning, why.clone());
+                    self.failure = Some(why);
+                    return Ok(false);
+                }
+                crate::canary::Verdict::Interrupted => {
+                    return Err(windlass_core::Interrupted.into());
+                }
+            }
+        }
         let started = timings.record("update", || {
             if exists {
                 self.update(session, &image, release)
@@ -642,6 +674,10 @@ impl Engine for SwarmEngine {
 
     fn log(&self) -> PathBuf {
         self.log.clone()
+    }
+
+    fn last_failure(&mut self) -> Option<String> {
+        self.failure.take()
     }
 
     fn ledger(&self) -> PathBuf {

@@ -1,52 +1,167 @@
 //! The command line's own parts: the options every task takes, and [`Commands`], windlass's
 //! tasks as a `clap` subcommand an existing xtask can flatten into its own parser.
 
-use clap::{Args, ValueEnum};
+use clap::ValueEnum;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use windlass_core::report::Format;
 use windlass_core::report::style::{self, BAD, ColorChoice};
 
-/// The options every task takes, before or after its name. An xtask with a command line of
-/// its own flattens them into its parser (`#[command(flatten)]`) to nest windlass's commands.
-#[derive(Debug, Clone, Args)]
+/// The options every task takes, before or after its name (`--help` lists them under
+/// "Global options"). An xtask with a command line of its own flattens them into its parser
+/// (`#[command(flatten)]`) to nest windlass's commands; they add arguments only, never a
+/// description, so the xtask's own `about` stays.
+#[derive(Debug, Clone, Default)]
 pub struct GlobalArgs {
     /// The workspace to work on (its Cargo.toml or directory); default: the current one.
-    #[arg(long, global = true, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
-
-    /// What to print on stdout: text for people, or one JSON report (docs/json-report.md).
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
+    /// What to print on stdout.
     pub format: FormatArg,
-
-    /// When to use colour; `auto` follows the terminal, NO_COLOR, CLICOLOR and CLICOLOR_FORCE.
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    /// When to use colour.
     pub color: ColorArg,
+    /// `-q`: only what failed, and the verdict.
+    pub quiet: bool,
+    /// `-v` (`-vv`): every command echoed, the polls of wait loops and plumbing too.
+    pub verbose: u8,
+    /// Passed to cargo: the lockfile must not change.
+    pub locked: bool,
+    /// Passed to cargo: no network.
+    pub offline: bool,
+    /// Passed to cargo: `--locked` and `--offline`.
+    pub frozen: bool,
 }
 
-impl Default for GlobalArgs {
-    fn default() -> Self {
-        Self {
-            manifest_path: None,
-            format: FormatArg::Human,
-            color: ColorArg::Auto,
-        }
+const HEADING: &str = "Global options";
+
+impl clap::Args for GlobalArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        use clap::{Arg, ArgAction, value_parser};
+        let global = |arg: Arg| arg.global(true).help_heading(HEADING);
+        cmd.arg(global(
+            Arg::new("manifest_path")
+                .long("manifest-path")
+                .value_name("PATH")
+                .value_parser(value_parser!(PathBuf))
+                .help("The workspace to work on (its Cargo.toml or directory); default: the current one"),
+        ))
+        .arg(global(
+            Arg::new("format")
+                .long("format")
+                .value_name("FORMAT")
+                .value_parser(value_parser!(FormatArg))
+                .default_value("human")
+                .help("What to print on stdout: text for people, or one JSON report (docs/json-report.md)"),
+        ))
+        .arg(global(
+            Arg::new("color")
+                .long("color")
+                .value_name("WHEN")
+                .value_parser(value_parser!(ColorArg))
+                .default_value("auto")
+                .help("When to use colour; auto follows the terminal, CARGO_TERM_COLOR, NO_COLOR, CLICOLOR and CLICOLOR_FORCE"),
+        ))
+        .arg(global(
+            Arg::new("quiet")
+                .short('q')
+                .long("quiet")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("verbose")
+                .help("Print only what fails, and the verdict"),
+        ))
+        .arg(global(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .action(ArgAction::Count)
+                .help("Echo every command, the plumbing (git, docker polls) too"),
+        ))
+        .arg(global(
+            Arg::new("locked")
+                .long("locked")
+                .action(ArgAction::SetTrue)
+                .help("Passed to cargo: Cargo.lock must stay as it is"),
+        ))
+        .arg(global(
+            Arg::new("offline")
+                .long("offline")
+                .action(ArgAction::SetTrue)
+                .help("Passed to cargo (and windlass's own fetches): no network"),
+        ))
+        .arg(global(
+            Arg::new("frozen")
+                .long("frozen")
+                .action(ArgAction::SetTrue)
+                .help("Passed to cargo: --locked and --offline"),
+        ))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for GlobalArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let flag = |id: &str| {
+            matches
+                .try_get_one::<bool>(id)
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(false)
+        };
+        Ok(Self {
+            manifest_path: matches
+                .try_get_one::<PathBuf>("manifest_path")
+                .ok()
+                .flatten()
+                .cloned(),
+            format: matches
+                .try_get_one::<FormatArg>("format")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or_default(),
+            color: matches
+                .try_get_one::<ColorArg>("color")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or_default(),
+            quiet: flag("quiet"),
+            verbose: matches
+                .try_get_one::<u8>("verbose")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(0),
+            locked: flag("locked"),
+            offline: flag("offline"),
+            frozen: flag("frozen"),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
     }
 }
 
 /// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum FormatArg {
     /// Text for people (plus workflow commands in GitHub Actions).
+    #[default]
     Human,
     /// A `windlass.report/v1` JSON document.
     Json,
 }
 
 /// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorArg {
     /// Colour on a terminal.
+    #[default]
     Auto,
     /// Always.
     Always,
@@ -55,6 +170,22 @@ pub enum ColorArg {
 }
 
 impl GlobalArgs {
+    /// How much the terminal shows.
+    pub fn verbosity(&self) -> windlass_core::report::Verbosity {
+        use windlass_core::report::Verbosity;
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, _) => Verbosity::Verbose,
+        }
+    }
+
+    /// What cargo is given: `--locked` for a build that must not touch Cargo.lock, and
+    /// `CARGO_NET_OFFLINE` (which every cargo and windlass's own fetches honour) for no network.
+    pub fn cargo_flags(&self) -> (bool, bool) {
+        (self.locked || self.frozen, self.offline || self.frozen)
+    }
+
     /// The report format.
     pub fn report_format(&self) -> Format {
         match self.format {
@@ -117,9 +248,10 @@ pub struct Commands {
 
 impl clap::FromArgMatches for Commands {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let nesting = crate::nesting::installed();
         match matches.subcommand() {
             Some((name, sub)) if has(name) => Ok(Self {
-                name: name.to_string(),
+                name: nesting.task_of(name).unwrap_or(name).to_string(),
                 matches: sub.clone(),
             }),
             _ => Err(clap::Error::new(clap::error::ErrorKind::MissingSubcommand)),
@@ -134,7 +266,8 @@ impl clap::FromArgMatches for Commands {
 
 impl clap::Subcommand for Commands {
     fn augment_subcommands(command: clap::Command) -> clap::Command {
-        crate::Xtask::new().augment(command)
+        let xtask = crate::Xtask::new();
+        crate::xtask::augment(xtask.registry(), &crate::nesting::installed(), command)
     }
 
     fn augment_subcommands_for_update(command: clap::Command) -> clap::Command {
@@ -146,7 +279,54 @@ impl clap::Subcommand for Commands {
     }
 }
 
-/// Whether `name` is one of windlass's tasks (built in or not).
+/// Whether the subcommand `name` is one of windlass's tasks (built in or not), as named in
+/// the installed nesting.
 fn has(name: &str) -> bool {
-    crate::Xtask::new().registry().get(name).is_some() || crate::gated::is_gated(name)
+    if crate::nesting::clashed(name) {
+        return false;
+    }
+    let nesting = crate::nesting::installed();
+    let Some(task) = nesting.task_of(name) else {
+        return false;
+    };
+    crate::Xtask::new().registry().get(task).is_some() || crate::gated::is_gated(task)
+}
+
+/// windlass's commands as one subcommand of an xtask's own, whose names can then never clash
+/// with the xtask's: a variant `Windlass(windlass::Nested)` of its command enum runs as
+/// `cargo xtask windlass ci`, and [`crate::Xtask::execute`] runs `nested.0`.
+#[derive(Debug, Clone)]
+pub struct Nested(pub Commands);
+
+impl clap::Args for Nested {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let xtask = crate::Xtask::new();
+        crate::xtask::augment(
+            xtask.registry(),
+            &crate::nesting::Nesting::new(),
+            cmd.subcommand_required(true)
+                .about("windlass's CI/CD tasks: the same checks locally, in CI and in git hooks"),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for Nested {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        match matches.subcommand() {
+            Some((name, sub)) => Ok(Self(Commands {
+                name: name.to_string(),
+                matches: sub.clone(),
+            })),
+            None => Err(clap::Error::new(clap::error::ErrorKind::MissingSubcommand)),
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
 }

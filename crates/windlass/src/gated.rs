@@ -28,13 +28,20 @@ pub fn is_gated(name: &str) -> bool {
 
 /// `cli` with a placeholder for each gated task `registry` does not have: any arguments
 /// accepted, so that running it reaches [`left_out`]'s message rather than a parse error.
-pub fn add_placeholders(cli: clap::Command, registry: &Registry) -> clap::Command {
+pub fn add_placeholders(
+    cli: clap::Command,
+    registry: &Registry,
+    nesting: &crate::nesting::Nesting,
+) -> clap::Command {
     GATED
         .iter()
         .filter(|(name, _)| registry.get(name).is_none())
-        .fold(cli, |cli, (name, feature)| {
-            cli.subcommand(
-                clap::Command::new(*name)
+        .filter_map(|(name, feature)| Some((*name, nesting.command_of(name)?, *feature)))
+        .fold(cli, |cli, (task, name, feature)| {
+            crate::nesting::add(
+                cli,
+                task,
+                clap::Command::new(name.to_string())
                     .about(format!(
                         "[not built in: the `{feature}` feature of windlass adds it]"
                     ))

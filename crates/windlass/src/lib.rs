@@ -43,11 +43,13 @@ mod ci;
 mod cli;
 mod completions;
 mod gated;
+mod nesting;
 mod stock;
 mod watch;
 mod xtask;
 
-pub use cli::{Commands, GlobalArgs};
+pub use cli::{Commands, GlobalArgs, Nested};
+pub use nesting::Nesting;
 pub use windlass_core as core;
 pub use windlass_core::event::Event;
 pub use windlass_core::runner::Capture;

@@ -24,6 +24,7 @@
 //! ```
 
 use crate::cli::{Commands, GlobalArgs};
+use crate::nesting::Nesting;
 use crate::{gated, stock};
 use anyhow::Result;
 use clap::FromArgMatches as _;
@@ -38,6 +39,7 @@ use windlass_core::{Registry, Session, UsageError, Workspace};
 /// The stock command line and registry, with what the workspace's xtask adds to them.
 pub struct Xtask {
     registry: Registry,
+    nesting: Nesting,
 }
 
 impl Default for Xtask {
@@ -51,7 +53,28 @@ impl Xtask {
     pub fn new() -> Self {
         Self {
             registry: stock::registry(),
+            nesting: Nesting::new(),
         }
+    }
+
+    /// windlass's task `task` becomes the subcommand `to`, freeing its name for one of the
+    /// xtask's own (its config section and step name stay `task`).
+    pub fn rename(mut self, task: &str, to: &str) -> Self {
+        self.nesting = self.nesting.rename(task, to);
+        self
+    }
+
+    /// windlass's task `task` is no subcommand.
+    pub fn without(mut self, task: &str) -> Self {
+        self.nesting = self.nesting.without(task);
+        self
+    }
+
+    /// Makes this xtask's renames and left-out commands those of [`Commands`], which an
+    /// xtask's own `clap` parser flattens: call it before parsing.
+    pub fn nest(self) -> Self {
+        crate::nesting::install(self.nesting.clone());
+        self
     }
 
     /// Adds a task of the workspace's own: a subcommand `cargo xtask <name>` with its
@@ -78,12 +101,12 @@ impl Xtask {
     /// Every task's subcommand, and a placeholder for each task this build leaves out, added
     /// to `command`.
     pub fn augment(&self, command: clap::Command) -> clap::Command {
-        augment(&self.registry, command)
+        augment(&self.registry, &self.nesting, command)
     }
 
     /// The command line: the global options and every task's subcommand.
     pub fn cli(&self) -> clap::Command {
-        command_line(&self.registry)
+        command_line_with(&self.registry, &self.nesting)
     }
 
     /// Runs the command line on the process arguments; returns its exit code.
@@ -114,7 +137,12 @@ impl Xtask {
             Some("windlass") => "windlass",
             _ => "cargo xtask",
         };
-        let matches = match self.cli().bin_name(bin_name).try_get_matches_from(args) {
+        let cli = self.cli().bin_name(bin_name);
+        if let Some(clash) = crate::nesting::clash_error() {
+            GlobalArgs::default().report_error("xtask", &clash.into());
+            return EXIT_USAGE;
+        }
+        let matches = match cli.try_get_matches_from(args) {
             Ok(matches) => matches,
             Err(err) => {
                 let _ = err.print();
@@ -132,6 +160,7 @@ impl Xtask {
         let Some((name, sub)) = matches.subcommand() else {
             return EXIT_USAGE;
         };
+        let name = self.nesting.task_of(name).unwrap_or(name);
         self.execute(
             &global,
             &Commands {
@@ -145,6 +174,10 @@ impl Xtask {
     /// calls for the windlass commands it nests.
     pub fn execute(&self, global: &GlobalArgs, command: &Commands) -> u8 {
         let name = command.name.as_str();
+        if let Some(clash) = crate::nesting::clash_error() {
+            global.report_error(name, &clash.into());
+            return EXIT_USAGE;
+        }
         if name == crate::ci::NAME
             && command
                 .matches
@@ -202,7 +235,11 @@ impl Xtask {
         let name = task.name().to_string();
         let mut registry = self.registry.clone();
         registry.replace_task(Prepared { task, args });
-        Xtask { registry }.execute(
+        Xtask {
+            registry,
+            nesting: self.nesting.clone(),
+        }
+        .execute(
             global,
             &Commands {
                 name,
@@ -212,19 +249,30 @@ impl Xtask {
     }
 }
 
-/// Every task of `registry` as a subcommand of `command`, with a placeholder for each task
+/// Every task of `registry` as a subcommand of `command` (named as `nesting` says, a name
+/// `command` already has left out and recorded as a clash), with a placeholder for each task
 /// this build leaves out.
-fn augment(registry: &Registry, command: clap::Command) -> clap::Command {
-    let command = registry
-        .tasks()
-        .filter_map(windlass_core::task::TaskKind::command)
-        .fold(command, clap::Command::subcommand);
-    gated::add_placeholders(command, registry)
+pub(crate) fn augment(
+    registry: &Registry,
+    nesting: &Nesting,
+    command: clap::Command,
+) -> clap::Command {
+    let command = registry.tasks().fold(command, |command, task| {
+        let (Some(sub), Some(name)) = (task.command(), nesting.command_of(task.name())) else {
+            return command;
+        };
+        crate::nesting::add(command, task.name(), sub.name(name.to_string()))
+    });
+    gated::add_placeholders(command, registry, nesting)
 }
 
 /// The command line of an xtask of `registry`'s tasks: the global options and every task's
 /// subcommand (what `completions` describes to a shell, too).
 pub fn command_line(registry: &Registry) -> clap::Command {
+    command_line_with(registry, &Nesting::new())
+}
+
+fn command_line_with(registry: &Registry, nesting: &Nesting) -> clap::Command {
     let root = clap::Command::new("cargo xtask")
         .about(
             "CI/CD for Rust services: the same checks locally, in GitHub Actions and in git hooks.",
@@ -233,7 +281,11 @@ pub fn command_line(registry: &Registry) -> clap::Command {
         .max_term_width(100)
         .subcommand_required(true)
         .arg_required_else_help(true);
-    augment(registry, <GlobalArgs as clap::Args>::augment_args(root))
+    augment(
+        registry,
+        nesting,
+        <GlobalArgs as clap::Args>::augment_args(root),
+    )
 }
 
 /// A task whose arguments its own parser already read: it takes them, whatever the matches.
@@ -335,8 +387,14 @@ pub(crate) fn session(global: &GlobalArgs, artifact: bool) -> Result<Session> {
         _ => std::io::stderr().is_terminal(),
     };
     let color = report::style::use_color(global.color_choice(), human_is_tty);
-    let reporter = report::for_environment(format, color, &Environment::from_env(), artifact);
+    let verbosity = global.verbosity();
+    let reporter =
+        report::for_environment(format, color, &Environment::from_env(), artifact, verbosity);
     let cwd = std::env::current_dir()?;
     let runner = Runner::new(&cwd, format == Format::Json || artifact)?;
-    Ok(Session::new(runner, Box::new(reporter), color).with_details(format == Format::Json))
+    let (locked, offline) = global.cargo_flags();
+    runner.cargo_flags(locked, offline);
+    Ok(Session::new(runner, Box::new(reporter), color)
+        .with_details(format == Format::Json)
+        .with_verbose(verbosity == report::Verbosity::Verbose))
 }

@@ -259,7 +259,7 @@ fn a_prometheus_that_goes_away_follows_on_error() {
             analysis(
                 "env:TEST_PROMETHEUS_URL",
                 &format!(
-                    "[[workspace.metadata.windlass.deploy.staging.analysis.checks]]\nname = \"up\"\nquery = 'vector(1)'\nsuccess = \">= 1\"\ninterval = \"1s\"\non-error = \"{on_error}\"\n"
+                    "on-error = \"{on_error}\"\n[[workspace.metadata.windlass.deploy.staging.analysis.checks]]\nname = \"up\"\nquery = 'vector(1)'\nsuccess = \">= 1\"\ninterval = \"1s\"\non-error = \"{on_error}\"\n"
                 ),
             )
         ));

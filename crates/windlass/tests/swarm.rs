@@ -26,6 +26,11 @@ fn stdout(args: &[&str]) -> String {
 /// only if this run started it.
 struct Swarm {
     started_swarm: bool,
+    /// Where a canary publishes its port, and the service of the canary environment its own.
+    canary_port: u16,
+    service_port: u16,
+    /// The service of the canary environment.
+    canary_service: String,
     service: String,
     images: Vec<String>,
     repo: String,
@@ -46,6 +51,9 @@ impl Swarm {
         let repo = format!("windlass-swarm-test-{}", std::process::id());
         let mut swarm = Self {
             started_swarm,
+            canary_port: support::host::free_port(),
+            service_port: support::host::free_port(),
+            canary_service: format!("windlass-test-{}-c", std::process::id()),
             service: format!("windlass-test-{}", std::process::id()),
             images: Vec::new(),
             repo,
@@ -55,7 +63,8 @@ impl Swarm {
     }
 
     /// `repo:v1`, `:v2` healthy; `:bad` whose HEALTHCHECK fails; `:crash` that exits at once;
-    /// `:slow` that starts after 8 s.
+    /// `:slow` that starts after 8 s; `:degrades`, healthy but failing half its requests after
+    /// 3 s by its metrics.
     fn build_images(&mut self, dir: &Path) {
         build_static(dir, include_str!("fixtures/swarm_service.rs"), "svc");
         std::fs::write(
@@ -69,6 +78,7 @@ impl Swarm {
             ("bad", "unhealthy"),
             ("crash", "crash"),
             ("slow", "slow"),
+            ("degrades", "degrades"),
         ] {
             let image = format!("{}:{tag}", self.repo);
             let out = Command::new("docker")
@@ -143,6 +153,8 @@ impl Swarm {
 impl Drop for Swarm {
     fn drop(&mut self) {
         let _ = docker(&["service", "rm", &self.service]);
+        let _ = docker(&["service", "rm", &self.canary_service]);
+        let _ = docker(&["service", "rm", &format!("{}-canary", self.canary_service)]);
         let _ = docker(&[
             "config",
             "rm",
@@ -177,12 +189,21 @@ fn workspace(swarm: &Swarm) -> Fixture {
     };
     Fixture::with_manifest(
         CLEAN_LIB,
-        &format!(
+        &(format!(
             "{}{}{}",
             section("prod", "health = { deadline = \"30s\" }\n"),
             section("fast", "health = { deadline = \"3s\" }\n"),
             section("secret", "secrets = [\"windlass-test-no-such-secret\"]\n"),
-        ),
+        )
+        // One replica publishing its port (stop-first: one node, one port) and a canary
+        // publishing its own, both scraped by the test's Prometheus.
+        + &format!(
+            "\n[workspace.metadata.windlass.deploy.canary]\nengine = \"swarm\"\nservice = \"{}\"\nimage = \"{}\"\nreplicas = 1\nupdate = {{ parallelism = 1, order = \"stop-first\", monitor = \"1s\" }}\npublish = [\"{}:8080\"]\nlog = \"canary.log\"\nhealth = {{ deadline = \"30s\" }}\nbake = \"8s\"\ncanary = {{ publish = [\"{}:8080\"] }}\nanalysis = {{ prometheus = \"env:TEST_PROMETHEUS_URL\", interval = \"1s\", window = \"4s\", selector = 'version=\"{{release}}\"', builtin = [\"error-rate\"], max-error-rate = 0.05 }}\n",
+            swarm.canary_service,
+            swarm.image("v1"),
+            swarm.service_port,
+            swarm.canary_port
+        )),
     )
 }
 
@@ -223,8 +244,8 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
     // A HEALTHCHECK that fails: rolled back, v2 answers again, exit 1, logged.
     let run = deploy("prod", "bad").expect_code(1);
     assert!(
-        run.stdout()
-            .contains("bad was not healthy: rolled back to v2, which is healthy"),
+        run.stdout().contains("bad was not healthy")
+            && run.stdout().contains("rolled back to v2, which is healthy"),
         "{}",
         run.stdout()
     );
@@ -311,6 +332,7 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
         "{}",
         stats.stdout()
     );
+    canary_analysis(&fx, &swarm);
     drop(swarm);
     assert!(
         stdout(&[
@@ -322,4 +344,66 @@ fn swarm_deploys_are_gated_rolled_back_and_leave_nothing_behind() {
         ])
         .is_empty()
     );
+}
+
+/// A service with an analysis: its update starts with a canary, which a real Prometheus
+/// scrapes through the routing mesh; a release bad by its metrics never reaches the service.
+fn canary_analysis(fx: &Fixture, swarm: &Swarm) {
+    let Some(binary) = tool_or_skip("prometheus", "apt-get install prometheus") else {
+        return;
+    };
+    let prometheus = support::prometheus::Prometheus::start(
+        &binary,
+        &[
+            ("canary", format!("127.0.0.1:{}", swarm.canary_port)),
+            ("service", format!("127.0.0.1:{}", swarm.service_port)),
+        ],
+    );
+    let deploy = |tag: &str| -> Run {
+        Run(fx
+            .command(&["deploy", "--env", "canary", "--image", &swarm.image(tag)])
+            .env("TEST_PROMETHEUS_URL", prometheus.url())
+            .output()
+            .unwrap())
+    };
+    let canary = format!("{}-canary", swarm.canary_service);
+    let image_of = || {
+        stdout(&[
+            "service",
+            "inspect",
+            &swarm.canary_service,
+            "--format",
+            "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
+        ])
+    };
+    // The first deploy creates the service (nothing to compare a canary with).
+    let first = deploy("v1");
+    assert_eq!(first.code(), 0, "{}", first.all_output());
+    let good = deploy("v2");
+    assert_eq!(good.code(), 0, "{}", good.all_output());
+    assert!(good.stdout().contains("canary"), "{}", good.stdout());
+    assert!(image_of().starts_with(&swarm.image("v2")), "{}", image_of());
+    let bad = deploy("degrades").expect_code(1);
+    let out = bad.stdout();
+    assert!(
+        out.contains("the canary failed") && out.contains("error-rate"),
+        "{out}"
+    );
+    assert!(
+        image_of().starts_with(&swarm.image("v2")),
+        "the service never left v2: {}",
+        image_of()
+    );
+    assert!(
+        stdout(&[
+            "service",
+            "ls",
+            "--quiet",
+            "--filter",
+            &format!("name={canary}")
+        ])
+        .is_empty(),
+        "the canary is removed"
+    );
+    let _ = docker(&["service", "rm", &swarm.canary_service]);
 }

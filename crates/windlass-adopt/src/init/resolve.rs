@@ -84,7 +84,7 @@ pub fn xtask_builds(session: &mut Session, manifest: &Path) -> Result<(), NotBui
 }
 
 fn stays_offline() -> bool {
-    std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1")
+    windlass_core::cargo_env::offline()
 }
 
 fn run(session: &mut Session, cmd: xshell::Cmd<'_>, what: &'static str) -> Result<(), NotBuilding> {

@@ -34,6 +34,18 @@ impl Reporter for Fanout {
     }
 }
 
+/// How much the terminal shows (`-q`, `-v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// What failed and the verdict: nothing else.
+    Quiet,
+    /// Each step, its commands, findings and results.
+    #[default]
+    Normal,
+    /// Also the plumbing: every command, polls and git's included.
+    Verbose,
+}
+
 /// What the user asked to see on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -108,7 +120,13 @@ impl Reporter for ArtifactReporter {
 /// The reporters for `format` in `env`: GitHub commands and the step summary when in GitHub
 /// Actions, the terminal reporter for people, and the JSON reporter when asked. A task whose
 /// stdout is its `artifact` (a unit file) gets it there alone, the rest on stderr.
-pub fn for_environment(format: Format, color: bool, env: &Environment, artifact: bool) -> Fanout {
+pub fn for_environment(
+    format: Format,
+    color: bool,
+    env: &Environment,
+    artifact: bool,
+    verbosity: Verbosity,
+) -> Fanout {
     let outputs = Outputs::standard(format, artifact);
     let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
     if env.github_actions {
@@ -120,7 +138,8 @@ pub fn for_environment(format: Format, color: bool, env: &Environment, artifact:
     }
     reporters.push(Box::new(
         terminal::TerminalReporter::new(outputs.human, color, outputs.human_is_tty)
-            .in_github_actions(env.github_actions),
+            .in_github_actions(env.github_actions)
+            .verbosity(verbosity),
     ));
     if let Some(path) = &env.step_summary {
         reporters.push(Box::new(step_summary::StepSummaryReporter::new(

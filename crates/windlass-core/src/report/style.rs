@@ -22,6 +22,13 @@ pub fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
+            // cargo's own setting first: a CI that sets CARGO_TERM_COLOR=always gets colour
+            // from windlass and from the cargo it runs.
+            match var("CARGO_TERM_COLOR").as_deref() {
+                Some("always") => return true,
+                Some("never") => return false,
+                _ => {}
+            }
             if var("NO_COLOR").is_some() {
                 false
             } else if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") {

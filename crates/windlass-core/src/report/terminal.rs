@@ -30,6 +30,8 @@ pub struct TerminalReporter {
     step_locations: Vec<String>,
     /// In GitHub Actions, where a line of data could be read as a workflow command.
     github_actions: bool,
+    /// `-q`: only failures and the verdict.
+    quiet: bool,
 }
 
 impl TerminalReporter {
@@ -43,7 +45,15 @@ impl TerminalReporter {
             current_step: String::new(),
             step_locations: Vec::new(),
             github_actions: false,
+            quiet: false,
         }
+    }
+
+    /// How much to show: `Quiet` leaves out headings, echoed commands, notices and passing
+    /// steps, keeping what failed and the verdict.
+    pub fn verbosity(mut self, verbosity: super::Verbosity) -> Self {
+        self.quiet = verbosity == super::Verbosity::Quiet;
+        self
     }
 
     /// Guards its output against the GitHub runner's workflow commands.
@@ -234,6 +244,35 @@ impl TerminalReporter {
 
 impl Reporter for TerminalReporter {
     fn event(&mut self, event: &Event) {
+        if self.quiet {
+            match event {
+                Event::StepStarted { name } => {
+                    self.current_step.clone_from(name);
+                    self.step_locations.clear();
+                    return;
+                }
+                Event::CommandStarted { .. } | Event::Plan(_) => return,
+                Event::Message { severity, .. } if *severity == Severity::Notice => return,
+                Event::Diagnostic(d) if d.severity == Severity::Notice => return,
+                Event::StepFinished(record)
+                    if matches!(record.status, StepStatus::Passed | StepStatus::Skipped) =>
+                {
+                    self.stop_spinner();
+                    self.step_locations.clear();
+                    return;
+                }
+                Event::RunFinished(report) => {
+                    self.stop_spinner();
+                    let verdict = match report.status {
+                        StepStatus::Passed => self.paint(GOOD, &format!("{} passed", report.task)),
+                        other => self.paint(BAD, &format!("{} {}", report.task, other.as_str())),
+                    };
+                    self.write(&format!("{verdict} in {}\n", seconds(report.duration)));
+                    return;
+                }
+                _ => {}
+            }
+        }
         match event {
             Event::Plan(steps) => self.plan(steps),
             Event::StepStarted { name } => {

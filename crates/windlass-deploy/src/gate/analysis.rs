@@ -36,6 +36,10 @@ pub struct AnalysisConfig {
     pub max_latency: Option<units::Duration>,
     /// Each query's time limit (default `5s`).
     pub timeout: Option<units::Duration>,
+    /// What the built-in checks do when Prometheus cannot be asked: `rollback` (default) or
+    /// `ignore`. A built-in check with no data (no traffic yet) is never a failure.
+    #[serde(default)]
+    pub on_error: OnError,
     /// The project's own checks.
     #[serde(default)]
     pub checks: Vec<CheckConfig>,
@@ -121,8 +125,13 @@ pub struct Check {
     pub count: u32,
     /// Failures allowed.
     pub failure_limit: u32,
-    /// No data, no answer.
+    /// No answer from Prometheus.
     pub on_error: OnError,
+    /// An empty result.
+    pub on_no_data: OnError,
+    /// Whether a watch in which it never saw a value fails (a built-in check, which ignores
+    /// no data one evaluation at a time: a release nobody can see does not pass).
+    pub require_data: bool,
 }
 
 /// One evaluation, as the log and the JSON report keep it.
@@ -190,7 +199,9 @@ impl AnalysisConfig {
                 interval,
                 count: count_for(interval, None),
                 failure_limit: 0,
-                on_error: OnError::Ignore,
+                on_error: self.on_error,
+                on_no_data: OnError::Ignore,
+                require_data: true,
             });
         }
         for check in &self.checks {
@@ -203,6 +214,8 @@ impl AnalysisConfig {
                 count: count_for(interval, check.count),
                 failure_limit: check.failure_limit.unwrap_or(0),
                 on_error: check.on_error,
+                on_no_data: check.on_error,
+                require_data: false,
             });
         }
         Ok(Analysis {
@@ -259,6 +272,8 @@ pub struct Progress {
     made: Vec<u32>,
     failures: Vec<u32>,
     next: Vec<Duration>,
+    /// Evaluations that returned a value.
+    seen: Vec<u32>,
 }
 
 impl Analysis {
@@ -268,7 +283,24 @@ impl Analysis {
             made: vec![0; self.checks.len()],
             failures: vec![0; self.checks.len()],
             next: vec![Duration::ZERO; self.checks.len()],
+            seen: vec![0; self.checks.len()],
         }
+    }
+
+    /// At the end of a watch: why it fails although no evaluation did — a check that must
+    /// see data never saw any (Prometheus does not scrape the release, or the selector
+    /// matches none of its series).
+    pub fn blind(&self, progress: &Progress) -> Option<String> {
+        self.checks
+            .iter()
+            .zip(progress.made.iter().zip(&progress.seen))
+            .find(|(check, (made, seen))| check.require_data && **made > 0 && **seen == 0)
+            .map(|(check, (made, _))| {
+                format!(
+                    "analysis `{}` never saw data in {made} evaluations: check that Prometheus scrapes the release and that the selector matches its series (`{}`)",
+                    check.name, check.query
+                )
+            })
     }
 
     /// How long the checks need at most: each `count` evaluations `interval` apart.
@@ -313,12 +345,15 @@ impl Analysis {
                     None,
                     "no-data",
                     "the query returned no data".to_string(),
-                    check.on_error == OnError::Rollback,
+                    check.on_no_data == OnError::Rollback,
                 ),
                 Sample::Error(why) => (None, "error", why, check.on_error == OnError::Rollback),
             };
             if failed {
                 progress.failures[i] += 1;
+            }
+            if value.is_some() {
+                progress.seen[i] += 1;
             }
             made.push(Evaluation {
                 check: check.name.clone(),
