@@ -51,3 +51,42 @@ impl Features {
         args
     }
 }
+
+/// `-p/--package` and `--exclude`, as cargo takes them: which members a cargo step works on
+/// (default: the whole workspace).
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct Packages {
+    /// Only these members (repeated or comma-separated), as cargo's `-p`.
+    #[arg(
+        short = 'p',
+        long = "package",
+        value_name = "SPEC",
+        value_delimiter = ','
+    )]
+    pub packages: Vec<String>,
+    /// Every member but these, as cargo's `--workspace --exclude`.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_delimiter = ',',
+        conflicts_with = "packages"
+    )]
+    pub exclude: Vec<String>,
+}
+
+impl Packages {
+    /// The cargo arguments: `-p A -p B`, or `--workspace [--exclude C]`.
+    pub fn args(&self) -> Vec<String> {
+        if self.packages.is_empty() {
+            let mut args = vec!["--workspace".to_string()];
+            for spec in &self.exclude {
+                args.extend(["--exclude".to_string(), spec.clone()]);
+            }
+            return args;
+        }
+        self.packages
+            .iter()
+            .flat_map(|p| ["-p".to_string(), p.clone()])
+            .collect()
+    }
+}

@@ -66,6 +66,8 @@ pub struct Lint {
     pub clippy_args: Vec<String>,
     /// The toolchain to run clippy of.
     pub toolchain: Option<Toolchain>,
+    /// The members linted (default: all).
+    pub packages: crate::features::Packages,
 }
 
 impl Lint {
@@ -75,12 +77,15 @@ impl Lint {
             features: config.features().overridden_by(cli),
             clippy_args: config.clippy_args.clone(),
             toolchain: config.toolchain.clone(),
+            packages: crate::features::Packages::default(),
         }
     }
 
     fn args(&self, message_format: &str, color: bool) -> Vec<String> {
         let mut args: Vec<String> = self.toolchain.iter().map(Toolchain::arg).collect();
-        args.extend(["clippy", "--workspace", "--all-targets"].map(String::from));
+        args.push("clippy".into());
+        args.extend(self.packages.args());
+        args.push("--all-targets".into());
         args.extend(self.features.args());
         args.push(format!("--message-format={message_format}"));
         args.push("--color".into());

@@ -78,6 +78,17 @@ fn step(config: &FmtConfig) -> FmtCheck {
 pub struct LintArgs {
     #[command(flatten)]
     features: Features,
+    #[command(flatten)]
+    packages: crate::features::Packages,
+}
+
+impl LintArgs {
+    fn step(&self, config: &LintConfig) -> Lint {
+        Lint {
+            packages: self.packages.clone(),
+            ..Lint::from_config(config, &self.features)
+        }
+    }
 }
 
 /// `lint`: clippy over every target of every member; any warning fails.
@@ -110,7 +121,7 @@ impl Task for LintTask {
         ws: &Workspace,
         session: &mut Session,
     ) -> Result<Plan> {
-        Lint::from_config(config, &args.features).plan(ws, session)
+        args.step(config).plan(ws, session)
     }
 
     fn run(
@@ -120,7 +131,7 @@ impl Task for LintTask {
         ws: &Workspace,
         session: &mut Session,
     ) -> Result<StepOutcome> {
-        Lint::from_config(config, &args.features).run(ws, session)
+        args.step(config).run(ws, session)
     }
 
     fn ci_job(&self, config: &LintConfig, _: &Workspace) -> Result<CiJob> {
@@ -147,6 +158,13 @@ pub struct TestArgs {
     runner: Option<RunnerChoice>,
     #[command(flatten)]
     features: Features,
+    #[command(flatten)]
+    packages: crate::features::Packages,
+    /// Run only the tests whose name holds FILTER (as `cargo test FILTER`).
+    filter: Option<String>,
+    /// Arguments for the test binaries, after `--` (`-- --nocapture`).
+    #[arg(last = true, value_name = "ARGS")]
+    test_args: Vec<String>,
 }
 
 /// `test`: the workspace's tests and doctests, with the services they need around them.
@@ -178,7 +196,12 @@ impl Task for TestTask {
         config: &TestConfig,
         cx: &mut Context<'_>,
     ) -> Result<Option<Run>> {
-        let step = Test::from_config(config, &args.features, args.runner, args.partition);
+        let step = Test {
+            packages: args.packages.clone(),
+            filter: args.filter.clone(),
+            test_args: args.test_args.clone(),
+            ..Test::from_config(config, &args.features, args.runner, args.partition)
+        };
         let step: Box<dyn Step> = suite::with_services(step, cx.ws)?;
         Ok(Some(Run::single(suite::NAME, step)))
     }

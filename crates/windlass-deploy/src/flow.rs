@@ -388,8 +388,11 @@ fn settled(
         &[],
         &evaluations,
     );
-    let baked_note = if has_watch && baked { " and baked" } else { "" };
-    StepOutcome::passed(format!("{id} is live, healthy{baked_note}"))
+    if has_watch && baked {
+        StepOutcome::passed(format!("{id} is live, healthy and baked"))
+    } else {
+        StepOutcome::passed(format!("{id} is live and healthy"))
+    }
 }
 
 /// The way back after `release` failed: the previous release switched back to, restarted and

@@ -5,7 +5,7 @@ use windlass_core::Workspace;
 use windlass_core::paths::shell_quote;
 
 /// Keeps out of the build context what must never be in an image, or slows the build.
-pub const DOCKERIGNORE: &str = "# Written by `cargo xtask docker-build --init`.\ntarget/\n.git/\n.github/\n.env\n.env.*\n!.env.example\n*.pem\n*.key\nid_rsa*\nid_ed25519*\n**/*.rs.bk\n";
+pub const DOCKERIGNORE: &str = "# Written by `cargo xtask docker-build --init`.\ntarget/\n**/target/\n.git/\n.github/\n.env\n.env.*\n!.env.example\n*.pem\n*.key\nid_rsa*\nid_ed25519*\n**/*.rs.bk\n";
 
 /// The default runtime: glibc's C runtime, no shell, non-root.
 pub const DEFAULT_BASE: &str = "gcr.io/distroless/cc-debian12:nonroot";

@@ -13,6 +13,7 @@
 
 pub mod dockerfile;
 pub mod lint;
+pub mod parse;
 mod smoke;
 
 pub mod task;

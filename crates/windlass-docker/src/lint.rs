@@ -1,174 +1,223 @@
 //! `docker-build --check`: a Dockerfile against the rules a production image keeps, each
-//! finding placed at its line.
+//! finding placed at its line. Read as Docker reads it ([`crate::parse`]): the user and the
+//! health check are the final stage's (inherited through the stages it is built `FROM`),
+//! heredoc bodies are scripts, not instructions, `ONBUILD` instructions are checked as what
+//! they will be. hadolint's rules that matter for a Rust service's image are here too (its
+//! ids in the messages): `pipefail`, `apt` in scripts, `apk --no-cache`, quiet `wget`.
 
+use crate::parse::{Dockerfile, Instruction, Stage};
 use windlass_core::{Diagnostic, Severity};
 
 /// One finding: line, rule id, message.
 pub type Finding = (u32, &'static str, String);
 
-/// Logical lines (continuations joined) with the number of their first physical line. As
-/// Docker reads them: comment lines and blank lines inside a continuation are dropped, not
-/// the end of the instruction.
-fn instructions(text: &str) -> Vec<(u32, String)> {
-    let mut out: Vec<(u32, String)> = Vec::new();
-    let mut pending: Option<(u32, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (start, mut joined) = pending.take().unwrap_or((number, String::new()));
-        let continued = line.ends_with('\\');
-        joined.push_str(line.trim_end_matches('\\'));
-        joined.push(' ');
-        if continued {
-            pending = Some((start, joined));
-        } else {
-            out.push((start, joined.trim().to_string()));
-        }
-    }
-    out.extend(pending.map(|(n, s)| (n, s.trim().to_string())));
-    out
-}
-
 /// Every rule broken by `text`.
 pub fn check(text: &str) -> Vec<Finding> {
-    let lines = instructions(text);
-    let keyword = |l: &str| {
-        l.split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase()
-    };
+    let file = Dockerfile::parse(text);
     let mut findings = Vec::new();
-    // A set: a Dockerfile of many stages is looked up in constant time per FROM.
-    let stages: std::collections::HashSet<String> = lines
-        .iter()
-        .filter(|(_, l)| keyword(l) == "FROM")
-        .filter_map(|(_, l)| {
-            let words: Vec<&str> = l.split_whitespace().collect();
-            let at = words.iter().position(|w| w.eq_ignore_ascii_case("AS"))?;
-            words.get(at + 1).map(|s| s.to_ascii_lowercase())
-        })
-        .collect();
-    let mut last_from = String::new();
-    for (n, line) in &lines {
-        match keyword(line).as_str() {
-            "FROM" => {
-                let image = line
-                    .split_whitespace()
-                    .find(|w| !w.starts_with("--") && !w.eq_ignore_ascii_case("FROM"))
-                    .unwrap_or("");
-                last_from = image.to_string();
-                let is_stage = stages.contains(&image.to_ascii_lowercase());
-                let pinned = image == "scratch"
-                    || image.contains('@')
-                    || is_stage
-                    || image.contains('$')
-                    || {
-                        let tag = image
-                            .rsplit('/')
-                            .next()
-                            .unwrap_or(image)
-                            .split_once(':')
-                            .map(|(_, t)| t);
-                        tag.is_some_and(|t| t != "latest")
-                    };
-                if !pinned {
-                    findings.push((
-                        *n,
-                        "base-pinned",
-                        format!(
-                            "`{image}` is not pinned: use a version tag (not `latest`) or a digest"
-                        ),
-                    ));
-                }
+    let mut shell_pipefail = false;
+    for stage in &file.stages {
+        check_base(&file, stage, &mut findings);
+        for instruction in &stage.instructions {
+            if instruction.keyword == "SHELL" && instruction.args.contains("pipefail") {
+                shell_pipefail = true;
             }
-            "ADD" => {
-                let remote =
-                    line.contains("http://") || line.contains("https://") || line.contains("git@");
-                if !remote {
-                    findings.push((
-                        *n,
-                        "no-add",
-                        "ADD of local files: use COPY (ADD also unpacks archives and fetches URLs)"
-                            .into(),
-                    ));
-                }
-            }
-            "RUN" if line.contains("apt-get install") || line.contains("apt install") => {
-                if !line.contains("--no-install-recommends") {
-                    findings.push((
-                        *n,
-                        "apt-no-recommends",
-                        "apt-get install without --no-install-recommends".into(),
-                    ));
-                }
-                if !line.contains("rm -rf /var/lib/apt/lists") {
-                    findings.push((
-                        *n,
-                        "apt-clean",
-                        "apt lists are not removed in the same RUN (rm -rf /var/lib/apt/lists/*)"
-                            .into(),
-                    ));
-                }
-            }
-            "ENTRYPOINT" | "CMD" if !line[keyword(line).len()..].trim_start().starts_with('[') => {
-                findings.push((*n, "exec-form", format!("{} in shell form: use the exec form [\"/app\", ...] so signals reach the process", keyword(line))));
-            }
-            _ => {}
+            check_instruction(instruction, shell_pipefail, &mut findings);
         }
     }
-    let minimal = last_from == "scratch" || last_from.contains("distroless");
-    let last_line = lines.last().map_or(1, |(n, _)| *n);
-    match lines.iter().rev().find(|(_, l)| keyword(l) == "USER") {
-        None if !last_from.contains(":nonroot") => findings.push((
+    check_final_stage(&file, &mut findings);
+    findings.sort();
+    findings.dedup();
+    findings
+}
+
+/// A base image not pinned by a version tag or a digest.
+fn check_base(file: &Dockerfile, stage: &Stage, findings: &mut Vec<Finding>) {
+    let image = stage.base.as_str();
+    let pinned = image == "scratch"
+        || image.contains('@')
+        || file.is_stage(image)
+        || image.contains('$')
+        || image
+            .rsplit('/')
+            .next()
+            .unwrap_or(image)
+            .split_once(':')
+            .is_some_and(|(_, tag)| tag != "latest");
+    if !pinned {
+        findings.push((
+            stage.line,
+            "base-pinned",
+            format!("`{image}` is not pinned: use a version tag (not `latest`) or a digest"),
+        ));
+    }
+}
+
+/// The rules of one instruction (an `ONBUILD` one as what it will be).
+fn check_instruction(i: &Instruction, shell_pipefail: bool, findings: &mut Vec<Finding>) {
+    let n = i.line;
+    let onbuild = if i.onbuild { "ONBUILD " } else { "" };
+    match i.keyword.as_str() {
+        "ADD" => {
+            let remote = i.args.contains("http://")
+                || i.args.contains("https://")
+                || i.args.contains("git@");
+            if !remote {
+                findings.push((n, "no-add", format!("{onbuild}ADD of local files: use COPY (ADD also unpacks archives and fetches URLs)")));
+            }
+        }
+        "RUN" => check_run(n, &i.args, shell_pipefail, findings),
+        "ENTRYPOINT" | "CMD" => check_exec_form(n, &i.keyword, &i.args, findings),
+        _ => {}
+    }
+}
+
+/// The shell commands of a RUN (its heredoc included).
+fn check_run(n: u32, script: &str, shell_pipefail: bool, findings: &mut Vec<Finding>) {
+    let words: Vec<&str> = script.split_whitespace().collect();
+    let after = |a: &str, b: &str| words.windows(2).any(|w| w[0] == a && w[1] == b);
+    for tool in ["apt-get", "apt"] {
+        if !after(tool, "install") {
+            continue;
+        }
+        if !script.contains("--no-install-recommends") {
+            findings.push((
+                n,
+                "apt-no-recommends",
+                format!("`{tool} install` without --no-install-recommends (hadolint DL3015)"),
+            ));
+        }
+        if !script.contains("rm -rf /var/lib/apt/lists") {
+            findings.push((n, "apt-clean", "apt lists are not removed in the same RUN (`rm -rf /var/lib/apt/lists/*`, hadolint DL3009)".into()));
+        }
+    }
+    if words.iter().any(|w| *w == "apt") && !words.iter().any(|w| *w == "apt-get") {
+        findings.push((n, "apt-get", "`apt` is for people; scripts use `apt-get`, whose interface is stable (hadolint DL3027)".into()));
+    }
+    if after("apk", "add") && !words.iter().any(|w| *w == "--no-cache") {
+        findings.push((
+            n,
+            "apk-no-cache",
+            "`apk add` without --no-cache keeps the package index in the image (hadolint DL3019)"
+                .into(),
+        ));
+    }
+    let fetches_wget = words.iter().any(|w| *w == "wget");
+    if fetches_wget
+        && !words.iter().any(|w| {
+            w.starts_with("--progress")
+                || *w == "-q"
+                || *w == "--quiet"
+                || w.starts_with("-nv")
+                || *w == "--no-verbose"
+        })
+    {
+        findings.push((
+            n,
+            "wget-progress",
+            "`wget` without --progress=dot:giga (or -q) fills the build log (hadolint DL3047)"
+                .into(),
+        ));
+    }
+    let pipes = script.split("||").any(|part| part.contains('|'));
+    if pipes && !shell_pipefail && !script.contains("pipefail") {
+        findings.push((n, "pipefail", "a pipe in RUN without `set -o pipefail`: a failing first command goes unnoticed (hadolint DL4006; `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]`)".into()));
+    }
+}
+
+/// ENTRYPOINT and CMD in the exec form, and that form valid JSON (Docker runs anything else,
+/// `['/app']` included, as a shell command).
+fn check_exec_form(n: u32, keyword: &str, args: &str, findings: &mut Vec<Finding>) {
+    let args = args.trim();
+    if !args.starts_with('[') {
+        findings.push((n, "exec-form", format!("{keyword} in shell form: use the exec form [\"/app\", ...] so signals reach the process")));
+    } else if serde_json::from_str::<Vec<String>>(args).is_err() {
+        findings.push((n, "exec-form", format!("{keyword} {args} is not a JSON array of strings (double quotes only): Docker runs it as a shell command")));
+    }
+}
+
+/// The final stage's user and health check, inherited through the stages it is built from.
+fn check_final_stage(file: &Dockerfile, findings: &mut Vec<Finding>) {
+    let chain = file.final_chain();
+    let Some(last) = chain.first() else {
+        return;
+    };
+    let external = chain.last().map_or("", |s| s.base.as_str());
+    let last_line = last.instructions.last().map_or(last.line, |i| i.line);
+    // Nearest first: the last USER of the nearest stage that sets one.
+    let user = chain.iter().find_map(|stage| {
+        stage
+            .instructions
+            .iter()
+            .rev()
+            .find(|i| i.keyword == "USER" && !i.onbuild)
+    });
+    match user {
+        None if !external.contains(":nonroot") => findings.push((
             last_line,
             "non-root",
-            "no USER: the container runs as root".into(),
+            "the final stage sets no USER: the container runs as root".into(),
         )),
-        Some((n, l))
+        Some(i)
             if matches!(
-                l.split_whitespace()
-                    .nth(1)
+                i.args
+                    .split_whitespace()
+                    .next()
                     .map(|u| u.split(':').next().unwrap_or(u)),
                 Some("root" | "0")
             ) =>
         {
-            findings.push((*n, "non-root", "the last USER is root".into()));
+            findings.push((i.line, "non-root", "the final stage's USER is root".into()));
         }
         _ => {}
     }
-    match lines
-        .iter()
-        .rev()
-        .find(|(_, l)| keyword(l) == "HEALTHCHECK")
-    {
-        None => findings.push((
+    let healthcheck = chain.iter().find_map(|stage| {
+        stage
+            .instructions
+            .iter()
+            .rev()
+            .find(|i| i.keyword == "HEALTHCHECK" && !i.onbuild)
+    });
+    let Some(healthcheck) = healthcheck else {
+        findings.push((
             last_line,
             "healthcheck",
-            "no HEALTHCHECK: a broken container looks healthy".into(),
-        )),
-        Some((n, l)) => {
-            let command = healthcheck_command(l);
-            let shell = !command.exec_form;
-            if minimal && shell {
-                findings.push((*n, "healthcheck", format!("this HEALTHCHECK needs a shell, which `{last_from}` does not have: use the exec form with a probe the image holds")));
-            } else if let Some(tool) = command
-                .program
-                .as_deref()
-                .filter(|p| ["curl", "wget"].contains(p))
-            {
-                let stage = final_stage(&lines);
-                if !stage.installs(tool) && lacks(&stage.base, tool) {
-                    findings.push((*n, "healthcheck", format!("this HEALTHCHECK runs `{tool}`, which the final stage (`{}`) neither has nor installs: it can never pass; install it in that stage, or use a probe the image holds (`docker-build --init` builds a static one)", stage.base)));
-                }
-            }
+            "the final stage has no HEALTHCHECK: a broken container looks healthy".into(),
+        ));
+        return;
+    };
+    if healthcheck
+        .args
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("NONE"))
+    {
+        findings.push((
+            healthcheck.line,
+            "healthcheck",
+            "HEALTHCHECK NONE turns the health check off: a broken container looks healthy".into(),
+        ));
+        return;
+    }
+    let minimal = external == "scratch" || external.contains("distroless");
+    let command = healthcheck_command(&format!("HEALTHCHECK {}", healthcheck.args));
+    if minimal && !command.exec_form {
+        findings.push((healthcheck.line, "healthcheck", format!("this HEALTHCHECK needs a shell, which `{external}` does not have: use the exec form with a probe the image holds")));
+    } else if let Some(tool) = command
+        .program
+        .as_deref()
+        .filter(|p| ["curl", "wget"].contains(p))
+    {
+        let installed = chain.iter().any(|stage| {
+            stage
+                .instructions
+                .iter()
+                .any(|i| tools_added(&i.keyword, &i.args).iter().any(|t| t == tool))
+        });
+        if !installed && lacks(external, tool) {
+            findings.push((healthcheck.line, "healthcheck", format!("this HEALTHCHECK runs `{tool}`, which the final stage (`{external}`) neither has nor installs: it can never pass; install it in that stage, or use a probe the image holds (`docker-build --init` builds a static one)")));
         }
     }
-    findings.sort();
-    findings
 }
 
 /// What a HEALTHCHECK runs.
@@ -206,75 +255,9 @@ fn healthcheck_command(line: &str) -> HealthCommand {
     }
 }
 
-/// The final stage, followed through the stages it is built `FROM`: its external base
-/// image, and what those stages install.
-struct Stage {
-    base: String,
-    installed: Vec<String>,
-}
-
-impl Stage {
-    fn installs(&self, tool: &str) -> bool {
-        self.installed.iter().any(|t| t == tool)
-    }
-}
-
-fn final_stage(lines: &[(u32, String)]) -> Stage {
-    // Each stage: (alias, base, installed tools).
-    let mut stages: Vec<(Option<String>, String, Vec<String>)> = Vec::new();
-    for (_, line) in lines {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let keyword = words
-            .first()
-            .map(|w| w.to_ascii_uppercase())
-            .unwrap_or_default();
-        if keyword == "FROM" {
-            let image = words
-                .iter()
-                .skip(1)
-                .find(|w| !w.starts_with("--"))
-                .unwrap_or(&"")
-                .to_string();
-            let alias = words
-                .iter()
-                .position(|w| w.eq_ignore_ascii_case("AS"))
-                .and_then(|at| words.get(at + 1))
-                .map(|a| a.to_ascii_lowercase());
-            stages.push((alias, image, Vec::new()));
-        } else if let Some(stage) = stages.last_mut() {
-            stage.2.extend(tools_added(&keyword, line));
-        }
-    }
-    let Some((_, mut base, mut installed)) = stages.last().cloned() else {
-        return Stage {
-            base: String::new(),
-            installed: Vec::new(),
-        };
-    };
-    // FROM an earlier stage inherits what it installed: each alias found in one lookup (a
-    // later stage of the same name shadows an earlier one only after it, so the first
-    // definition before use is the one a build takes — Docker refuses duplicates anyway).
-    let mut by_alias: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (i, (alias, _, _)) in stages.iter().enumerate() {
-        if let Some(alias) = alias {
-            by_alias.entry(alias.as_str()).or_insert(i);
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    while let Some(&parent) = by_alias.get(base.to_ascii_lowercase().as_str()) {
-        if !seen.insert(parent) {
-            break;
-        }
-        let (_, parent_base, parent_installed) = &stages[parent];
-        installed.extend(parent_installed.iter().cloned());
-        base = parent_base.clone();
-    }
-    Stage { base, installed }
-}
-
 /// curl or wget, when an instruction puts it in the stage: a package install or a COPY.
-fn tools_added(keyword: &str, line: &str) -> Vec<String> {
-    let words: Vec<&str> = line.split_whitespace().collect();
+fn tools_added(keyword: &str, args: &str) -> Vec<String> {
+    let words: Vec<&str> = args.split_whitespace().collect();
     let installs = keyword == "RUN"
         && words.windows(2).any(|w| {
             matches!(
@@ -393,5 +376,76 @@ mod tests {
     fn a_good_dockerfile_passes() {
         let text = "ARG RUST_VERSION=1.88\nFROM rust:${RUST_VERSION}-slim AS builder\nCOPY . .\nRUN cargo build --release\nFROM scratch\nCOPY --from=builder /app /app\nUSER 65532:65532\nHEALTHCHECK CMD [\"/app\", \"health\"]\nENTRYPOINT [\"/app\"]\n";
         assert_eq!(check(text), Vec::<Finding>::new());
+    }
+
+    fn rules(text: &str) -> Vec<(u32, &'static str)> {
+        check(text).iter().map(|(n, r, _)| (*n, *r)).collect()
+    }
+
+    const TAIL: &str = "HEALTHCHECK CMD [\"/app\", \"health\"]\nENTRYPOINT [\"/app\"]\n";
+
+    #[test]
+    fn the_user_and_the_healthcheck_are_the_final_stages() {
+        // A USER and a HEALTHCHECK in the builder do not make the runtime non-root or checked.
+        let text = "FROM rust:1.88 AS build\nUSER 1000\nHEALTHCHECK CMD [\"/x\"]\nRUN cargo build\nFROM debian:12-slim\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n";
+        assert_eq!(rules(text), [(7, "healthcheck"), (7, "non-root")]);
+        // Inherited from the stage the final one is built from: fine.
+        let inherited =
+            format!("FROM debian:12-slim AS base\nUSER 1000\n{TAIL}FROM base\nCOPY app /app\n");
+        assert_eq!(rules(&inherited), []);
+        // HEALTHCHECK NONE turns it off.
+        let off =
+            format!("FROM debian:12-slim AS base\nUSER 1000\n{TAIL}FROM base\nHEALTHCHECK NONE\n");
+        assert_eq!(rules(&off), [(6, "healthcheck")]);
+    }
+
+    #[test]
+    fn heredocs_escape_directives_and_onbuild_get_the_right_verdict() {
+        let heredoc = format!(
+            "FROM debian:12-slim\nUSER 1000\nRUN <<EOF\nset -e\necho ADD this to the list\napt-get install -y curl\nEOF\n{TAIL}"
+        );
+        assert_eq!(
+            rules(&heredoc),
+            [(3, "apt-clean"), (3, "apt-no-recommends")]
+        );
+        let escape = format!(
+            "# escape=`\nFROM debian:12-slim\nUSER 1000\nRUN apt-get update && `\n    apt-get install -y --no-install-recommends curl && `\n    rm -rf /var/lib/apt/lists/*\n{TAIL}"
+        );
+        assert_eq!(rules(&escape), []);
+        let onbuild = format!("FROM debian:12-slim\nUSER 1000\nONBUILD ADD . /app\n{TAIL}");
+        assert_eq!(rules(&onbuild), [(3, "no-add")]);
+        assert!(check(&onbuild)[0].2.starts_with("ONBUILD ADD"));
+    }
+
+    #[test]
+    fn exec_form_must_be_json_and_messages_name_the_command_used() {
+        let single_quotes =
+            "FROM scratch\nUSER 1\nHEALTHCHECK CMD [\"/app\"]\nENTRYPOINT ['/app']\n";
+        assert_eq!(rules(single_quotes), [(4, "exec-form")]);
+        assert!(check(single_quotes)[0].2.contains("not a JSON array"));
+        let apt = format!("FROM debian:12-slim\nUSER 1000\nRUN apt install -y curl\n{TAIL}");
+        let found = check(&apt);
+        assert!(
+            found
+                .iter()
+                .any(|(_, r, m)| *r == "apt-no-recommends" && m.contains("`apt install`")),
+            "{found:?}"
+        );
+        assert!(found.iter().any(|(_, r, _)| *r == "apt-get"), "{found:?}");
+    }
+
+    #[test]
+    fn hadolints_rules_for_a_rust_image() {
+        let text = format!(
+            "FROM alpine:3.20\nUSER 1000\nRUN apk add curl\nRUN wget https://x/y.tgz | tar xz\n{TAIL}"
+        );
+        assert_eq!(
+            rules(&text),
+            [(3, "apk-no-cache"), (4, "pipefail"), (4, "wget-progress")]
+        );
+        let fixed = format!(
+            "FROM alpine:3.20\nSHELL [\"/bin/ash\", \"-o\", \"pipefail\", \"-c\"]\nUSER 1000\nRUN apk add --no-cache curl\nRUN wget -q https://x/y.tgz | tar xz || true\n{TAIL}"
+        );
+        assert_eq!(rules(&fixed), []);
     }
 }

@@ -81,6 +81,11 @@ impl Task for DockerBuildTask {
         "Write, lint, build and smoke-test the service's container image."
     }
 
+    /// `--check FILE` lints a file anywhere: no Cargo workspace needed.
+    fn needs_workspace(&self, args: &DockerArgs) -> bool {
+        !matches!(args.check, Some(Some(_)))
+    }
+
     fn section(&self) -> &str {
         SECTION
     }

@@ -1,7 +1,7 @@
 //! windlass: CI/CD for Rust services, written in Rust and run as one xtask.
 //!
 //! An adopting workspace adds a thin `xtask` crate (a workspace of its own) and the alias
-//! `xtask = "run --quiet --manifest-path xtask/Cargo.toml --"` in `.cargo/config.toml`; then
+//! `xtask = "run --manifest-path xtask/Cargo.toml --"` in `.cargo/config.toml`; then
 //! `cargo xtask ci` runs the same checks on a laptop, in GitHub Actions and in a git hook. Its
 //! `main` is one of:
 //!

@@ -137,7 +137,16 @@ impl Xtask {
             Some("windlass") => "windlass",
             _ => "cargo xtask",
         };
-        let cli = self.cli().bin_name(bin_name);
+        // `windlass --version` names windlass; `cargo xtask --version` the xtask and the
+        // windlass it is built on.
+        let cli = if bin_name == "windlass" {
+            self.cli().name("windlass").bin_name(bin_name)
+        } else {
+            self.cli()
+                .name("xtask")
+                .version(concat!("(windlass ", env!("CARGO_PKG_VERSION"), ")"))
+                .bin_name(bin_name)
+        };
         if let Some(clash) = crate::nesting::clash_error() {
             GlobalArgs::default().report_error("xtask", &clash.into());
             return EXIT_USAGE;

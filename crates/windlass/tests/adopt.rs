@@ -266,7 +266,7 @@ fn init_sets_up_a_repository_where_ci_then_passes_and_twice_changes_nothing() {
     );
     assert_eq!(
         fx.read(".cargo/config.toml").trim(),
-        "[alias]\nxtask = \"run --quiet --manifest-path xtask/Cargo.toml --\""
+        "[alias]\nxtask = \"run --manifest-path xtask/Cargo.toml --\""
     );
     assert!(
         fx.read(".git/hooks/pre-commit")

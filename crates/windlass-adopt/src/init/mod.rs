@@ -11,6 +11,7 @@
 mod conventions;
 mod journal;
 mod manifest;
+mod policy;
 mod resolve;
 mod source;
 mod xtask_crate;
@@ -214,11 +215,13 @@ impl Init {
     /// (under any of the names the tool reads).
     fn write_tool_configs(
         &self,
-        root: &Path,
+        ws: &Workspace,
+        session: &mut Session,
         doc: &DocumentMut,
         journal: &mut Journal,
         log: &mut Log,
     ) -> Result<()> {
+        let root = &ws.root;
         let edition = detect(doc, "edition").unwrap_or_else(|| "2021".into());
         let rust_version = detect(doc, "rust-version");
         let own = |names: &[&'static str]| -> Option<&'static str> {
@@ -241,7 +244,7 @@ impl Init {
             (
                 &["deny.toml", ".deny.toml", ".cargo/deny.toml"][..],
                 "deny.toml",
-                DENY_TOML.to_string(),
+                policy::deny_toml(ws.metadata(session).ok()),
             ),
         ];
         for (names, ours, text) in configs {
@@ -415,11 +418,21 @@ impl Init {
         let state = xtask_state(&root);
 
         match state {
-            XtaskState::Foreign => log.note(
-                Change::Kept,
-                "xtask/",
-                "the repository's own xtask, without windlass: nest windlass's commands in it (docs/extending.md, \"Nesting windlass in an existing xtask\"); until then run `windlass ci`",
-            ),
+            XtaskState::Foreign => {
+                log.note(
+                    Change::Kept,
+                    "xtask/",
+                    "the repository's own xtask, without windlass: nest windlass in it as below",
+                );
+                let features = features_needed(ws, session);
+                let dependency =
+                    self.source
+                        .dependency(&ws.repo_root, &root.join("xtask"), &features)?;
+                session.emit(Event::Output {
+                    step: NAME.into(),
+                    text: nesting_instructions(&dependency.line),
+                });
+            }
             XtaskState::Absent | XtaskState::Windlass => {
                 self.write_xtask(ws, session, &edition, journal, log)?;
             }
@@ -448,7 +461,7 @@ impl Init {
         if state != XtaskState::Foreign && standalone(&root) {
             self.write_alias(&root, journal, log)?;
         }
-        self.write_tool_configs(&root, &doc, journal, log)?;
+        self.write_tool_configs(ws, session, &doc, journal, log)?;
         self.write_gitignore(&root, journal, log)?;
         // Workflows and a hook that run `cargo xtask <task>` only work once the repository's
         // own xtask has windlass's tasks: none before then.
@@ -497,6 +510,24 @@ fn restored_note(ws: &Workspace, not_restored: &[std::path::PathBuf]) -> String 
                 .join(", ")
         )
     }
+}
+
+/// The exact change that nests windlass in an xtask of the repository's own, under one
+/// subcommand so that no name of its own can clash (`cargo xtask windlass ci`).
+fn nesting_instructions(dependency: &str) -> String {
+    format!(
+        "  To nest windlass in your xtask (its commands under `cargo xtask windlass`, so none clashes with yours):\n\
+         \x20   1. xtask/Cargo.toml, [dependencies]:\n\
+         \x20        {dependency}\n\
+         \x20   2. a variant of your clap command enum:\n\
+         \x20        /// windlass's CI/CD tasks.\n\
+         \x20        Windlass(windlass::Nested),\n\
+         \x20   3. its arm where you dispatch the commands:\n\
+         \x20        Command::Windlass(nested) => return std::process::ExitCode::from(\n\
+         \x20            windlass::Xtask::new().execute(&windlass::GlobalArgs::default(), &nested.0),\n\
+         \x20        ),\n\
+         \x20   windlass's pipeline is then `cargo xtask windlass ci` (docs/extending.md, \"Nesting windlass\")"
+    )
 }
 
 fn indent(text: &str) -> String {
@@ -552,27 +583,6 @@ fn xtask_state(root: &Path) -> XtaskState {
     }
 }
 
-const DENY_TOML: &str = r#"# The dependency policy, read by `cargo xtask audit` and by cargo-deny.
-
-[advisories]
-# Reviewed advisories that do not affect this project: { id = "RUSTSEC-YYYY-NNNN", reason = "..." }.
-ignore = []
-
-[licenses]
-confidence-threshold = 0.93
-allow = [
-    "Apache-2.0",
-    "Apache-2.0 WITH LLVM-exception",
-    "BSD-2-Clause",
-    "BSD-3-Clause",
-    "ISC",
-    "MIT",
-    "MPL-2.0",
-    "Unicode-3.0",
-    "Zlib",
-]
-"#;
-
 /// The name of the task.
 pub const NAME: &str = "init";
 
@@ -622,10 +632,15 @@ impl Step for Init {
         }
 
         let wrote = log.emit(session);
-        let summary = if wrote == 0 {
+        let next = if state == XtaskState::Foreign {
+            "next: nest windlass in xtask/ as shown above, then `cargo xtask windlass ci` (until then, `windlass ci`)"
+        } else {
+            "next: `cargo xtask ci`"
+        };
+        let summary = if wrote == 0 && state != XtaskState::Foreign {
             "nothing to change: windlass is set up".to_string()
         } else {
-            format!("{wrote} files written or updated; next: `cargo xtask ci`")
+            format!("{wrote} files written or updated; {next}")
         };
         Ok(StepOutcome::passed(summary))
     }

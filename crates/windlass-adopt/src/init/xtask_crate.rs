@@ -42,8 +42,10 @@ pub fn hot_crates(features: &[&str]) -> Vec<&'static str> {
 /// `xtask/src/main.rs`: windlass's command line, nothing added (docs/extending.md adds).
 pub const MAIN_RS: &str = "//! This repository's automation: `cargo xtask ci`, `cargo xtask --help` for the rest.\n\nfn main() -> std::process::ExitCode {\n    windlass::main()\n}\n";
 
-/// The alias that runs it from the repository root.
-pub const ALIAS: &str = "run --quiet --manifest-path xtask/Cargo.toml --";
+/// The alias that runs it from the repository root. Not `--quiet`: the first build of a fresh
+/// clone takes minutes, and cargo's progress is what shows it is not hanging (once built,
+/// cargo says `Finished` and `Running` in two lines).
+pub const ALIAS: &str = "run --manifest-path xtask/Cargo.toml --";
 
 #[cfg(test)]
 mod tests {

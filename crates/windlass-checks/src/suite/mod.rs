@@ -125,6 +125,12 @@ pub struct Test {
     pub doctests: bool,
     /// Stop at the first failure.
     pub fail_fast: bool,
+    /// The members tested (default: all).
+    pub packages: crate::features::Packages,
+    /// Only the tests whose name holds it.
+    pub filter: Option<String>,
+    /// Arguments for the test binaries (`--nocapture`).
+    pub test_args: Vec<String>,
 }
 
 /// The runner that will actually run.
@@ -153,6 +159,9 @@ impl Test {
             partition,
             doctests: config.doctests,
             fail_fast: config.fail_fast,
+            packages: crate::features::Packages::default(),
+            filter: None,
+            test_args: Vec::new(),
         }
     }
 
@@ -198,7 +207,8 @@ impl Test {
     }
 
     fn nextest_args(&self, color: bool) -> Vec<String> {
-        let mut args: Vec<String> = ["nextest", "run", "--workspace"].map(String::from).into();
+        let mut args: Vec<String> = ["nextest", "run"].map(String::from).into();
+        args.extend(self.packages.args());
         args.extend(self.features.args());
         if !self.fail_fast {
             args.push("--no-fail-fast".into());
@@ -213,11 +223,17 @@ impl Test {
             "--color".into(),
             if color { "always" } else { "never" }.into(),
         ]);
+        args.extend(self.filter.iter().cloned());
+        if !self.test_args.is_empty() {
+            args.push("--".into());
+            args.extend(self.test_args.iter().cloned());
+        }
         args
     }
 
     fn cargo_test_args(&self, doc_only: bool, color: bool) -> Vec<String> {
-        let mut args: Vec<String> = ["test", "--workspace"].map(String::from).into();
+        let mut args: Vec<String> = vec!["test".into()];
+        args.extend(self.packages.args());
         args.extend(self.features.args());
         if doc_only {
             args.push("--doc".into());
@@ -228,6 +244,11 @@ impl Test {
             "--color".into(),
             if color { "always" } else { "never" }.into(),
         ]);
+        args.extend(self.filter.iter().cloned());
+        if !self.test_args.is_empty() {
+            args.push("--".into());
+            args.extend(self.test_args.iter().cloned());
+        }
         args
     }
 
