@@ -91,10 +91,10 @@ fn check_run(n: u32, script: &str, shell_pipefail: bool, findings: &mut Vec<Find
             findings.push((n, "apt-clean", "apt lists are not removed in the same RUN (`rm -rf /var/lib/apt/lists/*`, hadolint DL3009)".into()));
         }
     }
-    if words.iter().any(|w| *w == "apt") && !words.iter().any(|w| *w == "apt-get") {
+    if words.contains(&"apt") && !words.contains(&"apt-get") {
         findings.push((n, "apt-get", "`apt` is for people; scripts use `apt-get`, whose interface is stable (hadolint DL3027)".into()));
     }
-    if after("apk", "add") && !words.iter().any(|w| *w == "--no-cache") {
+    if after("apk", "add") && !words.contains(&"--no-cache") {
         findings.push((
             n,
             "apk-no-cache",
@@ -102,7 +102,7 @@ fn check_run(n: u32, script: &str, shell_pipefail: bool, findings: &mut Vec<Find
                 .into(),
         ));
     }
-    let fetches_wget = words.iter().any(|w| *w == "wget");
+    let fetches_wget = words.contains(&"wget");
     if fetches_wget
         && !words.iter().any(|w| {
             w.starts_with("--progress")
