@@ -45,7 +45,7 @@ impl Lock {
     /// Reads `path`; a missing or unreadable lockfile is a usage error naming it.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            UsageError::new(format!("cannot read {}: {e}", path.display()))
+            UsageError::io(format!("cannot read {}: {e}", path.display()))
                 .hint("create it with `cargo generate-lockfile`, or pass --file PATH")
         })?;
         let (lockfile, lines) = parse(&text).map_err(|e| {

@@ -6,9 +6,9 @@
 //! sorted, owner 0, every time stamp the release's, so the bytes are reproducible) and the
 //! CycloneDX SBOM `name-version-target.cdx.json`; and one `SHA256SUMS` over them all, as
 //! `sha256sum -c` reads it. This crate is that format: the names, packing, unpacking, the
-//! checksums and the version a release archive records. It depends on no windlass crate but
-//! the file-system door ([`windlass_fs`]):
-//! both sides of the contract take it as it is, and it builds in a few seconds.
+//! checksums and the version a release archive records. It depends on windlass's core (its
+//! errors are windlass's own, right by construction) and its file-system door: both sides of
+//! the contract take it as it is.
 
 #[cfg(feature = "sign")]
 pub mod minisign;
@@ -21,7 +21,7 @@ pub use pack::{Limits, Unpacked, pack, unpack_release};
 mod error;
 mod files;
 
-pub use error::ArchiveError;
+pub use error::{io, refused};
 pub use files::{is_file_name, sha256_file, write_atomic};
 
 use anyhow::Result;

@@ -6,7 +6,7 @@
 //! Keys are minisign's files. A secret key must be unencrypted (`minisign -G -W`): it is a CI
 //! secret, read from a file or `WINDLASS_SIGNING_KEY`, and never printed.
 
-use crate::ArchiveError as UsageError;
+use crate::error::refused;
 use anyhow::Result;
 use blake2::{Blake2b512, Digest};
 use ed25519_compact::{KeyPair, PublicKey as EdPublic, SecretKey as EdSecret, Signature};
@@ -35,7 +35,7 @@ impl std::fmt::Debug for SecretKey {
 }
 
 fn bad(what: &str, why: &str) -> anyhow::Error {
-    UsageError::new(format!("{what}: {why}"))
+    refused(format!("{what}: {why}"))
         .hint("minisign keys come from `minisign -G -W` (the secret key unencrypted, for CI)")
         .into()
 }
@@ -92,7 +92,7 @@ impl PublicKey {
             _ => return Err(bad(what, "its algorithm is not Ed25519")),
         };
         if sig[2..10] != self.id {
-            return Err(UsageError::new(format!(
+            return Err(refused(format!(
                 "the signature was made with the key {}, not with the configured key {}",
                 id_hex(&sig[2..10]),
                 self.id()
@@ -108,7 +108,7 @@ impl PublicKey {
             data.to_vec()
         };
         public.verify(&message, &signed).map_err(|_| {
-            anyhow::Error::new(UsageError::new(
+            anyhow::Error::new(refused(
                 "the signature does not match the file: it was altered, or signed by another key",
             ))
         })?;
@@ -119,9 +119,7 @@ impl PublicKey {
         public
             .verify(&covered, &signature_bytes(&global)?)
             .map_err(|_| {
-                anyhow::Error::new(UsageError::new(
-                    "the signature's trusted comment was altered",
-                ))
+                anyhow::Error::new(refused("the signature's trusted comment was altered"))
             })?;
         Ok(trusted.to_string())
     }
@@ -173,13 +171,13 @@ impl SecretKey {
         match path {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
-                    UsageError::new(format!("cannot read the signing key {}: {e}", path.display()))
+                    refused(format!("cannot read the signing key {}: {e}", path.display()))
                 })?;
                 Self::parse(&text)
             }
             None => match std::env::var(KEY_VARIABLE) {
                 Ok(text) if !text.trim().is_empty() => Self::parse(&text),
-                _ => Err(UsageError::new("--sign needs a minisign secret key")
+                _ => Err(refused("--sign needs a minisign secret key")
                     .hint(format!(
                         "set {KEY_VARIABLE} to it (a CI secret), or signing-key = \"PATH\" in [workspace.metadata.windlass.release]"
                     ))

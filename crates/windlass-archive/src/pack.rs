@@ -1,7 +1,7 @@
 //! Packing and unpacking release archives: reproducible `.tar.gz` files (the `pack` feature;
 //! what reads only names and checksums does without tar and flate2).
 
-use crate::ArchiveError as UsageError;
+use crate::error::refused;
 use crate::{CHECKSUMS, already_made, archive_name, sbom_name};
 use anyhow::{Context, Result};
 use std::io::{Read as _, Write as _};
@@ -110,7 +110,7 @@ pub fn unpack_release(
     let sums = dir.join(CHECKSUMS);
     let verified = sums.is_file();
     if verified && !already_made(archive) {
-        return Err(UsageError::new(format!(
+        return Err(refused(format!(
             "{} does not match its entry in {}: it is not the archive the release made",
             archive.display(),
             sums.display()
@@ -122,14 +122,14 @@ pub fn unpack_release(
         .with_context(|| format!("cannot read {}", archive.display()))?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
     let bad = |e: std::io::Error| -> anyhow::Error {
-        UsageError::new(format!(
+        refused(format!(
             "{} is not a readable .tar.gz: {e}",
             archive.display()
         ))
         .into()
     };
     let too_big = |what: String| -> anyhow::Error {
-        UsageError::new(format!(
+        refused(format!(
             "{} is refused, nothing was deployed: {what}",
             archive.display()
         ))
@@ -137,7 +137,7 @@ pub fn unpack_release(
         .into()
     };
     let root = windlass_fs::Root::create(dest)
-        .map_err(|e| UsageError::new(format!("cannot unpack into {}: {e}", dest.display())))?;
+        .map_err(|e| refused(format!("cannot unpack into {}: {e}", dest.display())))?;
     let mut taken: Vec<(String, PathBuf)> = Vec::new();
     let result = (|| -> Result<()> {
         let (mut bytes, mut entries) = (0u64, 0u64);
@@ -180,9 +180,7 @@ pub fn unpack_release(
                 bytes: 0,
             };
             root.write_from(&partial, &mut counted, windlass_fs::Perm::Executable)
-                .map_err(|e| {
-                    UsageError::new(format!("cannot unpack {}: {e}", archive.display()))
-                })?;
+                .map_err(|e| refused(format!("cannot unpack {}: {e}", archive.display())))?;
             if counted.bytes > size {
                 return Err(too_big("an entry is longer than its header says".into()));
             }
@@ -201,7 +199,7 @@ pub fn unpack_release(
     let (name, partial) = match taken.len() {
         1 => taken.remove(0),
         0 => {
-            return Err(UsageError::new(format!(
+            return Err(refused(format!(
                 "{} holds no executable{}",
                 archive.display(),
                 bin.map(|b| format!(" named `{b}`")).unwrap_or_default()
@@ -210,12 +208,11 @@ pub fn unpack_release(
         }
         _ => {
             cleanup(&taken);
-            return Err(UsageError::new(format!(
-                "{} holds several executables",
-                archive.display()
-            ))
-            .hint("name the one to deploy with `bin` in the environment's config")
-            .into());
+            return Err(
+                refused(format!("{} holds several executables", archive.display()))
+                    .hint("name the one to deploy with `bin` in the environment's config")
+                    .into(),
+            );
         }
     };
     let binary = dest.join(&name);

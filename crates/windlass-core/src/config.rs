@@ -24,7 +24,7 @@ impl Config {
     /// Reads the windlass table of `manifest`; an absent table is an empty config.
     pub fn load(manifest: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(manifest)
-            .map_err(|err| UsageError::new(format!("cannot read {}: {err}", manifest.display())))?;
+            .map_err(|err| UsageError::io(format!("cannot read {}: {err}", manifest.display())))?;
         Self::parse(manifest, &text)
     }
 

@@ -79,6 +79,31 @@ impl UsageError {
         }
     }
 
+    /// Bad usage: an option, an argument, a name that is not one.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(message)
+    }
+
+    /// A file that cannot be read or written, naming it.
+    pub fn io(message: impl Into<String>) -> Self {
+        Self::new(message).kind(ErrorKind::Io)
+    }
+
+    /// Refused on purpose by a check before acting (a lock held, a link, a dirty tree).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(message).kind(ErrorKind::Refused)
+    }
+
+    /// A tool that is not installed; the hint says how to install it.
+    pub fn tool_missing(message: impl Into<String>) -> Self {
+        Self::new(message).kind(ErrorKind::ToolMissing)
+    }
+
+    /// A config key, value or section at fault.
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(message).kind(ErrorKind::Config)
+    }
+
     /// Adds the way to fix it.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -128,8 +153,10 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
 }
 
 /// An error as the JSON report carries it: `{kind, message, hint, file, line, column}`
-/// (docs/json-report.md). `kind` is `interrupted` or `internal` for errors that are not a
-/// [`UsageError`].
+/// (docs/json-report.md). `kind` is `interrupted` for an interrupt anywhere in the chain, the
+/// [`UsageError`]'s own kind when there is one (every crate's errors are made as one, so the
+/// kind is right by construction), else `internal`. The message is the chain of contexts
+/// with the error's own message, its hint in its own field.
 pub fn to_json(err: &anyhow::Error) -> serde_json::Value {
     if err.chain().any(|cause| cause.is::<Interrupted>()) {
         return serde_json::json!({"kind": "interrupted", "message": format!("{err:#}"), "hint": null, "file": null, "line": null, "column": null});
@@ -137,24 +164,18 @@ pub fn to_json(err: &anyhow::Error) -> serde_json::Value {
     let usage = err
         .chain()
         .find_map(|cause| cause.downcast_ref::<UsageError>());
-    // What the release archive's contract refuses (a tampered archive, a bad signature).
-    let archive = err
+    let (kind, hint, location) = match usage {
+        Some(u) => (u.kind.as_str(), u.hint.clone(), u.location.clone()),
+        None => ("internal", None, None),
+    };
+    let message = err
         .chain()
-        .find_map(|cause| cause.downcast_ref::<windlass_archive::ArchiveError>());
-    let (kind, hint, location) = match (usage, archive) {
-        (Some(u), _) => (u.kind.as_str(), u.hint.clone(), u.location.clone()),
-        (None, Some(a)) => (ErrorKind::Refused.as_str(), a.hint.clone(), None),
-        (None, None) => ("internal", None, None),
-    };
-    // The message without the hint, which has its own field.
-    let message = match usage {
-        Some(u) => {
-            let outer = format!("{err:#}");
-            let own = u.to_string();
-            outer.replace(&own, &u.message)
-        }
-        None => format!("{err:#}"),
-    };
+        .map(|cause| match cause.downcast_ref::<UsageError>() {
+            Some(u) => u.message.clone(),
+            None => cause.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(": ");
     serde_json::json!({
         "kind": kind,
         "message": message,

@@ -189,6 +189,10 @@ pub struct StepRecord {
     /// The command that fixes or reproduces a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// A step that could not run: what stopped it, as a run's error is carried
+    /// (`{kind, message, hint, file, line, column}`, docs/json-report.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<serde_json::Value>,
 }
 
 /// The whole run: what the JSON reporter prints and the step summary tabulates.

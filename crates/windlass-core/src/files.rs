@@ -63,7 +63,7 @@ pub fn read_text(path: &Path) -> Result<String> {
 pub fn read_text_limited(path: &Path, limit: u64) -> Result<String> {
     use std::io::Read;
     let fail = |e: std::io::Error| -> anyhow::Error {
-        UsageError::new(format!("cannot read {}: {e}", path.display()))
+        UsageError::io(format!("cannot read {}: {e}", path.display()))
             .kind(ErrorKind::Io)
             .into()
     };
@@ -171,7 +171,7 @@ impl Drop for ScratchDir {
 /// checks is made with.
 pub fn sha256_file(path: &Path) -> Result<String> {
     windlass_fs::sha256_file(path).map_err(|e| {
-        UsageError::new(format!("cannot read {}: {e}", path.display()))
+        UsageError::io(format!("cannot read {}: {e}", path.display()))
             .kind(ErrorKind::Io)
             .into()
     })

@@ -167,6 +167,7 @@ impl Pipeline {
                     duration,
                     summary: outcome.summary,
                     fix: outcome.fix,
+                    failure: None,
                 },
                 Err(err) if err.chain().any(|c| c.is::<Interrupted>()) => {
                     interrupted = true;
@@ -183,6 +184,7 @@ impl Pipeline {
                         duration,
                         summary: "interrupted".into(),
                         fix: None,
+                        failure: Some(crate::error::to_json(&err)),
                     }
                 }
                 Err(err) => {
@@ -194,6 +196,7 @@ impl Pipeline {
                         duration,
                         summary: text.lines().next().unwrap_or_default().to_string(),
                         fix: None,
+                        failure: Some(crate::error::to_json(&err)),
                     }
                 }
             };
@@ -236,6 +239,7 @@ fn skipped(name: &str, reason: &str) -> StepRecord {
         duration: Duration::ZERO,
         summary: reason.to_string(),
         fix: None,
+        failure: None,
     }
 }
 

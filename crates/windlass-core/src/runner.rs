@@ -317,7 +317,7 @@ impl Runner {
             .map_err(crate::files::error)?;
         let err = file
             .try_clone()
-            .map_err(|e| UsageError::new(format!("cannot write {}: {e}", log.display())))?;
+            .map_err(|e| UsageError::io(format!("cannot write {}: {e}", log.display())))?;
         self.apply_env(&mut command);
         command
             .stdin(Stdio::null())
@@ -533,6 +533,7 @@ fn spawn_error(command: &Command, err: &std::io::Error) -> anyhow::Error {
             .hint(format!(
                 "install {program} or add the directory that holds it to PATH"
             ))
+            .kind(crate::error::ErrorKind::ToolMissing)
             .into()
     } else {
         anyhow::anyhow!("cannot start `{}`: {err}", describe_command(command))

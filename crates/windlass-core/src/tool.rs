@@ -52,5 +52,7 @@ pub fn cargo_subcommand_missing(
 
 /// The error for a tool that is not installed.
 pub fn missing(tool: &str, install: &str) -> UsageError {
-    UsageError::new(format!("{tool} is not installed")).hint(format!("install it with `{install}`"))
+    UsageError::new(format!("{tool} is not installed"))
+        .hint(format!("install it with `{install}`"))
+        .kind(crate::error::ErrorKind::ToolMissing)
 }

@@ -319,7 +319,7 @@ fn workspace_manifest(manifest: &Path) -> Result<PathBuf> {
 
 fn read_manifest(manifest: &Path) -> Result<toml::Table> {
     let text = std::fs::read_to_string(manifest)
-        .map_err(|err| UsageError::new(format!("cannot read {}: {err}", manifest.display())))?;
+        .map_err(|err| UsageError::io(format!("cannot read {}: {err}", manifest.display())))?;
     Ok(toml::from_str(&text).map_err(|err| {
         UsageError::new(format!("{} is not valid TOML: {err}", manifest.display()))
             .hint("fix the syntax at the line shown")

@@ -248,7 +248,7 @@ impl Step for DockerBuild {
             Mode::Check(file) => {
                 let path = file.clone().unwrap_or_else(|| ws.root.join("Dockerfile"));
                 let text = std::fs::read_to_string(&path).map_err(|e| {
-                    UsageError::new(format!("cannot read {}: {e}", path.display()))
+                    UsageError::io(format!("cannot read {}: {e}", path.display()))
                         .hint("write one with `docker-build --init`")
                 })?;
                 let findings = lint::check(&text);

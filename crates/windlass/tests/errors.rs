@@ -222,3 +222,117 @@ fn bad_config_values_fail_at_load_naming_the_section() {
         assert!(run.stdout().is_empty(), "no step ran: {}", run.stdout());
     }
 }
+
+/// The error kinds of the JSON report, right by construction: the kind and exit code of each
+/// way a run or a step cannot go on (docs/json-report.md).
+#[test]
+fn each_error_has_its_kind_and_exit_code_in_the_json_report() {
+    let kind_of = |run: &Run| -> (i32, String) {
+        let doc = run.json();
+        let failure = doc["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find_map(|s| s.get("failure")))
+            .cloned()
+            .unwrap_or_else(|| doc["failure"].clone());
+        (
+            run.code(),
+            failure["kind"].as_str().unwrap_or("none").to_string(),
+        )
+    };
+
+    // A missing clippy: the toolchain the config names has none (it is not installed).
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.lint]\ntoolchain = \"1.2.3\"\n",
+    );
+    let run = Run(fx
+        .command(&["lint", "--format", "json"])
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .output()
+        .unwrap());
+    assert_eq!(
+        kind_of(&run),
+        (2, "tool-missing".into()),
+        "{}",
+        run.stdout()
+    );
+
+    // A missing nextest: only cargo's directory on PATH.
+    let fx = Fixture::new(CLEAN_LIB);
+    if !cargo_dir().join("cargo-nextest").exists() {
+        let run = Run(fx
+            .command(&["test", "--runner", "nextest", "--format", "json"])
+            .env("PATH", cargo_dir())
+            .env("CARGO_HOME", fx.root.join("no-cargo-home"))
+            .output()
+            .unwrap());
+        assert_eq!(
+            kind_of(&run),
+            (2, "tool-missing".into()),
+            "{}",
+            run.stdout()
+        );
+    }
+
+    // A held lock: another deploy is running.
+    let host = support::host::Host::new("");
+    std::fs::create_dir_all(&host.root).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(host.root.join(".windlass-deploy.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let artifact = host.release("v1", "healthy", 0.0);
+    let run = Run(host
+        .command(&[
+            "deploy",
+            "--env",
+            "staging",
+            "--format",
+            "json",
+            "--artifact",
+            artifact.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap());
+    assert_eq!(kind_of(&run), (2, "refused".into()), "{}", run.stdout());
+    drop(lock);
+
+    // A bad config key.
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.lint]\nfeaturez = []\n",
+    );
+    let run = fx.run(&["lint", "--format", "json"]);
+    assert_eq!(kind_of(&run), (2, "config".into()), "{}", run.stdout());
+
+    // An unreadable file (a directory where the lockfile is: root reads any mode).
+    let fx = Fixture::new(CLEAN_LIB);
+    std::fs::create_dir_all(fx.root.join("Cargo.lock")).unwrap();
+    let run = fx.run(&["audit", "--format", "json", "--no-fetch"]);
+    assert_eq!(kind_of(&run), (2, "io".into()), "{}", run.stdout());
+
+    // An interrupted run.
+    let fx = Fixture::new(
+        "#[test]\nfn waits() { std::thread::sleep(std::time::Duration::from_secs(60)); }\n",
+    );
+    let child = fx
+        .command(&["test", "--runner", "cargo", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(8));
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let run = Run(child.wait_with_output().unwrap());
+    assert_eq!(
+        kind_of(&run),
+        (130, "interrupted".into()),
+        "{}",
+        run.stdout()
+    );
+}

@@ -188,6 +188,7 @@ mod tests {
                     duration: std::time::Duration::ZERO,
                     summary: "`make` exited with status 2".into(),
                     fix: Some("make gen".into()),
+                    failure: None,
                 })
             };
             reporter.event(&Event::StepStarted {

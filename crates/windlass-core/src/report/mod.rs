@@ -213,6 +213,7 @@ mod hostile_data {
             duration: std::time::Duration::ZERO,
             summary: data.into(),
             fix: Some(data.into()),
+            failure: None,
         };
         vec![
             Event::StepStarted { name: data.into() },

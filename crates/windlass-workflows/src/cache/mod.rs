@@ -129,7 +129,7 @@ impl Task for CachePruneTask {
         prune::check_target_dir(&target, &ws.root)?;
         let lock_path = ws.root.join("Cargo.lock");
         let lockfile = windlass_core::files::read_text(&lock_path).map_err(|e| {
-            UsageError::new(format!("cannot read {}: {e}", lock_path.display()))
+            UsageError::io(format!("cannot read {}: {e}", lock_path.display()))
                 .hint("prune after a build, which writes Cargo.lock")
         })?;
         let members: Vec<String> = ws
