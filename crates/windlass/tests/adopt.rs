@@ -533,3 +533,71 @@ fn a_workspace_without_generated_workflows_passes_the_drift_check() {
         run.stdout()
     );
 }
+
+/// The `deny.toml` init writes is derived from the licences the graph uses: a project whose
+/// dependencies are 0BSD, Unlicense and CDLA-Permissive-2.0 and whose own crate is GPL passes
+/// `audit --only licenses` on init's file, and cargo-deny agrees with the same file.
+#[test]
+fn inits_licence_policy_passes_the_graph_and_cargo_deny_agrees() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let mut deps = String::new();
+    for (name, license) in [
+        ("zero-bsd", "0BSD"),
+        ("unlicensed", "Unlicense"),
+        ("cdla-data", "CDLA-Permissive-2.0"),
+        ("dual", "MIT OR GPL-2.0-only"),
+    ] {
+        fx.write(
+            &format!("vendor/{name}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nedition = \"2021\"\nlicense = \"{license}\"\n"),
+        );
+        fx.write(&format!("vendor/{name}/src/lib.rs"), "//! A dependency.\n");
+        deps.push_str(&format!("{name} = {{ path = \"vendor/{name}\" }}\n"));
+    }
+    fx.write(
+        "Cargo.toml",
+        &format!(
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"GPL-3.0-only\"\n\n[dependencies]\n{deps}\n[workspace]\n\n[workspace.metadata.windlass.audit]\ndb = {:?}\nfetch = false\n",
+            advisory_db()
+        ),
+    );
+    commit_all(&fx.root);
+    fx.run(&[
+        "init",
+        "--no-build",
+        "--windlass-path",
+        windlass_checkout().to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let policy = fx.read("deny.toml");
+    for license in ["0BSD", "Unlicense", "CDLA-Permissive-2.0", "GPL-3.0-only"] {
+        assert!(
+            policy.contains(&format!("\"{license}\"")),
+            "{license}: {policy}"
+        );
+    }
+    assert!(
+        !policy.contains("GPL-2.0-only"),
+        "MIT is the cheaper choice of an OR: {policy}"
+    );
+    assert!(
+        policy.contains("# copyleft, review its obligations: svc"),
+        "{policy}"
+    );
+    let run = fx.run(&["audit", "--only", "licenses"]);
+    assert_eq!(run.code(), 0, "{}", run.all_output());
+    let Some(cargo_deny) = tool_or_skip("cargo-deny", "cargo install cargo-deny --locked") else {
+        return;
+    };
+    let deny = std::process::Command::new(cargo_deny)
+        .args(["--offline", "check", "licenses"])
+        .current_dir(&fx.root)
+        .env("CARGO_TARGET_DIR", fx.root.join("target"))
+        .output()
+        .unwrap();
+    assert!(
+        deny.status.success(),
+        "cargo-deny disagrees with the policy init wrote:\n{}",
+        String::from_utf8_lossy(&deny.stderr)
+    );
+}

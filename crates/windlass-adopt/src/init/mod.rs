@@ -422,7 +422,7 @@ impl Init {
                 log.note(
                     Change::Kept,
                     "xtask/",
-                    "the repository's own xtask, without windlass: nest windlass in it as below",
+                    "the repository's own xtask, without windlass: nest windlass in it as shown above",
                 );
                 let features = features_needed(ws, session);
                 let dependency =
