@@ -180,10 +180,20 @@ pub fn open(session: &mut Session, options: &DbOptions) -> Result<Database> {
         session.message(
             Severity::Warning,
             format!(
-                "the advisory database at {} is {} old by {by}; findings may be missing (fetch it: `git -C {} pull`, or audit with network)",
+                "the advisory database at {} is {} old by {by}; findings may be missing ({})",
                 path.display(),
                 human_age(*old),
-                path.display()
+                if is_git(&path) {
+                    format!(
+                        "fetch it: `git -C {} pull`, or audit with network",
+                        path.display()
+                    )
+                } else {
+                    format!(
+                        "a current copy: `git clone --depth 1 {} ~/.cargo/advisory-db`",
+                        options.url
+                    )
+                }
             ),
         );
     }

@@ -16,7 +16,7 @@ pub mod minisign;
 mod pack;
 
 #[cfg(feature = "pack")]
-pub use pack::{Limits, Unpacked, pack, unpack_release};
+pub use pack::{Limits, Unpacked, pack, unpack_release, unpack_tree};
 
 mod error;
 mod files;

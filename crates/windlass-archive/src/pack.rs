@@ -228,6 +228,77 @@ pub fn unpack_release(
     })
 }
 
+/// Unpacks the directories and regular files of the `.tar.gz` at `archive` under `dest` (an
+/// advisory database's snapshot): entries with `..`, an absolute path, a link or a device are
+/// left out, never written; the bytes and entries are bounded by `limits`. The number of files
+/// written.
+pub fn unpack_tree(archive: &Path, dest: &Path, limits: Limits) -> Result<usize> {
+    let file = std::fs::File::open(archive)
+        .map_err(|e| crate::error::io(format!("cannot read {}: {e}", archive.display())))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    let bad = |e: std::io::Error| -> anyhow::Error {
+        refused(format!(
+            "{} is not a readable .tar.gz: {e}",
+            archive.display()
+        ))
+        .into()
+    };
+    let root = windlass_fs::Root::create(dest).map_err(windlass_core::files::error)?;
+    let (mut bytes, mut entries, mut written) = (0u64, 0u64, 0usize);
+    for entry in tar.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        entries += 1;
+        let size = entry.header().size().map_err(bad)?;
+        bytes = bytes.saturating_add(size);
+        if entries > limits.max_entries || bytes > limits.max_bytes {
+            return Err(refused(format!(
+                "{} unpacks to more than {} entries or {} bytes: refused",
+                archive.display(),
+                limits.max_entries,
+                limits.max_bytes
+            ))
+            .into());
+        }
+        let Ok(path) = entry.path().map(|p| p.into_owned()) else {
+            continue;
+        };
+        let inside = path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+        if !inside {
+            continue;
+        }
+        match entry.header().entry_type() {
+            tar::EntryType::Directory => {
+                root.create_dir_all(&path)
+                    .map_err(windlass_core::files::error)?;
+            }
+            tar::EntryType::Regular => {
+                let mut counted = Counted {
+                    inner: (&mut entry).take(size.saturating_add(1)),
+                    bytes: 0,
+                };
+                root.write_from(&path, &mut counted, windlass_fs::Perm::Keep)
+                    .map_err(windlass_core::files::error)?;
+                if counted.bytes > size {
+                    return Err(refused(format!(
+                        "{}: an entry is longer than its header says",
+                        archive.display()
+                    ))
+                    .into());
+                }
+                written += 1;
+            }
+            // Links, devices, pipes: never part of a snapshot windlass reads.
+            _ => {}
+        }
+    }
+    Ok(written)
+}
+
 /// A reader that counts what passed through it.
 struct Counted<R> {
     inner: R,

@@ -17,6 +17,7 @@ pub mod graph;
 pub mod licenses;
 pub mod policy;
 mod report;
+pub mod snapshot;
 pub mod spec;
 pub mod xtask_view;
 pub mod yanked;
@@ -55,6 +56,10 @@ pub struct AuditConfig {
     /// Audit the packages only windlass brings in too (default: left out, and said so).
     #[serde(default)]
     pub include_xtask: bool,
+    /// A `.tar.gz` of the advisory database the repository carries, relative to the
+    /// workspace root: used when there is no database and none can be fetched (a fresh
+    /// machine offline), its age said.
+    pub snapshot: Option<PathBuf>,
 }
 
 /// Which parts of the audit to run.
@@ -132,6 +137,8 @@ pub struct Audit {
     pub bin: Option<PathBuf>,
     /// Audit what only windlass brings in too.
     pub include_xtask: bool,
+    /// The repository's snapshot of the database (absolute), the last resort.
+    pub snapshot: Option<PathBuf>,
 }
 
 /// Command-line overrides of [`AuditConfig`].
@@ -197,6 +204,7 @@ impl Audit {
             scope: args.scope,
             bin: args.bin.clone(),
             include_xtask: args.include_xtask || config.include_xtask,
+            snapshot: config.snapshot.clone(),
             policy: args
                 .policy
                 .clone()

@@ -190,7 +190,7 @@ fn advisories_part(
     tally: &mut Tally,
 ) -> Result<()> {
     let (ws, lock, policy) = (parts.ws, parts.lock, parts.policy);
-    let mut db = database::open(session, &audit.db)?;
+    let mut db = crate::snapshot::open(session, ws, audit)?;
     let scan = advisories::scan(&mut db, lock, &policy.ignore)?;
     let with_details = session.wants_details();
     let (mut vulnerabilities, mut warnings) = (0, 0);

@@ -845,3 +845,59 @@ fn what_only_an_xtask_member_uses_is_left_out_unless_asked_for() {
         ]
     );
 }
+
+/// A fresh machine offline — no database, none to fetch — audits against the snapshot the
+/// repository carries (`[audit] snapshot`), unpacked in windlass's cache, its age said.
+#[test]
+fn a_fresh_machine_offline_audits_against_the_repositorys_snapshot() {
+    let fx = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.audit]\ndb = \"no-database-here\"\nfetch = false\nsnapshot = \"snap/advisory-db.tar.gz\"\n",
+    );
+    std::fs::create_dir_all(fx.root.join("snap")).unwrap();
+    let db = advisory_db();
+    let made = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(fx.root.join("snap/advisory-db.tar.gz"))
+        .arg("-C")
+        .arg(db.parent().unwrap())
+        .arg(db.file_name().unwrap())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    fx.write(
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"fixture\"\nversion = \"0.1.0\"\n",
+    );
+    let run = fx.run(&["audit"]);
+    assert_eq!(run.code(), 0, "{}", run.all_output());
+    let out = run.all_output();
+    assert!(
+        out.contains("auditing with the repository's snapshot snap/advisory-db.tar.gz"),
+        "{out}"
+    );
+    assert!(
+        !fx.root.join("no-database-here").exists(),
+        "nothing written beside the repository's files"
+    );
+    assert!(
+        files_under(&fx.cache_dir())
+            .iter()
+            .any(|p| p.to_string_lossy().contains("advisory-snapshots"))
+    );
+    // Without a snapshot, the one command that gets a database.
+    let bare = Fixture::with_manifest(
+        CLEAN_LIB,
+        "\n[workspace.metadata.windlass.audit]\ndb = \"no-database-here\"\nfetch = false\n",
+    );
+    bare.write(
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"fixture\"\nversion = \"0.1.0\"\n",
+    );
+    let run = bare.run(&["audit"]).expect_code(2);
+    assert!(
+        run.all_output().contains("git clone --depth 1"),
+        "{}",
+        run.all_output()
+    );
+}
