@@ -577,6 +577,24 @@ fn is_alphabet(value: &str) -> bool {
     consecutive * 10 >= (bytes.len() - 1) * 6
 }
 
+/// Words joined by `_`, `-` or `.` (`base64_encoded_ldap_admin_password`,
+/// `form.0.current_password`): a name, a placeholder or a path in code, not a secret. A
+/// generated secret's parts are not lowercase words: it mixes case, or runs of letters and
+/// digits longer than words.
+fn is_identifier_like(value: &str) -> bool {
+    let parts: Vec<&str> = value.split(['_', '-', '.']).collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 12
+                && (p
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    && (p.bytes().all(|b| b.is_ascii_digit())
+                        || p.bytes().filter(u8::is_ascii_digit).count() <= 2))
+        })
+}
+
 fn looks_secret(value: &str) -> bool {
     if value.len() < 16
         || value.len() > 256
@@ -593,11 +611,38 @@ fn looks_secret(value: &str) -> bool {
     if all_upper_snake || value.contains("://") || value.starts_with('/') || value.contains("::") {
         return false;
     }
+    if is_identifier_like(value) {
+        return false;
+    }
     let has_digit = value.bytes().any(|b| b.is_ascii_digit());
     let has_letter = value.bytes().any(|b| b.is_ascii_alphabetic());
     let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
     let threshold = if hex { 3.0 } else { 3.7 };
     has_digit && has_letter && entropy(value) >= threshold
+}
+
+#[cfg(test)]
+mod identifier_tests {
+    use super::*;
+
+    #[test]
+    fn names_and_paths_are_not_secrets() {
+        for name in [
+            "base64_encoded_ldap_admin_password",
+            "form.0.current_password",
+            "ldap-admin-password-v2",
+        ] {
+            assert!(is_identifier_like(name), "{name}");
+        }
+        // windlass:allow-secret (test literals)
+        for secret in [
+            "k3j4h5_g6f7d8s9_a0p1o2i3u4y5t6",
+            "wJalrXUtnFEMI_K7MDENG_bPxRfiCY",
+            "a8f3_b9c2_d7e1_f0a4_9b8c7d6e5f4a",
+        ] {
+            assert!(!is_identifier_like(secret), "{secret}");
+        }
+    }
 }
 
 #[cfg(test)]
