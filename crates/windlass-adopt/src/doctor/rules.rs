@@ -507,10 +507,25 @@ pub const RULES: &[Rule] = &[
         fix: "pin each FROM image: name:version or name@sha256:...",
         verdict: |r| {
             let froms = r.docker("FROM");
+            // A stage of the same file (`FROM chef AS planner` … `FROM planner`) is no image.
+            let stages: Vec<String> = froms
+                .iter()
+                .filter_map(|(_, l)| {
+                    let words: Vec<&str> = l.split_whitespace().collect();
+                    let at = words.iter().position(|w| w.eq_ignore_ascii_case("AS"))?;
+                    words.get(at + 1).map(|s| s.to_ascii_lowercase())
+                })
+                .collect();
             let unpinned = froms.iter().find(|(_, l)| {
-                let image = l.split_whitespace().nth(1).unwrap_or("");
+                let image = l
+                    .split_whitespace()
+                    .skip(1)
+                    .find(|w| !w.starts_with("--"))
+                    .unwrap_or("");
                 image != "scratch"
                     && !image.contains('@')
+                    && !image.contains('$')
+                    && !stages.contains(&image.to_ascii_lowercase())
                     && (!image.contains(':') || image.ends_with(":latest"))
             });
             (
@@ -592,8 +607,23 @@ pub const RULES: &[Rule] = &[
                     .filter(|p| p.extension().is_some_and(|e| e == "rs"))
                     .find_map(|p| {
                         let text = std::fs::read_to_string(r.root.join(p)).ok()?;
+                        // A route however it is written: `"/health"`, `"/healthz"`,
+                        // `"/api/health"`, `path!("health")`, `.route("/health/live", ..)`.
                         text.lines()
-                            .position(|l| l.contains("\"/health"))
+                            .position(|l| {
+                                let lower = l.to_ascii_lowercase();
+                                [
+                                    "\"/health",
+                                    "/health\"",
+                                    "/healthz",
+                                    "/livez",
+                                    "/readyz",
+                                    "\"health\"",
+                                    "/ping\"",
+                                ]
+                                .iter()
+                                .any(|m| lower.contains(m))
+                            })
                             .map(|i| format!("{}:{}", p.display(), i + 1))
                     }),
             )
@@ -636,9 +666,30 @@ pub const RULES: &[Rule] = &[
         title: "how to deploy is written down",
         fix: "write DEPLOYMENT.md",
         verdict: |r| {
+            // Any of the names teams give it, at the root or in docs/, any case.
+            let deployment = r.tracked.iter().find(|p| {
+                let in_place = p
+                    .parent()
+                    .is_none_or(|d| d.as_os_str().is_empty() || d == std::path::Path::new("docs"));
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                in_place
+                    && [
+                        "deploy",
+                        "deployment",
+                        "deploying",
+                        "operations",
+                        "runbook",
+                        "ops",
+                    ]
+                    .iter()
+                    .any(|stem| name == format!("{stem}.md"))
+            });
             met(
-                r.exists("DEPLOYMENT.md") || r.exists("docs/DEPLOYMENT.md"),
-                None,
+                deployment.is_some(),
+                deployment.map(|p| p.display().to_string()),
             )
         },
     },
@@ -714,6 +765,90 @@ fn unpinned_action(repo: &Repo) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A repository of `files` (path, text), read the way `Repo::read` reads one.
+    fn repo_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Repo) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let dockerfile = files
+            .iter()
+            .find(|(p, _)| *p == "Dockerfile")
+            .map(|(_, t)| {
+                t.lines()
+                    .enumerate()
+                    .map(|(i, l)| (i + 1, l.trim().to_string()))
+                    .collect()
+            });
+        let repo = Repo {
+            root: dir.path().to_path_buf(),
+            workflows: Vec::new(),
+            manifest: toml::Table::new(),
+            tracked: files.iter().map(|(p, _)| PathBuf::from(p)).collect(),
+            is_git: true,
+            lock_tracked: true,
+            first_secret: None,
+            stack: Vec::new(),
+            dockerfile,
+        };
+        (dir, repo)
+    }
+
+    fn verdict(id: &str, repo: &Repo) -> Verdict {
+        let rule = RULES.iter().find(|r| r.id == id).unwrap();
+        (rule.verdict)(repo)
+    }
+
+    #[test]
+    fn a_stage_of_the_same_file_is_no_unpinned_image() {
+        let chef = "FROM --platform=$BUILDPLATFORM rust:1.83 AS chef\n\
+                    FROM chef AS planner\nFROM planner AS builder\n\
+                    FROM debian:bookworm-slim\n";
+        let (_d, repo) = repo_of(&[("Dockerfile", chef)]);
+        assert_eq!(verdict("deploy.docker-pinned", &repo).0, Some(true));
+        let latest = "FROM rust:1.83 AS builder\nFROM debian:latest\n";
+        let (_d, repo) = repo_of(&[("Dockerfile", latest)]);
+        let (ok, evidence) = verdict("deploy.docker-pinned", &repo);
+        assert_eq!(ok, Some(false));
+        assert!(evidence.unwrap().contains(":2"));
+    }
+
+    #[test]
+    fn a_health_route_is_found_however_it_is_written() {
+        for line in [
+            r#".route("/healthz", get(ok))"#,
+            r#"warp::path!("health")"#,
+            r#".route("/api/Health", get(ok))"#,
+            r#"#[get("/livez")]"#,
+        ] {
+            let (_d, repo) = repo_of(&[("src/main.rs", line)]);
+            let (ok, evidence) = verdict("mon.health-endpoint", &repo);
+            assert_eq!(ok, Some(true), "{line}");
+            assert_eq!(evidence.as_deref(), Some("src/main.rs:1"));
+        }
+        let (_d, repo) = repo_of(&[("src/main.rs", r#"let wealth = "healthy";"#)]);
+        assert_eq!(verdict("mon.health-endpoint", &repo).0, Some(false));
+    }
+
+    #[test]
+    fn deployment_docs_go_by_the_names_teams_give_them() {
+        for path in [
+            "DEPLOYMENT.md",
+            "docs/deploy.md",
+            "RUNBOOK.md",
+            "docs/Operations.md",
+        ] {
+            let (_d, repo) = repo_of(&[(path, "# how")]);
+            let (ok, evidence) = verdict("doc.deployment", &repo);
+            assert_eq!(ok, Some(true), "{path}");
+            assert_eq!(evidence.as_deref(), Some(path));
+        }
+        let (_d, repo) = repo_of(&[("crates/x/DEPLOYMENT.md", "# not the project's")]);
+        assert_eq!(verdict("doc.deployment", &repo).0, Some(false));
+    }
 
     #[test]
     fn every_rule_has_a_unique_id_named_for_its_area() {
