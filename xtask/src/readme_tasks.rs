@@ -6,6 +6,22 @@ use windlass::{
     Diagnostic, InCi, NoArgs, NoConfig, Plan, Session, Severity, StepOutcome, Task, Workspace,
 };
 
+/// The codes of this task's findings.
+mod codes {
+    windlass::declare_codes! {
+        owner: "xtask";
+        codes {
+            /// README.md has no `## Tasks` table.
+            NO_TASK_TABLE = "no-task-table";
+            /// A subcommand without a row in the task table.
+            UNDOCUMENTED_TASK = "undocumented-task";
+            /// A row of the task table that names no subcommand.
+            NO_SUCH_TASK = "no-such-task";
+        }
+        families {}
+    }
+}
+
 /// The task.
 pub struct ReadmeTasks;
 
@@ -60,7 +76,7 @@ impl Task for ReadmeTasks {
                 Diagnostic::new(
                     self.name(),
                     Severity::Error,
-                    "no task table",
+                    codes::NO_TASK_TABLE,
                     "README.md has no `## Tasks` table",
                 )
                 .at(README, None, None),
@@ -87,7 +103,7 @@ impl Task for ReadmeTasks {
                 Diagnostic::new(
                     self.name(),
                     Severity::Error,
-                    "undocumented task",
+                    codes::UNDOCUMENTED_TASK,
                     format!("`{name}` is a subcommand but has no row in the task table"),
                 )
                 .at(README, Some(table_line), None),
@@ -99,7 +115,7 @@ impl Task for ReadmeTasks {
                 Diagnostic::new(
                     self.name(),
                     Severity::Error,
-                    "no such task",
+                    codes::NO_SUCH_TASK,
                     format!("the task table documents `{name}`, which is not a subcommand"),
                 )
                 .at(README, Some(*line), None),

@@ -7,6 +7,7 @@
 //! - [`doctor`]: inspects a repository without building it and scores its production
 //!   readiness, area by area, check by check, each with its evidence and its fix.
 
+pub mod codes;
 pub mod doctor;
 pub mod init;
 pub mod stacks;

@@ -13,6 +13,7 @@
 pub use windlass_advisories::{advisories, database, index, lockfile};
 pub mod bans;
 pub mod binary;
+pub mod codes;
 pub mod graph;
 pub mod licenses;
 pub mod policy;

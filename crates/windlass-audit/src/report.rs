@@ -243,7 +243,7 @@ fn advisories_part(
             } else {
                 Severity::Warning
             },
-            "stale ignore",
+            crate::codes::STALE_IGNORE,
             format!(
                 "the ignored advisory {} {why}; remove it from {}",
                 stale.id,
@@ -327,11 +327,13 @@ fn advisory_diagnostic(
     } else {
         Severity::Warning
     };
-    let d = Diagnostic::new(NAME, severity, shown.id.clone(), message).at(
-        ws.display_path(&lock.path),
-        lock.line_of(package),
-        None,
-    );
+    let d = Diagnostic::new(
+        NAME,
+        severity,
+        crate::codes::ADVISORY.member(shown.id.clone()),
+        message,
+    )
+    .at(ws.display_path(&lock.path), lock.line_of(package), None);
     let (true, Some(advisory)) = (with_details, &finding.advisory) else {
         return d;
     };
@@ -362,7 +364,7 @@ fn yanked_part(
             } else {
                 Severity::Warning
             },
-            "yanked",
+            crate::codes::YANKED,
             format!(
                 "{} {} is yanked from the crate registry; update it with `cargo update -p {}`",
                 package.name, package.version, package.name
@@ -454,7 +456,7 @@ fn licenses_part(
                 expression,
                 refused,
             } => (
-                "licence not allowed",
+                crate::codes::LICENCE_NOT_ALLOWED,
                 format!(
                     "{} {} is licensed `{expression}`; not allowed: {}",
                     package.name,
@@ -463,7 +465,7 @@ fn licenses_part(
                 ),
             ),
             Problem::Unknown { license_file: true } => (
-                "licence unknown",
+                crate::codes::LICENCE_UNKNOWN,
                 format!(
                     "{} {} has only a licence file; clarify it or add an exception in {}",
                     package.name,
@@ -474,11 +476,11 @@ fn licenses_part(
             Problem::Unknown {
                 license_file: false,
             } => (
-                "licence missing",
+                crate::codes::LICENCE_MISSING,
                 format!("{} {} declares no licence", package.name, package.version),
             ),
             Problem::Invalid { expression, reason } => (
-                "licence invalid",
+                crate::codes::LICENCE_INVALID,
                 format!(
                     "{} {}: `{expression}` is not a valid SPDX expression: {reason}",
                     package.name, package.version
@@ -606,7 +608,7 @@ fn bans_part(
             } else {
                 Severity::Warning
             },
-            finding.id.clone(),
+            crate::codes::POLICY.member(finding.id.clone()),
             message,
         )
         .details(json!({

@@ -298,7 +298,7 @@ impl Step for CommandStep {
         session.diagnostic(Diagnostic::new(
             &self.name,
             Severity::Error,
-            "command failed",
+            crate::codes::COMMAND_FAILED,
             format!("`{line}` {status}"),
         ));
         Ok(StepOutcome::failed(

@@ -358,7 +358,7 @@ impl Task for CoverageTask {
                         Diagnostic::new(
                             NAME,
                             Severity::Notice,
-                            "least covered",
+                            crate::codes::LEAST_COVERED,
                             format!("{file}: {file_percent:.1}% of its lines covered"),
                         )
                         .at(file.clone(), None, None),

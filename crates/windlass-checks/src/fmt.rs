@@ -125,7 +125,7 @@ impl Step for FmtCheck {
                 Diagnostic::new(
                     NAME,
                     Severity::Error,
-                    "not formatted",
+                    crate::codes::NOT_FORMATTED,
                     format!(
                         "{} in {shown} {} from rustfmt's output; run `{}`",
                         count(file.hunks.len(), "place", "places"),
@@ -182,8 +182,13 @@ impl Step for FmtCheck {
         }
         let total = errors.len();
         for error in errors {
-            let mut d = Diagnostic::new(NAME, Severity::Error, "rustfmt error", error.message)
-                .rendered(error.rendered);
+            let mut d = Diagnostic::new(
+                NAME,
+                Severity::Error,
+                crate::codes::RUSTFMT_ERROR,
+                error.message,
+            )
+            .rendered(error.rendered);
             if let Some((file, line, column)) = error.location {
                 d = d.at(ws.display_path(Path::new(&file)), Some(line), Some(column));
             }

@@ -13,6 +13,7 @@
 //! they run with: [`services`], the databases and brokers the tests (and a [`command_step`])
 //! need, started around them; and [`command_step`]s, checks declared in TOML.
 
+pub mod codes;
 pub mod command_step;
 pub mod coverage;
 pub mod docs;

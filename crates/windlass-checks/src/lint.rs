@@ -248,7 +248,7 @@ pub fn to_diagnostic(step: &str, ws: &Workspace, d: &RustcDiagnostic) -> Option<
             break;
         }
     }
-    let mut out = Diagnostic::new(step, severity, title, message);
+    let mut out = Diagnostic::new(step, severity, crate::codes::LINT.member(title), message);
     if let Some(span) = d
         .spans
         .iter()

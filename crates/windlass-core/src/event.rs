@@ -4,6 +4,7 @@
 //! colour on a terminal, `::error` annotations in GitHub Actions and a JSON report for scripts,
 //! without a task ever knowing which.
 
+use crate::code::Kind;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -41,7 +42,8 @@ pub struct Diagnostic {
     pub title: String,
     /// A stable code, `<step>/<kind>` (`lint/clippy::needless_return`,
     /// `audit/RUSTSEC-2024-0001`, `secrets/aws-access-key-id`, `fmt-check/not-formatted`),
-    /// for scripts and dashboards to key on across runs and versions.
+    /// for scripts and dashboards to key on across runs and versions; the kind is declared
+    /// in a crate's `codes.rs` (see [`crate::code`]).
     pub code: String,
     /// One or more lines saying what is wrong.
     pub message: String,
@@ -68,37 +70,20 @@ pub struct Diagnostic {
     pub details: Option<serde_json::Value>,
 }
 
-/// `<step>/<kind>`: the title lowercased where it is words (`not formatted` →
-/// `not-formatted`), kept where it is an id (`RUSTSEC-2024-0001`, `clippy::needless_return`).
-fn code(step: &str, title: &str) -> String {
-    let id = title.contains(['-', ':', '_']) && !title.contains(' ');
-    let kind: String = if id {
-        title.to_string()
-    } else {
-        title
-            .to_ascii_lowercase()
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join("-")
-    };
-    format!("{step}/{kind}")
-}
-
 impl Diagnostic {
-    /// A diagnostic with no location yet.
+    /// A diagnostic of a declared code (or a member of a declared family), no location yet.
     pub fn new(
         step: impl Into<String>,
         severity: Severity,
-        title: impl Into<String>,
+        kind: impl Into<Kind>,
         message: impl Into<String>,
     ) -> Self {
-        let (step, title) = (step.into(), title.into());
+        let (step, kind) = (step.into(), kind.into());
         Self {
-            code: code(&step, &title),
+            code: format!("{step}/{}", kind.code()),
+            title: kind.title().to_string(),
             step,
             severity,
-            title,
             message: message.into(),
             file: None,
             line: None,
@@ -298,27 +283,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_the_step_and_a_stable_kind() {
-        let code = |step: &str, title: &str| Diagnostic::new(step, Severity::Error, title, "").code;
-        assert_eq!(
-            code("fmt-check", "not formatted"),
-            "fmt-check/not-formatted"
+    fn codes_are_the_step_and_a_declared_kind() {
+        let d = Diagnostic::new(
+            "fmt-check",
+            Severity::Error,
+            crate::testing::codes::EXAMPLE,
+            "",
         );
-        assert_eq!(
-            code("audit", "RUSTSEC-2024-0001"),
-            "audit/RUSTSEC-2024-0001"
+        assert_eq!(d.code, "fmt-check/example");
+        assert_eq!(d.title, "example");
+        let d = Diagnostic::new(
+            "lint",
+            Severity::Error,
+            crate::testing::codes::EXAMPLE_ID.member("clippy::needless_return"),
+            "",
         );
-        assert_eq!(
-            code("lint", "clippy::needless_return"),
-            "lint/clippy::needless_return"
-        );
-        assert_eq!(
-            code("secrets", "aws-access-key-id"),
-            "secrets/aws-access-key-id"
-        );
-        assert_eq!(
-            code("deploy", "Restart command failed!"),
-            "deploy/restart-command-failed"
-        );
+        assert_eq!(d.code, "lint/clippy::needless_return");
+        assert_eq!(d.title, "clippy::needless_return");
     }
 }

@@ -15,6 +15,8 @@
 //! - [`error`]: the exit codes every task shares.
 
 pub mod cargo_env;
+pub mod code;
+pub mod codes;
 pub mod config;
 pub mod error;
 pub mod event;

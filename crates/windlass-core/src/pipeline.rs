@@ -287,7 +287,7 @@ mod tests {
                     session.diagnostic(crate::Diagnostic::new(
                         self.name,
                         Severity::Error,
-                        "bad",
+                        crate::testing::codes::EXAMPLE,
                         "it is bad",
                     ));
                     Ok(StepOutcome::failed("1 problem", "fix it"))

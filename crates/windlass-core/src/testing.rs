@@ -76,3 +76,18 @@ pub fn configured(dir: &Path, manifest: &str) -> (Workspace, Session, Recorded) 
         .expect("the test's manifest is a workspace");
     (ws, session, recorded)
 }
+
+/// Codes for tests of reporters and pipelines, which need a diagnostic of some code.
+pub mod codes {
+    crate::declare_codes! {
+        owner: "tests";
+        codes {
+            /// A finding made up by a test.
+            EXAMPLE = "example";
+        }
+        families {
+            /// A finding made up by a test, by its id.
+            EXAMPLE_ID = "<id>";
+        }
+    }
+}

@@ -163,7 +163,7 @@ impl Waivers {
             let (severity, title, message) = if !waiver.active() {
                 (
                     Severity::Error,
-                    "expired waiver",
+                    crate::codes::EXPIRED_WAIVER,
                     format!(
                         "the waiver for {} expired on {}{owner}; it waives nothing now: fix the finding, or renew the waiver with a new date and reason",
                         waiver.id, waiver.expires
@@ -176,13 +176,13 @@ impl Waivers {
                     } else {
                         Severity::Warning
                     },
-                    "stale waiver",
+                    crate::codes::STALE_WAIVER,
                     format!("the waiver for {} matches no finding: remove it", waiver.id),
                 )
             } else if waiver.days_left <= WARN_DAYS {
                 (
                     Severity::Warning,
-                    "waiver expires soon",
+                    crate::codes::WAIVER_EXPIRES_SOON,
                     format!(
                         "the waiver for {} expires on {} (in {} days){owner}",
                         waiver.id, waiver.expires, waiver.days_left

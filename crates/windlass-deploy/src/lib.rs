@@ -9,6 +9,7 @@
 //! - [`systemd`]: `systemd-unit`, a hardened unit running the `current` release.
 
 pub mod canary;
+pub mod codes;
 pub mod config;
 pub mod curl;
 pub mod deploy;

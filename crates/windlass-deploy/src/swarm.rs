@@ -349,11 +349,11 @@ impl SwarmEngine {
             .collect())
     }
 
-    fn problem(session: &mut Session, title: &str, message: String) {
+    fn problem(session: &mut Session, code: windlass_core::code::Code, message: String) {
         session.diagnostic(Diagnostic::new(
             crate::tasks::DEPLOY,
             Severity::Error,
-            title,
+            code,
             message,
         ));
     }
@@ -484,7 +484,7 @@ impl Engine for SwarmEngine {
     fn validate(&mut self, session: &mut Session, _ws: &Workspace) -> Result<usize> {
         let mut problems = 0;
         if let Some(why) = self.manager(session)? {
-            Self::problem(session, "swarm", why);
+            Self::problem(session, crate::codes::SWARM, why);
             problems += 1;
         }
         // A pushed image is pulled here, so that a typo or a missing push is found before
@@ -499,7 +499,7 @@ impl Engine for SwarmEngine {
         if !present {
             Self::problem(
                 session,
-                "image",
+                crate::codes::IMAGE,
                 format!(
                     "the image {} is not on this node and could not be pulled: build it (`cargo xtask docker-build`) or push it (`cargo xtask docker-build --push`)",
                     self.image
@@ -522,7 +522,7 @@ impl Engine for SwarmEngine {
             {
                 Self::problem(
                     session,
-                    "secret",
+                    crate::codes::SECRET,
                     format!(
                         "the swarm secret `{secret}` does not exist: `docker secret create {secret} FILE`"
                     ),

@@ -19,14 +19,14 @@ pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &st
             None => problems.push(Diagnostic::new(
                 step,
                 Severity::Error,
-                "missing variable",
+                crate::codes::MISSING_VARIABLE,
                 format!("environment variable {var} is not set"),
             )),
             Some(v) if v.is_empty() => {
                 problems.push(Diagnostic::new(
                     step,
                     Severity::Error,
-                    "empty variable",
+                    crate::codes::EMPTY_VARIABLE,
                     format!("environment variable {var} is empty"),
                 ));
             }
@@ -45,7 +45,7 @@ pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &st
                 Diagnostic::new(
                     step,
                     Severity::Error,
-                    "config file",
+                    crate::codes::CONFIG_FILE,
                     format!("cannot read {shown}: {e}"),
                 )
                 .at(shown, None, None),
@@ -59,7 +59,7 @@ pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &st
                         Diagnostic::new(
                             step,
                             Severity::Error,
-                            "config file",
+                            crate::codes::CONFIG_FILE,
                             format!("{shown} is not valid TOML: {}", e.message()),
                         )
                         .at(shown, line, None),
@@ -74,7 +74,7 @@ pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &st
         problems.push(Diagnostic::new(
             step,
             Severity::Error,
-            "restart command",
+            crate::codes::RESTART_COMMAND,
             format!(
                 "the restart command `{program}` {why}: a release switched to could not be started"
             ),
@@ -85,7 +85,7 @@ pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &st
             problems.push(Diagnostic::new(
                 step,
                 Severity::Error,
-                "unreachable",
+                crate::codes::UNREACHABLE,
                 format!("{target}: {why}"),
             ));
         }

@@ -231,8 +231,10 @@ pub fn prebuilt(bin: &str, probe: &Probe) -> String {
 /// The images a Dockerfile starts from (not `scratch`, not its own stages), with `ARG`
 /// defaults substituted.
 pub fn external_images(text: &str) -> Vec<String> {
+    // Sets beside the list, so that a file of many stages is read in linear time.
     let mut args: Vec<(String, String)> = Vec::new();
-    let mut stages = Vec::new();
+    let mut stages = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::new();
     let mut images = Vec::new();
     for line in text.lines().map(str::trim) {
         let mut words = line.split_whitespace();
@@ -245,13 +247,14 @@ pub fn external_images(text: &str) -> Vec<String> {
             Some("FROM") => {
                 let rest: Vec<&str> = words.filter(|w| !w.starts_with("--")).collect();
                 let mut image = rest.first().copied().unwrap_or("").to_string();
-                for (k, v) in &args {
+                let substitute = image.contains('$');
+                for (k, v) in args.iter().filter(|_| substitute) {
                     image = image
                         .replace(&format!("${{{k}}}"), v)
                         .replace(&format!("${k}"), v);
                 }
                 if let Some(at) = rest.iter().position(|w| w.eq_ignore_ascii_case("AS")) {
-                    stages.push(
+                    stages.insert(
                         rest.get(at + 1)
                             .map(|s| s.to_ascii_lowercase())
                             .unwrap_or_default(),
@@ -259,7 +262,7 @@ pub fn external_images(text: &str) -> Vec<String> {
                 }
                 if image != "scratch"
                     && !stages.contains(&image.to_ascii_lowercase())
-                    && !images.contains(&image)
+                    && seen.insert(image.clone())
                 {
                     images.push(image);
                 }

@@ -11,6 +11,7 @@
 //! - `--smoke` runs the image until its HEALTHCHECK says healthy, or fails with its logs;
 //!   the container is always removed.
 
+pub mod codes;
 pub mod dockerfile;
 pub mod lint;
 pub mod parse;

@@ -6,6 +6,7 @@
 //! ids in the messages): `pipefail`, `apt` in scripts, `apk --no-cache`, quiet `wget`.
 
 use crate::parse::{Dockerfile, Instruction, Stage};
+use std::collections::HashSet;
 use windlass_core::{Diagnostic, Severity};
 
 /// One finding: line, rule id, message.
@@ -16,8 +17,9 @@ pub fn check(text: &str) -> Vec<Finding> {
     let file = Dockerfile::parse(text);
     let mut findings = Vec::new();
     let mut shell_pipefail = false;
+    let stage_names = file.stage_names();
     for stage in &file.stages {
-        check_base(&file, stage, &mut findings);
+        check_base(&stage_names, stage, &mut findings);
         for instruction in &stage.instructions {
             if instruction.keyword == "SHELL" && instruction.args.contains("pipefail") {
                 shell_pipefail = true;
@@ -32,11 +34,11 @@ pub fn check(text: &str) -> Vec<Finding> {
 }
 
 /// A base image not pinned by a version tag or a digest.
-fn check_base(file: &Dockerfile, stage: &Stage, findings: &mut Vec<Finding>) {
+fn check_base(stage_names: &HashSet<&str>, stage: &Stage, findings: &mut Vec<Finding>) {
     let image = stage.base.as_str();
     let pinned = image == "scratch"
         || image.contains('@')
-        || file.is_stage(image)
+        || stage_names.contains(image.to_ascii_lowercase().as_str())
         || image.contains('$')
         || image
             .rsplit('/')
@@ -299,11 +301,13 @@ pub fn diagnostics(step: &str, file: &str, findings: &[Finding]) -> Vec<Diagnost
     findings
         .iter()
         .map(|(line, rule, message)| {
-            Diagnostic::new(step, Severity::Error, *rule, message.clone()).at(
-                file,
-                Some(*line),
-                None,
+            Diagnostic::new(
+                step,
+                Severity::Error,
+                crate::codes::DOCKERFILE_RULE.member(*rule),
+                message.clone(),
             )
+            .at(file, Some(*line), None)
         })
         .collect()
 }

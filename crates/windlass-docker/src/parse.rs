@@ -3,7 +3,7 @@
 //! heredocs (`RUN <<EOF` … `EOF`, the body part of the instruction, never read as
 //! instructions), `ONBUILD` instructions, and the stages `FROM` starts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One instruction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,12 +114,13 @@ impl Dockerfile {
         chain
     }
 
-    /// Whether `name` is a stage of this file (a `FROM` of it is no image to pin).
-    pub fn is_stage(&self, name: &str) -> bool {
-        let name = name.to_ascii_lowercase();
+    /// The names of this file's stages (lowercase): a `FROM` of one is no image to pin. A
+    /// set, so that asking of every stage stays linear in a file of many.
+    pub fn stage_names(&self) -> HashSet<&str> {
         self.stages
             .iter()
-            .any(|s| s.alias.as_deref() == Some(name.as_str()))
+            .filter_map(|s| s.alias.as_deref())
+            .collect()
     }
 }
 

@@ -59,7 +59,7 @@ impl Step for StagedFiles {
                     Diagnostic::new(
                         NAME,
                         Severity::Error,
-                        "large file",
+                        crate::codes::LARGE_FILE,
                         format!(
                             "{} is {} KB, over the {} KB limit; keep it out of git (git LFS, a release asset) or raise max-file-size",
                             file.path,
@@ -76,7 +76,7 @@ impl Step for StagedFiles {
                     Diagnostic::new(
                         NAME,
                         Severity::Error,
-                        "secret file",
+                        crate::codes::SECRET_FILE,
                         format!("{} holds secrets by its nature and must not be committed; add it to .gitignore (commit a `.example` copy instead)", file.path),
                     )
                     .at(file.path.clone(), None, None),
@@ -97,7 +97,7 @@ impl Step for StagedFiles {
                         Diagnostic::new(
                             NAME,
                             Severity::Error,
-                            "conflict marker",
+                            crate::codes::CONFLICT_MARKER,
                             "an unresolved merge conflict marker",
                         )
                         .at(file.path.clone(), Some(*number), Some(1)),

@@ -87,7 +87,7 @@ impl Step for StagedFmt {
                     Diagnostic::new(
                         NAME,
                         Severity::Error,
-                        "not formatted",
+                        windlass_checks::codes::NOT_FORMATTED,
                         format!(
                             "the staged {path} is not formatted; run `cargo fmt` and stage it again"
                         ),
@@ -103,7 +103,7 @@ impl Step for StagedFmt {
                 let mut d = Diagnostic::new(
                     NAME,
                     Severity::Error,
-                    "rustfmt error",
+                    windlass_checks::codes::RUSTFMT_ERROR,
                     format!("rustfmt cannot parse the staged {path}:\n{stderr}"),
                 );
                 if let Some((_, line, column)) = location {

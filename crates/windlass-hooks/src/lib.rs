@@ -8,6 +8,7 @@
 //!   markers and `.env`-style files ([`files::StagedFiles`]). Its cost follows the size of the
 //!   commit, not of the repository.
 
+pub mod codes;
 pub mod files;
 pub mod fmt;
 pub mod install;

@@ -1,22 +1,24 @@
 //! The checks before any change: a release from a dirty tree, the wrong branch, a stale
 //! clone, over an existing tag or to a lower version is refused, each with its fix.
 
+use crate::codes;
 use crate::config::ReleaseConfig;
 use crate::journal::Journal;
 use crate::plan::Plan;
 use crate::{git, semver};
 use anyhow::Result;
+use windlass_core::code::Code;
 use windlass_core::event::{Diagnostic, Severity};
 use windlass_core::{Session, Workspace};
 
 /// The step name the findings are filed under.
 pub const STEP: &str = "release-checks";
 
-fn refusal(title: &str, message: String, fix: &str) -> Diagnostic {
+fn refusal(code: Code, message: String, fix: &str) -> Diagnostic {
     Diagnostic::new(
         STEP,
         Severity::Error,
-        title,
+        code,
         format!("{message}\n  fix: {fix}"),
     )
 }
@@ -33,7 +35,7 @@ pub fn run(
     let mut found = Vec::new();
     if push && git::remote(session, plan.branch.as_deref())?.is_none() {
         found.push(refusal(
-            "no-remote",
+            codes::NO_REMOTE,
             "--push was asked for, but the branch has no upstream and there is no `origin`".into(),
             "`git remote add origin URL` (and `git push -u origin BRANCH`), or release without --push",
         ));
@@ -41,7 +43,7 @@ pub fn run(
     let journal = Journal::path(&git::git_dir(session)?);
     if let Some(open) = Journal::load(&journal)? {
         found.push(refusal(
-            "release-in-progress",
+            codes::RELEASE_IN_PROGRESS,
             format!(
                 "the release of {} is not finished (done: {})",
                 open.version,
@@ -62,7 +64,7 @@ pub fn run(
             .map(|l| format!("    {l}"))
             .collect();
         found.push(refusal(
-            "dirty-tree",
+            codes::DIRTY_TREE,
             format!(
                 "the work tree has uncommitted changes ({}):\n{}",
                 changed.len(),
@@ -84,12 +86,12 @@ pub fn run(
 
     match &plan.branch {
         None => found.push(refusal(
-            "detached-head",
+            codes::DETACHED_HEAD,
             "HEAD is detached: a release is made on a branch".into(),
             &format!("check out one of: {}", config.branches.join(", ")),
         )),
         Some(branch) if !config.branch_allowed(branch) => found.push(refusal(
-            "branch",
+            codes::BRANCH,
             format!(
                 "releases are made from {}; this is `{branch}`",
                 config.branches.join(", ")
@@ -116,7 +118,7 @@ pub fn run(
         let behind = git::behind(session, &upstream)?;
         if behind > 0 {
             found.push(refusal(
-                "behind-upstream",
+                codes::BEHIND_UPSTREAM,
                 format!("the branch is {behind} commit(s) behind {upstream}"),
                 "`git pull --rebase`, check again, then release",
             ));
@@ -129,7 +131,7 @@ pub fn run(
         match git::remote_tag(session, &remote, &plan.tag)? {
             Ok(None) => {}
             Ok(Some(at)) => found.push(refusal(
-                "tag-exists-on-remote",
+                codes::TAG_EXISTS_ON_REMOTE,
                 format!(
                     "{remote} already has the tag {} (at {}): the push would be rejected after the commit",
                     plan.tag,
@@ -138,7 +140,7 @@ pub fn run(
                 "release a higher version (`git fetch --tags` shows it), or delete the remote tag if it was a mistake",
             )),
             Err(why) => found.push(refusal(
-                "remote-unreachable",
+                codes::REMOTE_UNREACHABLE,
                 format!(
                     "cannot ask {remote} whether it has the tag {}: {}",
                     plan.tag,
@@ -151,7 +153,7 @@ pub fn run(
 
     if let Some(at) = git::tag_commit(session, &plan.tag)? {
         found.push(refusal(
-            "tag-exists",
+            codes::TAG_EXISTS,
             format!(
                 "the tag {} already exists (at {})",
                 plan.tag,
@@ -164,7 +166,7 @@ pub fn run(
     for bump in &plan.bumps {
         if bump.new <= bump.member.version {
             found.push(refusal(
-                "version-not-greater",
+                codes::VERSION_NOT_GREATER,
                 format!(
                     "{} would go from {} to {}: a release must raise the version",
                     bump.member.name, bump.member.version, bump.new
@@ -213,7 +215,7 @@ fn semver_check(
         match semver::check(ws, session, STEP, previous, Some(allowed))? {
             semver::Verdict::Compatible | semver::Verdict::NoLibrary => None,
             semver::Verdict::Breaking(summary) => Some(refusal(
-                "semver",
+                codes::SEMVER,
                 format!(
                     "{} → {} breaks the public API of {previous}: {summary}",
                     plan.old, plan.version

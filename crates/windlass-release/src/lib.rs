@@ -10,6 +10,7 @@
 pub mod artifacts;
 pub mod changelog;
 pub mod checks;
+pub mod codes;
 pub mod config;
 pub mod execute;
 pub mod git;
@@ -122,7 +123,7 @@ impl Step for ReleaseChecks {
                 Diagnostic::new(
                     checks::STEP,
                     Severity::Notice,
-                    "release-plan",
+                    crate::codes::RELEASE_PLAN,
                     format!("release {} → {} ({})", plan.old, plan.version, plan.tag),
                 )
                 .details(details),

@@ -167,7 +167,7 @@ fn check_scope(
         let mut diagnostic = Diagnostic::new(
             step,
             Severity::Error,
-            failure.lint.as_str(),
+            crate::codes::SEMVER_LINT.member(failure.lint.as_str()),
             format!("{}: {}", failure.title, failure.item),
         );
         if let Some((file, line)) = &failure.location {

@@ -8,6 +8,7 @@
 //! Suppression: `windlass:allow-secret` on the line, or the finding's fingerprint
 //! (`path:rule:line-hash`, stable when lines move) in `.windlass-secrets-ignore`.
 
+pub mod codes;
 pub mod diff;
 pub mod exclude;
 pub mod files;
@@ -56,14 +57,19 @@ impl Finding {
             "possible {}: `{}`{commit}\nremove it (and rotate it: it may already be copied), or if it is not a secret add `{ALLOW_MARKER}` on the line or `{}` to .windlass-secrets-ignore",
             self.description, self.redacted, self.fingerprint
         );
-        Diagnostic::new(step, Severity::Error, self.rule, message)
-            .at(self.path.clone(), Some(self.line), Some(self.column))
-            .details(json!({
-                "rule": self.rule,
-                "redacted": self.redacted,
-                "fingerprint": self.fingerprint,
-                "commit": self.commit,
-            }))
+        Diagnostic::new(
+            step,
+            Severity::Error,
+            crate::codes::RULE.member(self.rule),
+            message,
+        )
+        .at(self.path.clone(), Some(self.line), Some(self.column))
+        .details(json!({
+            "rule": self.rule,
+            "redacted": self.redacted,
+            "fingerprint": self.fingerprint,
+            "commit": self.commit,
+        }))
     }
 }
 

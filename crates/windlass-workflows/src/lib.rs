@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod cache;
+pub mod codes;
 pub mod definitions;
 mod diff;
 pub mod supersede;
@@ -337,9 +338,14 @@ impl Step for Workflows {
                 FileAction::Write { existed: false } => {
                     let message = format!("{shown} is missing");
                     session.diagnostic(
-                        Diagnostic::new(NAME, Severity::Error, "workflow drift", &message)
-                            .at(shown.clone(), None, None)
-                            .rendered(format!("{message}\n")),
+                        Diagnostic::new(
+                            NAME,
+                            Severity::Error,
+                            crate::codes::WORKFLOW_DRIFT,
+                            &message,
+                        )
+                        .at(shown.clone(), None, None)
+                        .rendered(format!("{message}\n")),
                     );
                     differing.push(shown);
                 }
@@ -352,9 +358,14 @@ impl Step for Workflows {
                         diff::unified(&current, &item.text, &shown)
                     );
                     session.diagnostic(
-                        Diagnostic::new(NAME, Severity::Error, "workflow drift", message)
-                            .at(shown.clone(), None, None)
-                            .rendered(rendered),
+                        Diagnostic::new(
+                            NAME,
+                            Severity::Error,
+                            crate::codes::WORKFLOW_DRIFT,
+                            message,
+                        )
+                        .at(shown.clone(), None, None)
+                        .rendered(rendered),
                     );
                     differing.push(shown);
                 }

@@ -41,6 +41,7 @@
 
 mod ci;
 mod cli;
+pub mod codes;
 mod completions;
 mod gated;
 mod nesting;
@@ -51,6 +52,8 @@ mod xtask;
 pub use cli::{Commands, GlobalArgs, Nested};
 pub use nesting::Nesting;
 pub use windlass_core as core;
+pub use windlass_core::code::{Code, Family};
+pub use windlass_core::declare_codes;
 pub use windlass_core::event::Event;
 pub use windlass_core::runner::Capture;
 pub use windlass_core::{

@@ -257,7 +257,7 @@ impl Step for Doctor {
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let report = inspect(session, &ws.repo_root)?;
         for c in report.checks.iter().filter(|c| c.status == Status::Fail) {
-            let mut d = Diagnostic::new(NAME, Severity::Warning, c.id, format!("not met: {}; fix: {}", c.title, c.fix))
+            let mut d = Diagnostic::new(NAME, Severity::Warning, crate::codes::DOCTOR_RULE.member(c.id), format!("not met: {}; fix: {}", c.title, c.fix))
                 .details(json!({"id": c.id, "area": c.area, "status": c.status, "evidence": c.evidence, "fix": c.fix}));
             if let Some(evidence) = &c.evidence {
                 let (file, line) = match evidence.rsplit_once(':') {
@@ -272,7 +272,7 @@ impl Step for Doctor {
             Diagnostic::new(
                 "doctor",
                 Severity::Notice,
-                "readiness",
+                crate::codes::READINESS,
                 format!(
                     "maturity {:.1}/5, readiness {}/100",
                     report.maturity, report.readiness

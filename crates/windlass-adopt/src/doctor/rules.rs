@@ -508,7 +508,7 @@ pub const RULES: &[Rule] = &[
         verdict: |r| {
             let froms = r.docker("FROM");
             // A stage of the same file (`FROM chef AS planner` … `FROM planner`) is no image.
-            let stages: Vec<String> = froms
+            let stages: std::collections::HashSet<String> = froms
                 .iter()
                 .filter_map(|(_, l)| {
                     let words: Vec<&str> = l.split_whitespace().collect();

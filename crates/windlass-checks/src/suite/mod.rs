@@ -486,7 +486,12 @@ fn failure_diagnostic(ws: &Workspace, session: &mut Session, failure: &Failure) 
     {
         message.push_str(&format!(":\n{}", p.message));
     }
-    let mut d = Diagnostic::new(NAME, Severity::Error, failure.name.clone(), message);
+    let mut d = Diagnostic::new(
+        NAME,
+        Severity::Error,
+        crate::codes::TEST_FAILED.member(failure.name.clone()),
+        message,
+    );
     if let Some(p) = panic
         && let Some(file) = resolve_source(ws, session, &p.file)
     {

@@ -152,7 +152,7 @@ mod tests {
         let d = Diagnostic::new(
             "lint",
             Severity::Error,
-            "clippy::x, y",
+            crate::testing::codes::EXAMPLE_ID.member("clippy::x, y"),
             "100% wrong\r\nline two",
         )
         .at("src/a:b.rs", Some(3), Some(5))
@@ -165,9 +165,14 @@ mod tests {
 
     #[test]
     fn a_multi_line_span_has_no_end_column() {
-        let d = Diagnostic::new("lint", Severity::Warning, "w", "m")
-            .at("f.rs", Some(1), Some(2))
-            .until(Some(4), Some(1));
+        let d = Diagnostic::new(
+            "lint",
+            Severity::Warning,
+            crate::testing::codes::EXAMPLE_ID.member("w"),
+            "m",
+        )
+        .at("f.rs", Some(1), Some(2))
+        .until(Some(4), Some(1));
         assert_eq!(
             annotation(&d),
             "::warning file=f.rs,line=1,endLine=4,col=2,title=lint%3A w::m"
@@ -227,7 +232,12 @@ mod tests {
 
     #[test]
     fn a_diagnostic_without_a_file_is_a_plain_annotation() {
-        let d = Diagnostic::new("test", Severity::Error, "t", "failed");
+        let d = Diagnostic::new(
+            "test",
+            Severity::Error,
+            crate::testing::codes::EXAMPLE_ID.member("t"),
+            "failed",
+        );
         assert_eq!(annotation(&d), "::error title=test%3A t::failed");
     }
 }

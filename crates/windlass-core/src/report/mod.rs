@@ -205,8 +205,13 @@ mod hostile_data {
     }
 
     fn events(data: &str) -> Vec<Event> {
-        let diagnostic =
-            Diagnostic::new("secrets", Severity::Error, data, data).at(data, Some(1), Some(1));
+        let diagnostic = Diagnostic::new(
+            "secrets",
+            Severity::Error,
+            crate::testing::codes::EXAMPLE_ID.member(data),
+            data,
+        )
+        .at(data, Some(1), Some(1));
         let record = StepRecord {
             name: data.into(),
             status: StepStatus::Failed,

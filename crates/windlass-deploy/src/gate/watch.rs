@@ -168,7 +168,7 @@ fn report(session: &mut Session, step: &str, evaluation: &Evaluation) {
         Diagnostic::new(
             step,
             severity,
-            "analysis",
+            crate::codes::ANALYSIS,
             format!(
                 "at {:.1}s: {}",
                 evaluation.at_ms as f64 / 1000.0,

@@ -5,6 +5,18 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use windlass::{Diagnostic, InCi, NoArgs, Plan, Session, Severity, StepOutcome, Task, Workspace};
 
+/// The codes of its findings: `no-todo/todo` in the JSON report.
+mod codes {
+    windlass::declare_codes! {
+        owner: "xtask";
+        codes {
+            /// A TODO comment under src/.
+            TODO = "todo" titled "TODO";
+        }
+        families {}
+    }
+}
+
 /// The task: `cargo xtask no-todo`, and a step of `ci`.
 pub struct NoTodo;
 
@@ -81,7 +93,7 @@ impl Task for NoTodo {
                     Diagnostic::new(
                         "no-todo",
                         Severity::Error,
-                        "TODO",
+                        codes::TODO,
                         format!("a TODO comment: {}", line.trim()),
                     )
                     .at(

@@ -2,6 +2,18 @@
 
 use windlass::{Diagnostic, NoConfig, Session, Severity, StepOutcome, Task, Workspace};
 
+/// The codes of its findings.
+mod codes {
+    windlass::declare_codes! {
+        owner: "xtask";
+        codes {
+            /// src/generated.rs is not what `codegen` would write.
+            STALE = "stale";
+        }
+        families {}
+    }
+}
+
 /// `codegen`: this xtask's own command, run through windlass for its reporters.
 pub struct Codegen;
 
@@ -43,7 +55,7 @@ impl Task for Codegen {
                 Diagnostic::new(
                     "codegen",
                     Severity::Error,
-                    "stale",
+                    codes::STALE,
                     "src/generated.rs is stale",
                 )
                 .at(ws.display_path(&path), Some(1), None),
