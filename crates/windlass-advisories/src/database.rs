@@ -6,8 +6,8 @@
 //! is a warning naming the copy's age, never the end of the audit. Offline (`--no-fetch`,
 //! `CARGO_NET_OFFLINE=true`) the network is never touched.
 
-use crate::advisories::Shown;
 use crate::index::Index;
+use crate::shown::Shown;
 use anyhow::Result;
 use rustsec::advisory::Id;
 use rustsec::advisory::Versions;

@@ -10,7 +10,7 @@
 //! used only while its directory is unchanged. A missing, damaged or unwritable index costs
 //! speed, never a finding: the advisory files remain the truth.
 
-use crate::advisories::Shown;
+use crate::shown::Shown;
 use rustsec::osv::OsvRange;
 use rustsec::{Advisory, Version};
 use std::collections::{HashMap, HashSet};

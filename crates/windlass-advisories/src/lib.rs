@@ -8,3 +8,4 @@ pub mod advisories;
 pub mod database;
 pub mod index;
 pub mod lockfile;
+pub mod shown;

@@ -189,7 +189,7 @@ impl CommandStepKind {
                 .hint("write the program and its arguments: run = [\"cargo\", \"sqlx\", \"prepare\", \"--check\"]")
                 .into());
         }
-        let mut declared = crate::services::declared(ws)?;
+        let mut declared = crate::suite::services::declared(ws)?;
         let mut services = Vec::new();
         for name in &self.step.services {
             let Some(service) = declared.remove(name) else {
@@ -210,7 +210,7 @@ impl CommandStepKind {
             };
             services.push((name.clone(), service));
         }
-        Ok(crate::services::WithServices::wrap(
+        Ok(crate::suite::services::WithServices::wrap(
             Box::new(CommandStep {
                 name: self.name.clone(),
                 step: self.step.clone(),

@@ -10,7 +10,7 @@
 //!   cargo-llvm-cov, with an LCOV or Cobertura file for CI.
 //!
 //! [`tasks`] declares them: names, arguments, config sections, CI jobs. Beside them, what
-//! they run with: [`services`], the databases and brokers the tests (and a [`command_step`])
+//! they run with: [`suite::services`], the databases and brokers the tests (and a [`command_step`])
 //! need, started around them; and [`command_step`]s, checks declared in TOML.
 
 pub mod codes;
@@ -22,7 +22,6 @@ pub mod features;
 pub mod fmt;
 pub mod lint;
 pub mod msrv;
-pub mod services;
 pub mod suite;
 pub mod tasks;
 mod text;

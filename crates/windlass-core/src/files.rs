@@ -34,7 +34,7 @@ pub fn write(root: &Path, path: &Path, contents: &[u8]) -> Result<()> {
     windlass_fs::write_under(root, path, contents, Perm::Keep).map_err(error)
 }
 
-/// As [`write`], the file made executable (a hook).
+/// As [`write()`], the file made executable (a hook).
 pub fn write_executable(root: &Path, path: &Path, contents: &[u8]) -> Result<()> {
     windlass_fs::write_under(root, path, contents, Perm::Executable).map_err(error)
 }

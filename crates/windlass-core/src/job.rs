@@ -132,54 +132,37 @@ impl CiJob {
 }
 
 /// What the workflows are generated from, besides their own config: every task's part.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Inputs {
     /// One job per `ci` step, in order, as each step declares it.
     pub ci_jobs: Vec<(String, CiJob)>,
     /// The jobs of the daily `security.yml`; none, no file.
     pub scheduled_jobs: Vec<(String, CiJob)>,
-    /// The deploy environments; with any, `deploy.yml` is written too.
-    pub deploy_envs: Vec<DeployTarget>,
-    /// The release tag, with `{version}` in it (`release.yml` runs on its push); `None` when
-    /// this xtask has no `release`.
-    pub release_tag: Option<String>,
-    /// Whether this xtask builds images (`docker-build`): without it, a swarm environment's
-    /// image is built elsewhere.
-    pub builds_images: bool,
+    /// What tasks add beside their jobs, one value per type (the deploy environments, the
+    /// release tag). The types belong to the task crates and the workflow generator that
+    /// reads them: the core names none of them.
+    parts: Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
-impl Inputs {
-    /// The `ci` steps' names, and `ci`'s own: the windlass tasks a hand-written workflow may
-    /// already run as `cargo xtask <task>`.
-    pub fn task_names(&self) -> Vec<String> {
-        std::iter::once(crate::registry::CI_SECTION.to_string())
-            .chain(self.ci_jobs.iter().map(|(name, _)| name.clone()))
-            .collect()
+impl std::fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inputs")
+            .field("ci_jobs", &self.ci_jobs)
+            .field("scheduled_jobs", &self.scheduled_jobs)
+            .field("parts", &self.parts.len())
+            .finish()
     }
 }
 
-/// A deploy environment, as `deploy.yml` needs to know it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeployTarget {
-    /// The environment's name.
-    pub name: String,
-    /// Where the image it rolls out comes from (swarm environments).
-    pub image: ImageSource,
-}
+impl Inputs {
+    /// Adds `part`, replacing a part of the same type.
+    pub fn add<T: std::any::Any + Send + Sync>(&mut self, part: T) {
+        self.parts.retain(|p| !p.is::<T>());
+        self.parts.push(std::sync::Arc::new(part));
+    }
 
-/// Where a deploy's image is built before `cargo xtask deploy` runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageSource {
-    /// Nothing to build: a host deploy builds its own release, or the environment names an
-    /// image built elsewhere.
-    None,
-    /// `cargo xtask docker-build --push` on a hosted runner, to this registry host; every
-    /// node of the swarm pulls it from there.
-    Push {
-        /// The registry host (`ghcr.io`, `registry.example.com:5000`).
-        registry: String,
-    },
-    /// `cargo xtask docker-build` on the manager itself, before the deploy: an image that
-    /// names no registry exists only where it was built (a one-node swarm).
-    OnManager,
+    /// The part of type `T`, when a task added one.
+    pub fn part<T: std::any::Any>(&self) -> Option<&T> {
+        self.parts.iter().find_map(|p| p.downcast_ref::<T>())
+    }
 }

@@ -15,6 +15,7 @@
 //! - [`error`]: the exit codes every task shares.
 
 pub mod cargo_env;
+pub mod ci_steps;
 pub mod code;
 pub mod codes;
 pub mod config;
@@ -27,7 +28,6 @@ mod metadata_cache;
 pub mod paths;
 pub mod pipeline;
 pub mod plan;
-pub mod registry;
 pub mod report;
 pub mod revision;
 pub mod runner;
@@ -35,6 +35,7 @@ pub mod sanitize;
 pub mod session;
 pub mod signal;
 pub mod task;
+pub use task::registry;
 pub mod testing;
 pub mod time;
 pub mod tool;

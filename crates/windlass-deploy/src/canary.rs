@@ -5,24 +5,12 @@
 //! stays on the previous release. The canary is removed either way, also after an interrupt.
 
 use crate::config::Environment;
+pub use crate::config::canary::CanaryConfig;
 use crate::gate::analysis::Vars;
 use crate::gate::watch::{Outcome, Watch};
-use serde::Deserialize;
 use std::time::{Duration, Instant};
 use windlass_core::runner::Capture;
 use windlass_core::{Session, Severity};
-
-/// `canary = { replicas = 1, publish = ["18081:8080"] }`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct CanaryConfig {
-    /// Replicas of the canary (default 1).
-    pub replicas: Option<u32>,
-    /// Ports the canary publishes (`published:target`, host mode), so that a Prometheus
-    /// outside the swarm can scrape it; none by default (one inside scrapes it).
-    #[serde(default)]
-    pub publish: Vec<String>,
-}
 
 /// How a canary ended.
 pub enum Verdict {
@@ -148,7 +136,7 @@ fn judge(
         std::thread::sleep(Duration::from_millis(300));
     }
     let watch = Watch {
-        step: crate::tasks::DEPLOY,
+        step: crate::names::DEPLOY,
         release,
         bake: Duration::ZERO,
         health: None,

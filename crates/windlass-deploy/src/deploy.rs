@@ -137,6 +137,7 @@ impl Deploy {
             (&self.env_name, &self.env),
             &source,
             self.artifact.as_deref(),
+            &mut |session, name, env| ledger_of(ws, session, name, env),
         )
         .map(Some)
     }
@@ -144,7 +145,7 @@ impl Deploy {
 
 impl Step for Deploy {
     fn name(&self) -> &str {
-        crate::tasks::DEPLOY
+        crate::names::DEPLOY
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {

@@ -213,7 +213,7 @@ pub(crate) fn deploy(
     save(session, ledger);
     let previous = engine.current(session)?;
     let record = Record {
-        kind: crate::tasks::DEPLOY,
+        kind: crate::names::DEPLOY,
         env: env_name,
         release: &release.id,
         commit: &release.commit,
@@ -331,7 +331,7 @@ fn bake(session: &mut Session, flow: &Flow<'_>, release: &Release, timings: &mut
         env: flow.env_name.to_string(),
         commit: release.commit.clone(),
     };
-    let watch = match crate::gate::watch_for(crate::tasks::DEPLOY, flow.env, &release.id, &vars) {
+    let watch = match watch_for(crate::names::DEPLOY, flow.env, &release.id, &vars) {
         Ok(Some(watch)) => watch,
         Ok(None) => return Baked::Passed(Vec::new()),
         Err(why) => return Baked::CannotStart(why),
@@ -529,6 +529,40 @@ fn recover(
         )),
         Failure::Error(err) => Err(err.context(format!("{id} did not go live; {state}"))),
     }
+}
+
+/// The watch of `release` in `env`, when the environment has a bake or an analysis; `Err`
+/// says why the analysis cannot start (its Prometheus URL's variable is unset).
+pub fn watch_for<'a>(
+    step: &'a str,
+    env: &Environment,
+    release: &'a str,
+    vars: &crate::gate::analysis::Vars,
+) -> Result<Option<crate::gate::watch::Watch<'a>>, String> {
+    let bake = env.bake.map_or(std::time::Duration::ZERO, |d| d.get());
+    if bake.is_zero() && env.analysis.is_none() {
+        return Ok(None);
+    }
+    let analysis = match &env.analysis {
+        Some(config) => Some(config.prepare(vars, (!bake.is_zero()).then_some(bake))?),
+        None => None,
+    };
+    // The host's gate always checks its URL (the default one when unset); a swarm's only
+    // when it names one.
+    let polls = env.engine == crate::config::EngineKind::Host || env.health.url.is_some();
+    let health = polls.then_some(()).and_then(|()| {
+        let options = env.health.options();
+        crate::health::parse_url(&options.url)
+            .ok()
+            .map(|t| (t, options))
+    });
+    Ok(Some(crate::gate::watch::Watch {
+        step,
+        release,
+        bake,
+        health,
+        analysis,
+    }))
 }
 
 #[cfg(test)]

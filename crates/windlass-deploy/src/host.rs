@@ -136,7 +136,7 @@ impl Engine for HostEngine {
             session,
             ws,
             &self.env,
-            crate::tasks::DEPLOY,
+            crate::names::DEPLOY,
         ))
     }
 
@@ -264,7 +264,7 @@ impl Engine for HostEngine {
     }
 
     fn healthy(&mut self, session: &mut Session) -> Result<bool> {
-        Ok(health::wait_healthy(session, crate::tasks::HEALTH_CHECK, &self.health)?.healthy)
+        Ok(health::wait_healthy(session, crate::names::HEALTH_CHECK, &self.health)?.healthy)
     }
 
     fn log(&self) -> PathBuf {
@@ -514,7 +514,7 @@ fn switch_and_verify(
         return Ok(false);
     }
     let outcome = timings.record("health", || {
-        health::wait_healthy(session, crate::tasks::DEPLOY, health)
+        health::wait_healthy(session, crate::names::DEPLOY, health)
     })?;
     if let Some(reason) = &outcome.last_reason
         && !outcome.healthy

@@ -21,6 +21,7 @@ pub mod history;
 pub mod host;
 pub mod http;
 pub mod ledger;
+pub mod names;
 pub mod notify;
 pub mod promote;
 mod record;

@@ -30,14 +30,23 @@ fn refused(message: String, hint: &str) -> anyhow::Error {
         .into()
 }
 
-/// What `target` may deploy from `source`, checked against `source`'s ledger; `artifact` is
-/// the file the caller offers (it must be the one `source` baked).
+/// Where an environment's ledger and log are and what is live there: the deploy's engine
+/// knows (`deploy::ledger_of`).
+pub type LedgerOf<'a> = &'a mut dyn FnMut(
+    &mut Session,
+    &str,
+    &Environment,
+) -> Result<(PathBuf, PathBuf, Option<String>)>;
+
+/// What `target` may deploy from `source`, checked against `source`'s ledger (found through
+/// `ledger_of`); `artifact` is the file the caller offers (it must be the one `source` baked).
 pub fn resolve(
     ws: &Workspace,
     session: &mut Session,
     (target_name, target): (&str, &Environment),
     source_name: &str,
     artifact: Option<&Path>,
+    ledger_of: LedgerOf,
 ) -> Result<Promotion> {
     if source_name == target_name {
         return Err(refused(
@@ -56,7 +65,7 @@ pub fn resolve(
             "promote between two host environments, or two swarm ones",
         ));
     }
-    let (ledger_path, log, live) = crate::deploy::ledger_of(ws, session, source_name, &source)?;
+    let (ledger_path, log, live) = ledger_of(session, source_name, &source)?;
     let Some(live) = live else {
         return Err(refused(
             format!("nothing is live in {source_name}: there is no release to promote"),

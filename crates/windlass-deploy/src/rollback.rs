@@ -12,7 +12,7 @@ use windlass_core::{Plan, Session, Step, StepOutcome, UsageError, Workspace};
 
 impl Step for Rollback {
     fn name(&self) -> &str {
-        crate::tasks::ROLLBACK
+        crate::names::ROLLBACK
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
@@ -155,7 +155,7 @@ fn rollback(
     }
     engine.settle(session, healthy, None, ledger);
     Record {
-        kind: crate::tasks::ROLLBACK,
+        kind: crate::names::ROLLBACK,
         env: env_name,
         release: &target,
         commit: "",

@@ -75,7 +75,7 @@ fn read(log: &Path) -> Result<Vec<Deploy>> {
     Ok(text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["kind"] == crate::tasks::DEPLOY)
+        .filter(|v| v["kind"] == crate::names::DEPLOY)
         .filter_map(|v| {
             let ms = |key: &str| v["durations_ms"][key].as_u64().unwrap_or(0);
             let total_ms = v["total_ms"].as_u64()?;

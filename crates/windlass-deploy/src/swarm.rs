@@ -277,7 +277,7 @@ impl SwarmEngine {
             );
             if now != last {
                 session.emit(windlass_core::event::Event::Output {
-                    step: crate::tasks::DEPLOY.into(),
+                    step: crate::names::DEPLOY.into(),
                     text: format!("  {now}"),
                 });
                 last = now;
@@ -316,7 +316,7 @@ impl SwarmEngine {
         options.deadline = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
-        Ok(health::wait_healthy(session, crate::tasks::DEPLOY, &options)?.healthy)
+        Ok(health::wait_healthy(session, crate::names::DEPLOY, &options)?.healthy)
     }
 
     /// The tasks that should run, and the last failed one of each slot.
@@ -351,7 +351,7 @@ impl SwarmEngine {
 
     fn problem(session: &mut Session, code: windlass_core::code::Code, message: String) {
         session.diagnostic(Diagnostic::new(
-            crate::tasks::DEPLOY,
+            crate::names::DEPLOY,
             Severity::Error,
             code,
             message,

@@ -1,36 +1,14 @@
 //! `systemd-unit`: a hardened unit for the service, running the `current` release.
 
 use crate::config::Environment;
+pub use crate::config::systemd::SystemdConfig;
 use anyhow::Result;
-use serde::Deserialize;
 use windlass_core::Plan;
 use windlass_core::event::Event;
 use windlass_core::{Session, Step, StepOutcome, UsageError, Workspace};
 
 /// The name of the step.
 pub const NAME: &str = "systemd-unit";
-
-/// `[...deploy.<env>.systemd]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SystemdConfig {
-    /// The unit's description.
-    pub description: Option<String>,
-    /// The account it runs as (default: a dynamic user).
-    pub user: Option<String>,
-    /// Arguments after the binary.
-    #[serde(default)]
-    pub args: Vec<String>,
-    /// `EnvironmentFile` (secrets stay out of the unit).
-    pub environment_file: Option<String>,
-    /// `MemoryMax` (default 512M).
-    pub memory_max: Option<String>,
-    /// `CPUQuota` (default 100%).
-    pub cpu_quota: Option<String>,
-    /// Extra `ReadWritePaths` beyond the root.
-    #[serde(default)]
-    pub read_write_paths: Vec<String>,
-}
 
 /// The unit text for `env`. Every value is checked first: none may hold a line break or
 /// other control character (it would add settings of its own to the unit), the account and

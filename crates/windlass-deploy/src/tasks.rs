@@ -9,17 +9,13 @@ use crate::validate::ValidateConfig;
 use crate::{EnvironmentHealth, HealthCheck};
 use anyhow::Result;
 use std::path::PathBuf;
-use windlass_core::job::{DeployTarget, ImageSource, Inputs};
+use windlass_core::job::Inputs;
 use windlass_core::task::{Context, Run, Task};
 use windlass_core::units::Duration;
 use windlass_core::{Plan, Session, Step, StepOutcome, Workspace};
+use windlass_workflows::{DeployEnvironments, DeployTarget, ImageSource};
 
-/// The name of `health-check`.
-pub const HEALTH_CHECK: &str = "health-check";
-/// The name of `deploy`.
-pub const DEPLOY: &str = "deploy";
-/// The name of `rollback`.
-pub const ROLLBACK: &str = "rollback";
+pub use crate::names::{DEPLOY, HEALTH_CHECK, ROLLBACK};
 
 /// `--env NAME`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -288,13 +284,14 @@ impl Task for DeployTask {
 
     /// `deploy.yml`, one job per environment: where a swarm environment's image comes from.
     fn workflows(&self, envs: &Environments, ws: &Workspace, inputs: &mut Inputs) -> Result<()> {
-        inputs.deploy_envs = envs
-            .iter()
-            .map(|(name, env)| DeployTarget {
-                name: name.clone(),
-                image: image_source(ws, env),
-            })
-            .collect();
+        inputs.add(DeployEnvironments(
+            envs.iter()
+                .map(|(name, env)| DeployTarget {
+                    name: name.clone(),
+                    image: image_source(ws, env),
+                })
+                .collect(),
+        ));
         Ok(())
     }
 }

@@ -112,7 +112,7 @@ impl Task for DockerBuildTask {
 
     /// The generated `deploy.yml` can build a swarm environment's image.
     fn workflows(&self, _: &DockerConfig, _: &Workspace, inputs: &mut Inputs) -> Result<()> {
-        inputs.builds_images = true;
+        inputs.add(windlass_workflows::BuildsImages);
         Ok(())
     }
 }

@@ -5,8 +5,8 @@ use crate::config::ReleaseConfig;
 use crate::version::Target;
 use crate::{Options, Release, ReleaseChecks};
 use anyhow::Result;
+use windlass_core::ci_steps::CI_LIST;
 use windlass_core::job::Inputs;
-use windlass_core::registry::CI_LIST;
 use windlass_core::task::{Context, Run, Task};
 use windlass_core::{Step, UsageError, Workspace};
 
@@ -82,7 +82,7 @@ impl Task for ReleaseTask {
         config: &ReleaseConfig,
         cx: &mut Context<'_>,
     ) -> Result<Option<Run>> {
-        let entries = cx.registry.ci_entries(cx.ws)?;
+        let entries = windlass_core::ci_steps::entries(cx.registry, cx.ws)?;
         let ci_steps: Vec<String> = entries.iter().map(|e| e.name.clone()).collect();
         if args.sign {
             if !(args.artifacts || args.artifacts_only || args.resume) {
@@ -140,7 +140,7 @@ impl Task for ReleaseTask {
 
     /// `release.yml` runs on the push of the release tag.
     fn workflows(&self, config: &ReleaseConfig, _: &Workspace, inputs: &mut Inputs) -> Result<()> {
-        inputs.release_tag = Some(config.tag.clone());
+        inputs.add(windlass_workflows::ReleaseTag(config.tag.clone()));
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod codes;
 pub mod definitions;
 mod diff;
+pub mod parts;
 pub mod supersede;
 pub mod task;
 pub mod toolchain;
@@ -102,7 +103,16 @@ impl WorkflowsConfig {
     }
 }
 
-pub use windlass_core::job::{DeployTarget, ImageSource, Inputs};
+pub use parts::{BuildsImages, DeployEnvironments, DeployTarget, ImageSource, ReleaseTag};
+pub use windlass_core::job::Inputs;
+
+/// The `ci` steps' names of `inputs`, and `ci`'s own: the windlass tasks a hand-written
+/// workflow may already run as `cargo xtask <task>`.
+pub fn task_names(inputs: &Inputs) -> Vec<String> {
+    std::iter::once(windlass_core::ci_steps::CI_SECTION.to_string())
+        .chain(inputs.ci_jobs.iter().map(|(name, _)| name.clone()))
+        .collect()
+}
 
 /// Every generated file: its path relative to the repository root, and its text.
 pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, String)> {
@@ -118,7 +128,7 @@ pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, Stri
             with_header(definitions::security(config, &inputs.scheduled_jobs)),
         ));
     }
-    if let Some(tag) = &inputs.release_tag {
+    if let Some(ReleaseTag(tag)) = inputs.part::<ReleaseTag>() {
         files.push((
             PathBuf::from(".github/workflows/release.yml"),
             with_header(definitions::release(config, tag)),
@@ -128,14 +138,17 @@ pub fn generate(config: &WorkflowsConfig, inputs: &Inputs) -> Vec<(PathBuf, Stri
         PathBuf::from(".github/dependabot.yml"),
         with_header(definitions::dependabot()),
     ));
-    if !inputs.deploy_envs.is_empty() {
+    let deploy_envs = inputs
+        .part::<DeployEnvironments>()
+        .map_or(&[][..], |e| &e.0[..]);
+    if !deploy_envs.is_empty() {
         // Without docker-build, an image is never built here: it comes from elsewhere.
-        let envs: Vec<DeployTarget> = inputs
-            .deploy_envs
+        let builds_images = inputs.part::<BuildsImages>().is_some();
+        let envs: Vec<DeployTarget> = deploy_envs
             .iter()
             .map(|t| DeployTarget {
                 name: t.name.clone(),
-                image: if inputs.builds_images {
+                image: if builds_images {
                     t.image.clone()
                 } else {
                     ImageSource::None
@@ -302,7 +315,7 @@ impl Step for Workflows {
             root,
             files,
             self.replace_ci && !self.check,
-            &self.inputs.task_names(),
+            &task_names(&self.inputs),
         );
         let any_generated = planned.iter().any(|p| {
             matches!(

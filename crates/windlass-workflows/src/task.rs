@@ -63,7 +63,7 @@ impl Task for WorkflowsTask {
         cx: &mut Context<'_>,
     ) -> Result<Option<Run>> {
         let config = config.clone().found_in(&cx.ws.root);
-        let steps = cx.registry.ci_step_names(cx.ws)?;
+        let steps = windlass_core::ci_steps::step_names(cx.registry, cx.ws)?;
         let step = Workflows {
             config,
             inputs: cx.registry.workflow_inputs(cx.ws, &steps)?,

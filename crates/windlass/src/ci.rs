@@ -1,8 +1,9 @@
 //! `ci`: the pipeline of every task `ci` runs, as one run with one report.
 
 use anyhow::Result;
+use windlass_core::ci_steps::{CI_LIST, CI_SECTION, CiConfig};
 use windlass_core::pipeline::Selection;
-use windlass_core::registry::{CI_LIST, CI_SECTION, CiConfig, CiEntry};
+use windlass_core::registry::CiEntry;
 use windlass_core::task::{Context, Run, Task};
 use windlass_core::{Severity, UsageError};
 
@@ -56,7 +57,7 @@ impl Task for CiTask {
         cx: &mut Context<'_>,
     ) -> Result<Option<Run>> {
         let registry = cx.registry;
-        let mut entries = registry.ci_entries(cx.ws)?;
+        let mut entries = windlass_core::ci_steps::entries(registry, cx.ws)?;
         for name in args.skip.iter().chain(&args.only) {
             if registry.get(name).is_none() {
                 let names = registry.step_names();

@@ -5,24 +5,23 @@ use windlass_core::code::Declared;
 
 /// The declarations of every crate built in, core first.
 pub fn declared() -> Vec<Declared> {
-    let mut all = vec![
+    vec![
         windlass_core::codes::DECLARED,
         windlass_checks::codes::DECLARED,
         windlass_hooks::codes::DECLARED,
         windlass_secrets::codes::DECLARED,
         windlass_workflows::codes::DECLARED,
-    ];
-    #[cfg(feature = "audit")]
-    all.push(windlass_audit::codes::DECLARED);
-    #[cfg(feature = "deploy")]
-    all.push(windlass_deploy::codes::DECLARED);
-    #[cfg(feature = "docker")]
-    all.push(windlass_docker::codes::DECLARED);
-    #[cfg(feature = "release")]
-    all.push(windlass_release::codes::DECLARED);
-    #[cfg(feature = "adopt")]
-    all.push(windlass_adopt::codes::DECLARED);
-    all
+        #[cfg(feature = "audit")]
+        windlass_audit::codes::DECLARED,
+        #[cfg(feature = "deploy")]
+        windlass_deploy::codes::DECLARED,
+        #[cfg(feature = "docker")]
+        windlass_docker::codes::DECLARED,
+        #[cfg(feature = "release")]
+        windlass_release::codes::DECLARED,
+        #[cfg(feature = "adopt")]
+        windlass_adopt::codes::DECLARED,
+    ]
 }
 
 #[cfg(test)]
@@ -41,8 +40,19 @@ mod tests {
         );
     }
 
-    /// The docs list what the declarations say; `WINDLASS_BLESS=1` rewrites the list.
+    /// The docs list what the declarations say; `WINDLASS_BLESS=1` rewrites the list. A
+    /// build without every feature declares fewer.
     #[test]
+    #[cfg_attr(
+        not(all(
+            feature = "audit",
+            feature = "deploy",
+            feature = "docker",
+            feature = "release",
+            feature = "adopt"
+        )),
+        ignore = "the docs list the codes of a build with every feature"
+    )]
     fn the_docs_list_every_declared_code() {
         let doc = std::fs::read_to_string(DOC).unwrap();
         let begin = doc

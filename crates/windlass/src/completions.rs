@@ -75,7 +75,7 @@ impl Task for CompletionsTask {
             .hint("name the command the shell runs, e.g. `--bin xtask`")
             .into());
         }
-        let mut command = crate::xtask::command_line(cx.registry).bin_name(bin);
+        let mut command = crate::command::command_line(cx.registry).bin_name(bin);
         let mut script = Vec::new();
         clap_complete::generate(args.shell, &mut command, bin, &mut script);
         Ok(Some(Run::single(

@@ -42,14 +42,18 @@
 mod ci;
 mod cli;
 pub mod codes;
+mod command;
 mod completions;
+mod embed;
 mod gated;
 mod nesting;
+mod startup;
 mod stock;
 mod watch;
 mod xtask;
 
-pub use cli::{Commands, GlobalArgs, Nested};
+pub use cli::GlobalArgs;
+pub use embed::{Commands, Nested};
 pub use nesting::Nesting;
 pub use windlass_core as core;
 pub use windlass_core::code::{Code, Family};

@@ -1,57 +1,136 @@
-//! windlass's own tasks, registered as an adopter's are: the registry every [`crate::Xtask`]
-//! starts from, one line each. Their order is the default order of `ci`.
+//! windlass's own tasks, registered as an adopter's are: one table, in the default order of
+//! `ci`, each row the tasks one registration adds and the Cargo feature that builds them in.
+//! A row whose feature this build leaves out still names its tasks and its config section,
+//! and the registry records them, so that they stay subcommands that say which feature
+//! brings them (see [`crate::gated`]).
 
 use windlass_core::Registry;
+
+/// One row of the table.
+pub struct Row {
+    /// The feature that builds the row's tasks in; `None`: always built.
+    pub feature: Option<&'static str>,
+    /// The names of its tasks, for when the feature leaves them out (their definitions are
+    /// not compiled then); empty for rows always built.
+    pub tasks: &'static [&'static str],
+    /// The config section its tasks own, which a build without them refuses by name.
+    pub section: Option<&'static str>,
+    /// Registers them; `None` when this build leaves them out.
+    pub register: Option<fn(&mut Registry)>,
+}
+
+/// A row of tasks always built in.
+macro_rules! always {
+    (|$r:ident| $body:expr) => {
+        Row {
+            feature: None,
+            tasks: &[],
+            section: None,
+            register: Some(|$r: &mut Registry| {
+                $body;
+            }),
+        }
+    };
+}
+
+/// A row of tasks behind `feature`: registered when it is on, named either way.
+macro_rules! gated {
+    ($feature:literal, [$($task:literal),+], $section:expr, |$r:ident| $body:expr) => {{
+        #[cfg(feature = $feature)]
+        const REGISTER: Option<fn(&mut Registry)> = Some(|$r: &mut Registry| {
+            $body;
+        });
+        #[cfg(not(feature = $feature))]
+        const REGISTER: Option<fn(&mut Registry)> = None;
+        Row {
+            feature: Some($feature),
+            tasks: &[$($task),+],
+            section: $section,
+            register: REGISTER,
+        }
+    }};
+}
+
+/// Every stock task, in the default order of `ci`.
+pub const STOCK: &[Row] = &[
+    always!(|r| r.add_stock(crate::ci::CiTask)),
+    always!(|r| r.add_stock(windlass_checks::tasks::FmtCheckTask)),
+    always!(|r| r.add_stock(windlass_checks::tasks::LintTask)),
+    gated!("audit", ["audit"], Some("audit"), |r| r.add_stock(
+        windlass_audit::AuditTask {
+            deployed: deployed_binary(),
+        }
+    )),
+    always!(|r| r.add_stock(windlass_secrets::step::SecretsTask)),
+    always!(|r| r.add_stock(windlass_workflows::task::WorkflowsTask)),
+    always!(|r| r.add_stock(windlass_workflows::cache::CacheKeyTask)),
+    always!(|r| r.add_stock(windlass_workflows::cache::CachePruneTask)),
+    always!(|r| r.add_stock(crate::completions::CompletionsTask)),
+    always!(|r| r.add_stock(windlass_checks::tasks::TestTask)),
+    always!(|r| r.add_stock(windlass_checks::docs::DocsTask)),
+    always!(|r| r.add_stock(windlass_checks::msrv::MsrvTask)),
+    always!(|r| r.add_stock(windlass_checks::feature_sets::FeaturesTask)),
+    always!(|r| r.add_stock(windlass_checks::coverage::CoverageTask)),
+    always!(|r| r.add_stock(windlass_hooks::tasks::PreCommitTask)),
+    always!(|r| r.add_stock(windlass_hooks::tasks::InstallHooksTask)),
+    gated!(
+        "deploy",
+        [
+            "health-check",
+            "validate-config",
+            "deploy",
+            "rollback",
+            "systemd-unit"
+        ],
+        Some("deploy"),
+        |r| {
+            use windlass_deploy::tasks::*;
+            r.add_stock(HealthCheckTask);
+            r.add_stock(ValidateConfigTask);
+            r.add_stock(DeployTask);
+            r.add_stock(RollbackTask);
+            r.add_stock(SystemdUnitTask);
+        }
+    ),
+    gated!("adopt", ["init", "doctor"], None, |r| {
+        r.add_stock(windlass_adopt::tasks::InitTask);
+        r.add_stock(windlass_adopt::tasks::DoctorTask);
+    }),
+    gated!("docker", ["docker-build"], Some("docker"), |r| r
+        .add_stock(windlass_docker::task::DockerBuildTask)),
+    gated!("release", ["release", "semver"], Some("release"), |r| {
+        r.add_stock(windlass_release::task::ReleaseTask);
+        r.add_stock(windlass_release::semver::SemverTask);
+    }),
+];
 
 /// The stock registry of this build (its features say which tasks are in).
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
-    registry.add_stock(crate::ci::CiTask);
-    registry.add_stock(windlass_checks::tasks::FmtCheckTask);
-    registry.add_stock(windlass_checks::tasks::LintTask);
-    #[cfg(feature = "audit")]
-    registry.add_stock(windlass_audit::AuditTask {
-        deployed: deployed_binary(),
-    });
-    registry.add_stock(windlass_secrets::step::SecretsTask);
-    registry.add_stock(windlass_workflows::task::WorkflowsTask);
-    registry.add_stock(windlass_workflows::cache::CacheKeyTask);
-    registry.add_stock(windlass_workflows::cache::CachePruneTask);
-    registry.add_stock(crate::completions::CompletionsTask);
-    registry.add_stock(windlass_checks::tasks::TestTask);
-    registry.add_stock(windlass_checks::docs::DocsTask);
-    registry.add_stock(windlass_checks::msrv::MsrvTask);
-    registry.add_stock(windlass_checks::feature_sets::FeaturesTask);
-    registry.add_stock(windlass_checks::coverage::CoverageTask);
-    registry.add_stock(windlass_hooks::tasks::PreCommitTask);
-    registry.add_stock(windlass_hooks::tasks::InstallHooksTask);
-    #[cfg(feature = "deploy")]
-    {
-        use windlass_deploy::tasks::*;
-        registry.add_stock(HealthCheckTask);
-        registry.add_stock(ValidateConfigTask);
-        registry.add_stock(DeployTask);
-        registry.add_stock(RollbackTask);
-        registry.add_stock(SystemdUnitTask);
+    for row in STOCK {
+        match (row.register, row.feature, row.section) {
+            (Some(register), _, _) => register(&mut registry),
+            (None, Some(feature), section) => {
+                for task in row.tasks {
+                    registry.add_unavailable_task(task, feature);
+                }
+                if let Some(section) = section {
+                    registry.add_unavailable_section(
+                        section,
+                        &format!(
+                            "enable the `{feature}` feature of the windlass dependency in xtask/Cargo.toml"
+                        ),
+                    );
+                }
+            }
+            (None, None, _) => {}
+        }
     }
-    #[cfg(feature = "adopt")]
-    {
-        registry.add_stock(windlass_adopt::tasks::InitTask);
-        registry.add_stock(windlass_adopt::tasks::DoctorTask);
-    }
-    #[cfg(feature = "docker")]
-    registry.add_stock(windlass_docker::task::DockerBuildTask);
-    #[cfg(feature = "release")]
-    registry.add_stock(windlass_release::task::ReleaseTask);
-    #[cfg(feature = "release")]
-    registry.add_stock(windlass_release::semver::SemverTask);
-
     registry
         .add_section::<Vec<windlass_core::waivers::WaiverConfig>>(windlass_core::waivers::SECTION);
     registry.add_section::<windlass_checks::command_step::CommandSteps>(
         windlass_checks::command_step::SECTION,
     );
-    unavailable_sections(&mut registry);
     registry
 }
 
@@ -64,20 +143,20 @@ fn deployed_binary() -> Option<windlass_audit::DeployedBinary> {
     None
 }
 
-/// The sections of the tasks behind features this build leaves out: present, they are an
-/// error saying which feature to enable.
-fn unavailable_sections(registry: &mut Registry) {
-    let without = |feature: &str| {
-        format!("enable the `{feature}` feature of the windlass dependency in xtask/Cargo.toml")
-    };
-    for (section, feature, built_in) in [
-        ("audit", "audit", cfg!(feature = "audit")),
-        ("deploy", "deploy", cfg!(feature = "deploy")),
-        ("docker", "docker", cfg!(feature = "docker")),
-        ("release", "release", cfg!(feature = "release")),
-    ] {
-        if !built_in {
-            registry.add_unavailable_section(section, &without(feature));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gated_row_registers_exactly_the_tasks_it_names() {
+        for row in STOCK.iter().filter(|r| r.feature.is_some()) {
+            let Some(register) = row.register else {
+                continue;
+            };
+            let mut registry = Registry::new();
+            register(&mut registry);
+            let names: Vec<&str> = registry.tasks().map(|t| t.name()).collect();
+            assert_eq!(names, row.tasks, "{:?}", row.feature);
         }
     }
 }

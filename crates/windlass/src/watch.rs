@@ -8,11 +8,12 @@
 //! dependency; an event-based watcher would add a crate family to every adopter's xtask build
 //! for a loop that, with a debounce, is no faster to notice a save.
 
-use crate::cli::{Commands, GlobalArgs};
-use crate::xtask::Xtask;
+use crate::cli::GlobalArgs;
+use crate::embed::Commands;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+use windlass_core::Registry;
 use windlass_core::error::{EXIT_INTERRUPTED, EXIT_USAGE};
 use windlass_core::report::Format;
 use windlass_core::{Severity, UsageError, Workspace};
@@ -28,9 +29,13 @@ const MAX_FILES: usize = 200_000;
 /// Each watched file's size and modification time.
 type Snapshot = BTreeMap<PathBuf, (u64, Option<SystemTime>)>;
 
-/// Runs `ci` (parsed as `command`, with `--watch`) in a loop; its exit code when interrupted.
-pub fn run(xtask: &Xtask, global: &GlobalArgs, command: &Commands) -> u8 {
-    match watch(xtask, global, command) {
+/// How one run of `ci` is executed: the xtask's own way, with its global options.
+pub type Execute<'a> = &'a dyn Fn(&GlobalArgs, &Commands) -> u8;
+
+/// Runs `ci` (parsed as `command`, with `--watch`) in a loop, each pass through `execute`;
+/// its exit code when interrupted.
+pub fn run(registry: &Registry, execute: Execute, global: &GlobalArgs, command: &Commands) -> u8 {
+    match watch(registry, execute, global, command) {
         Ok(code) => code,
         Err(err) => {
             global.report_error(&command.name, &err);
@@ -39,7 +44,12 @@ pub fn run(xtask: &Xtask, global: &GlobalArgs, command: &Commands) -> u8 {
     }
 }
 
-fn watch(xtask: &Xtask, global: &GlobalArgs, command: &Commands) -> anyhow::Result<u8> {
+fn watch(
+    registry: &Registry,
+    execute: Execute,
+    global: &GlobalArgs,
+    command: &Commands,
+) -> anyhow::Result<u8> {
     if global.report_format() == Format::Json {
         return Err(
             UsageError::new("`ci --watch` reports as text: JSON is one report per run")
@@ -51,10 +61,10 @@ fn watch(xtask: &Xtask, global: &GlobalArgs, command: &Commands) -> anyhow::Resu
     let skip: Vec<String> = values(command, "skip");
     let keep_going = command.matches.get_flag("keep_going");
     windlass_core::signal::install();
-    let mut session = crate::xtask::session(global, false)?;
-    let ws = crate::xtask::discover(global, None, true, &mut session)?;
+    let mut session = crate::startup::session(global, false)?;
+    let ws = crate::startup::discover(global, None, true, &mut session)?;
 
-    let mut code = pass(xtask, global, &only, &skip, keep_going)?;
+    let mut code = pass(registry, execute, global, &only, &skip, keep_going)?;
     let mut before = snapshot(&ws, &mut session)?;
     loop {
         if code == EXIT_INTERRUPTED || windlass_core::signal::interrupted() {
@@ -69,7 +79,7 @@ fn watch(xtask: &Xtask, global: &GlobalArgs, command: &Commands) -> anyhow::Resu
             return Ok(EXIT_INTERRUPTED);
         };
         before = after;
-        let steps = affected(xtask, &ws, &mut session, &changed, &only, &skip)?;
+        let steps = affected(registry, &ws, &mut session, &changed, &only, &skip)?;
         let shown: Vec<String> = changed.iter().take(3).cloned().collect();
         let more = changed.len().saturating_sub(shown.len());
         if steps.is_empty() {
@@ -100,19 +110,22 @@ fn watch(xtask: &Xtask, global: &GlobalArgs, command: &Commands) -> anyhow::Resu
                 steps.join(", ")
             ),
         );
-        code = pass(xtask, global, &steps, &skip, keep_going)?;
+        code = pass(registry, execute, global, &steps, &skip, keep_going)?;
     }
 }
 
 /// One run of `ci` with these steps (all of `ci`'s when `only` is empty).
 fn pass(
-    xtask: &Xtask,
+    registry: &Registry,
+    execute: Execute,
     global: &GlobalArgs,
     only: &[String],
     skip: &[String],
     keep_going: bool,
 ) -> anyhow::Result<u8> {
-    let mut argv = vec!["cargo xtask".to_string(), crate::ci::NAME.to_string()];
+    // `ci`'s own parser reads the pass's options, so that they mean what they mean on the
+    // command line.
+    let mut argv: Vec<String> = Vec::new();
     if !only.is_empty() {
         argv.push(format!("--only={}", only.join(",")));
     }
@@ -122,25 +135,25 @@ fn pass(
     if keep_going {
         argv.push("--keep-going".into());
     }
-    let matches = xtask
-        .cli()
-        .try_get_matches_from(argv)
-        .map_err(|e| UsageError::new(e.to_string()))?;
-    let Some((name, sub)) = matches.subcommand() else {
+    let Some(ci) = registry.get(crate::ci::NAME).and_then(|ci| ci.command()) else {
         return Ok(EXIT_USAGE);
     };
-    Ok(xtask.execute(
+    let matches = ci
+        .no_binary_name(true)
+        .try_get_matches_from(argv)
+        .map_err(|e| UsageError::new(e.to_string()))?;
+    Ok(execute(
         global,
         &Commands {
-            name: name.to_string(),
-            matches: sub.clone(),
+            name: crate::ci::NAME.to_string(),
+            matches,
         },
     ))
 }
 
 /// The steps of `ci` (or of `only`) that a change to any of `changed` concerns, in order.
 fn affected(
-    xtask: &Xtask,
+    registry: &Registry,
     ws: &Workspace,
     session: &mut windlass_core::Session,
     changed: &[String],
@@ -149,15 +162,11 @@ fn affected(
 ) -> anyhow::Result<Vec<String>> {
     // The config may be what changed: read it again.
     let ws = Workspace::discover(session, Some(&ws.manifest_path))?;
-    let mut registry = xtask.registry().clone();
+    let mut registry = registry.clone();
     registry.load(&ws.config)?;
     windlass_checks::command_step::register(&mut registry, &ws.config)?;
     let names: Vec<String> = if only.is_empty() {
-        registry
-            .ci_entries(&ws)?
-            .into_iter()
-            .map(|e| e.name)
-            .collect()
+        windlass_core::ci_steps::step_names(&registry, &ws)?
     } else {
         only.to_vec()
     };

@@ -23,16 +23,16 @@
 //! }
 //! ```
 
-use crate::cli::{Commands, GlobalArgs};
+use crate::cli::GlobalArgs;
+use crate::command::{augment, command_line_with};
+use crate::embed::Commands;
 use crate::nesting::Nesting;
+use crate::startup::{discover, session};
 use crate::{gated, stock};
 use anyhow::Result;
 use clap::FromArgMatches as _;
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use windlass_core::error::{EXIT_USAGE, exit_code_for};
-use windlass_core::report::{self, Environment, Format};
-use windlass_core::runner::Runner;
 use windlass_core::task::{Context, Task};
 use windlass_core::{Registry, Session, UsageError, Workspace};
 
@@ -196,7 +196,12 @@ impl Xtask {
                 .copied()
                 .unwrap_or(false)
         {
-            return crate::watch::run(self, global, command);
+            return crate::watch::run(
+                &self.registry,
+                &|global, command| self.execute(global, command),
+                global,
+                command,
+            );
         }
         if let Some(err) = gated::left_out(name, &self.registry) {
             global.report_error(name, &err.into());
@@ -256,45 +261,6 @@ impl Xtask {
             },
         )
     }
-}
-
-/// Every task of `registry` as a subcommand of `command` (named as `nesting` says, a name
-/// `command` already has left out and recorded as a clash), with a placeholder for each task
-/// this build leaves out.
-pub(crate) fn augment(
-    registry: &Registry,
-    nesting: &Nesting,
-    command: clap::Command,
-) -> clap::Command {
-    let command = registry.tasks().fold(command, |command, task| {
-        let (Some(sub), Some(name)) = (task.command(), nesting.command_of(task.name())) else {
-            return command;
-        };
-        crate::nesting::add(command, task.name(), sub.name(name.to_string()))
-    });
-    gated::add_placeholders(command, registry, nesting)
-}
-
-/// The command line of an xtask of `registry`'s tasks: the global options and every task's
-/// subcommand (what `completions` describes to a shell, too).
-pub fn command_line(registry: &Registry) -> clap::Command {
-    command_line_with(registry, &Nesting::new())
-}
-
-fn command_line_with(registry: &Registry, nesting: &Nesting) -> clap::Command {
-    let root = clap::Command::new("cargo xtask")
-        .about(
-            "CI/CD for Rust services: the same checks locally, in GitHub Actions and in git hooks.",
-        )
-        .version(env!("CARGO_PKG_VERSION"))
-        .max_term_width(100)
-        .subcommand_required(true)
-        .arg_required_else_help(true);
-    augment(
-        registry,
-        nesting,
-        <GlobalArgs as clap::Args>::augment_args(root),
-    )
 }
 
 /// A task whose arguments its own parser already read: it takes them, whatever the matches.
@@ -358,52 +324,4 @@ impl<T: Task> Task for Prepared<T> {
     ) -> Result<Option<windlass_core::Run>> {
         self.task.pipeline(&self.args, config, cx)
     }
-}
-
-/// The workspace. Tasks that work on files or on git (secrets, the hook, an audit of a lone
-/// lockfile) also run where there is no Cargo workspace at all, on the current directory;
-/// `target` is the directory a task's arguments name (`init PATH`).
-pub(crate) fn discover(
-    global: &GlobalArgs,
-    target: Option<std::path::PathBuf>,
-    needs_cargo_workspace: bool,
-    session: &mut Session,
-) -> Result<Workspace> {
-    if let Some(dir) = &target {
-        if !dir.is_dir() {
-            return Err(UsageError::new(format!("no directory {}", dir.display())).into());
-        }
-        session.runner().change_dir(&std::path::absolute(dir)?);
-        if needs_cargo_workspace {
-            return Workspace::discover(session, Some(dir));
-        }
-    }
-    let cwd = session.shell().current_dir();
-    let no_manifest = !cwd.ancestors().any(|d| d.join("Cargo.toml").is_file());
-    if global.manifest_path.is_none() && no_manifest && !needs_cargo_workspace {
-        return Ok(Workspace::detached(session, &cwd));
-    }
-    Workspace::discover(session, global.manifest_path.as_deref())
-}
-
-/// The session for `global`: reporters for its format and colour, where this process runs.
-pub(crate) fn session(global: &GlobalArgs, artifact: bool) -> Result<Session> {
-    // Whatever a reporter shows passes the secret scanner's rules first.
-    windlass_core::sanitize::install_redactor(windlass_secrets::redact_text);
-    let format = global.report_format();
-    let human_is_tty = match format {
-        Format::Human if !artifact => std::io::stdout().is_terminal(),
-        _ => std::io::stderr().is_terminal(),
-    };
-    let color = report::style::use_color(global.color_choice(), human_is_tty);
-    let verbosity = global.verbosity();
-    let reporter =
-        report::for_environment(format, color, &Environment::from_env(), artifact, verbosity);
-    let cwd = std::env::current_dir()?;
-    let runner = Runner::new(&cwd, format == Format::Json || artifact)?;
-    let (locked, offline) = global.cargo_flags();
-    runner.cargo_flags(locked, offline);
-    Ok(Session::new(runner, Box::new(reporter), color)
-        .with_details(format == Format::Json)
-        .with_verbose(verbosity == report::Verbosity::Verbose))
 }

@@ -194,3 +194,183 @@ fn only_the_file_system_door_writes() {
         found.join("\n")
     );
 }
+
+/// A crate's top-level modules and, for each, the top-level modules it names through
+/// `crate::` (tests left out: a test may use anything).
+fn module_graph(
+    src: &Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut files = Vec::new();
+    sources(src, &mut files);
+    let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for file in &files {
+        let relative = file.strip_prefix(src).unwrap();
+        let top = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if top == "lib" || top == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        let uses = graph.entry(top.clone()).or_default();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            let mut rest = line;
+            while let Some(at) = rest.find("crate::") {
+                rest = &rest[at + "crate::".len()..];
+                let before = line.len() - rest.len() - "crate::".len();
+                // `$crate::` in a macro and `windlass_crate::` are other crates.
+                if line[..before].ends_with(|c: char| c == '$' || c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                // `use crate::{a, b}`: every module in the braces.
+                if name.is_empty() && rest.starts_with('{') {
+                    let inner = rest[1..].split('}').next().unwrap_or("");
+                    for part in inner.split(',') {
+                        let module = part.trim().split("::").next().unwrap_or("").trim();
+                        if !module.is_empty() && module != top {
+                            uses.insert(module.to_string());
+                        }
+                    }
+                } else if !name.is_empty() && name != top {
+                    uses.insert(name);
+                }
+            }
+        }
+    }
+    let modules: std::collections::BTreeSet<String> = graph.keys().cloned().collect();
+    for uses in graph.values_mut() {
+        uses.retain(|m| modules.contains(m));
+    }
+    graph
+}
+
+/// The strongly connected groups of more than one module (Tarjan's algorithm).
+fn cycles(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<Vec<String>> {
+    struct State<'g> {
+        graph: &'g std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        index: std::collections::HashMap<&'g str, usize>,
+        low: std::collections::HashMap<&'g str, usize>,
+        stack: Vec<&'g str>,
+        on_stack: std::collections::HashSet<&'g str>,
+        next: usize,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'g>(s: &mut State<'g>, v: &'g str) {
+        s.index.insert(v, s.next);
+        s.low.insert(v, s.next);
+        s.next += 1;
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        for w in &s.graph[v] {
+            let w = w.as_str();
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let low = s.low[v].min(s.low[w]);
+                s.low.insert(v, low);
+            } else if s.on_stack.contains(w) {
+                let low = s.low[v].min(s.index[w]);
+                s.low.insert(v, low);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut group = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(w);
+                group.push(w.to_string());
+                if w == v {
+                    break;
+                }
+            }
+            if group.len() > 1 {
+                group.sort();
+                s.found.push(group);
+            }
+        }
+    }
+    let mut state = State {
+        graph,
+        index: Default::default(),
+        low: Default::default(),
+        stack: Vec::new(),
+        on_stack: Default::default(),
+        next: 0,
+        found: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !state.index.contains_key(v.as_str()) {
+            visit(&mut state, v);
+        }
+    }
+    state.found
+}
+
+#[test]
+fn no_two_modules_of_a_crate_import_each_other() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut found = Vec::new();
+    for krate in std::fs::read_dir(&crates).unwrap().flatten() {
+        let src = krate.path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        for group in cycles(&module_graph(&src)) {
+            found.push(format!(
+                "{}: {}",
+                krate.file_name().to_string_lossy(),
+                group.join(" ↔ ")
+            ));
+        }
+    }
+    found.sort();
+    assert!(
+        found.is_empty(),
+        "modules that import each other (move what both need into one of them, or a third):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The crates' layering: the core and the file-system door depend on no task crate, a task
+/// crate never on the facade, and no crate on one above it.
+#[test]
+fn the_crates_are_layered() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let deps = |name: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap();
+        let manifest: toml::Table = text.parse().unwrap();
+        manifest
+            .get("dependencies")
+            .and_then(|d| d.as_table())
+            .map(|d| {
+                d.keys()
+                    .filter(|k| k.starts_with("windlass"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(deps("windlass-fs"), Vec::<String>::new());
+    assert_eq!(deps("windlass-core"), ["windlass-fs"]);
+    for krate in std::fs::read_dir(&crates).unwrap().flatten() {
+        let name = krate.file_name().to_string_lossy().to_string();
+        if name == "windlass" || !krate.path().join("Cargo.toml").is_file() {
+            continue;
+        }
+        assert!(
+            !deps(&name).iter().any(|d| d == "windlass"),
+            "{name} depends on the facade"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::conventions::{Conventions, ToolRule};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
-use windlass_core::registry::CI_SECTION;
+use windlass_core::ci_steps::CI_SECTION;
 
 /// What to write into the config table.
 pub struct ConfigEdit<'a> {

@@ -306,7 +306,7 @@ impl Init {
         }
         .found_in(&ws.root);
         let files = windlass_workflows::generate_for(&ws.repo_root, &config, &self.workflows);
-        let tasks = self.workflows.task_names();
+        let tasks = windlass_workflows::task_names(&self.workflows);
         for planned in windlass_workflows::plan_files(&ws.repo_root, files, self.replace_ci, &tasks)
         {
             let shown = planned.shown();

@@ -11,6 +11,7 @@
 mod libtest_json;
 mod libtest_text;
 mod panic;
+pub mod services;
 
 use crate::features::Features;
 use anyhow::Result;
@@ -64,7 +65,7 @@ pub struct TestConfig {
     pub fail_fast: bool,
     /// Services the tests need, started around them (`windlass_core::services`).
     #[serde(default)]
-    pub services: std::collections::BTreeMap<String, crate::services::ServiceConfig>,
+    pub services: std::collections::BTreeMap<String, services::ServiceConfig>,
 }
 
 fn yes() -> bool {
@@ -264,8 +265,8 @@ pub const NEXTEST_CONFIG: &str = ".config/nextest.toml";
 
 /// The `test` step with the services its config declares around it.
 pub fn with_services(step: Test, ws: &Workspace) -> Result<Box<dyn Step>> {
-    let services = crate::services::declared(ws)?;
-    Ok(crate::services::WithServices::wrap(
+    let services = services::declared(ws)?;
+    Ok(services::WithServices::wrap(
         Box::new(step),
         services.into_iter().collect(),
     ))

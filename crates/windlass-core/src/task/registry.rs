@@ -14,7 +14,6 @@ use crate::session::Session;
 use crate::task::{Context, Entry, InCi, Task, TaskKind, matches_of};
 use crate::workspace::Workspace;
 use anyhow::Result;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::rc::Rc;
 
@@ -35,6 +34,8 @@ type SectionCheck = dyn Fn(&Config) -> Result<()>;
 pub struct Registry {
     tasks: Vec<Rc<dyn TaskKind>>,
     sections: Vec<Section>,
+    /// Tasks this build leaves out, and the feature that would build each in.
+    unavailable: Vec<(String, String)>,
 }
 
 /// One entry of `[ci] steps`: a task, and the arguments written after its name.
@@ -58,11 +59,9 @@ impl CiEntry {
 }
 
 impl Registry {
-    /// A registry that knows the `ci` section and no task yet.
+    /// A registry with no task and no section yet.
     pub fn new() -> Self {
-        let mut registry = Self::default();
-        registry.add_section::<CiConfig>(CI_SECTION);
-        registry
+        Self::default()
     }
 
     /// Registers a task that is not a [`Task`] type: one the config declares (a command
@@ -132,6 +131,22 @@ impl Registry {
         });
     }
 
+    /// Records a task this build leaves out (its definition is not compiled) and the Cargo
+    /// feature that builds it in: it stays a subcommand that says so.
+    pub fn add_unavailable_task(&mut self, name: &str, feature: &str) {
+        self.unavailable
+            .push((name.to_string(), feature.to_string()));
+    }
+
+    /// The tasks this build leaves out and their features, unless a task of the same name
+    /// was registered since.
+    pub fn unavailable_tasks(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.unavailable
+            .iter()
+            .filter(|(name, _)| self.get(name).is_none())
+            .map(|(name, feature)| (name.as_str(), feature.as_str()))
+    }
+
     /// The registered tasks, in order.
     pub fn tasks(&self) -> impl Iterator<Item = &dyn TaskKind> {
         self.tasks.iter().map(|t| t.as_ref())
@@ -183,45 +198,6 @@ impl Registry {
             (section.check)(config)?;
         }
         Ok(())
-    }
-
-    /// The `ci` pipeline's entries: `[ci] steps` in its order (each checked), else the
-    /// default tasks in registered order.
-    pub fn ci_entries(&self, ws: &Workspace) -> Result<Vec<CiEntry>> {
-        let config: CiConfig = ws.config.section(CI_SECTION)?;
-        let entries: Vec<CiEntry> = match config.steps {
-            Some(steps) => steps.iter().map(|s| CiEntry::parse(s)).collect(),
-            None => self
-                .default_ci_steps()
-                .into_iter()
-                .map(|name| CiEntry {
-                    name,
-                    args: Vec::new(),
-                })
-                .collect(),
-        };
-        entries
-            .into_iter()
-            .map(|mut entry| {
-                let Some(kind) = self.get(&entry.name) else {
-                    return Err(self.unknown_step(ws, &entry.name, CI_LIST));
-                };
-                if entry.args.is_empty() {
-                    entry.args = kind.ci_args();
-                }
-                Ok(entry)
-            })
-            .collect()
-    }
-
-    /// The names of the `ci` pipeline's steps.
-    pub fn ci_step_names(&self, ws: &Workspace) -> Result<Vec<String>> {
-        Ok(self.ci_entries(ws)?.into_iter().map(|e| e.name).collect())
-    }
-
-    /// Whether `ci` keeps going by config.
-    pub fn ci_keeps_going(&self, ws: &Workspace) -> Result<bool> {
-        Ok(ws.config.section::<CiConfig>(CI_SECTION)?.keep_going)
     }
 
     /// Builds the steps of `entries`, in order, each task with its arguments; `list` names
@@ -369,9 +345,6 @@ impl Drop for Building {
     }
 }
 
-/// `ci`'s config section.
-pub const CI_SECTION: &str = "ci";
-
 /// Where a list of step names is written in the config (`[ci] steps`, the hook's
 /// `extra-steps`): its section and key, for messages and the error's line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,12 +365,6 @@ impl std::fmt::Display for StepList {
     }
 }
 
-/// Where `ci`'s steps are written.
-pub const CI_LIST: StepList = StepList {
-    section: CI_SECTION,
-    key: "steps",
-};
-
 /// Task names go into command lines and job ids unquoted: keep them plain.
 pub fn check_task_name(name: &str) -> std::result::Result<(), &'static str> {
     let plain = name
@@ -412,22 +379,11 @@ pub fn check_task_name(name: &str) -> std::result::Result<(), &'static str> {
     }
 }
 
-/// `[workspace.metadata.windlass.ci]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct CiConfig {
-    /// The steps, in order (default: every task `ci` runs by default), each a task's name
-    /// with the arguments to run it with (`"fmt-comments --check"`).
-    pub steps: Option<Vec<String>>,
-    /// Run every step even after one fails.
-    #[serde(default)]
-    pub keep_going: bool,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::StepOutcome;
+    use serde::Deserialize;
     use std::path::Path;
 
     #[test]

@@ -1,5 +1,8 @@
 //! `[workspace.metadata.windlass.deploy.<environment>]`.
 
+pub mod canary;
+pub mod systemd;
+
 use crate::health::HealthConfig;
 use anyhow::Result;
 use serde::Deserialize;
@@ -71,7 +74,7 @@ pub struct Environment {
     #[serde(default)]
     pub update: UpdateConfig,
     /// The canary a swarm update with an analysis starts with.
-    pub canary: Option<crate::canary::CanaryConfig>,
+    pub canary: Option<canary::CanaryConfig>,
     /// Ports to publish, `published:target` (host mode: every node, no routing mesh).
     #[serde(default)]
     pub publish: Vec<String>,
@@ -107,7 +110,7 @@ pub struct Environment {
     pub reachable: Vec<String>,
     /// The systemd unit's settings.
     #[serde(default)]
-    pub systemd: Option<crate::systemd::SystemdConfig>,
+    pub systemd: Option<systemd::SystemdConfig>,
     /// The minisign public key releases must be signed with (`RWQ…`, or a `.pub` file's path
     /// relative to the workspace root). Set, only a release archive whose `SHA256SUMS` carries a
     /// valid signature is deployed: anything else is refused before it moves.

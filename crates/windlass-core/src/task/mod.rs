@@ -7,15 +7,17 @@
 //! `[ci] steps` gives, else the defaults), for the hook's `extra-steps` and for the generated
 //! workflows. Stock tasks and an adopter's own are the same kind of thing.
 
+pub mod registry;
+
 use crate::config::Config;
 use crate::error::UsageError;
 use crate::job::{CiJob, Inputs};
 use crate::pipeline::{Pipeline, Selection, Step, StepOutcome};
 use crate::plan::Plan;
-use crate::registry::Registry;
 use crate::session::Session;
 use crate::workspace::Workspace;
 use anyhow::Result;
+use registry::Registry;
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -423,7 +425,7 @@ impl<T: Task> Step for TaskStep<T> {
 pub fn matches_of(
     kind: &dyn TaskKind,
     words: &[String],
-    list: crate::registry::StepList,
+    list: registry::StepList,
 ) -> Result<clap::ArgMatches> {
     let Some(command) = kind.command() else {
         return Ok(clap::ArgMatches::default());

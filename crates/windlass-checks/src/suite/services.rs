@@ -73,18 +73,14 @@ pub enum Ready {
 /// The services a workspace declares, under `[workspace.metadata.windlass.test.services]`
 /// (the `test` section's own type checks the rest of it).
 pub fn declared(ws: &Workspace) -> Result<BTreeMap<String, ServiceConfig>> {
-    let Some(services) = ws
-        .config
-        .value(crate::suite::NAME)
-        .and_then(|t| t.get("services"))
-    else {
+    let Some(services) = ws.config.value(super::NAME).and_then(|t| t.get("services")) else {
         return Ok(BTreeMap::new());
     };
     let declared: BTreeMap<String, ServiceConfig> =
         services.clone().try_into().map_err(|e: toml::de::Error| {
             ws.config
                 .error_at(
-                    &[crate::suite::NAME, "services"],
+                    &[super::NAME, "services"],
                     None,
                     format!(
                         "invalid [{}.test.services]: {}",
@@ -104,7 +100,7 @@ fn check(ws: &Workspace, name: &str, service: &ServiceConfig) -> Result<()> {
     let bad = |why: &str, hint: &str| -> anyhow::Error {
         ws.config
             .error_at(
-                &[crate::suite::NAME, "services", name],
+                &[super::NAME, "services", name],
                 None,
                 format!("[{}.test.services.{name}] {why}", ws.config.table_name()),
             )
