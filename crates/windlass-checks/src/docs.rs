@@ -54,6 +54,18 @@ pub struct DocsArgs {
 pub struct DocsTask;
 
 impl DocsTask {
+    /// The one command line of the step, for its plan and its run alike.
+    fn command<'a>(
+        sh: &'a xshell::Shell,
+        args: &DocsArgs,
+        config: &DocsConfig,
+        color: bool,
+    ) -> xshell::Cmd<'a> {
+        sh.cmd("cargo")
+            .args(Self::args(args, config, color))
+            .env("RUSTDOCFLAGS", Self::rustdocflags())
+    }
+
     fn args(args: &DocsArgs, config: &DocsConfig, color: bool) -> Vec<String> {
         let mut out: Vec<String> = ["doc", "--no-deps", "--workspace", "--keep-going"]
             .map(String::from)
@@ -102,12 +114,9 @@ impl Task for DocsTask {
         _: &Workspace,
         session: &mut Session,
     ) -> Result<Plan> {
+        // The plan is the command the run runs, colour included.
         let sh = session.shell();
-        Ok(Plan::command(
-            sh.cmd("cargo")
-                .args(Self::args(args, config, false))
-                .env("RUSTDOCFLAGS", Self::rustdocflags()),
-        ))
+        Ok(Plan::command(Self::command(&sh, args, config, session.color())))
     }
 
     fn run(
@@ -118,10 +127,7 @@ impl Task for DocsTask {
         session: &mut Session,
     ) -> Result<StepOutcome> {
         let sh = session.shell();
-        let cmd = sh
-            .cmd("cargo")
-            .args(Self::args(args, config, session.color()))
-            .env("RUSTDOCFLAGS", Self::rustdocflags());
+        let cmd = Self::command(&sh, args, config, session.color());
         let (errors, warnings, finished) = compiler_messages(session, cmd, ws, NAME)?;
         let found = errors + warnings;
         if found > 0 {

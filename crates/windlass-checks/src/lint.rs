@@ -115,25 +115,32 @@ impl Lint {
     }
 }
 
+impl Lint {
+    /// The one command line of the step, for its plan and its run alike.
+    fn command<'a>(&self, sh: &'a xshell::Shell, color: bool) -> xshell::Cmd<'a> {
+        let format = if color {
+            "json-diagnostic-rendered-ansi"
+        } else {
+            "json"
+        };
+        sh.cmd("cargo").args(self.args(format, color))
+    }
+}
+
 impl Step for Lint {
     fn name(&self) -> &str {
         NAME
     }
 
+    // The plan is the command the run runs, colour included.
     fn plan(&self, _ws: &Workspace, session: &mut Session) -> Result<Plan> {
-        Ok(Plan::command(
-            session.shell().cmd("cargo").args(self.args("json", false)),
-        ))
+        let sh = session.shell();
+        Ok(Plan::command(self.command(&sh, session.color())))
     }
 
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let format = if session.color() {
-            "json-diagnostic-rendered-ansi"
-        } else {
-            "json"
-        };
         let sh = session.shell();
-        let cmd = sh.cmd("cargo").args(self.args(format, session.color()));
+        let cmd = self.command(&sh, session.color());
         let (errors, warnings, finished) = compiler_messages(session, cmd, ws, NAME)?;
 
         if errors + warnings > 0 {

@@ -289,6 +289,31 @@ impl<T: Task> Task for Prepared<T> {
     fn section(&self) -> &str {
         self.task.section()
     }
+    // Everything the task says of itself passes through, so that a task run from a parser
+    // of its own is the same task to `ci`, `--watch` and the workflows.
+    fn ci(&self) -> windlass_core::InCi {
+        self.task.ci()
+    }
+    fn ci_args(&self) -> Vec<String> {
+        self.task.ci_args()
+    }
+    fn watches(&self) -> windlass_core::Watched {
+        self.task.watches()
+    }
+    fn ci_job(&self, config: &T::Config, ws: &Workspace) -> Result<windlass_core::CiJob> {
+        self.task.ci_job(config, ws)
+    }
+    fn scheduled_job(&self) -> Option<windlass_core::CiJob> {
+        self.task.scheduled_job()
+    }
+    fn workflows(
+        &self,
+        config: &T::Config,
+        ws: &Workspace,
+        inputs: &mut windlass_core::Inputs,
+    ) -> Result<()> {
+        self.task.workflows(config, ws, inputs)
+    }
     fn needs_workspace(&self, _: &Parsed) -> bool {
         self.task.needs_workspace(&self.args)
     }
