@@ -11,4 +11,4 @@ pub mod codes;
 pub mod doctor;
 pub mod init;
 pub mod stacks;
-pub mod tasks;
+pub mod task;

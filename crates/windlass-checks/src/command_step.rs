@@ -321,7 +321,7 @@ mod tests {
     #[test]
     fn command_steps_join_the_registry_and_may_not_shadow_a_task() {
         let mut registry = Registry::new();
-        registry.add_stock(crate::tasks::LintTask);
+        registry.add_stock(crate::task::LintTask);
         register(
             &mut registry,
             &config("[workspace.metadata.windlass.steps.codegen]\nrun = [\"true\"]\n"),
@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(registry.get("codegen").unwrap().origin(), Origin::Command);
 
         let mut registry = Registry::new();
-        registry.add_stock(crate::tasks::LintTask);
+        registry.add_stock(crate::task::LintTask);
         let err = register(
             &mut registry,
             &config("[workspace.metadata.windlass.steps.lint]\nrun = [\"true\"]\n"),

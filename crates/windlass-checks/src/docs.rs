@@ -5,8 +5,8 @@
 //! the variable's own flags), read from cargo's JSON like `lint`. A step of `ci` a repository
 //! opts in to (`[ci] steps`), with its own CI job.
 
-use crate::features::Features;
 use crate::lint::{compiler_messages, message_format};
+use crate::selection::Features;
 use crate::text::count;
 use anyhow::Result;
 use windlass_core::task::{InCi, Task};
@@ -116,7 +116,12 @@ impl Task for DocsTask {
     ) -> Result<Plan> {
         // The plan is the command the run runs, colour included.
         let sh = session.shell();
-        Ok(Plan::command(Self::command(&sh, args, config, session.color())))
+        Ok(Plan::command(Self::command(
+            &sh,
+            args,
+            config,
+            session.color(),
+        )))
     }
 
     fn run(

@@ -9,7 +9,7 @@
 //! - [`coverage::CoverageTask`]: the tests' line coverage against a threshold, through
 //!   cargo-llvm-cov, with an LCOV or Cobertura file for CI.
 //!
-//! [`tasks`] declares them: names, arguments, config sections, CI jobs. Beside them, what
+//! [`task`] declares them: names, arguments, config sections, CI jobs. Beside them, what
 //! they run with: [`suite::services`], the databases and brokers the tests (and a [`command_step`])
 //! need, started around them; and [`command_step`]s, checks declared in TOML.
 
@@ -18,10 +18,10 @@ pub mod command_step;
 pub mod coverage;
 pub mod docs;
 pub mod feature_sets;
-pub mod features;
 pub mod fmt;
 pub mod lint;
 pub mod msrv;
+pub mod selection;
 pub mod suite;
-pub mod tasks;
+pub mod task;
 mod text;

@@ -6,7 +6,7 @@
 //! replays them from its cache, shares that cache with a plain `cargo clippy`, and every
 //! crate is checked instead of stopping at the first one that warns.
 
-use crate::features::Features;
+use crate::selection::Features;
 use crate::text::count;
 use anyhow::Result;
 use cargo_metadata::Message;
@@ -67,7 +67,7 @@ pub struct Lint {
     /// The toolchain to run clippy of.
     pub toolchain: Option<Toolchain>,
     /// The members linted (default: all).
-    pub packages: crate::features::Packages,
+    pub packages: crate::selection::Packages,
 }
 
 impl Lint {
@@ -77,7 +77,7 @@ impl Lint {
             features: config.features().overridden_by(cli),
             clippy_args: config.clippy_args.clone(),
             toolchain: config.toolchain.clone(),
-            packages: crate::features::Packages::default(),
+            packages: crate::selection::Packages::default(),
         }
     }
 

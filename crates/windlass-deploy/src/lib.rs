@@ -30,7 +30,7 @@ mod rollback;
 pub mod stats;
 pub mod swarm;
 pub mod systemd;
-pub mod tasks;
+pub mod task;
 pub mod validate;
 
 use anyhow::Result;
@@ -46,7 +46,7 @@ pub struct HealthCheck {
 
 impl Step for HealthCheck {
     fn name(&self) -> &str {
-        tasks::HEALTH_CHECK
+        task::HEALTH_CHECK
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {
@@ -58,7 +58,7 @@ impl Step for HealthCheck {
     }
 
     fn run(&self, _ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
-        let outcome = health::wait_healthy(session, tasks::HEALTH_CHECK, &self.options)?;
+        let outcome = health::wait_healthy(session, task::HEALTH_CHECK, &self.options)?;
         let summary = format!(
             "{} attempts in {:.2}s",
             outcome.attempts,
@@ -89,7 +89,7 @@ pub struct EnvironmentHealth {
 
 impl Step for EnvironmentHealth {
     fn name(&self) -> &str {
-        tasks::HEALTH_CHECK
+        task::HEALTH_CHECK
     }
 
     fn plan(&self, _ws: &Workspace, _session: &mut Session) -> Result<Plan> {

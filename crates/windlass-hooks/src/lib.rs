@@ -14,7 +14,7 @@ pub mod fmt;
 pub mod install;
 pub mod secrets;
 pub mod staged;
-pub mod tasks;
+pub mod task;
 
 use anyhow::Result;
 use serde::Deserialize;

@@ -15,7 +15,7 @@ pub mod files;
 pub mod ignore;
 pub mod rules;
 pub mod sarif;
-pub mod step;
+pub mod task;
 mod text;
 
 use serde_json::json;

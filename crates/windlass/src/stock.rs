@@ -54,25 +54,25 @@ macro_rules! gated {
 /// Every stock task, in the default order of `ci`.
 pub const STOCK: &[Row] = &[
     always!(|r| r.add_stock(crate::ci::CiTask)),
-    always!(|r| r.add_stock(windlass_checks::tasks::FmtCheckTask)),
-    always!(|r| r.add_stock(windlass_checks::tasks::LintTask)),
+    always!(|r| r.add_stock(windlass_checks::task::FmtCheckTask)),
+    always!(|r| r.add_stock(windlass_checks::task::LintTask)),
     gated!("audit", ["audit"], Some("audit"), |r| r.add_stock(
         windlass_audit::AuditTask {
             deployed: deployed_binary(),
         }
     )),
-    always!(|r| r.add_stock(windlass_secrets::step::SecretsTask)),
+    always!(|r| r.add_stock(windlass_secrets::task::SecretsTask)),
     always!(|r| r.add_stock(windlass_workflows::task::WorkflowsTask)),
     always!(|r| r.add_stock(windlass_workflows::cache::CacheKeyTask)),
     always!(|r| r.add_stock(windlass_workflows::cache::CachePruneTask)),
     always!(|r| r.add_stock(crate::completions::CompletionsTask)),
-    always!(|r| r.add_stock(windlass_checks::tasks::TestTask)),
+    always!(|r| r.add_stock(windlass_checks::task::TestTask)),
     always!(|r| r.add_stock(windlass_checks::docs::DocsTask)),
     always!(|r| r.add_stock(windlass_checks::msrv::MsrvTask)),
     always!(|r| r.add_stock(windlass_checks::feature_sets::FeaturesTask)),
     always!(|r| r.add_stock(windlass_checks::coverage::CoverageTask)),
-    always!(|r| r.add_stock(windlass_hooks::tasks::PreCommitTask)),
-    always!(|r| r.add_stock(windlass_hooks::tasks::InstallHooksTask)),
+    always!(|r| r.add_stock(windlass_hooks::task::PreCommitTask)),
+    always!(|r| r.add_stock(windlass_hooks::task::InstallHooksTask)),
     gated!(
         "deploy",
         [
@@ -84,7 +84,7 @@ pub const STOCK: &[Row] = &[
         ],
         Some("deploy"),
         |r| {
-            use windlass_deploy::tasks::*;
+            use windlass_deploy::task::*;
             r.add_stock(HealthCheckTask);
             r.add_stock(ValidateConfigTask);
             r.add_stock(DeployTask);
@@ -93,8 +93,8 @@ pub const STOCK: &[Row] = &[
         }
     ),
     gated!("adopt", ["init", "doctor"], None, |r| {
-        r.add_stock(windlass_adopt::tasks::InitTask);
-        r.add_stock(windlass_adopt::tasks::DoctorTask);
+        r.add_stock(windlass_adopt::task::InitTask);
+        r.add_stock(windlass_adopt::task::DoctorTask);
     }),
     gated!("docker", ["docker-build"], Some("docker"), |r| r
         .add_stock(windlass_docker::task::DockerBuildTask)),
@@ -138,7 +138,7 @@ pub fn registry() -> Registry {
 #[cfg(feature = "audit")]
 fn deployed_binary() -> Option<windlass_audit::DeployedBinary> {
     #[cfg(feature = "deploy")]
-    return Some(windlass_deploy::tasks::deployed_binary);
+    return Some(windlass_deploy::task::deployed_binary);
     #[cfg(not(feature = "deploy"))]
     None
 }

@@ -13,7 +13,7 @@ mod libtest_text;
 mod panic;
 pub mod services;
 
-use crate::features::Features;
+use crate::selection::Features;
 use anyhow::Result;
 use serde::Deserialize;
 use std::path::Path;
@@ -127,7 +127,7 @@ pub struct Test {
     /// Stop at the first failure.
     pub fail_fast: bool,
     /// The members tested (default: all).
-    pub packages: crate::features::Packages,
+    pub packages: crate::selection::Packages,
     /// Only the tests whose name holds it.
     pub filter: Option<String>,
     /// Arguments for the test binaries (`--nocapture`).
@@ -160,7 +160,7 @@ impl Test {
             partition,
             doctests: config.doctests,
             fail_fast: config.fail_fast,
-            packages: crate::features::Packages::default(),
+            packages: crate::selection::Packages::default(),
             filter: None,
             test_args: Vec::new(),
         }

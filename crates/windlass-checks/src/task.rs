@@ -1,8 +1,8 @@
 //! The checks as tasks: `fmt-check`, `lint` and `test`, each a subcommand and a step of `ci`.
 
-use crate::features::Features;
 use crate::fmt::{self, FmtCheck, FmtConfig};
 use crate::lint::{self, Lint, LintConfig};
+use crate::selection::Features;
 use crate::suite::{self, Partition, RunnerChoice, Test, TestConfig};
 use anyhow::Result;
 use windlass_core::task::{Context, InCi, NoArgs, Run, Task};
@@ -79,7 +79,7 @@ pub struct LintArgs {
     #[command(flatten)]
     features: Features,
     #[command(flatten)]
-    packages: crate::features::Packages,
+    packages: crate::selection::Packages,
 }
 
 impl LintArgs {
@@ -159,7 +159,7 @@ pub struct TestArgs {
     #[command(flatten)]
     features: Features,
     #[command(flatten)]
-    packages: crate::features::Packages,
+    packages: crate::selection::Packages,
     /// Run only the tests whose name holds FILTER (as `cargo test FILTER`).
     filter: Option<String>,
     /// Arguments for the test binaries, after `--` (`-- --nocapture`).

@@ -43,7 +43,7 @@ impl Task for PreCommitTask {
                 key: "extra-steps",
             },
         )?;
-        let secrets = cx.ws.config.section(windlass_secrets::step::NAME)?;
+        let secrets = cx.ws.config.section(windlass_secrets::task::NAME)?;
         let fmt = cx.ws.config.section(windlass_checks::fmt::NAME)?;
         let (steps, selection) = pre_commit_steps(cx.session, config, fmt, secrets, extra)?;
         let mut run = Run::steps(PRE_COMMIT, steps);

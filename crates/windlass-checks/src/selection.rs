@@ -1,4 +1,5 @@
-//! Cargo feature selection, shared by `lint` and `test`.
+//! Which packages and features a cargo command selects (`-p`, `--exclude`, `--features`),
+//! shared by `lint` and `test`.
 
 use serde::Deserialize;
 
