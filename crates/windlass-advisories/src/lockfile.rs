@@ -312,6 +312,8 @@ fn toml_entries(text: &str) -> std::result::Result<Raw, String> {
     Ok(raw)
 }
 
+// Long: one pass from the raw TOML to rustsec's Lockfile, field by field, as Cargo.lock's format
+// lists them.
 fn build(raw: Raw) -> std::result::Result<(Lockfile, Vec<u32>), String> {
     use rustsec::cargo_lock::{Dependency, ResolveVersion, SourceId};
     let mut sources: HashMap<String, SourceId> = HashMap::new();

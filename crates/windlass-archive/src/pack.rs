@@ -92,6 +92,8 @@ impl Default for Limits {
 /// hash; an archive that does not match is refused before anything is unpacked. The archive
 /// is read as a stream — never whole into memory — and refused (nothing left in `dest`) as
 /// soon as it would pass `limits`, before the disk fills.
+// Long: the streaming unpack is one loop whose every branch is a bound or a refusal (links, paths,
+// sizes, counts, hash); split, each bound would lose the running totals it checks.
 pub fn unpack_release(
     archive: &Path,
     bin: Option<&str>,

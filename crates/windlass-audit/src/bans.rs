@@ -251,6 +251,8 @@ impl Bans {
         }
     }
 
+    // Long: cargo-deny's duplicate rules in its order (skip, skip-tree, workspace members, dev)
+    // over one pass of the graph, kept together so the verdicts stay comparable with cargo-deny's.
     fn duplicates(&self, graph: &Graph, out: &mut Vec<Finding>) {
         let shipped = if self.include_dev {
             (0..graph.nodes.len()).collect()

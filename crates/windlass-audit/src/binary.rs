@@ -106,6 +106,8 @@ fn from_audit_info(info: &auditable_serde::VersionInfo) -> String {
 
 /// A windlass release's CycloneDX SBOM as lockfile entries: components with a registry hash
 /// are crates.io packages (their purl `pkg:cargo/name@version`), the root and the others local.
+// Long: one CycloneDX document read component by component, each field's refusal with its own
+// message.
 fn from_sbom(path: &Path) -> Result<Contents> {
     let bad = |why: String| -> anyhow::Error {
         UsageError::new(format!(

@@ -133,6 +133,8 @@ struct LicenseFileEntry {
 
 impl Policy {
     /// Reads `path` when it exists; no file is an empty policy.
+    // Long: deny.toml read section by section, each key checked where it is read so that an error
+    // names its line.
     pub fn load(path: &Path) -> Result<Self> {
         let Ok(text) = std::fs::read_to_string(path) else {
             return Ok(Self::default());

@@ -76,6 +76,8 @@ fn owns(audit: &Audit, id: &str) -> bool {
     scope.advisories && !lower.contains(':')
 }
 
+// Long: the audit's parts in order (advisories, yanked, licences, bans) with the waivers, the tally
+// and the one outcome they share.
 pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
     let waivers = windlass_core::waivers::Waivers::load(ws)?.owned_by(|id| owns(audit, id));
     let policy = Policy::load(&ws.root.join(&audit.policy))?;
@@ -183,6 +185,8 @@ fn generate_lockfile(audit: &Audit, session: &mut Session) -> Result<()> {
     Ok(())
 }
 
+// Long: the advisory scan, its ignores and its stale ignores report into one tally, finding by
+// finding.
 fn advisories_part(
     audit: &Audit,
     parts: &Parts<'_>,
@@ -393,6 +397,7 @@ fn yanked_part(
     Ok(())
 }
 
+// Long: each licence problem is a match arm with its message; the arms are the function's length.
 fn licenses_part(
     audit: &Audit,
     parts: &Parts<'_>,
@@ -522,6 +527,8 @@ fn licenses_part(
 
 /// `[bans]` and `[sources]` over the graph cargo resolves (a lone lockfile's own graph with
 /// `--file`), each finding at its package's `Cargo.lock` line with its dependency path.
+// Long: [bans] and [sources] share the graph, the policy's line lookup and the tally; each
+// finding's diagnostic is built where its rule is known.
 fn bans_part(
     audit: &Audit,
     parts: &Parts<'_>,

@@ -263,6 +263,8 @@ impl Task for CoverageTask {
         )))
     }
 
+    // Long: cargo-llvm-cov's run, its JSON summary, the threshold and the least-covered notices are
+    // one step whose values feed the next.
     fn run(
         &self,
         args: &CoverageArgs,

@@ -109,6 +109,8 @@ impl Step for FmtCheck {
         ))
     }
 
+    // Long: rustfmt's check, its diff read into files and hunks, and its parse errors: one run's
+    // two outputs reported together.
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let sh = session.shell();
         let cmd = sh.cmd("cargo").args(self.args(session.color()));

@@ -173,6 +173,7 @@ impl Task for MsrvTask {
         Ok(plan)
     }
 
+    // Long: each toolchain is installed, checked and reported in turn; the loop body is the step.
     fn run(
         &self,
         args: &MsrvArgs,

@@ -133,6 +133,8 @@ impl Pipeline {
     }
 
     /// Runs the selected steps in order and reports the run; returns the exit code.
+    // Long: the pipeline's loop: selection, fail-fast or keep-going, interrupts, and the record of
+    // each step; every branch changes the run's one state.
     pub fn run(&self, ws: &Workspace, session: &mut Session, selection: &Selection) -> Result<u8> {
         self.check(selection)?;
         let started = Instant::now();

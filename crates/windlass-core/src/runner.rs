@@ -156,6 +156,8 @@ impl Runner {
 
     /// The general form: an optional timeout, and optional bytes for the child's stdin
     /// (written from a thread, so that a child that writes before it reads cannot deadlock).
+    // Long: the one place that starts processes: spawn, stdin thread, pipe readers, timeout, signal
+    // forwarding and the grace for pipes held by daemons interlock on the same child.
     pub fn run_full(
         &self,
         mut command: Command,

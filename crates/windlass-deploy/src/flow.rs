@@ -159,6 +159,8 @@ impl Flow<'_> {
 }
 
 /// The deploy flow, under the lock.
+// Long: the deploy flow as the docs tell it, phase by phase (lock, stage, hooks, switch, gate,
+// bake, analysis, record); each phase is a call, the length is their sequence and its journal.
 pub(crate) fn deploy(
     engine: &mut dyn Engine,
     session: &mut Session,
@@ -399,6 +401,8 @@ fn settled(
 /// health-checked, or a first release withdrawn; the journal cleared; the run logged, the
 /// ledger, the hooks and the webhooks told.
 #[allow(clippy::too_many_arguments)]
+// Long: recovery after a failed gate follows the same phases backwards (restore, health, withdraw,
+// journal, log, ledger, hooks, webhooks), each with its own error kept for the report.
 fn recover(
     engine: &mut dyn Engine,
     session: &mut Session,

@@ -145,6 +145,8 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
 /// One request, bounded by `timeout` in all and by `max` bytes of response: the raw
 /// response and whether it was cut short (by the bound, the time, or a reset after data).
 /// `Err` says why nothing usable came back.
+// Long: one bounded request: connect, write, read to the byte and time bounds; each bound ends the
+// same loop.
 pub fn send(
     target: &Target,
     method: &str,

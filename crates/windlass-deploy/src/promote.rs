@@ -40,6 +40,8 @@ pub type LedgerOf<'a> = &'a mut dyn FnMut(
 
 /// What `target` may deploy from `source`, checked against `source`'s ledger (found through
 /// `ledger_of`); `artifact` is the file the caller offers (it must be the one `source` baked).
+// Long: each refusal of a promotion in the order an operator would check them, each with its
+// message and fix.
 pub fn resolve(
     ws: &Workspace,
     session: &mut Session,

@@ -13,6 +13,8 @@ pub const NAME: &str = "systemd-unit";
 /// The unit text for `env`. Every value is checked first: none may hold a line break or
 /// other control character (it would add settings of its own to the unit), the account and
 /// the limits are of systemd's forms; a bad one is an error naming its key.
+// Long: the unit is written key by key, each value validated where it is written so that an error
+// names its key.
 pub fn unit(name: &str, env: &Environment, root: &str, bin: &str) -> Result<String> {
     let c = env.systemd.clone().unwrap_or_default();
     let key = |k: &str| format!("[deploy.{name}.systemd] {k}");

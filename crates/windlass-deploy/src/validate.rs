@@ -12,6 +12,8 @@ use windlass_core::{Diagnostic, Session, Severity, Step, StepOutcome, Workspace}
 pub const NAME: &str = "validate-config";
 
 /// Every problem with the environment, each a diagnostic of `step`; the count.
+// Long: the environment's checks in the order `validate-config` reports them, each a few lines with
+// its diagnostic.
 pub fn check(session: &mut Session, ws: &Workspace, env: &Environment, step: &str) -> usize {
     let mut problems = Vec::new();
     for var in &env.required_env {

@@ -99,6 +99,7 @@ pub fn unsafe_value(value: &str) -> bool {
 /// The multi-stage Dockerfile of `--init`: dependencies built in a layer of their own from
 /// stub sources (the cargo-chef idea, without cargo-chef), then the real build, then a
 /// minimal non-root runtime with an exec-form health check.
+// Long: the generated Dockerfile, top to bottom, as the file it writes.
 pub fn multi_stage(
     ws: &Workspace,
     metadata: &Metadata,

@@ -352,6 +352,8 @@ impl DockerBuild {
         }))
     }
 
+    // Long: the build's sequence (lint, context, build, smoke run, health probe, push) shares the
+    // image id and the cleanup guard.
     fn build(
         &self,
         ws: &Workspace,

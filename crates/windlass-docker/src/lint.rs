@@ -139,6 +139,8 @@ fn check_exec_form(n: u32, keyword: &str, args: &str, findings: &mut Vec<Finding
 }
 
 /// The final stage's user and health check, inherited through the stages it is built from.
+// Long: the user and health-check rules over one walk of the inherited stages, each verdict with
+// hadolint's id.
 fn check_final_stage(file: &Dockerfile, findings: &mut Vec<Finding>) {
     let chain = file.final_chain();
     let Some(last) = chain.first() else {

@@ -33,6 +33,8 @@ impl Step for StagedFmt {
         ))
     }
 
+    // Long: each staged file is read from the index, formatted and compared in turn; the loop body
+    // is the step.
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let root = ws.repo_root.clone();
         let rust: Vec<String> = staged::files(session, &root)?

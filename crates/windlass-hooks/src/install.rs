@@ -127,6 +127,8 @@ impl Step for InstallHooks {
         }))
     }
 
+    // Long: the hook's install: an existing hook kept or chained, written, verified; each branch
+    // has its own message.
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let dir = hooks_dir(session, &ws.repo_root)?;
         let hook = dir.join("pre-commit");

@@ -270,6 +270,8 @@ pub fn signing_key(config: &ReleaseConfig) -> Result<windlass_archive::minisign:
 
 /// Builds, packs, describes and checksums the binaries of the release `version` made at
 /// `commit` (checked out); with `build.sign`, signs the checksums.
+// Long: build, pack, SBOM, checksums and signature in the order a release publishes them, sharing
+// the artifact list.
 pub fn make_artifacts(
     ws: &Workspace,
     session: &mut Session,

@@ -184,6 +184,8 @@ impl Step for Release {
         }))
     }
 
+    // Long: the release step's modes (artifacts only, resume, dry run, execute) choose among the
+    // same calls.
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         if self.options.artifacts_only {
             return self.artifacts_of_head(ws, session);

@@ -55,6 +55,8 @@ pub struct Plan {
 }
 
 /// Computes the plan. Reads the manifests, `cargo metadata` and git; writes nothing.
+// Long: the plan's fields computed in dependency order (members, versions, bump, tag, changelog,
+// files), each from the ones before.
 pub fn compute(
     ws: &Workspace,
     session: &mut Session,

@@ -30,6 +30,7 @@ pub fn details(ws: &Workspace, plan: &Plan) -> serde_json::Value {
 }
 
 /// Prints the plan, as the dry run shows it and `--execute` follows it.
+// Long: the dry run's text, section by section, as the user reads it.
 pub fn show(
     ws: &Workspace,
     session: &mut Session,

@@ -55,6 +55,7 @@ pub struct Subject<'a> {
 }
 
 /// The SBOM, as JSON text with a trailing newline.
+// Long: the CycloneDX document, field by field, as the format defines it.
 pub fn build(subject: &Subject<'_>, checksums: &Checksums) -> String {
     let packages: BTreeMap<&PackageId, &Package> = subject
         .metadata

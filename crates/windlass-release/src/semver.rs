@@ -106,6 +106,8 @@ pub fn check(
 }
 
 /// [`check`] of one member (`package`), or of the workspace.
+// Long: cargo-semver-checks' run, its output parsed, and its verdict against the bump, over one
+// baseline checkout.
 fn check_scope(
     ws: &Workspace,
     session: &mut Session,

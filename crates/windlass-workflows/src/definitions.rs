@@ -344,38 +344,8 @@ fn declared_job(config: &WorkflowsConfig, id: &str, declared: &CiJob) -> Node {
         toolchain_step(config, Some(declared), false),
     ];
     steps.extend(prebuilt_xtask());
-    let kind = id;
     if declared.compiles {
-        steps.push(map([
-            ("name", s("Key the build cache")),
-            ("id", s("cache-key")),
-            (
-                "run",
-                Node::Block(format!(
-                    "echo \"key=$(cargo xtask {key} {kind})\" >> \"$GITHUB_OUTPUT\"\necho \"prefix=$(cargo xtask {key} {kind} --prefix)\" >> \"$GITHUB_OUTPUT\"\n",
-                    key = crate::cache::KEY
-                )),
-            ),
-        ]));
-        steps.push(map([
-            ("name", s("Restore the build cache")),
-            ("id", s("restore")),
-            ("uses", uses(CACHE_RESTORE)),
-            (
-                "with",
-                map([
-                    ("path", cache_paths(&declared.tools)),
-                    (
-                        "key",
-                        s("${{ runner.os }}-${{ steps.cache-key.outputs.key }}"),
-                    ),
-                    (
-                        "restore-keys",
-                        s("${{ runner.os }}-${{ steps.cache-key.outputs.prefix }}"),
-                    ),
-                ]),
-            ),
-        ]));
+        steps.extend(cache_restore(id, declared));
     }
     for tool in &declared.tools {
         steps.push(run(
@@ -391,85 +361,11 @@ fn declared_job(config: &WorkflowsConfig, id: &str, declared: &CiJob) -> Node {
         .iter()
         .rposition(|s| matches!(s, JobStep::Run { .. }));
     for (i, step) in declared.steps.iter().enumerate() {
-        steps.push(match step {
-            JobStep::Run {
-                name,
-                condition,
-                env,
-                run,
-            } => {
-                let mut pairs = vec![("name".to_string(), s(name.as_str()))];
-                let mut env: Vec<(String, Node)> = env
-                    .iter()
-                    .map(|(k, v)| (k.clone(), s(v.as_str())))
-                    .collect();
-                let mut run = run.clone();
-                if shard && Some(i) == last_run {
-                    pairs[0].1 = s(format!("{name} (one shard)"));
-                    env.push(("PARTITION".into(), s("${{ matrix.partition }}")));
-                    run.push_str(&format!(" --partition \"$PARTITION/{n}\""));
-                }
-                if let Some(condition) = condition {
-                    pairs.push(("if".to_string(), s(condition.as_str())));
-                }
-                if !env.is_empty() {
-                    pairs.push(("env".to_string(), Node::Map(env)));
-                }
-                pairs.push(("run".to_string(), s(run)));
-                Node::Map(pairs)
-            }
-            JobStep::KeepFile {
-                name,
-                artifact,
-                path,
-            } => map([
-                ("name", s(name.as_str())),
-                ("if", s("always()")),
-                ("uses", uses(UPLOAD_ARTIFACT)),
-                (
-                    "with",
-                    map([
-                        ("name", s(artifact.as_str())),
-                        ("path", s(path.as_str())),
-                        ("if-no-files-found", s("ignore")),
-                    ]),
-                ),
-            ]),
-        });
+        let sharded = (shard && Some(i) == last_run).then_some(n);
+        steps.push(job_step(step, sharded));
     }
     if declared.compiles {
-        // One shard saves for all: they build the same artifacts.
-        let saves = format!(
-            "!cancelled() && github.event_name == 'push' && steps.restore.outputs.cache-hit != 'true'{}",
-            if shard {
-                " && matrix.partition == 1"
-            } else {
-                ""
-            }
-        );
-        steps.push(map([
-            ("name", s("Prune the build cache")),
-            ("if", s(saves.as_str())),
-            (
-                "run",
-                s(format!("cargo xtask {} --registry", crate::cache::PRUNE)),
-            ),
-        ]));
-        steps.push(map([
-            ("name", s("Save the build cache")),
-            ("if", s(saves.as_str())),
-            ("uses", uses(CACHE_SAVE)),
-            (
-                "with",
-                map([
-                    ("path", cache_paths(&declared.tools)),
-                    (
-                        "key",
-                        s("${{ runner.os }}-${{ steps.cache-key.outputs.key }}"),
-                    ),
-                ]),
-            ),
-        ]));
+        steps.extend(cache_save(declared, shard));
     }
     let mut extra = vec![
         ("needs".to_string(), s(XTASK_JOB)),
@@ -495,6 +391,129 @@ fn declared_job(config: &WorkflowsConfig, id: &str, declared: &CiJob) -> Node {
         extra,
         steps,
     )
+}
+
+/// The steps that key the build cache of the job of step `kind` and restore it.
+fn cache_restore(kind: &str, declared: &CiJob) -> [Node; 2] {
+    [
+        map([
+            ("name", s("Key the build cache")),
+            ("id", s("cache-key")),
+            (
+                "run",
+                Node::Block(format!(
+                    "echo \"key=$(cargo xtask {key} {kind})\" >> \"$GITHUB_OUTPUT\"\necho \"prefix=$(cargo xtask {key} {kind} --prefix)\" >> \"$GITHUB_OUTPUT\"\n",
+                    key = crate::cache::KEY
+                )),
+            ),
+        ]),
+        map([
+            ("name", s("Restore the build cache")),
+            ("id", s("restore")),
+            ("uses", uses(CACHE_RESTORE)),
+            (
+                "with",
+                map([
+                    ("path", cache_paths(&declared.tools)),
+                    (
+                        "key",
+                        s("${{ runner.os }}-${{ steps.cache-key.outputs.key }}"),
+                    ),
+                    (
+                        "restore-keys",
+                        s("${{ runner.os }}-${{ steps.cache-key.outputs.prefix }}"),
+                    ),
+                ]),
+            ),
+        ]),
+    ]
+}
+
+/// One of a job's own steps; `sharded` (the number of partitions) runs it on one shard.
+fn job_step(step: &JobStep, sharded: Option<u32>) -> Node {
+    match step {
+        JobStep::Run {
+            name,
+            condition,
+            env,
+            run,
+        } => {
+            let mut pairs = vec![("name".to_string(), s(name.as_str()))];
+            let mut env: Vec<(String, Node)> = env
+                .iter()
+                .map(|(k, v)| (k.clone(), s(v.as_str())))
+                .collect();
+            let mut run = run.clone();
+            if let Some(n) = sharded {
+                pairs[0].1 = s(format!("{name} (one shard)"));
+                env.push(("PARTITION".into(), s("${{ matrix.partition }}")));
+                run.push_str(&format!(" --partition \"$PARTITION/{n}\""));
+            }
+            if let Some(condition) = condition {
+                pairs.push(("if".to_string(), s(condition.as_str())));
+            }
+            if !env.is_empty() {
+                pairs.push(("env".to_string(), Node::Map(env)));
+            }
+            pairs.push(("run".to_string(), s(run)));
+            Node::Map(pairs)
+        }
+        JobStep::KeepFile {
+            name,
+            artifact,
+            path,
+        } => map([
+            ("name", s(name.as_str())),
+            ("if", s("always()")),
+            ("uses", uses(UPLOAD_ARTIFACT)),
+            (
+                "with",
+                map([
+                    ("name", s(artifact.as_str())),
+                    ("path", s(path.as_str())),
+                    ("if-no-files-found", s("ignore")),
+                ]),
+            ),
+        ]),
+    }
+}
+
+/// The steps that prune and save the build cache: on pushes to the default branch only, and
+/// from one shard for all (they build the same artifacts).
+fn cache_save(declared: &CiJob, shard: bool) -> [Node; 2] {
+    let saves = format!(
+        "!cancelled() && github.event_name == 'push' && steps.restore.outputs.cache-hit != 'true'{}",
+        if shard {
+            " && matrix.partition == 1"
+        } else {
+            ""
+        }
+    );
+    [
+        map([
+            ("name", s("Prune the build cache")),
+            ("if", s(saves.as_str())),
+            (
+                "run",
+                s(format!("cargo xtask {} --registry", crate::cache::PRUNE)),
+            ),
+        ]),
+        map([
+            ("name", s("Save the build cache")),
+            ("if", s(saves.as_str())),
+            ("uses", uses(CACHE_SAVE)),
+            (
+                "with",
+                map([
+                    ("path", cache_paths(&declared.tools)),
+                    (
+                        "key",
+                        s("${{ runner.os }}-${{ steps.cache-key.outputs.key }}"),
+                    ),
+                ]),
+            ),
+        ]),
+    ]
 }
 
 /// The jobs of a workflow of declared jobs: the xtask's build, then each.
@@ -552,6 +571,7 @@ pub fn security(config: &WorkflowsConfig, jobs: &[(String, CiJob)]) -> Node {
 /// `cargo xtask deploy` on a self-hosted runner on the target itself — a host, or a swarm
 /// manager — so that no SSH key or orchestrator credential lives in CI. GitHub's environment
 /// protection (required reviewers for production) applies through `environment:`.
+// Long: deploy.yml, job by job, as the file it writes.
 pub fn deploy(config: &WorkflowsConfig, targets: &[DeployTarget], nextest: bool) -> Node {
     let read = [("contents", "read")];
     let environment = map([("ENVIRONMENT", s("${{ inputs.environment }}"))]);

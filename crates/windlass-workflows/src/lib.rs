@@ -308,6 +308,8 @@ impl Step for Workflows {
         }))
     }
 
+    // Long: every generated file is compared, written or reported in one loop with the same drift
+    // record.
     fn run(&self, ws: &Workspace, session: &mut Session) -> Result<StepOutcome> {
         let root = &ws.repo_root;
         let files = generate_for(root, &self.config, &self.inputs);

@@ -374,3 +374,80 @@ fn the_crates_are_layered() {
         );
     }
 }
+
+/// The longest a function may be without a reason: a step is a step, and a function that
+/// does several is split where one ends.
+const MAX_FUNCTION_LINES: usize = 80;
+
+/// Functions over [`MAX_FUNCTION_LINES`] lines (tests left out) without a `// Long: why`
+/// comment among the lines right above them.
+#[test]
+fn a_long_function_says_why() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    for dir in ["crates", "xtask"] {
+        for krate in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            let src = krate.path().join("src");
+            if src.is_dir() {
+                sources(&src, &mut files);
+            }
+        }
+        if root.join(dir).join("src").is_dir() {
+            sources(&root.join(dir).join("src"), &mut files);
+        }
+    }
+    files.sort();
+    files.dedup();
+    let mut long = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let end = lines
+            .iter()
+            .position(|l| l.trim() == "#[cfg(test)]")
+            .unwrap_or(lines.len());
+        for (i, line) in lines[..end].iter().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = &line[..line.len() - trimmed.len()];
+            let signature = trimmed
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub ")
+                .trim_start_matches("const ");
+            if !signature.starts_with("fn ") {
+                continue;
+            }
+            let closing = format!("{indent}}}");
+            let Some(length) = lines[i + 1..end]
+                .iter()
+                .position(|l| *l == closing)
+                .map(|p| p + 2)
+            else {
+                continue;
+            };
+            if length <= MAX_FUNCTION_LINES {
+                continue;
+            }
+            let says_why = lines[..i]
+                .iter()
+                .rev()
+                .take_while(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("//") || l.starts_with("#[")
+                })
+                .any(|l| l.trim_start().starts_with("// Long: "));
+            if !says_why {
+                long.push(format!(
+                    "{}:{} {} lines",
+                    file.strip_prefix(&root).unwrap_or(file).display(),
+                    i + 1,
+                    length
+                ));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FUNCTION_LINES} lines: split them where a step ends, or say why not in a `// Long: ` comment above them:\n{}",
+        long.join("\n")
+    );
+}

@@ -76,6 +76,8 @@ fn keep_xtask_apart(doc: &mut DocumentMut, changes: &mut Vec<String>) {
 /// `[workspace.metadata.windlass]` (or `[package.metadata.windlass]` in a manifest that
 /// is a single package and no workspace): the `ci` steps and the repository's own fmt and
 /// clippy rules, each only where the table does not say already.
+// Long: one table edited key by key, each key only where the adopter's table is silent; splitting
+// it would pass the same three handles to every piece.
 fn write_config(doc: &mut DocumentMut, config: &ConfigEdit<'_>, changes: &mut Vec<String>) {
     let owner = if doc.contains_key("workspace") || !doc.contains_key("package") {
         "workspace"

@@ -343,6 +343,8 @@ enum Check {
 
 /// `docker run` with the ports published on 127.0.0.1 at free ports; the ports as
 /// (container, host).
+// Long: the `docker run` arguments are built option by option from the service's config, each
+// validated where it is added.
 fn start_container(
     session: &mut Session,
     name: &str,

@@ -56,6 +56,8 @@ impl Watch<'_> {
     }
 
     /// Watches until the window ends, a failure, or an interrupt.
+    // Long: the bake window's loop: health polls, analysis evaluations, interrupts and progress
+    // share one clock and one verdict.
     pub fn run(&self, session: &mut Session) -> Watched {
         let length = self.length();
         let started = Instant::now();
