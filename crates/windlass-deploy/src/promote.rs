@@ -213,3 +213,108 @@ fn swarm_image(
     }
     Ok(image)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Verdict;
+    use windlass_core::testing::configured;
+
+    const MANIFEST: &str = r#"
+[workspace]
+[workspace.metadata.windlass.deploy.staging]
+bake = "1m"
+[workspace.metadata.windlass.deploy.production]
+promote-from = "staging"
+[workspace.metadata.windlass.deploy.cluster]
+engine = "swarm"
+service = "svc"
+image = "svc:1"
+"#;
+
+    /// What `resolve` says when the source's ledger (at `dir/ledger.json`) holds `releases`
+    /// and `live` is live there.
+    fn resolve_with(
+        dir: &Path,
+        source: &str,
+        target: &str,
+        live: Option<&str>,
+        releases: &[(&str, Verdict, bool)],
+    ) -> anyhow::Error {
+        let (ws, mut session, _) = configured(dir, MANIFEST);
+        let ledger_path = dir.join("ledger.json");
+        if !releases.is_empty() {
+            let mut ledger = Ledger::load(&ledger_path, &dir.join("deploy.log")).unwrap();
+            for (id, verdict, baked) in releases {
+                ledger.stage(crate::ledger::Entry::staged(id, "1.0.0", "abc", "t"));
+                ledger.decide(id, *verdict, Vec::new(), "t");
+                ledger.update(id, |e| e.baked = *baked);
+            }
+            ledger.save().unwrap();
+        }
+        let target_env = environment(&ws, target).unwrap();
+        let live = live.map(str::to_string);
+        let mut ledger_of = |_: &mut Session, _: &str, _: &Environment| {
+            Ok((ledger_path.clone(), dir.join("deploy.log"), live.clone()))
+        };
+        resolve(
+            &ws,
+            &mut session,
+            (target, &target_env),
+            source,
+            None,
+            &mut ledger_of,
+        )
+        .map(|_| ())
+        .expect_err("the promotion is refused")
+    }
+
+    fn refused_saying(err: &anyhow::Error, words: &str) {
+        let json = windlass_core::error::to_json(err);
+        assert_eq!(json["kind"], "refused", "{json}");
+        assert!(format!("{err:#}").contains(words), "{err:#}");
+    }
+
+    #[test]
+    fn a_promotion_is_refused_for_each_reason_an_operator_would_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        refused_saying(
+            &resolve_with(d, "production", "production", None, &[]),
+            "cannot be promoted from itself",
+        );
+        refused_saying(
+            &resolve_with(d, "cluster", "production", None, &[]),
+            "a release moves between environments of one engine",
+        );
+        refused_saying(
+            &resolve_with(d, "staging", "production", None, &[]),
+            "nothing is live in staging",
+        );
+        refused_saying(
+            &resolve_with(d, "staging", "production", Some("r1"), &[]),
+            "ledger is not on this machine",
+        );
+        refused_saying(
+            &resolve_with(
+                d,
+                "staging",
+                "production",
+                Some("r2"),
+                &[("r2", Verdict::RolledBack, true)],
+            ),
+            "did not pass its gate there (ledger: rolled-back)",
+        );
+        std::fs::remove_file(d.join("ledger.json")).unwrap();
+        refused_saying(
+            &resolve_with(
+                d,
+                "staging",
+                "production",
+                Some("r3"),
+                &[("r3", Verdict::Healthy, false)],
+            ),
+            "did not finish its bake there",
+        );
+    }
+}

@@ -176,3 +176,71 @@ impl Step for ValidateConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use windlass_core::testing::detached;
+
+    fn environment(toml: &str) -> Environment {
+        toml::from_str(toml).expect("the test's environment parses")
+    }
+
+    fn codes(recorded: &windlass_core::testing::Recorded) -> Vec<String> {
+        recorded.diagnostics().into_iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn each_problem_is_a_diagnostic_of_its_declared_code() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("good.toml"), "a = 1\n").unwrap();
+        std::fs::write(dir.path().join("bad.toml"), "a = 1\nb = \n").unwrap();
+        // A port nothing listens on: bound, then released.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let env = environment(&format!(
+            r#"
+            required-env = ["PATH", "WINDLASS_TEST_VARIABLE_NOBODY_SETS"]
+            config-files = ["good.toml", "bad.toml", "absent.toml"]
+            restart = ["no-such-program-anywhere"]
+            reachable = ["{closed}"]
+            "#
+        ));
+        let (ws, mut session, recorded) = detached(dir.path());
+        let count = check(&mut session, &ws, &env, NAME);
+        assert_eq!(
+            codes(&recorded),
+            [
+                "validate-config/missing-variable",
+                "validate-config/config-file",
+                "validate-config/config-file",
+                "validate-config/restart-command",
+                "validate-config/unreachable",
+            ]
+        );
+        assert_eq!(count, 5);
+        let bad = &recorded.diagnostics()[1];
+        assert_eq!(
+            (bad.file.as_deref(), bad.line),
+            (Some("bad.toml"), Some(2)),
+            "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn a_variable_is_named_never_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = environment(r#"required-env = ["WINDLASS_TEST_VARIABLE_NOBODY_SETS"]"#);
+        let (ws, mut session, recorded) = detached(dir.path());
+        check(&mut session, &ws, &env, NAME);
+        let d = &recorded.diagnostics()[0];
+        assert!(d.message.contains("WINDLASS_TEST_VARIABLE_NOBODY_SETS"));
+        // And a set one says nothing at all.
+        let env = environment(r#"required-env = ["PATH"]"#);
+        let (ws, mut session, recorded) = detached(dir.path());
+        assert_eq!(check(&mut session, &ws, &env, NAME), 0);
+        assert!(recorded.events().is_empty() || recorded.diagnostics().is_empty());
+    }
+}
