@@ -59,10 +59,21 @@ fn applies(shown: &Shown, package: &Package, crates_io: &(String, String)) -> bo
 
 /// Scans every crates.io package of `lock`.
 pub fn scan(db: &mut Database, lock: &Lock, ignore: &[Ignored]) -> Result<Scan> {
+    scan_only(db, lock, ignore, &|_| true)
+}
+
+/// Scans the crates.io packages of `lock` that `keep` keeps: those the build's features and
+/// targets pull in, as cargo-deny checks them (`scan` is cargo-audit's lockfile-wide view).
+pub fn scan_only(
+    db: &mut Database,
+    lock: &Lock,
+    ignore: &[Ignored],
+    keep: &dyn Fn(&Package) -> bool,
+) -> Result<Scan> {
     let mut out = Scan::default();
     let mut used = vec![false; ignore.len()];
     let crates_io = source_key(&SourceId::default());
-    for package in &lock.lockfile.packages {
+    for package in lock.lockfile.packages.iter().filter(|p| keep(p)) {
         // cargo-audit checks packages of the default registry only; advisories are about them.
         if !package
             .source

@@ -195,7 +195,26 @@ fn advisories_part(
 ) -> Result<()> {
     let (ws, lock, policy) = (parts.ws, parts.lock, parts.policy);
     let mut db = crate::snapshot::open(session, ws, audit)?;
-    let scan = advisories::scan(&mut db, lock, &policy.ignore)?;
+    // cargo-deny's view by default: the packages the workspace's enabled features and all
+    // its targets pull in (cargo metadata's), not every entry of the lockfile.
+    let in_build: Option<std::collections::HashSet<(String, String)>> =
+        if audit.lockfile_wide || audit.file.is_some() || audit.bin.is_some() {
+            None
+        } else {
+            let metadata = parts.metadata(session)?;
+            Some(
+                metadata
+                    .packages
+                    .iter()
+                    .map(|p| (p.name.to_string(), p.version.to_string()))
+                    .collect(),
+            )
+        };
+    let scan = advisories::scan_only(&mut db, lock, &policy.ignore, &|package| {
+        in_build.as_ref().is_none_or(|set| {
+            set.contains(&(package.name.to_string(), package.version.to_string()))
+        })
+    })?;
     let with_details = session.wants_details();
     let (mut vulnerabilities, mut warnings) = (0, 0);
     for finding in &scan.findings {

@@ -36,6 +36,10 @@ pub struct AuditConfig {
     /// Audit the packages only windlass brings in too (default: left out, and said so).
     #[serde(default)]
     pub include_xtask: bool,
+    /// Check advisories against every package of Cargo.lock, as cargo-audit does (default:
+    /// the packages the workspace's features and targets pull in, as cargo-deny does).
+    #[serde(default)]
+    pub lockfile_wide: bool,
     /// A `.tar.gz` of the advisory database the repository carries, relative to the
     /// workspace root: used when there is no database and none can be fetched (a fresh
     /// machine offline), its age said.
@@ -117,6 +121,8 @@ pub struct Audit {
     pub bin: Option<PathBuf>,
     /// Audit what only windlass brings in too.
     pub include_xtask: bool,
+    /// Advisories for every package of the lockfile, not only those the build pulls in.
+    pub lockfile_wide: bool,
     /// The repository's snapshot of the database (absolute), the last resort.
     pub snapshot: Option<PathBuf>,
 }
@@ -142,6 +148,8 @@ pub struct AuditArgs {
     pub bin: Option<PathBuf>,
     /// `--include-xtask`.
     pub include_xtask: bool,
+    /// `--lockfile-wide`.
+    pub lockfile_wide: bool,
 }
 
 /// The values `--deny` accepts.
@@ -184,6 +192,7 @@ impl Audit {
             scope: args.scope,
             bin: args.bin.clone(),
             include_xtask: args.include_xtask || config.include_xtask,
+            lockfile_wide: args.lockfile_wide || config.lockfile_wide,
             snapshot: config.snapshot.clone(),
             policy: args
                 .policy
@@ -262,6 +271,10 @@ pub struct AuditCli {
     /// workspace member); by default they are left out, and the run says so.
     #[arg(long)]
     pub include_xtask: bool,
+    /// Check advisories against every package of Cargo.lock, as cargo-audit does; by
+    /// default only the packages the enabled features and targets pull in, as cargo-deny.
+    #[arg(long)]
+    pub lockfile_wide: bool,
     /// Check only these parts: advisories, licenses, bans, sources (comma-separated or repeated).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Part>,
@@ -303,6 +316,7 @@ impl AuditCli {
             bin: bin.or_else(|| self.bin.as_ref().map(absolute)),
             policy: self.policy.as_ref().map(absolute),
             include_xtask: self.include_xtask,
+            lockfile_wide: self.lockfile_wide,
             scope: Scope::only(&parts),
         }
     }

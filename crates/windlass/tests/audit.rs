@@ -90,9 +90,12 @@ fn ids(report: &serde_json::Value) -> Vec<String> {
     ids
 }
 
+/// `audit --only advisories` of a hand-written lockfile, whose packages no manifest pulls
+/// in: lockfile-wide, as cargo-audit reads it.
 fn audit(fx: &Fixture, db: &Path, extra: &[&str]) -> Run {
     let mut args = vec![
         "audit",
+        "--lockfile-wide",
         "--no-fetch",
         "--only",
         "advisories",
@@ -103,6 +106,56 @@ fn audit(fx: &Fixture, db: &Path, extra: &[&str]) -> Run {
     ];
     args.extend_from_slice(extra);
     fx.run(&args)
+}
+
+#[test]
+fn a_crate_only_an_unused_feature_pulls_in_is_reported_only_lockfile_wide() {
+    let fx = Fixture::new(CLEAN_LIB);
+    // itoa is in the build only with the `fast` feature; windlass's own build has it in the
+    // local registry, so this resolves offline.
+    let manifest = fx.read("Cargo.toml");
+    fx.write(
+        "Cargo.toml",
+        &format!(
+            "{manifest}\n[dependencies]\nitoa = {{ version = \"1\", optional = true }}\n\n[features]\nfast = [\"dep:itoa\"]\n"
+        ),
+    );
+    let status = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline", "--quiet"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(fx.read("Cargo.lock").contains("name = \"itoa\""));
+    let db = fx.root.join("advisory-db");
+    advisory(
+        &db,
+        "RUSTSEC-2099-0100",
+        "itoa",
+        "",
+        "patched = []",
+        "itoa is bad",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "audit",
+            "--no-fetch",
+            "--only",
+            "advisories",
+            "--format",
+            "json",
+            "--db",
+            db.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        fx.run(&args)
+    };
+    // cargo-deny's view: no feature pulls itoa in, so nothing is vulnerable.
+    let report = run(&[]).expect_code(0).json();
+    assert_eq!(ids(&report), Vec::<String>::new(), "{report}");
+    // cargo-audit's view: every entry of the lockfile.
+    let report = run(&["--lockfile-wide"]).expect_code(1).json();
+    assert_eq!(ids(&report), ["RUSTSEC-2099-0100"], "{report}");
 }
 
 #[test]
@@ -243,6 +296,7 @@ fn github_actions_annotates_the_cargo_lock_line() {
     let run = Run(fx
         .command(&[
             "audit",
+            "--lockfile-wide",
             "--no-fetch",
             "--only",
             "advisories",
@@ -369,6 +423,7 @@ fn a_stale_database_whose_fetch_fails_warns_with_its_age_and_still_audits() {
     let run = fx
         .run(&[
             "audit",
+            "--lockfile-wide",
             "--only",
             "advisories",
             "--db",
@@ -736,6 +791,7 @@ fn yanked_versions_are_read_from_cargos_index_cache_offline() {
     let run = |extra: &[&str]| {
         let mut args = vec![
             "audit",
+            "--lockfile-wide",
             "--no-fetch",
             "--only",
             "advisories",

@@ -256,8 +256,10 @@ fn waivers_accept_findings_until_their_date() {
     let fx = Fixture::with_manifest(CLEAN_LIB, &format!("{active}{by_alias}"));
     fx.write("Cargo.lock", &vulnerable_lockfile());
     let db = advisory_db();
+    // A hand-written lockfile no manifest pulls in: read lockfile-wide.
     let args = [
         "audit",
+        "--lockfile-wide",
         "--only",
         "advisories",
         "--no-fetch",
