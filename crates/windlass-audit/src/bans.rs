@@ -269,7 +269,9 @@ impl Bans {
         }
         let mut skip_used = vec![false; self.skip.len()];
         let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for i in shipped {
+        // A workspace member that shares a registry crate's name (a fork, a vendored
+        // `tracing 0.0.0`) is the workspace's own, never a second version of it.
+        for i in shipped.into_iter().filter(|&i| !graph.nodes[i].member) {
             by_name
                 .entry(graph.nodes[i].name.as_str())
                 .or_default()
@@ -489,6 +491,47 @@ fn org_of(url: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::Node;
+
+    fn node(name: &str, version: &str, member: bool, deps: Vec<(usize, bool)>) -> Node {
+        Node {
+            name: name.into(),
+            version: version.parse().unwrap(),
+            source: (!member).then(|| format!("registry+{CRATES_IO}")),
+            member,
+            private: false,
+            deps,
+            declared: Vec::new(),
+            manifest: None,
+        }
+    }
+
+    #[test]
+    fn a_workspace_member_is_never_a_duplicate_of_a_registry_crate() {
+        let bans = toml::from_str::<BansSection>("multiple-versions = \"deny\"")
+            .unwrap()
+            .policy()
+            .unwrap();
+        // app → tracing 0.1.44 and app → a; the workspace's own `tracing 0.0.0` beside them.
+        let graph = Graph {
+            nodes: vec![
+                node("app", "0.1.0", true, vec![(1, false), (3, false)]),
+                node("tracing", "0.1.44", false, Vec::new()),
+                node("tracing", "0.0.0", true, Vec::new()),
+                node("a", "1.0.0", false, vec![(4, false)]),
+                node("tracing", "0.1.30", false, Vec::new()),
+            ],
+        };
+        let found = bans.check(&graph);
+        let duplicates: Vec<&str> = found
+            .iter()
+            .filter(|f| f.id.starts_with("duplicate:"))
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(duplicates.len(), 1, "{found:?}");
+        assert!(duplicates[0].contains("in 2 versions"), "{duplicates:?}");
+        assert!(!duplicates[0].contains("0.0.0"), "{duplicates:?}");
+    }
 
     #[test]
     fn sources_read_like_cargo_writes_them() {
