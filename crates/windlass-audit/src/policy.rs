@@ -15,6 +15,11 @@ pub struct Policy {
     pub path: Option<PathBuf>,
     /// Advisory ids not to report.
     pub ignore: Vec<Ignored>,
+    /// Which crates unmaintained advisories are reported for (cargo-deny's default: all).
+    pub unmaintained: Reach,
+    /// Which crates unsound advisories are reported for (cargo-deny's default: the
+    /// workspace's direct dependencies).
+    pub unsound: Reach,
     /// The licence policy; `None` when the file has no `[licenses]` section.
     pub licenses: Option<LicensePolicy>,
     /// `[bans]`; `None` when the file has none.
@@ -81,6 +86,47 @@ struct File {
 struct AdvisoriesSection {
     #[serde(default)]
     ignore: Vec<IgnoreEntry>,
+    #[serde(default = "all")]
+    unmaintained: Reach,
+    #[serde(default = "workspace")]
+    unsound: Reach,
+}
+
+/// Which crates an informational kind of advisory is reported for, as cargo-deny's
+/// `[advisories] unmaintained` and `unsound` say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reach {
+    /// Every crate of the graph.
+    #[default]
+    All,
+    /// The workspace's direct dependencies only.
+    Workspace,
+    /// Every crate but the workspace's direct dependencies.
+    Transitive,
+    /// None.
+    None,
+}
+
+impl Reach {
+    /// Whether a crate that is (`direct`) or is not a direct dependency of a workspace
+    /// member is in reach.
+    pub fn reaches(self, direct: bool) -> bool {
+        match self {
+            Reach::All => true,
+            Reach::Workspace => direct,
+            Reach::Transitive => !direct,
+            Reach::None => false,
+        }
+    }
+}
+
+fn all() -> Reach {
+    Reach::All
+}
+
+fn workspace() -> Reach {
+    Reach::Workspace
 }
 
 #[derive(Deserialize)]
@@ -137,7 +183,11 @@ impl Policy {
     // names its line.
     pub fn load(path: &Path) -> Result<Self> {
         let Ok(text) = std::fs::read_to_string(path) else {
-            return Ok(Self::default());
+            // cargo-deny's defaults, as a file without an [advisories] section has them.
+            return Ok(Self {
+                unsound: Reach::Workspace,
+                ..Self::default()
+            });
         };
         let file: File = toml::from_str(&text).map_err(|e| {
             UsageError::new(format!("{} is not a valid policy: {e}", path.display()))
@@ -159,9 +209,9 @@ impl Policy {
                 })
                 .collect()
         };
-        let ignore = file
-            .advisories
-            .unwrap_or_default()
+        let advisories = file.advisories.unwrap_or_default();
+        let (unmaintained, unsound) = (advisories.unmaintained, advisories.unsound);
+        let ignore = advisories
             .ignore
             .into_iter()
             .filter_map(|entry| match entry {
@@ -224,6 +274,8 @@ impl Policy {
         Ok(Self {
             path: Some(path.to_path_buf()),
             ignore,
+            unmaintained,
+            unsound,
             licenses,
             bans,
             sources: file.sources.map(|s| s.policy()),

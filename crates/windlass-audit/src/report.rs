@@ -217,7 +217,24 @@ fn advisories_part(
     })?;
     let with_details = session.wants_details();
     let (mut vulnerabilities, mut warnings) = (0, 0);
+    let direct = direct_dependencies(audit, parts, session)?;
+    let mut out_of_reach = 0;
     for finding in &scan.findings {
+        // cargo-deny's `unmaintained`/`unsound` reach: whose crates those kinds are about.
+        let reach = match finding.kind {
+            Kind::Unmaintained => policy.unmaintained,
+            Kind::Unsound => policy.unsound,
+            _ => crate::policy::Reach::All,
+        };
+        if let Some(direct) = &direct
+            && !reach.reaches(direct.contains(&(
+                finding.package.name.to_string(),
+                finding.package.version.to_string(),
+            )))
+        {
+            out_of_reach += 1;
+            continue;
+        }
         let ids = finding.shown.ids();
         if let Some(waiver) = parts.waivers.waives(&ids) {
             tally.waived += 1;
@@ -239,6 +256,15 @@ fn advisories_part(
             tally.warnings += 1;
         }
         session.diagnostic(advisory_diagnostic(ws, lock, finding, fails, with_details));
+    }
+    if out_of_reach > 0 {
+        session.message(
+            Severity::Notice,
+            format!(
+                "{out_of_reach} unmaintained or unsound advisory(ies) about crates outside their reach in {} (`unmaintained`, `unsound`: all, workspace, transitive, none) not reported",
+                audit.policy.display()
+            ),
+        );
     }
     for (id, package) in &scan.ignored {
         session.message(
@@ -542,6 +568,35 @@ fn licenses_part(
         packages.len()
     ));
     Ok(())
+}
+
+/// The workspace members' direct dependencies (name, version), which cargo-deny's
+/// `workspace` reach means; `None` for a lone lockfile or binary and lockfile-wide (as
+/// cargo-audit reads it), whose every finding is in reach.
+fn direct_dependencies(
+    audit: &Audit,
+    parts: &Parts<'_>,
+    session: &mut Session,
+) -> Result<Option<std::collections::HashSet<(String, String)>>> {
+    let policy = parts.policy;
+    let all = crate::policy::Reach::All;
+    if audit.file.is_some()
+        || audit.bin.is_some()
+        || audit.lockfile_wide
+        || (policy.unmaintained == all && policy.unsound == all)
+    {
+        return Ok(None);
+    }
+    let graph = crate::graph::Graph::from_metadata(parts.metadata(session)?.as_ref());
+    Ok(Some(
+        graph
+            .nodes
+            .iter()
+            .filter(|n| n.member)
+            .flat_map(|n| n.deps.iter().map(|(i, _)| &graph.nodes[*i]))
+            .map(|n| (n.name.clone(), n.version.to_string()))
+            .collect(),
+    ))
 }
 
 /// `[bans]` and `[sources]` over the graph cargo resolves (a lone lockfile's own graph with

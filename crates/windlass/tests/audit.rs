@@ -159,6 +159,62 @@ fn a_crate_only_an_unused_feature_pulls_in_is_reported_only_lockfile_wide() {
 }
 
 #[test]
+fn unsound_advisories_reach_the_workspaces_direct_dependencies_unless_deny_toml_widens_it() {
+    let fx = Fixture::new(CLEAN_LIB);
+    // serde_json is direct, itoa only through it; both are in the local registry (windlass's
+    // own build uses them), so this resolves offline.
+    let manifest = fx.read("Cargo.toml");
+    fx.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[dependencies]\nserde_json = \"1\"\n"),
+    );
+    let status = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline", "--quiet"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let db = fx.root.join("advisory-db");
+    let unsound = "informational = \"unsound\"\n";
+    advisory(
+        &db,
+        "RUSTSEC-2099-0201",
+        "serde_json",
+        unsound,
+        "patched = []",
+        "direct",
+    );
+    advisory(
+        &db,
+        "RUSTSEC-2099-0202",
+        "itoa",
+        unsound,
+        "patched = []",
+        "transitive",
+    );
+    let run = || {
+        fx.run(&[
+            "audit",
+            "--no-fetch",
+            "--only",
+            "advisories",
+            "--format",
+            "json",
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .expect_code(0)
+        .json()
+    };
+    // cargo-deny's default, `unsound = "workspace"`: the direct dependency's only.
+    assert_eq!(ids(&run()), ["RUSTSEC-2099-0201"]);
+    fx.write("deny.toml", "[advisories]\nunsound = \"all\"\n");
+    assert_eq!(ids(&run()), ["RUSTSEC-2099-0201", "RUSTSEC-2099-0202"]);
+    fx.write("deny.toml", "[advisories]\nunsound = \"transitive\"\n");
+    assert_eq!(ids(&run()), ["RUSTSEC-2099-0202"]);
+}
+
+#[test]
 fn version_ranges_decide_what_is_vulnerable() {
     let fx = Fixture::new(CLEAN_LIB);
     let db = tiny_db(&fx.root);
