@@ -602,6 +602,77 @@ fn a_failure_after_the_commit_is_finished_by_resume() {
 }
 
 #[test]
+fn a_resume_that_can_never_push_says_so_and_its_undo_puts_the_clone_back() {
+    let repo = Repo::new(
+        &[("Cargo.toml", SINGLE), ("src/main.rs", MAIN_RS)],
+        Some("1.2.3"),
+    );
+    repo.commit("src/main.rs", "fix: one");
+    let root = repo.root().to_path_buf();
+    let before = git(&root, &["rev-parse", "HEAD"]);
+    let hook = repo.remote.join("hooks/pre-receive");
+    support::write_executable(
+        &hook,
+        "#!/bin/sh\necho 'remote: pushes are frozen' >&2\nexit 1\n",
+    );
+    repo.release(&["patch", "--execute", "--skip-ci", "--push"])
+        .expect_code(2);
+    std::fs::remove_file(&hook).unwrap();
+    // Meanwhile someone released 1.2.4 from another commit.
+    let other = root.parent().unwrap().join("other-clone");
+    git(
+        root.parent().unwrap(),
+        &[
+            "clone",
+            "--quiet",
+            repo.remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    git(
+        &other,
+        &[
+            "-c",
+            "user.name=o",
+            "-c",
+            "user.email=o@o",
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "-m",
+            "theirs",
+        ],
+    );
+    git(&other, &["tag", "v1.2.4"]);
+    git(&other, &["push", "--quiet", "origin", "v1.2.4"]);
+
+    let out = repo.release(&["--resume"]).expect_code(2);
+    let text = out.all_output();
+    assert!(text.contains("cannot finish this release"), "{text}");
+    let undo = text
+        .split('`')
+        .find(|part| part.starts_with("git tag -d v1.2.4"))
+        .unwrap_or_else(|| panic!("no undo command in: {text}"))
+        .to_string();
+    // The undo it prints, run as printed, puts the clone back as it was before the release.
+    let ran = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&undo)
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "{undo}: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert_eq!(git(&root, &["rev-parse", "HEAD"]), before);
+    assert_eq!(git(&root, &["tag", "--list", "v1.2.4"]), "");
+    assert!(!root.join(".git/windlass/release.json").exists());
+    assert_eq!(git(&root, &["status", "--porcelain"]), "");
+}
+
+#[test]
 fn artifacts_are_packed_checksummed_and_described_by_a_valid_sbom() {
     let mut files = workspace_files();
     files.push(("crates/bot/README.md", "# bot\n"));
