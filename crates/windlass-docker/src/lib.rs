@@ -15,6 +15,7 @@ pub mod codes;
 pub mod dockerfile;
 pub mod lint;
 pub mod parse;
+pub mod shell;
 mod smoke;
 
 pub mod task;

@@ -16,15 +16,26 @@ pub type Finding = (u32, &'static str, String);
 pub fn check(text: &str) -> Vec<Finding> {
     let file = Dockerfile::parse(text);
     let mut findings = Vec::new();
-    let mut shell_pipefail = false;
     let stage_names = file.stage_names();
+    // The stages the image is made of: the final one and those it is built FROM.
+    let shipped: HashSet<u32> = file.final_chain().iter().map(|s| s.line).collect();
+    // A SHELL holds for its stage and the stages built FROM it, not for the file.
+    let mut pipefail_of: std::collections::HashMap<&str, bool> = Default::default();
     for stage in &file.stages {
         check_base(&stage_names, stage, &mut findings);
+        let mut shell_pipefail = pipefail_of
+            .get(stage.base.to_ascii_lowercase().as_str())
+            .copied()
+            .unwrap_or(false);
+        let ships = shipped.contains(&stage.line);
         for instruction in &stage.instructions {
-            if instruction.keyword == "SHELL" && instruction.args.contains("pipefail") {
-                shell_pipefail = true;
+            if instruction.keyword == "SHELL" {
+                shell_pipefail = instruction.args.contains("pipefail");
             }
-            check_instruction(instruction, shell_pipefail, &mut findings);
+            check_instruction(instruction, shell_pipefail, ships, &mut findings);
+        }
+        if let Some(alias) = &stage.alias {
+            pipefail_of.insert(alias.as_str(), shell_pipefail);
         }
     }
     check_final_stage(&file, &mut findings);
@@ -56,7 +67,12 @@ fn check_base(stage_names: &HashSet<&str>, stage: &Stage, findings: &mut Vec<Fin
 }
 
 /// The rules of one instruction (an `ONBUILD` one as what it will be).
-fn check_instruction(i: &Instruction, shell_pipefail: bool, findings: &mut Vec<Finding>) {
+fn check_instruction(
+    i: &Instruction,
+    shell_pipefail: bool,
+    ships: bool,
+    findings: &mut Vec<Finding>,
+) {
     let n = i.line;
     let onbuild = if i.onbuild { "ONBUILD " } else { "" };
     match i.keyword.as_str() {
@@ -68,35 +84,50 @@ fn check_instruction(i: &Instruction, shell_pipefail: bool, findings: &mut Vec<F
                 findings.push((n, "no-add", format!("{onbuild}ADD of local files: use COPY (ADD also unpacks archives and fetches URLs)")));
             }
         }
-        "RUN" => check_run(n, &i.args, shell_pipefail, findings),
+        "RUN" => check_run(n, &i.args, shell_pipefail, ships, findings),
         "ENTRYPOINT" | "CMD" => check_exec_form(n, &i.keyword, &i.args, findings),
         _ => {}
     }
 }
 
-/// The shell commands of a RUN (its heredoc included).
-fn check_run(n: u32, script: &str, shell_pipefail: bool, findings: &mut Vec<Finding>) {
-    let words: Vec<&str> = script.split_whitespace().collect();
-    let after = |a: &str, b: &str| words.windows(2).any(|w| w[0] == a && w[1] == b);
+/// The shell commands of a RUN (its heredoc included), each judged by itself. `ships`: the
+/// stage ends up in the image (the final stage or one it is built from); apt lists left in a
+/// builder stage never ship, as hadolint also judges.
+fn check_run(n: u32, script: &str, shell_pipefail: bool, ships: bool, findings: &mut Vec<Finding>) {
+    let parsed = crate::shell::parse(script);
+    let has = |args: &[String], flag: &str| args.iter().any(|a| a == flag);
     for tool in ["apt-get", "apt"] {
-        if !after(tool, "install") {
+        let installs: Vec<&[String]> = parsed
+            .invocations(tool)
+            .filter(|args| args.first().is_some_and(|a| a == "install") || has(args, "install"))
+            .collect();
+        if installs.is_empty() {
             continue;
         }
-        if !script.contains("--no-install-recommends") {
+        let without_recommends = installs.iter().any(|args| {
+            !has(args, "--no-install-recommends")
+                && !args
+                    .iter()
+                    .any(|a| a.contains("APT::Install-Recommends=false"))
+        });
+        if without_recommends {
             findings.push((
                 n,
                 "apt-no-recommends",
                 format!("`{tool} install` without --no-install-recommends (hadolint DL3015)"),
             ));
         }
-        if !script.contains("rm -rf /var/lib/apt/lists") {
+        if ships && !script.contains("rm -rf /var/lib/apt/lists") {
             findings.push((n, "apt-clean", "apt lists are not removed in the same RUN (`rm -rf /var/lib/apt/lists/*`, hadolint DL3009)".into()));
         }
     }
-    if words.contains(&"apt") && !words.contains(&"apt-get") {
+    if parsed.invocations("apt").next().is_some() {
         findings.push((n, "apt-get", "`apt` is for people; scripts use `apt-get`, whose interface is stable (hadolint DL3027)".into()));
     }
-    if after("apk", "add") && !words.contains(&"--no-cache") {
+    if parsed
+        .invocations("apk")
+        .any(|args| args.first().is_some_and(|a| a == "add") && !has(args, "--no-cache"))
+    {
         findings.push((
             n,
             "apk-no-cache",
@@ -104,16 +135,16 @@ fn check_run(n: u32, script: &str, shell_pipefail: bool, findings: &mut Vec<Find
                 .into(),
         ));
     }
-    let fetches_wget = words.contains(&"wget");
-    if fetches_wget
-        && !words.iter().any(|w| {
+    let noisy_wget = parsed.invocations("wget").any(|args| {
+        !args.iter().any(|w| {
             w.starts_with("--progress")
-                || *w == "-q"
-                || *w == "--quiet"
+                || w == "-q"
+                || w == "--quiet"
                 || w.starts_with("-nv")
-                || *w == "--no-verbose"
+                || w == "--no-verbose"
         })
-    {
+    });
+    if noisy_wget {
         findings.push((
             n,
             "wget-progress",
@@ -121,8 +152,7 @@ fn check_run(n: u32, script: &str, shell_pipefail: bool, findings: &mut Vec<Find
                 .into(),
         ));
     }
-    let pipes = script.split("||").any(|part| part.contains('|'));
-    if pipes && !shell_pipefail && !script.contains("pipefail") {
+    if parsed.pipes && !shell_pipefail && !script.contains("pipefail") {
         findings.push((n, "pipefail", "a pipe in RUN without `set -o pipefail`: a failing first command goes unnoticed (hadolint DL4006; `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]`)".into()));
     }
 }
@@ -318,6 +348,38 @@ pub fn diagnostics(step: &str, file: &str, findings: &[Finding]) -> Vec<Diagnost
 mod tests {
     use super::*;
 
+    /// What real Dockerfiles (vaultwarden, qdrant, zola) showed against hadolint: each
+    /// command judged by itself.
+    #[test]
+    fn each_command_of_a_run_is_judged_by_itself() {
+        let tail = "USER 1000\nHEALTHCHECK CMD [\"/probe\"]\nCMD [\"/app\"]\n";
+        // `wget` installed, never run; the apt lists removed.
+        let text = format!(
+            "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends wget && rm -rf /var/lib/apt/lists/*\n{tail}"
+        );
+        assert_eq!(rules(&text), []);
+        // One of two installs without --no-install-recommends.
+        let text = format!(
+            "FROM debian:12\nRUN apt-get install -y --no-install-recommends a \\\n && apt-get install -y b && rm -rf /var/lib/apt/lists/*\n{tail}"
+        );
+        assert_eq!(rules(&text), [(2, "apt-no-recommends")]);
+        // A case pattern's `|` and a quoted one are no pipes.
+        let text = format!(
+            "FROM debian:12\nRUN case \"$P\" in \\\n */amd64 ) A=x ;; \\\n */arm64 | */arm64/* ) A=y ;; \\\n esac && sed -i 's|a|b|' f\n{tail}"
+        );
+        assert_eq!(rules(&text), []);
+        // A SHELL with pipefail holds for its stage and those built from it, not the others.
+        let text = format!(
+            "FROM debian:12 AS a\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl u | tar x\nFROM a AS b\nRUN curl u | tar x\nFROM debian:12\nRUN curl u | tar x\n{tail}"
+        );
+        assert_eq!(rules(&text), [(7, "pipefail")]);
+        // apt lists left in the final stage ship.
+        let text = format!(
+            "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n{tail}"
+        );
+        assert_eq!(rules(&text), [(2, "apt-clean")]);
+    }
+
     #[test]
     fn the_first_users_dockerfile_breaks_the_rules_at_their_lines() {
         let text = "FROM rust AS build\nADD . /src\nRUN apt-get update && \\\n    apt-get install -y curl\nFROM gcr.io/distroless/cc-debian12:latest\nCOPY --from=build /src/target/release/ploy /ploy\nHEALTHCHECK CMD curl -f http://localhost:8080/health\nCMD /ploy\n";
@@ -327,7 +389,7 @@ mod tests {
             [
                 (1, "base-pinned"),
                 (2, "no-add"),
-                (3, "apt-clean"),
+                // apt lists in the builder stage never ship: no apt-clean there.
                 (3, "apt-no-recommends"),
                 (5, "base-pinned"),
                 (7, "healthcheck"),
