@@ -152,6 +152,11 @@ pub struct AuditArgs {
     pub lockfile_wide: bool,
 }
 
+/// `path` with `.` and `..` resolved lexically.
+fn normalized(path: &std::path::Path) -> PathBuf {
+    windlass_core::paths::normalize(path)
+}
+
 /// The values `--deny` accepts.
 pub const DENY_KINDS: &[&str] = &[
     "warnings",
@@ -308,7 +313,11 @@ impl AuditCli {
             })
             .collect();
         AuditArgs {
-            file: self.file.clone(),
+            // Paths the user typed are the current directory's, whatever the workspace's root.
+            file: self
+                .file
+                .as_ref()
+                .map(|p| crate::task::normalized(&absolute(p))),
             db: self.db.clone(),
             no_fetch: self.no_fetch,
             deny: self.deny.clone(),

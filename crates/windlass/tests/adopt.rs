@@ -403,7 +403,7 @@ fn init_leaves_existing_ci_alone_and_replace_ci_replaces_only_what_it_supersedes
         .expect_code(0)
         .stdout();
     assert!(
-        out.contains("kept      .github/workflows/ci.yml (hand-written CI .github/workflows/ci.yaml, .github/workflows/docs.yml: left alone"),
+        out.contains("skipped   .github/workflows/ci.yml (hand-written CI .github/workflows/ci.yaml, .github/workflows/docs.yml: left alone"),
         "{out}"
     );
     assert!(out.contains("kept      .github/workflows/release.yml (hand-written .github/workflows/release.yml: left alone)"), "{out}");

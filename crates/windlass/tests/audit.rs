@@ -398,6 +398,45 @@ fn a_lone_lockfile_can_be_audited_from_anywhere() {
 }
 
 #[test]
+fn a_lockfile_named_from_a_workspaces_subdirectory_is_the_one_typed_and_shown_so() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let db = tiny_db(&fx.root);
+    // Beside the workspace: `../other/Cargo.lock` from its src/ is another file than from
+    // its root.
+    let other = fx.root.parent().unwrap().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(
+        other.join("Cargo.lock"),
+        lockfile(&[("vulnerable", "1.0.0")]),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_windlass"))
+        .args([
+            "audit",
+            "--no-fetch",
+            "--db",
+            db.to_str().unwrap(),
+            "--file",
+            "../../other/Cargo.lock",
+            "--format",
+            "json",
+        ])
+        .current_dir(fx.root.join("src"))
+        .output()
+        .unwrap();
+    let report = Run(out).expect_code(1).json();
+    let shown = report["diagnostics"][0]["file"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        std::path::Path::new(&shown),
+        other.join("Cargo.lock"),
+        "{report}"
+    );
+}
+
+#[test]
 fn without_a_database_and_offline_it_exits_2_with_the_command_to_get_one() {
     let fx = Fixture::new(CLEAN_LIB);
     fx.write("Cargo.lock", &lockfile(&[("vulnerable", "1.0.0")]));

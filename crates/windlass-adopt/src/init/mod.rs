@@ -53,6 +53,8 @@ enum Change {
     Updated,
     Removed,
     Kept,
+    /// A file windlass would write and does not (the repository has its own in its place).
+    NotWritten,
     Unchanged,
     /// A choice init made for the repository, said with why.
     Chose,
@@ -75,6 +77,7 @@ impl Log {
                 Change::Updated => "updated  ",
                 Change::Removed => "removed  ",
                 Change::Kept => "kept     ",
+                Change::NotWritten => "skipped  ",
                 Change::Unchanged => "unchanged",
                 Change::Chose => "chose    ",
             };
@@ -322,6 +325,10 @@ impl Init {
                         Change::Wrote
                     };
                     log.note(change, &shown, "");
+                }
+                // A file that is not there was not kept: it was not written.
+                FileAction::Keep { why } if !ws.repo_root.join(&planned.path).exists() => {
+                    log.note(Change::NotWritten, &shown, why)
                 }
                 FileAction::Keep { why } => log.note(Change::Kept, &shown, why),
                 FileAction::Replace { superseded, kept } => {
