@@ -371,7 +371,7 @@ mod tests {
 
     #[test]
     fn credentials_in_a_url_are_not_the_host_and_go_as_basic_auth() {
-        let target = parse_url("http://user:p%40ss@127.0.0.1:8080/health?x=1").unwrap();
+        let target = parse_url("http://user:p%40ss@127.0.0.1:8080/health?x=1").unwrap(); // windlass:allow-secret
         assert_eq!(target.host, "127.0.0.1");
         assert_eq!(target.port, 8080);
         assert_eq!(target.credentials.as_deref(), Some("user:p@ss"));

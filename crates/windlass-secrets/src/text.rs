@@ -82,7 +82,11 @@ pub fn is_placeholder(value: &str) -> bool {
         "not-a-real",
         "fake",
     ];
-    value.starts_with('$') || value.starts_with('{') || MARKERS.iter().any(|m| lower.contains(m))
+    // A redaction mask (`***`, `***PASSWORD***`) is what a secret looks like once hidden.
+    let mask = value.starts_with("***") || (!value.is_empty() && value.chars().all(|c| c == '*'));
+    mask || value.starts_with('$')
+        || value.starts_with('{')
+        || MARKERS.iter().any(|m| lower.contains(m))
 }
 
 /// The first 4 characters and the length: enough to recognise a secret, never to use it.
@@ -106,6 +110,13 @@ mod tests {
     fn entropy_tells_random_from_repetitive() {
         assert!(entropy("aaaaaaaaaaaaaaaa") < 0.1);
         assert!(entropy("q9Zr2xV7mK4pT1wL8sN3") > 4.0);
+    }
+
+    #[test]
+    fn redaction_masks_are_placeholders() {
+        assert!(is_placeholder("***"));
+        assert!(is_placeholder("***PASSWORD***"));
+        assert!(!is_placeholder("s3cr*t-value"));
     }
 
     #[test]

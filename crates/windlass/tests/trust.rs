@@ -703,7 +703,7 @@ fn health_check_credentials_are_sent_as_basic_auth_and_never_shown() {
         }
     });
     let fx = Fixture::bare();
-    let url = format!("http://user:s3cr3t-pass@127.0.0.1:{port}/health");
+    let url = format!("http://user:s3cr3t-pass@127.0.0.1:{port}/health"); // windlass:allow-secret
     let run = fx
         .run(&[
             "health-check",
@@ -720,7 +720,7 @@ fn health_check_credentials_are_sent_as_basic_auth_and_never_shown() {
         .run(&[
             "health-check",
             "--url",
-            &format!("http://user:s3cr3t-wrong@127.0.0.1:{port}/health"),
+            &format!("http://user:s3cr3t-wrong@127.0.0.1:{port}/health"), // windlass:allow-secret
             "--deadline",
             "1s",
             "--interval",
