@@ -396,6 +396,10 @@ impl Init {
             (_, resolve::MANIFEST) => {
                 "fix the manifest cargo names above, then run init again".to_string()
             }
+            (_, resolve::TOOLCHAIN) => {
+                "install the toolchain the repository pins (the command above), then run init again"
+                    .to_string()
+            }
             (Source::Registry, _) => format!(
                 "windlass {} is not on the crate registry yet: depend on a checkout with `--windlass-path DIR` (its root or crates/windlass), or on its repository with `--windlass-git URL --rev REV`",
                 env!("CARGO_PKG_VERSION")

@@ -97,10 +97,34 @@ fn run(session: &mut Session, cmd: xshell::Cmd<'_>, what: &'static str) -> Resul
     if finished.success() {
         return Ok(());
     }
+    if let Some(toolchain) = missing_toolchain(&finished.stderr) {
+        return Err(NotBuilding {
+            what: TOOLCHAIN,
+            cargo_says: format!(
+                "the repository pins the toolchain {toolchain} (rust-toolchain.toml), which this machine does not have: `rustup toolchain install {toolchain}`"
+            ),
+        });
+    }
     Err(NotBuilding {
         what,
         cargo_says: essence(&finished.stderr),
     })
+}
+
+/// The failure of a project whose pinned toolchain is not installed.
+pub const TOOLCHAIN: &str = "the project's toolchain is not installed";
+
+/// The toolchain rustup says is not installed (`toolchain 'X' is not installed`), without
+/// its host triple when it has one, as `rustup toolchain install` takes it.
+fn missing_toolchain(stderr: &str) -> Option<String> {
+    let line = stderr.lines().find(|l| l.contains("is not installed"))?;
+    let start = line.find("toolchain '")? + "toolchain '".len();
+    let name = &line[start..start + line[start..].find('\'')?];
+    let host = ["-x86_64-", "-aarch64-", "-i686-", "-armv7-", "-riscv64"]
+        .iter()
+        .filter_map(|h| name.find(h))
+        .min();
+    Some(host.map_or(name, |at| &name[..at]).to_string())
 }
 
 /// cargo's error without its progress lines (`Updating`, `Locking`, `Downloading`).
@@ -120,6 +144,18 @@ fn essence(stderr: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_pinned_toolchain_that_is_not_installed_is_named() {
+        let stderr = "error: toolchain '1.79.0-x86_64-unknown-linux-gnu' is not installed\nhelp: run `rustup toolchain install 1.79.0-x86_64-unknown-linux-gnu` to install it\n";
+        assert_eq!(super::missing_toolchain(stderr).as_deref(), Some("1.79.0"));
+        let stderr = "error: toolchain 'nightly-2025-01-10-aarch64-apple-darwin' is not installed";
+        assert_eq!(
+            super::missing_toolchain(stderr).as_deref(),
+            Some("nightly-2025-01-10")
+        );
+        assert_eq!(super::missing_toolchain("error: no matching package"), None);
+    }
+
     #[test]
     fn cargo_progress_is_left_out_of_the_error() {
         let stderr = "    Updating crates.io index\nerror: no matching package named `windlass` found\nlocation searched: crates.io index\n";
