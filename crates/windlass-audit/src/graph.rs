@@ -165,13 +165,20 @@ impl Graph {
     /// The packages reached from the workspace members without going through a dev-only edge:
     /// what a build ships.
     pub fn without_dev(&self) -> BTreeSet<usize> {
+        self.reached(false, true)
+    }
+
+    /// The packages reached from the workspace members — the unpublished ones left out as
+    /// roots when `exclude_unpublished` — through normal and build edges, and dev edges too
+    /// unless `exclude_dev`: cargo-deny's `[graph] exclude-unpublished` and `exclude-dev`.
+    pub fn reached(&self, exclude_unpublished: bool, exclude_dev: bool) -> BTreeSet<usize> {
         let mut reached: BTreeSet<usize> = (0..self.nodes.len())
-            .filter(|&i| self.nodes[i].member)
+            .filter(|&i| self.nodes[i].member && !(exclude_unpublished && self.nodes[i].private))
             .collect();
         let mut pending: Vec<usize> = reached.iter().copied().collect();
         while let Some(i) = pending.pop() {
             for &(to, dev_only) in &self.nodes[i].deps {
-                if !dev_only && reached.insert(to) {
+                if !(exclude_dev && dev_only) && reached.insert(to) {
                     pending.push(to);
                 }
             }

@@ -13,6 +13,8 @@ use windlass_core::UsageError;
 pub struct Policy {
     /// The file it came from, when there was one.
     pub path: Option<PathBuf>,
+    /// `[graph]`.
+    pub graph: GraphSection,
     /// Advisory ids not to report.
     pub ignore: Vec<Ignored>,
     /// Which crates unmaintained advisories are reported for (cargo-deny's default: all).
@@ -73,6 +75,8 @@ pub struct Clarification {
 #[derive(Deserialize, Default)]
 struct File {
     #[serde(default)]
+    graph: GraphSection,
+    #[serde(default)]
     advisories: Option<AdvisoriesSection>,
     #[serde(default)]
     licenses: Option<LicensesSection>,
@@ -90,6 +94,23 @@ struct AdvisoriesSection {
     unmaintained: Reach,
     #[serde(default = "workspace")]
     unsound: Reach,
+}
+
+/// `[graph]`: which part of the resolved graph every check looks at.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct GraphSection {
+    /// Leave out what only dev-dependencies bring in.
+    #[serde(default)]
+    pub exclude_dev: bool,
+    /// Leave out the workspace members with `publish = false` as roots, and what only they
+    /// bring in.
+    #[serde(default)]
+    pub exclude_unpublished: bool,
+    /// The keys windlass reads but does not apply yet (`targets`, `all-features`,
+    /// `no-default-features`, `features`, `exclude`): said in a notice, never ignored silently.
+    #[serde(flatten)]
+    pub unapplied: std::collections::BTreeMap<String, toml::Value>,
 }
 
 /// Which crates an informational kind of advisory is reported for, as cargo-deny's
@@ -273,6 +294,7 @@ impl Policy {
         })?;
         Ok(Self {
             path: Some(path.to_path_buf()),
+            graph: file.graph,
             ignore,
             unmaintained,
             unsound,

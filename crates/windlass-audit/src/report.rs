@@ -131,6 +131,17 @@ pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Resul
         waivers: &waivers,
         left_out: left_out.as_ref(),
     };
+    if !policy.graph.unapplied.is_empty() {
+        let keys: Vec<&str> = policy.graph.unapplied.keys().map(String::as_str).collect();
+        session.message(
+            Severity::Notice,
+            format!(
+                "[graph] {} in {}: not applied by windlass, which checks the workspace's default features on every target (exclude-dev and exclude-unpublished are)",
+                keys.join(", "),
+                audit.policy.display()
+            ),
+        );
+    }
 
     if audit.scope.advisories {
         advisories_part(audit, &parts, session, &mut tally)?;
@@ -196,20 +207,12 @@ fn advisories_part(
     let (ws, lock, policy) = (parts.ws, parts.lock, parts.policy);
     let mut db = crate::snapshot::open(session, ws, audit)?;
     // cargo-deny's view by default: the packages the workspace's enabled features and all
-    // its targets pull in (cargo metadata's), not every entry of the lockfile.
-    let in_build: Option<std::collections::HashSet<(String, String)>> =
-        if audit.lockfile_wide || audit.file.is_some() || audit.bin.is_some() {
-            None
-        } else {
-            let metadata = parts.metadata(session)?;
-            Some(
-                metadata
-                    .packages
-                    .iter()
-                    .map(|p| (p.name.to_string(), p.version.to_string()))
-                    .collect(),
-            )
-        };
+    // its targets pull in, as `[graph]` narrows them; not every entry of the lockfile.
+    let in_build = if audit.lockfile_wide {
+        None
+    } else {
+        in_scope(audit, parts, session)?
+    };
     let scan = advisories::scan_only(&mut db, lock, &policy.ignore, &|package| {
         in_build.as_ref().is_none_or(|set| {
             set.contains(&(package.name.to_string(), package.version.to_string()))
@@ -471,10 +474,16 @@ fn licenses_part(
     let mut refused = 0;
     // The workspace's own crates are its authors' to license (a service is often never
     // published): the policy is about what the workspace depends on.
+    let scope = in_scope(audit, parts, session)?;
     let mut packages: Vec<_> = metadata
         .packages
         .iter()
         .filter(|p| !metadata.workspace_members.contains(&p.id))
+        .filter(|p| {
+            scope
+                .as_ref()
+                .is_none_or(|s| s.contains(&(p.name.to_string(), p.version.to_string())))
+        })
         .collect();
     packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     for package in &packages {
@@ -568,6 +577,33 @@ fn licenses_part(
         packages.len()
     ));
     Ok(())
+}
+
+/// The packages (name, version) the checks look at: those reached from the workspace members
+/// in the resolved graph (the enabled features, every target), as deny.toml's `[graph]`
+/// `exclude-dev` and `exclude-unpublished` narrow them; `None` for a lone lockfile or binary.
+fn in_scope(
+    audit: &Audit,
+    parts: &Parts<'_>,
+    session: &mut Session,
+) -> Result<Option<std::collections::HashSet<(String, String)>>> {
+    if audit.file.is_some() || audit.bin.is_some() {
+        return Ok(None);
+    }
+    let graph = crate::graph::Graph::from_metadata(parts.metadata(session)?.as_ref());
+    let scope = &parts.policy.graph;
+    Ok(Some(
+        graph
+            .reached(scope.exclude_unpublished, scope.exclude_dev)
+            .into_iter()
+            .map(|i| {
+                (
+                    graph.nodes[i].name.clone(),
+                    graph.nodes[i].version.to_string(),
+                )
+            })
+            .collect(),
+    ))
 }
 
 /// The workspace members' direct dependencies (name, version), which cargo-deny's

@@ -215,6 +215,84 @@ fn unsound_advisories_reach_the_workspaces_direct_dependencies_unless_deny_toml_
 }
 
 #[test]
+fn deny_tomls_graph_section_leaves_out_dev_only_and_unpublished_dependencies() {
+    let fx = Fixture::new(CLEAN_LIB);
+    // itoa only as a dev-dependency; memchr only through an unpublished member.
+    let manifest =
+        fx.read("Cargo.toml")
+            .replacen("[workspace]\n", "[workspace]\nmembers = [\"tool\"]\n", 1);
+    fx.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[dev-dependencies]\nitoa = \"1\"\n"),
+    );
+    fx.write(
+        "tool/Cargo.toml",
+        "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nmemchr = \"2\"\n",
+    );
+    fx.write("tool/src/lib.rs", "");
+    let status = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline", "--quiet"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let db = fx.root.join("advisory-db");
+    advisory(
+        &db,
+        "RUSTSEC-2099-0301",
+        "itoa",
+        "",
+        "patched = []",
+        "dev only",
+    );
+    advisory(
+        &db,
+        "RUSTSEC-2099-0302",
+        "memchr",
+        "",
+        "patched = []",
+        "unpublished only",
+    );
+    let run = || {
+        fx.run(&[
+            "audit",
+            "--no-fetch",
+            "--only",
+            "advisories",
+            "--format",
+            "json",
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .json()
+    };
+    // cargo-deny's default graph: everything the members pull in, dev-dependencies included.
+    assert_eq!(ids(&run()), ["RUSTSEC-2099-0301", "RUSTSEC-2099-0302"]);
+    fx.write("deny.toml", "[graph]\nexclude-dev = true\n");
+    assert_eq!(ids(&run()), ["RUSTSEC-2099-0302"]);
+    fx.write(
+        "deny.toml",
+        "[graph]\nexclude-dev = true\nexclude-unpublished = true\ntargets = [\"x86_64-unknown-linux-gnu\"]\n",
+    );
+    let report = run();
+    assert_eq!(ids(&report), Vec::<String>::new(), "{report}");
+    let out = fx.run(&[
+        "audit",
+        "--no-fetch",
+        "--only",
+        "advisories",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(
+        out.all_output()
+            .contains("[graph] targets in deny.toml: not applied by windlass"),
+        "{}",
+        out.all_output()
+    );
+}
+
+#[test]
 fn version_ranges_decide_what_is_vulnerable() {
     let fx = Fixture::new(CLEAN_LIB);
     let db = tiny_db(&fx.root);
