@@ -107,10 +107,64 @@ pub struct GraphSection {
     /// bring in.
     #[serde(default)]
     pub exclude_unpublished: bool,
-    /// The keys windlass reads but does not apply yet (`targets`, `all-features`,
-    /// `no-default-features`, `features`, `exclude`): said in a notice, never ignored silently.
+    /// Resolve with every feature of the workspace's members.
+    #[serde(default)]
+    pub all_features: bool,
+    /// Resolve without the members' default features.
+    #[serde(default)]
+    pub no_default_features: bool,
+    /// Resolve with these features.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Only what these target platforms build (triples, or `{ triple = "..." }`); none: every
+    /// target.
+    #[serde(default)]
+    pub targets: Vec<GraphTarget>,
+    /// The keys windlass reads but does not apply (`exclude`, ...): said in a notice, never
+    /// ignored silently.
     #[serde(flatten)]
     pub unapplied: std::collections::BTreeMap<String, toml::Value>,
+}
+
+/// A `[graph] targets` entry: a triple, or a table naming one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum GraphTarget {
+    /// `"x86_64-unknown-linux-gnu"`.
+    Triple(String),
+    /// `{ triple = "x86_64-unknown-linux-gnu", features = [...] }` (target features are not
+    /// applied).
+    Table {
+        /// The triple.
+        triple: String,
+    },
+}
+
+impl GraphTarget {
+    /// The triple.
+    pub fn triple(&self) -> &str {
+        match self {
+            GraphTarget::Triple(t) | GraphTarget::Table { triple: t } => t,
+        }
+    }
+}
+
+impl GraphSection {
+    /// The `cargo metadata` options its feature keys mean.
+    pub fn feature_options(&self) -> Vec<String> {
+        let mut options = Vec::new();
+        if self.all_features {
+            options.push("--all-features".to_string());
+        }
+        if self.no_default_features {
+            options.push("--no-default-features".to_string());
+        }
+        if !self.features.is_empty() {
+            options.push("--features".to_string());
+            options.push(self.features.join(","));
+        }
+        options
+    }
 }
 
 /// Which crates an informational kind of advisory is reported for, as cargo-deny's

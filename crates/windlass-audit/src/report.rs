@@ -29,15 +29,34 @@ struct Parts<'a> {
 }
 
 impl Parts<'_> {
-    /// The workspace's resolved graph, as the audit sees it (without the xtask's own tree).
+    /// The workspace's resolved graph, as the audit sees it (without the xtask's own tree),
+    /// with the features deny.toml's `[graph]` asks for.
     fn metadata(
         &self,
         session: &mut Session,
     ) -> Result<std::borrow::Cow<'_, cargo_metadata::Metadata>> {
-        let metadata = self.ws.resolved_metadata(session)?;
+        self.metadata_for(session, None)
+    }
+
+    /// [`Parts::metadata`] for one target platform (`None`: every target).
+    fn metadata_for(
+        &self,
+        session: &mut Session,
+        target: Option<&str>,
+    ) -> Result<std::borrow::Cow<'_, cargo_metadata::Metadata>> {
+        let mut options = self.policy.graph.feature_options();
+        if let Some(target) = target {
+            options.extend(["--filter-platform".to_string(), target.to_string()]);
+        }
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
+        let metadata = if options.is_empty() {
+            std::borrow::Cow::Borrowed(self.ws.resolved_metadata(session)?)
+        } else {
+            std::borrow::Cow::Owned(self.ws.metadata_with(session, &options)?)
+        };
         Ok(match self.left_out {
-            Some(left_out) => std::borrow::Cow::Owned(left_out.filter_metadata(metadata)),
-            None => std::borrow::Cow::Borrowed(metadata),
+            Some(left_out) => std::borrow::Cow::Owned(left_out.filter_metadata(&metadata)),
+            None => metadata,
         })
     }
 }
@@ -136,7 +155,7 @@ pub(crate) fn run(audit: &Audit, ws: &Workspace, session: &mut Session) -> Resul
         session.message(
             Severity::Notice,
             format!(
-                "[graph] {} in {}: not applied by windlass, which checks the workspace's default features on every target (exclude-dev and exclude-unpublished are)",
+                "[graph] {} in {}: not applied by windlass (targets, features, all-features, no-default-features, exclude-dev and exclude-unpublished are)",
                 keys.join(", "),
                 audit.policy.display()
             ),
@@ -590,20 +609,30 @@ fn in_scope(
     if audit.file.is_some() || audit.bin.is_some() {
         return Ok(None);
     }
-    let graph = crate::graph::Graph::from_metadata(parts.metadata(session)?.as_ref());
     let scope = &parts.policy.graph;
-    Ok(Some(
-        graph
-            .reached(scope.exclude_unpublished, scope.exclude_dev)
-            .into_iter()
-            .map(|i| {
-                (
-                    graph.nodes[i].name.clone(),
-                    graph.nodes[i].version.to_string(),
-                )
-            })
-            .collect(),
-    ))
+    let targets: Vec<Option<&str>> = if scope.targets.is_empty() {
+        vec![None]
+    } else {
+        scope.targets.iter().map(|t| Some(t.triple())).collect()
+    };
+    // What any of the targets builds.
+    let mut found = std::collections::HashSet::new();
+    for target in targets {
+        let metadata = parts.metadata_for(session, target)?;
+        let graph = crate::graph::Graph::from_metadata(metadata.as_ref());
+        found.extend(
+            graph
+                .reached(scope.exclude_unpublished, scope.exclude_dev)
+                .into_iter()
+                .map(|i| {
+                    (
+                        graph.nodes[i].name.clone(),
+                        graph.nodes[i].version.to_string(),
+                    )
+                }),
+        );
+    }
+    Ok(Some(found))
 }
 
 /// The workspace members' direct dependencies (name, version), which cargo-deny's

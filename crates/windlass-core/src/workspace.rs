@@ -109,6 +109,12 @@ impl Workspace {
         Ok(self.resolved.get_or_init(|| metadata))
     }
 
+    /// The resolved graph with `options` (`--all-features`, `--features a,b`,
+    /// `--filter-platform TRIPLE`), cached as [`Workspace::resolved_metadata`] is.
+    pub fn metadata_with(&self, session: &mut Session, options: &[&str]) -> Result<Metadata> {
+        self.cached_metadata(session, options)
+    }
+
     /// The resolved graph exactly as the lockfile pins it, for one target platform: what a
     /// binary built for `target` contains (an SBOM's view). Not cached.
     pub fn platform_metadata(&self, session: &mut Session, target: &str) -> Result<Metadata> {

@@ -156,6 +156,62 @@ fn a_crate_only_an_unused_feature_pulls_in_is_reported_only_lockfile_wide() {
     // cargo-audit's view: every entry of the lockfile.
     let report = run(&["--lockfile-wide"]).expect_code(1).json();
     assert_eq!(ids(&report), ["RUSTSEC-2099-0100"], "{report}");
+    // deny.toml's [graph] turns the feature on, as cargo-deny's does.
+    fx.write("deny.toml", "[graph]\nall-features = true\n");
+    let report = run(&[]).expect_code(1).json();
+    assert_eq!(ids(&report), ["RUSTSEC-2099-0100"], "{report}");
+    fx.write("deny.toml", "[graph]\nfeatures = [\"fast\"]\n");
+    assert_eq!(ids(&run(&[]).expect_code(1).json()), ["RUSTSEC-2099-0100"]);
+}
+
+#[test]
+fn deny_tomls_graph_targets_leave_out_what_other_platforms_build() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let manifest = fx.read("Cargo.toml");
+    fx.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[target.'cfg(windows)'.dependencies]\nitoa = \"1\"\n"),
+    );
+    let status = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline", "--quiet"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let db = fx.root.join("advisory-db");
+    advisory(
+        &db,
+        "RUSTSEC-2099-0400",
+        "itoa",
+        "",
+        "patched = []",
+        "windows only",
+    );
+    let run = || {
+        fx.run(&[
+            "audit",
+            "--no-fetch",
+            "--only",
+            "advisories",
+            "--format",
+            "json",
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .json()
+    };
+    // Every target by default, as cargo-deny.
+    assert_eq!(ids(&run()), ["RUSTSEC-2099-0400"]);
+    fx.write(
+        "deny.toml",
+        "[graph]\ntargets = [\"x86_64-unknown-linux-gnu\", { triple = \"aarch64-apple-darwin\" }]\n",
+    );
+    assert_eq!(ids(&run()), Vec::<String>::new());
+    fx.write(
+        "deny.toml",
+        "[graph]\ntargets = [\"x86_64-unknown-linux-gnu\", \"x86_64-pc-windows-msvc\"]\n",
+    );
+    assert_eq!(ids(&run()), ["RUSTSEC-2099-0400"]);
 }
 
 #[test]
@@ -272,7 +328,7 @@ fn deny_tomls_graph_section_leaves_out_dev_only_and_unpublished_dependencies() {
     assert_eq!(ids(&run()), ["RUSTSEC-2099-0302"]);
     fx.write(
         "deny.toml",
-        "[graph]\nexclude-dev = true\nexclude-unpublished = true\ntargets = [\"x86_64-unknown-linux-gnu\"]\n",
+        "[graph]\nexclude-dev = true\nexclude-unpublished = true\nexclude = [\"tool\"]\n",
     );
     let report = run();
     assert_eq!(ids(&report), Vec::<String>::new(), "{report}");
@@ -286,7 +342,7 @@ fn deny_tomls_graph_section_leaves_out_dev_only_and_unpublished_dependencies() {
     ]);
     assert!(
         out.all_output()
-            .contains("[graph] targets in deny.toml: not applied by windlass"),
+            .contains("[graph] exclude in deny.toml: not applied by windlass"),
         "{}",
         out.all_output()
     );
