@@ -253,7 +253,7 @@ impl Step for DockerBuild {
                     UsageError::io(format!("cannot read {}: {e}", path.display()))
                         .hint("write one with `docker-build --init`")
                 })?;
-                let findings = lint::check(&text);
+                let findings = lint::check_at(&text, Some(&path));
                 let shown = ws.display_path(&path);
                 for d in lint::diagnostics(NAME, &shown, &findings) {
                     session.diagnostic(d);

@@ -14,7 +14,15 @@ pub type Finding = (u32, &'static str, String);
 
 /// Every rule broken by `text`.
 pub fn check(text: &str) -> Vec<Finding> {
+    check_at(text, None)
+}
+
+/// Every rule broken by `text`, the Dockerfile at `path`: a base image that a sibling
+/// Dockerfile builds (`FROM registry/app:base` beside `Dockerfile.base`) hands down its user
+/// and health check as a stage of the same file would.
+pub fn check_at(text: &str, path: Option<&std::path::Path>) -> Vec<Finding> {
     let file = Dockerfile::parse(text);
+    let bases = path.map(|p| sibling_bases(&file, p)).unwrap_or_default();
     let mut findings = Vec::new();
     let stage_names = file.stage_names();
     // The stages the image is made of: the final one and those it is built FROM.
@@ -38,7 +46,7 @@ pub fn check(text: &str) -> Vec<Finding> {
             pipefail_of.insert(alias.as_str(), shell_pipefail);
         }
     }
-    check_final_stage(&file, &mut findings);
+    check_final_stage(&file, &bases, &mut findings);
     findings.sort();
     findings.dedup();
     findings
@@ -168,12 +176,62 @@ fn check_exec_form(n: u32, keyword: &str, args: &str, findings: &mut Vec<Finding
     }
 }
 
+/// The Dockerfiles beside `path` that build the image `file`'s final chain starts from, and
+/// theirs in turn (at most four, never one twice): `FROM registry/app:base` is built by a
+/// `Dockerfile.base` (`Dockerfile.ci.base`, `Dockerfile-base`), `base.Dockerfile`, or the same
+/// named after the image (`app`) when one is there.
+fn sibling_bases(file: &Dockerfile, path: &std::path::Path) -> Vec<Dockerfile> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut seen = vec![path.to_path_buf()];
+    let mut out: Vec<Dockerfile> = Vec::new();
+    let mut image = file.final_chain().last().map(|s| s.base.clone());
+    while let Some(base) = image.take().filter(|_| out.len() < 4) {
+        let last = base.rsplit('/').next().unwrap_or(&base);
+        let (name, tag) = last.split_once(':').unwrap_or((last, ""));
+        let siblings: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        let builds = |n: &str, file: &std::path::Path| {
+            let f = file.file_name().and_then(|f| f.to_str()).unwrap_or("");
+            (f.starts_with("Dockerfile")
+                && (f.ends_with(&format!(".{n}")) || f.ends_with(&format!("-{n}"))))
+                || f == format!("{n}.Dockerfile")
+        };
+        let Some(found) = [tag, name]
+            .into_iter()
+            .filter(|n| !n.is_empty() && !n.contains('$'))
+            .find_map(|n| {
+                siblings
+                    .iter()
+                    .find(|c| c.is_file() && !seen.contains(c) && builds(n, c))
+                    .cloned()
+            })
+        else {
+            break;
+        };
+        let Ok(text) = windlass_core::files::read_text_limited(&found, 1 << 20) else {
+            break;
+        };
+        seen.push(found);
+        let parsed = Dockerfile::parse(&text);
+        image = parsed.final_chain().last().map(|s| s.base.clone());
+        out.push(parsed);
+    }
+    out
+}
+
 /// The final stage's user and health check, inherited through the stages it is built from.
 // Long: the user and health-check rules over one walk of the inherited stages, each verdict with
 // hadolint's id.
-fn check_final_stage(file: &Dockerfile, findings: &mut Vec<Finding>) {
-    let chain = file.final_chain();
-    let Some(last) = chain.first() else {
+fn check_final_stage(file: &Dockerfile, bases: &[Dockerfile], findings: &mut Vec<Finding>) {
+    let mut chain = file.final_chain();
+    for base in bases {
+        chain.extend(base.final_chain());
+    }
+    let Some(last) = file.final_chain().first().copied() else {
         return;
     };
     let external = chain.last().map_or("", |s| s.base.as_str());
@@ -347,6 +405,30 @@ pub fn diagnostics(step: &str, file: &str, findings: &[Finding]) -> Vec<Diagnost
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_a_sibling_dockerfile_builds_hands_down_its_user_and_health_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("Dockerfile.app");
+        let text = "FROM localhost:5000/svc:base\nCOPY app /app\nENTRYPOINT [\"/app\"]\n";
+        // Alone, the image says nothing of its user or health.
+        let alone: Vec<&str> = check_at(text, Some(&app)).iter().map(|f| f.1).collect();
+        assert_eq!(alone, ["healthcheck", "non-root"]);
+        std::fs::write(
+            dir.path().join("Dockerfile.base"),
+            "FROM debian:12-slim\nUSER 1000\nHEALTHCHECK CMD [\"/probe\"]\n",
+        )
+        .unwrap();
+        assert_eq!(check_at(text, Some(&app)), Vec::<Finding>::new());
+        // A base that runs as root hands that down too.
+        std::fs::write(
+            dir.path().join("Dockerfile.base"),
+            "FROM debian:12-slim\nUSER root\nHEALTHCHECK CMD [\"/probe\"]\n",
+        )
+        .unwrap();
+        let rules: Vec<&str> = check_at(text, Some(&app)).iter().map(|f| f.1).collect();
+        assert_eq!(rules, ["non-root"]);
+    }
 
     /// What real Dockerfiles (vaultwarden, qdrant, zola) showed against hadolint: each
     /// command judged by itself.
