@@ -342,7 +342,15 @@ impl Policy {
                 })
             }
         };
-        let bans = file.bans.map(|b| b.policy()).transpose().map_err(|e| {
+        // An absent [bans] or [sources] is cargo-deny's defaults, which only warn (duplicate
+        // versions, unknown registries and git sources), as cargo-deny reads the same file.
+        let bans_section = file
+            .bans
+            .or_else(|| toml::from_str::<crate::bans::BansSection>("").ok());
+        let sources_section = file
+            .sources
+            .or_else(|| toml::from_str::<crate::bans::SourcesSection>("").ok());
+        let bans = bans_section.map(|b| b.policy()).transpose().map_err(|e| {
             UsageError::new(format!("{}: {e}", path.display()))
                 .hint("a package spec is `name`, `name@1.2.3` or `name:<2` (cargo-deny's)")
         })?;
@@ -354,7 +362,7 @@ impl Policy {
             unsound,
             licenses,
             bans,
-            sources: file.sources.map(|s| s.policy()),
+            sources: sources_section.map(|s| s.policy()),
             text,
         })
     }

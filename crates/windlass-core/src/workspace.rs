@@ -134,6 +134,12 @@ impl Workspace {
         Ok(metadata)
     }
 
+    /// `cargo metadata` with `options`, run now and kept nowhere: for a command that must
+    /// leave no file behind when it fails (`init`).
+    pub fn uncached_metadata(&self, session: &mut Session, options: &[&str]) -> Result<Metadata> {
+        self.load_metadata(session, options)
+    }
+
     fn load_metadata(&self, session: &mut Session, options: &[&str]) -> Result<Metadata> {
         Ok(self.run_metadata(session, options)?.0)
     }

@@ -209,10 +209,13 @@ fn windlass_checkout() -> std::path::PathBuf {
 }
 
 /// Every file of the fixture but git's objects, with its bytes.
+/// Every file of the repository with its bytes; git's objects and windlass's own cache of
+/// `cargo metadata` in `.git/windlass/` (kept only once a Cargo.lock exists) left out.
 fn snapshot(fx: &Fixture) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     files_under(&fx.root)
         .into_iter()
         .filter(|p| !p.to_string_lossy().contains("/.git/objects/"))
+        .filter(|p| !p.to_string_lossy().contains("/.git/windlass/metadata-"))
         .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
         .collect()
 }
@@ -547,12 +550,17 @@ fn inits_licence_policy_passes_the_graph_and_cargo_deny_agrees() {
         ("cdla-data", "CDLA-Permissive-2.0"),
         ("dual", "MIT OR GPL-2.0-only"),
     ] {
+        // Outside the workspace's directory: dependencies, not members (a path dependency
+        // inside it would be a member, and init's view of members alone would pass).
         fx.write(
-            &format!("vendor/{name}/Cargo.toml"),
+            &format!("../vendor/{name}/Cargo.toml"),
             &format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nedition = \"2021\"\nlicense = \"{license}\"\n"),
         );
-        fx.write(&format!("vendor/{name}/src/lib.rs"), "//! A dependency.\n");
-        deps.push_str(&format!("{name} = {{ path = \"vendor/{name}\" }}\n"));
+        fx.write(
+            &format!("../vendor/{name}/src/lib.rs"),
+            "//! A dependency.\n",
+        );
+        deps.push_str(&format!("{name} = {{ path = \"../vendor/{name}\" }}\n"));
     }
     fx.write(
         "Cargo.toml",

@@ -79,6 +79,12 @@ impl Journal {
             .and_then(|(_, b)| b.as_ref())
     }
 
+    /// Records `path` as it is now, for a command that may write it (cargo creating
+    /// `Cargo.lock` as it resolves): undo puts it back, or removes it when it was not there.
+    pub fn record(&mut self, path: &Path) -> Result<()> {
+        self.remember(path).map(|_| ())
+    }
+
     /// Records `path`'s bytes and the directories a write to it creates; its path relative to
     /// the root. A path outside the root or through a link is refused here, before anything.
     fn remember(&mut self, path: &Path) -> Result<PathBuf> {

@@ -225,6 +225,11 @@ impl Init {
         log: &mut Log,
     ) -> Result<()> {
         let root = &ws.root;
+        // Resolving the graph for the licence policy may create Cargo.lock: undone with the rest,
+        // and said.
+        let lock = root.join("Cargo.lock");
+        let had_lock = lock.exists();
+        journal.record(&lock)?;
         let edition = detect(doc, "edition").unwrap_or_else(|| "2021".into());
         let rust_version = detect(doc, "rust-version");
         let own = |names: &[&'static str]| -> Option<&'static str> {
@@ -247,9 +252,18 @@ impl Init {
             (
                 &["deny.toml", ".deny.toml", ".cargo/deny.toml"][..],
                 "deny.toml",
-                policy::deny_toml(ws.metadata(session).ok()),
+                // The resolved graph's licences (the `--no-deps` view has the members' only);
+                // where it cannot resolve (offline, sources missing), the permissive defaults.
+                policy::deny_toml(ws.uncached_metadata(session, &[]).ok().as_ref()),
             ),
         ];
+        if !had_lock && lock.exists() {
+            log.note(
+                Change::Wrote,
+                "Cargo.lock",
+                "cargo resolved the graph, for deny.toml's licences",
+            );
+        }
         for (names, ours, text) in configs {
             match own(names) {
                 Some(theirs) if theirs != ours => {
