@@ -77,6 +77,32 @@ pub fn configured(dir: &Path, manifest: &str) -> (Workspace, Session, Recorded) 
     (ws, session, recorded)
 }
 
+/// The lines of `output` the GitHub runner would execute as workflow commands: those
+/// starting with `::` (or holding `##[`) outside a `::stop-commands::` block. Written from
+/// the runner's rules, apart from the sanitizer's own test, so that tests check one with the
+/// other.
+pub fn live_workflow_commands(output: &str) -> Vec<String> {
+    let mut stopped: Option<String> = None;
+    let mut live = Vec::new();
+    for line in output.lines() {
+        let trimmed = line.trim_start();
+        if let Some(token) = &stopped {
+            if trimmed == format!("::{token}::") {
+                stopped = None;
+            }
+            continue;
+        }
+        if let Some(token) = trimmed.strip_prefix("::stop-commands::") {
+            stopped = Some(token.to_string());
+            continue;
+        }
+        if trimmed.starts_with("::") || line.contains("##[") {
+            live.push(line.to_string());
+        }
+    }
+    live
+}
+
 /// Codes for tests of reporters and pipelines, which need a diagnostic of some code.
 pub mod codes {
     crate::declare_codes! {

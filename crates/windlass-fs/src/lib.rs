@@ -13,6 +13,7 @@
 //! docs/filesystem.md says why openat-style resolution through `nix` (already in every xtask's
 //! graph) rather than `cap-std` or path checks.
 
+mod entry;
 mod error;
 #[cfg(unix)]
 mod root;
@@ -21,8 +22,9 @@ mod root;
 mod root;
 mod text;
 
+pub use entry::{Entry, Kind, Perm};
 pub use error::{FsError, Problem, Result};
-pub use root::{Entry, Kind, Perm, Root};
+pub use root::Root;
 pub use text::TextStyle;
 
 use std::path::Path;

@@ -2,43 +2,11 @@
 //! checked with `symlink_metadata` before it is used. Not proof against a race with another
 //! process changing the tree, as the Unix implementation is; the same refusals otherwise.
 
+use crate::entry::{Entry, Kind, Perm};
 use crate::error::{FsError, Problem, Result};
-use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
-
-/// What an entry is, seen without following it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A regular file.
-    File,
-    /// A directory.
-    Dir,
-    /// A symbolic link (never followed).
-    Link,
-    /// Anything else.
-    Other,
-}
-
-/// One entry of a directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Its name.
-    pub name: OsString,
-    /// What it is.
-    pub kind: Kind,
-}
-
-/// The mode a written file gets (permissions are the platform's own here).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Perm {
-    /// As the replaced file.
-    #[default]
-    Keep,
-    /// Executable.
-    Executable,
-}
 
 /// A directory windlass may write under.
 #[derive(Debug)]

@@ -5,6 +5,7 @@
 //! (rather than re-resolving its path) also means a directory renamed or replaced mid-way
 //! cannot send a later write somewhere else.
 
+use crate::entry::{Entry, Kind, Perm};
 use crate::error::{FsError, Problem, Result};
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag, openat, readlinkat, renameat};
@@ -23,40 +24,6 @@ const MAX_DEPTH: usize = 256;
 /// Directories are opened read-only, never through a link, and not inherited by children.
 fn dir_flags() -> OFlag {
     OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC
-}
-
-/// What an entry is, seen without following it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A regular file.
-    File,
-    /// A directory.
-    Dir,
-    /// A symbolic link (never followed).
-    Link,
-    /// A device, socket or pipe.
-    Other,
-}
-
-/// One entry of a directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Its name.
-    pub name: OsString,
-    /// What it is.
-    pub kind: Kind,
-}
-
-/// The mode a written file gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Perm {
-    /// The replaced file's mode and owner (a 0600 config holding a token stays 0600); a new
-    /// file gets the default (0666 less the umask).
-    #[default]
-    Keep,
-    /// Executable: a new file 0755; a replaced file keeps its mode with the execute bits
-    /// added where it can be read.
-    Executable,
 }
 
 /// A directory windlass may write under.

@@ -90,12 +90,11 @@ fn ids(report: &serde_json::Value) -> Vec<String> {
     ids
 }
 
-/// `audit --only advisories` of a hand-written lockfile, whose packages no manifest pulls
-/// in: lockfile-wide, as cargo-audit reads it.
-fn audit(fx: &Fixture, db: &Path, extra: &[&str]) -> Run {
+/// `audit --only advisories` as JSON, over the graph the workspace's features and targets pull
+/// in (cargo-deny's view).
+fn advisories(fx: &Fixture, db: &Path, extra: &[&str]) -> Run {
     let mut args = vec![
         "audit",
-        "--lockfile-wide",
         "--no-fetch",
         "--only",
         "advisories",
@@ -108,24 +107,40 @@ fn audit(fx: &Fixture, db: &Path, extra: &[&str]) -> Run {
     fx.run(&args)
 }
 
-#[test]
-fn a_crate_only_an_unused_feature_pulls_in_is_reported_only_lockfile_wide() {
-    let fx = Fixture::new(CLEAN_LIB);
-    // itoa is in the build only with the `fast` feature; windlass's own build has it in the
-    // local registry, so this resolves offline.
-    let manifest = fx.read("Cargo.toml");
-    fx.write(
-        "Cargo.toml",
-        &format!(
-            "{manifest}\n[dependencies]\nitoa = {{ version = \"1\", optional = true }}\n\n[features]\nfast = [\"dep:itoa\"]\n"
-        ),
-    );
+/// `audit --only advisories` of a hand-written lockfile, whose packages no manifest pulls
+/// in: lockfile-wide, as cargo-audit reads it.
+fn audit(fx: &Fixture, db: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--lockfile-wide"];
+    args.extend_from_slice(extra);
+    advisories(fx, db, &args)
+}
+
+/// `cargo generate-lockfile` offline: the crates these tests depend on (itoa, memchr,
+/// serde_json) are in the local registry, which windlass's own build fills.
+fn resolve_offline(fx: &Fixture) {
     let status = std::process::Command::new("cargo")
         .args(["generate-lockfile", "--offline", "--quiet"])
         .current_dir(&fx.root)
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+/// A fixture whose manifest ends with `tail` (dependency tables), resolved offline.
+fn depending(tail: &str) -> Fixture {
+    let fx = Fixture::new(CLEAN_LIB);
+    let manifest = fx.read("Cargo.toml");
+    fx.write("Cargo.toml", &format!("{manifest}\n{tail}"));
+    resolve_offline(&fx);
+    fx
+}
+
+#[test]
+fn a_crate_only_an_unused_feature_pulls_in_is_reported_only_lockfile_wide() {
+    // itoa is in the build only with the `fast` feature.
+    let fx = depending(
+        "[dependencies]\nitoa = { version = \"1\", optional = true }\n\n[features]\nfast = [\"dep:itoa\"]\n",
+    );
     assert!(fx.read("Cargo.lock").contains("name = \"itoa\""));
     let db = fx.root.join("advisory-db");
     advisory(
@@ -136,20 +151,7 @@ fn a_crate_only_an_unused_feature_pulls_in_is_reported_only_lockfile_wide() {
         "patched = []",
         "itoa is bad",
     );
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "audit",
-            "--no-fetch",
-            "--only",
-            "advisories",
-            "--format",
-            "json",
-            "--db",
-            db.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        fx.run(&args)
-    };
+    let run = |extra: &[&str]| advisories(&fx, &db, extra);
     // cargo-deny's view: no feature pulls itoa in, so nothing is vulnerable.
     let report = run(&[]).expect_code(0).json();
     assert_eq!(ids(&report), Vec::<String>::new(), "{report}");
@@ -166,18 +168,7 @@ fn a_crate_only_an_unused_feature_pulls_in_is_reported_only_lockfile_wide() {
 
 #[test]
 fn deny_tomls_graph_targets_leave_out_what_other_platforms_build() {
-    let fx = Fixture::new(CLEAN_LIB);
-    let manifest = fx.read("Cargo.toml");
-    fx.write(
-        "Cargo.toml",
-        &format!("{manifest}\n[target.'cfg(windows)'.dependencies]\nitoa = \"1\"\n"),
-    );
-    let status = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline", "--quiet"])
-        .current_dir(&fx.root)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let fx = depending("[target.'cfg(windows)'.dependencies]\nitoa = \"1\"\n");
     let db = fx.root.join("advisory-db");
     advisory(
         &db,
@@ -187,19 +178,7 @@ fn deny_tomls_graph_targets_leave_out_what_other_platforms_build() {
         "patched = []",
         "windows only",
     );
-    let run = || {
-        fx.run(&[
-            "audit",
-            "--no-fetch",
-            "--only",
-            "advisories",
-            "--format",
-            "json",
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .json()
-    };
+    let run = || advisories(&fx, &db, &[]).json();
     // Every target by default, as cargo-deny.
     assert_eq!(ids(&run()), ["RUSTSEC-2099-0400"]);
     fx.write(
@@ -216,20 +195,8 @@ fn deny_tomls_graph_targets_leave_out_what_other_platforms_build() {
 
 #[test]
 fn unsound_advisories_reach_the_workspaces_direct_dependencies_unless_deny_toml_widens_it() {
-    let fx = Fixture::new(CLEAN_LIB);
-    // serde_json is direct, itoa only through it; both are in the local registry (windlass's
-    // own build uses them), so this resolves offline.
-    let manifest = fx.read("Cargo.toml");
-    fx.write(
-        "Cargo.toml",
-        &format!("{manifest}\n[dependencies]\nserde_json = \"1\"\n"),
-    );
-    let status = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline", "--quiet"])
-        .current_dir(&fx.root)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    // serde_json is direct, itoa only through it.
+    let fx = depending("[dependencies]\nserde_json = \"1\"\n");
     let db = fx.root.join("advisory-db");
     let unsound = "informational = \"unsound\"\n";
     advisory(
@@ -248,20 +215,7 @@ fn unsound_advisories_reach_the_workspaces_direct_dependencies_unless_deny_toml_
         "patched = []",
         "transitive",
     );
-    let run = || {
-        fx.run(&[
-            "audit",
-            "--no-fetch",
-            "--only",
-            "advisories",
-            "--format",
-            "json",
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .expect_code(0)
-        .json()
-    };
+    let run = || advisories(&fx, &db, &[]).expect_code(0).json();
     // cargo-deny's default, `unsound = "workspace"`: the direct dependency's only.
     assert_eq!(ids(&run()), ["RUSTSEC-2099-0201"]);
     fx.write("deny.toml", "[advisories]\nunsound = \"all\"\n");
@@ -286,12 +240,7 @@ fn deny_tomls_graph_section_leaves_out_dev_only_and_unpublished_dependencies() {
         "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nmemchr = \"2\"\n",
     );
     fx.write("tool/src/lib.rs", "");
-    let status = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline", "--quiet"])
-        .current_dir(&fx.root)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    resolve_offline(&fx);
     let db = fx.root.join("advisory-db");
     advisory(
         &db,
@@ -309,19 +258,7 @@ fn deny_tomls_graph_section_leaves_out_dev_only_and_unpublished_dependencies() {
         "patched = []",
         "unpublished only",
     );
-    let run = || {
-        fx.run(&[
-            "audit",
-            "--no-fetch",
-            "--only",
-            "advisories",
-            "--format",
-            "json",
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .json()
-    };
+    let run = || advisories(&fx, &db, &[]).json();
     // cargo-deny's default graph: everything the members pull in, dev-dependencies included.
     assert_eq!(ids(&run()), ["RUSTSEC-2099-0301", "RUSTSEC-2099-0302"]);
     fx.write("deny.toml", "[graph]\nexclude-dev = true\n");

@@ -41,28 +41,14 @@ fn windlass_checkout() -> std::path::PathBuf {
         .unwrap()
 }
 
-/// The lines the GitHub runner would execute as workflow commands: those starting with `::`
-/// (or holding `##[`) outside a `::stop-commands::` block.
-fn live_workflow_commands(output: &str) -> Vec<String> {
-    let mut stopped: Option<String> = None;
-    let mut live = Vec::new();
-    for line in output.lines() {
-        let trimmed = line.trim_start();
-        if let Some(token) = &stopped {
-            if trimmed == format!("::{token}::") {
-                stopped = None;
-            }
-            continue;
-        }
-        if let Some(token) = trimmed.strip_prefix("::stop-commands::") {
-            stopped = Some(token.to_string());
-            continue;
-        }
-        if trimmed.starts_with("::") || line.contains("##[") {
-            live.push(line.to_string());
-        }
-    }
-    live
+/// `init --no-build` of `fx`, windlass from this checkout.
+fn init(fx: &Fixture) -> Run {
+    fx.run(&[
+        "init",
+        "--no-build",
+        "--windlass-path",
+        windlass_checkout().to_str().unwrap(),
+    ])
 }
 
 // 1. cache-prune deletes only inside cargo's layout.
@@ -288,14 +274,7 @@ fn init_refuses_a_committed_xtask_link_and_writes_nothing() {
     symlink(&outside.path, fx.root.join("xtask")).unwrap();
     commit_all(&fx.root);
     let before = tree_state(&fx.root);
-    let run = fx
-        .run(&[
-            "init",
-            "--no-build",
-            "--windlass-path",
-            windlass_checkout().to_str().unwrap(),
-        ])
-        .expect_code(2);
+    let run = init(&fx).expect_code(2);
     let err = run.all_output();
     assert!(
         err.contains("xtask") && err.contains("symbolic link"),
@@ -369,13 +348,7 @@ fn init_keeps_modes_line_ends_and_byte_order_marks() {
     )
     .unwrap();
     commit_all(&fx.root);
-    fx.run(&[
-        "init",
-        "--no-build",
-        "--windlass-path",
-        windlass_checkout().to_str().unwrap(),
-    ])
-    .expect_code(0);
+    init(&fx).expect_code(0);
     let mode = |p: &str| {
         std::fs::metadata(fx.root.join(p))
             .unwrap()
@@ -414,14 +387,7 @@ fn init_puts_every_file_back_when_it_cannot_finish() {
         .into_iter()
         .filter(|(p, _)| !p.starts_with(".git/"))
         .collect();
-    let run = fx
-        .run(&[
-            "init",
-            "--no-build",
-            "--windlass-path",
-            windlass_checkout().to_str().unwrap(),
-        ])
-        .expect_code(2);
+    let run = init(&fx).expect_code(2);
     let err = run.all_output();
     assert!(
         err.contains(".github") && err.contains("move it aside"),
@@ -443,14 +409,7 @@ fn a_file_where_init_needs_a_directory_is_named_with_the_fix() {
     let fx = Fixture::new(CLEAN_LIB);
     fx.write("xtask", "a file\n");
     commit_all(&fx.root);
-    let run = fx
-        .run(&[
-            "init",
-            "--no-build",
-            "--windlass-path",
-            windlass_checkout().to_str().unwrap(),
-        ])
-        .expect_code(2);
+    let run = init(&fx).expect_code(2);
     let err = run.all_output();
     assert!(!err.contains("os error 17"), "{err}");
     assert!(
@@ -597,7 +556,7 @@ fn a_file_name_cannot_inject_a_workflow_command_or_an_escape_sequence() {
         .unwrap())
     .expect_code(1);
     for stream in [run.stdout(), run.stderr()] {
-        let live = live_workflow_commands(&stream);
+        let live = windlass::core::testing::live_workflow_commands(&stream);
         assert!(
             live.iter().all(
                 |l| !l.trim_start().starts_with("::error title=INJECTED") && !l.contains("##[")
@@ -610,7 +569,7 @@ fn a_file_name_cannot_inject_a_workflow_command_or_an_escape_sequence() {
         );
     }
     assert!(
-        live_workflow_commands(&run.stdout())
+        windlass::core::testing::live_workflow_commands(&run.stdout())
             .iter()
             .any(|l| l.starts_with("::error file=")),
         "the finding is still annotated"

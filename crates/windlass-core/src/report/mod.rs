@@ -181,29 +181,6 @@ mod hostile_data {
         }
     }
 
-    /// The lines the runner would execute: outside `::stop-commands::` blocks.
-    fn live_commands(text: &str) -> Vec<String> {
-        let mut stopped: Option<String> = None;
-        let mut live = Vec::new();
-        for line in text.lines() {
-            let trimmed = line.trim_start();
-            if let Some(token) = &stopped {
-                if trimmed == format!("::{token}::") {
-                    stopped = None;
-                }
-                continue;
-            }
-            if let Some(token) = trimmed.strip_prefix("::stop-commands::") {
-                stopped = Some(token.to_string());
-                continue;
-            }
-            if crate::sanitize::is_workflow_command(line) {
-                live.push(line.to_string());
-            }
-        }
-        live
-    }
-
     fn events(data: &str) -> Vec<Event> {
         let diagnostic = Diagnostic::new(
             "secrets",
@@ -277,7 +254,7 @@ mod hostile_data {
     fn a_file_name_with_commands_escapes_and_nul_stays_data() {
         let name = "a\n::error title=INJECTED::pwned\r\n##[add-mask]x\u{1b}]0;t\u{7}\0.env";
         let out = through_github_reporters(name);
-        for line in live_commands(&out) {
+        for line in crate::testing::live_workflow_commands(&out) {
             assert!(OURS.iter().any(|o| line.starts_with(o)), "{line}\n{out}");
             assert!(!line.starts_with("::error title=INJECTED"), "{out}");
         }
@@ -301,7 +278,7 @@ mod hostile_data {
         #[test]
         fn no_reporter_emits_a_command_from_data(data in "(\\PC|[\n\r\u{1b}\u{7}\0:#\\[%,])*") {
             let out = through_github_reporters(&data);
-            for line in live_commands(&out) {
+            for line in crate::testing::live_workflow_commands(&out) {
                 proptest::prop_assert!(OURS.iter().any(|o| line.starts_with(o)), "{}", line);
             }
             proptest::prop_assert!(out.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'), "{:?}", out);
