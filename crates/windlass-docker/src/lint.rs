@@ -206,7 +206,12 @@ fn sibling_bases(file: &Dockerfile, path: &std::path::Path) -> Vec<Dockerfile> {
             .find_map(|n| {
                 siblings
                     .iter()
-                    .find(|c| c.is_file() && !seen.contains(c) && builds(n, c))
+                    // A link is never followed, in or out of the repository.
+                    .find(|c| {
+                        std::fs::symlink_metadata(c).is_ok_and(|m| m.is_file())
+                            && !seen.contains(c)
+                            && builds(n, c)
+                    })
                     .cloned()
             })
         else {
@@ -428,6 +433,21 @@ mod tests {
         .unwrap();
         let rules: Vec<&str> = check_at(text, Some(&app)).iter().map(|f| f.1).collect();
         assert_eq!(rules, ["non-root"]);
+        // A link in the base's place is never followed, wherever it points.
+        #[cfg(unix)]
+        {
+            let elsewhere = tempfile::tempdir().unwrap();
+            let good = elsewhere.path().join("Dockerfile.base");
+            std::fs::write(
+                &good,
+                "FROM debian:12-slim\nUSER 1000\nHEALTHCHECK CMD [\"/probe\"]\n",
+            )
+            .unwrap();
+            std::fs::remove_file(dir.path().join("Dockerfile.base")).unwrap();
+            std::os::unix::fs::symlink(&good, dir.path().join("Dockerfile.base")).unwrap();
+            let rules: Vec<&str> = check_at(text, Some(&app)).iter().map(|f| f.1).collect();
+            assert_eq!(rules, ["healthcheck", "non-root"]);
+        }
     }
 
     /// What real Dockerfiles (vaultwarden, qdrant, zola) showed against hadolint: each

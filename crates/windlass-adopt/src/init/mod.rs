@@ -225,11 +225,15 @@ impl Init {
         log: &mut Log,
     ) -> Result<()> {
         let root = &ws.root;
-        // Resolving the graph for the licence policy may create Cargo.lock: undone with the rest,
-        // and said.
+        // Resolving the graph for the licence policy: an existing Cargo.lock is only read
+        // (`--locked`: cargo never rewrites it, nor writes through a link in its place); a
+        // missing one is created by cargo, journalled (undone with the rest) and said.
         let lock = root.join("Cargo.lock");
-        let had_lock = lock.exists();
-        journal.record(&lock)?;
+        let had_lock = std::fs::symlink_metadata(&lock).is_ok();
+        if !had_lock {
+            journal.record(&lock)?;
+        }
+        let resolve: &[&str] = if had_lock { &["--locked"] } else { &[] };
         let edition = detect(doc, "edition").unwrap_or_else(|| "2021".into());
         let rust_version = detect(doc, "rust-version");
         let own = |names: &[&'static str]| -> Option<&'static str> {
@@ -254,7 +258,7 @@ impl Init {
                 "deny.toml",
                 // The resolved graph's licences (the `--no-deps` view has the members' only);
                 // where it cannot resolve (offline, sources missing), the permissive defaults.
-                policy::deny_toml(ws.uncached_metadata(session, &[]).ok().as_ref()),
+                policy::deny_toml(ws.uncached_metadata(session, resolve).ok().as_ref()),
             ),
         ];
         if !had_lock && lock.exists() {
