@@ -59,6 +59,7 @@ pub struct Runner {
     streams_to_stderr: bool,
     /// Variables every command gets unless it sets them itself (a test service's address).
     env: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
+    withheld: std::cell::RefCell<std::collections::BTreeSet<String>>,
     /// Putting back what an interrupted run changed (a deploy switching back): commands run
     /// to the end despite an interrupt.
     pub(crate) recovering: std::cell::Cell<bool>,
@@ -76,6 +77,7 @@ impl Runner {
             shell: Rc::new(shell),
             streams_to_stderr,
             env: std::cell::RefCell::default(),
+            withheld: std::cell::RefCell::default(),
             recovering: std::cell::Cell::new(false),
             cargo_locked: std::cell::Cell::new(false),
         })
@@ -108,6 +110,12 @@ impl Runner {
         self.env.borrow_mut().remove(key);
     }
 
+    /// Keeps `key` of this process's environment from every later command, unless it sets
+    /// `key` itself: a variable meant for this process alone (the hook's handshake).
+    pub fn withhold_env(&self, key: &str) {
+        self.withheld.borrow_mut().insert(key.into());
+    }
+
     /// The variables of [`Runner::set_env`] onto `command`, under its own.
     fn apply_env(&self, command: &mut Command) {
         let own: Vec<std::ffi::OsString> =
@@ -115,6 +123,11 @@ impl Runner {
         for (key, value) in self.env.borrow().iter() {
             if !own.iter().any(|k| k == key.as_str()) {
                 command.env(key, value);
+            }
+        }
+        for key in self.withheld.borrow().iter() {
+            if !own.iter().any(|k| k == key.as_str()) {
+                command.env_remove(key);
             }
         }
     }

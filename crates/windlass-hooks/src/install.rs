@@ -77,16 +77,42 @@ impl FirstBuild {
     }
 }
 
-/// The hook's text.
+/// The hook's text. A hook that runs `cargo xtask` builds the xtask visibly the first time,
+/// then runs the binary cargo last ran for it directly while that binary vouches for itself
+/// ([`crate::fresh`]), and `cargo xtask` when it does not.
 pub fn shim(command: &str, first_build: Option<&FirstBuild>) -> String {
-    let build = first_build.map_or_else(String::new, |b| {
-        format!(
-            "# The first commit of a clone builds the xtask: say so, with cargo's progress.\nbuilt=\"$(git rev-parse --git-path windlass/xtask-built)\"\nif [ ! -e \"$built\" ]; then\n    echo \"windlass: building the xtask, the first time only (cargo's progress below)\" >&2\n    {} >&2 || exit 1\n    mkdir -p \"$(dirname \"$built\")\" && : > \"$built\"\nfi\n",
-            b.command
-        )
-    });
+    let head = format!(
+        "#!/bin/sh\n{MARKER}: written by `install-hooks`, removed by `install-hooks --uninstall`.\n# Bypass visibly: WINDLASS_SKIP=secrets git commit ..., or git commit --no-verify.\n"
+    );
+    let (Some(build), Some(args)) = (first_build, command.strip_prefix("cargo xtask ")) else {
+        return format!("{head}exec {command}\n");
+    };
+    let (verify, record, hand_over) = (
+        crate::fresh::VERIFY_VARIABLE,
+        crate::fresh::RECORD_VARIABLE,
+        crate::fresh::HAND_OVER,
+    );
     format!(
-        "#!/bin/sh\n{MARKER}: written by `install-hooks`, removed by `install-hooks --uninstall`.\n# Bypass visibly: WINDLASS_SKIP=secrets git commit ..., or git commit --no-verify.\n{build}exec {command}\n"
+        r#"{head}state="$(git rev-parse --git-path windlass)"
+# The first commit of a clone builds the xtask: say so, with cargo's progress.
+if [ ! -e "$state/xtask-built" ]; then
+    echo "windlass: building the xtask, the first time only (cargo's progress below)" >&2
+    {build} >&2 || exit 1
+    mkdir -p "$state" && : > "$state/xtask-built"
+fi
+# The binary cargo last ran for this hook, without cargo's freshness check: the binary checks
+# its stamp itself and exits {hand_over} when it cannot vouch for itself; then cargo runs it.
+stamp="$state/xtask-fresh"
+bin=""
+[ -f "$stamp" ] && read -r bin < "$stamp"
+if [ -n "$bin" ] && [ -x "$bin" ] && [ ! "$bin" -nt "$stamp" ]; then
+    {verify}="$stamp" "$bin" {args}
+    status=$?
+    [ "$status" -eq {hand_over} ] || exit "$status"
+fi
+{record}="$stamp" exec {command}
+"#,
+        build = build.command
     )
 }
 

@@ -11,6 +11,7 @@
 pub mod codes;
 pub mod files;
 pub mod fmt;
+pub mod fresh;
 pub mod install;
 pub mod secrets;
 pub mod staged;

@@ -23,7 +23,8 @@ fn git(session: &mut Session, root: &Path, args: &[&str]) -> Result<String> {
         .arg(root)
         .args(["-c", "core.quotePath=false"])
         .args(args);
-    let finished = session.run(cmd, Capture::Everything)?;
+    // Reading the index is plumbing: echoed with `-v` only.
+    let finished = session.run_quiet(cmd)?;
     if !finished.success() {
         return Err(UsageError::new(format!(
             "git {} failed: {}",
@@ -96,7 +97,12 @@ pub fn sizes(session: &mut Session, root: &Path, paths: &[&str]) -> Result<Vec<u
         .arg("-C")
         .arg(root)
         .args(["cat-file", "--batch-check=%(objectsize)"]);
-    let finished = session.run_input(cmd, input.into_bytes())?;
+    let finished = session
+        .cmd(cmd)
+        .capture(Capture::Everything)
+        .stdin(input.into_bytes())
+        .quiet()
+        .run()?;
     if !finished.success() {
         return Err(
             UsageError::new(format!("git cat-file failed: {}", finished.stderr.trim())).into(),

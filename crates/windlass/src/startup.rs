@@ -49,6 +49,12 @@ pub(crate) fn session(global: &GlobalArgs, artifact: bool) -> Result<Session> {
         report::for_environment(format, color, &Environment::from_env(), artifact, verbosity);
     let cwd = std::env::current_dir()?;
     let runner = Runner::new(&cwd, format == Format::Json || artifact)?;
+    for key in [
+        windlass_hooks::fresh::VERIFY_VARIABLE,
+        windlass_hooks::fresh::RECORD_VARIABLE,
+    ] {
+        runner.withhold_env(key);
+    }
     let (locked, offline) = global.cargo_flags();
     runner.cargo_flags(locked, offline);
     Ok(Session::new(runner, Box::new(reporter), color)

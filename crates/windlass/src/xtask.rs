@@ -120,6 +120,10 @@ impl Xtask {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
+        // Started by the hook on the binary directly: hand over to cargo unless it is fresh.
+        if let Some(code) = windlass_hooks::fresh::at_start() {
+            return code;
+        }
         let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
         // Usage lines name the command a user types: `cargo xtask`, or the installed binary.
         let program = args

@@ -333,3 +333,105 @@ fn a_library_gets_the_tasks_it_uses_and_a_left_out_task_names_its_feature() {
     );
     lib.xtask(&["doctor"]).expect_code(0);
 }
+
+/// A commit runs the xtask's binary directly, without `cargo run`, once cargo has run it for
+/// the hook without building it; a staged secret still blocks the commit that way, and an
+/// edit to the xtask sends the next commit through cargo again.
+#[test]
+fn the_hook_runs_the_built_xtask_itself_while_cargo_would_not_rebuild_it() {
+    let svc = Stranger::new("--lib");
+    svc.windlass(&["init", "--windlass-path", windlass_root().to_str().unwrap()])
+        .expect_code(0);
+    // A binary name of its own: the other tests' xtasks share the target directory.
+    let manifest = svc.read("xtask/Cargo.toml");
+    svc.write(
+        "xtask/Cargo.toml",
+        &manifest.replacen(
+            "[dependencies]",
+            "[[bin]]\nname = \"xtask-hook-fresh\"\npath = \"src/main.rs\"\n\n[dependencies]",
+            1,
+        ),
+    );
+    let stamp = svc.root.join(".git/windlass/xtask-fresh");
+    let commit = svc.commit("windlass");
+    assert_eq!(commit.code(), 0, "{}", commit.all_output());
+    assert!(
+        !stamp.exists(),
+        "cargo has just built the binary: nothing to vouch for yet"
+    );
+    // Past the margin, cargo runs the binary without building it: that run writes the stamp.
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    svc.write("src/lib.rs", "//! A library.\n");
+    let commit = svc.commit("docs");
+    assert_eq!(commit.code(), 0, "{}", commit.all_output());
+    let stamped = std::fs::read_to_string(&stamp).unwrap();
+    assert!(
+        stamped
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("/xtask-hook-fresh"),
+        "{stamped}"
+    );
+
+    // From now on a `cargo` that only logs its arguments and fails shows whether it ran.
+    let shims = tempfile::tempdir().unwrap();
+    let log = shims.path().join("cargo.log");
+    let cargo = shims.path().join("cargo");
+    write_executable(
+        &cargo,
+        &format!("#!/bin/sh\necho \"$@\" >> '{}'\nexit 97\n", log.display()),
+    );
+    let mut path = vec![shims.path().to_path_buf()];
+    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap()));
+    let path = std::env::join_paths(path).unwrap();
+    let commit_without_cargo = |message: &str| {
+        git(&svc.root, &["add", "-A"]);
+        Run(svc
+            .command("git", &["commit", "--quiet", "-m", message])
+            .env("PATH", &path)
+            .output()
+            .unwrap())
+    };
+
+    svc.write("src/lib.rs", "//! A library, documented.\n");
+    let commit = commit_without_cargo("more docs");
+    assert_eq!(commit.code(), 0, "{}", commit.all_output());
+    assert!(
+        !log.exists(),
+        "cargo ran: {}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+
+    let key = format!("AKIA{}", "Q7ZR2XV7MK4PT1WL");
+    svc.write(
+        "src/config.rs",
+        &format!("pub const KEY: &str = \"{key}\";\n"),
+    );
+    let blocked = commit_without_cargo("a key");
+    assert_eq!(blocked.code(), 1, "{}", blocked.all_output());
+    assert!(
+        blocked.all_output().contains("src/config.rs"),
+        "{}",
+        blocked.all_output()
+    );
+    assert!(
+        !log.exists(),
+        "cargo ran: {}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+    std::fs::remove_file(svc.root.join("src/config.rs")).unwrap();
+
+    // The xtask changed: the binary no longer vouches for itself and cargo is asked.
+    let main = svc.read("xtask/src/main.rs");
+    svc.write("xtask/src/main.rs", &format!("{main}// edited\n"));
+    let handed_over = commit_without_cargo("xtask edited");
+    // git says 1 for any hook that fails; the log says who ran.
+    assert_eq!(handed_over.code(), 1, "{}", handed_over.all_output());
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap().trim(),
+        "xtask pre-commit"
+    );
+    let commit = svc.commit("xtask edited");
+    assert_eq!(commit.code(), 0, "{}", commit.all_output());
+}
