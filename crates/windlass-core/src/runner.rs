@@ -605,4 +605,26 @@ mod tests {
         assert_eq!(finished.stdout.trim(), "started");
         assert_eq!(finished.stderr.trim(), "done");
     }
+
+    #[test]
+    fn a_withheld_variable_reaches_no_command_unless_it_sets_it_itself() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runner = Runner::new(dir.path(), false).expect("runner");
+        // HOME is in every test's environment: withheld, the child does not inherit it.
+        runner.withhold_env("HOME");
+        let home = |command: Command| {
+            runner
+                .run(command, Capture::Everything, &mut |_| {})
+                .expect("ran")
+                .stdout
+                .trim()
+                .to_string()
+        };
+        let mut inherits = Command::new("sh");
+        inherits.args(["-c", "echo \"${HOME-unset}\""]);
+        assert_eq!(home(inherits), "unset");
+        let mut sets = Command::new("sh");
+        sets.args(["-c", "echo \"$HOME\""]).env("HOME", "/its/own");
+        assert_eq!(home(sets), "/its/own");
+    }
 }
