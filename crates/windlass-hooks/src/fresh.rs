@@ -56,8 +56,15 @@ const BUILD_FILES: [&str; 6] = [
 const STAMP_LIMIT: u64 = 4 * 1024 * 1024;
 
 /// What a run started by the hook does first: `Some(HAND_OVER)` when it must not go on.
-/// Nothing happens when neither variable is set (every run not started by the hook).
+/// Nothing happens when neither variable is set (every run not started by the hook). Decided
+/// once per process: both windlass's own command line and an xtask's own that nests windlass
+/// ask, and the first to ask decides.
 pub fn at_start() -> Option<u8> {
+    static DECIDED: std::sync::OnceLock<Option<u8>> = std::sync::OnceLock::new();
+    *DECIDED.get_or_init(decide)
+}
+
+fn decide() -> Option<u8> {
     if let Some(stamp) = std::env::var_os(VERIFY_VARIABLE) {
         let exe = std::env::current_exe().ok()?;
         return match verify(Path::new(&stamp), &exe) {

@@ -186,6 +186,10 @@ impl Xtask {
     /// Runs one parsed task with the global options: what an xtask with its own command line
     /// calls for the windlass commands it nests.
     pub fn execute(&self, global: &GlobalArgs, command: &Commands) -> u8 {
+        // An xtask with its own command line comes here first: the hook's check, as in run_from.
+        if let Some(code) = windlass_hooks::fresh::at_start() {
+            return code;
+        }
         let name = command.name.as_str();
         if let Some(clash) = crate::nesting::clash_error() {
             global.report_error(name, &clash.into());

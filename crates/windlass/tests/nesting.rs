@@ -10,6 +10,11 @@ use support::*;
 
 /// `examples/nesting` in `mode`, run in a fixture workspace.
 fn nesting(fx: &Fixture, mode: &str, args: &[&str]) -> Run {
+    nesting_with(fx, mode, args, &[])
+}
+
+/// As [`nesting`], with `env` set.
+fn nesting_with(fx: &Fixture, mode: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap().parent().unwrap().join("examples");
     let binary = examples.join("nesting");
@@ -23,6 +28,7 @@ fn nesting(fx: &Fixture, mode: &str, args: &[&str]) -> Run {
         .env("NESTING", mode)
         .current_dir(&fx.root)
         .env("CARGO_TARGET_DIR", fx.root.join("target"))
+        .envs(env.iter().copied())
         .output()
         .unwrap())
 }
@@ -91,4 +97,20 @@ fn a_clash_is_a_usage_error_naming_both_and_the_fix() {
         err.contains(".rename(\"ci\"") && err.contains("windlass::Nested"),
         "{err}"
     );
+}
+
+/// The hook runs the binary directly and asks it to vouch for itself: an xtask with its own
+/// command line checks too, and hands over to cargo (exit 75) when it cannot.
+#[test]
+fn an_xtask_with_its_own_command_line_checks_the_hooks_stamp_too() {
+    let fx = Fixture::new(CLEAN_LIB);
+    let no_stamp = fx.root.join(".git/windlass/xtask-fresh");
+    let verify = [("WINDLASS_HOOK_VERIFY", no_stamp.to_str().unwrap())];
+    for (mode, args) in [
+        ("nested", &["windlass", "pre-commit"][..]),
+        ("renamed", &["pre-commit"][..]),
+    ] {
+        let run = nesting_with(&fx, mode, args, &verify).expect_code(75);
+        assert!(run.stdout().is_empty(), "{mode}: {}", run.stdout());
+    }
 }
