@@ -15,7 +15,6 @@ use rustsec::osv::OsvRange;
 use rustsec::{Advisory, Version};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 /// The first line of an index file; a file with any other is ignored (and replaced).
 const MAGIC: &str = "windlass-advisory-index 5";
@@ -79,9 +78,7 @@ fn parse_section(text: &str) -> Option<Vec<Indexed>> {
 fn mtime(path: &Path) -> u128 {
     std::fs::metadata(path)
         .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos())
+        .map_or(0, windlass_core::time::unix_nanos)
 }
 
 /// The commit a git checkout is at, read from `.git` without running git.

@@ -2,6 +2,11 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Nanoseconds since 1970 (0 before it): a modification time or a proof time compared whole.
+pub fn unix_nanos(t: SystemTime) -> u128 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+}
+
 /// (`YYYY-MM-DD`, `HH:MM:SS`, milliseconds) of `t` in UTC.
 pub fn civil(t: SystemTime) -> (String, String, u32) {
     let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();

@@ -25,7 +25,8 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
+use windlass_core::time::unix_nanos as nanos;
 
 /// The exit code by which the binary asks the hook to run `cargo xtask` instead.
 pub const HAND_OVER: u8 = 75;
@@ -127,10 +128,6 @@ fn inode(_: &std::fs::Metadata) -> u64 {
     0
 }
 
-fn nanos(time: SystemTime) -> u128 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos())
-}
-
 /// Writes the stamp for `exe`, run by cargo at `proof`. Writes nothing (and says why) when
 /// cargo has just built the binary (its sources may have changed while it compiled, which only
 /// cargo's own records would show) or when a path cannot be written one per line.
@@ -154,22 +151,21 @@ pub fn record(stamp: &Path, exe: &Path, proof: SystemTime) -> Result<(), String>
         ));
     }
     files.extend(build_files_above(&sources));
-    let mut text = String::new();
-    for line in std::iter::once(exe).chain(files.iter().map(PathBuf::as_path)) {
-        let line = line
-            .to_str()
-            .filter(|l| one_line(l))
-            .ok_or_else(|| format!("{} cannot be one line of a stamp", line.display()))?;
-        if text.is_empty() {
-            text = format!(
-                "{line}\n{FORMAT}\nproof {proof_nanos}\n{}\n",
-                identity.line()
-            );
-        } else {
-            text.push_str(line);
-            text.push('\n');
-        }
+    let mut lines = Vec::with_capacity(files.len() + 1);
+    for path in std::iter::once(exe).chain(files.iter().map(PathBuf::as_path)) {
+        lines.push(
+            path.to_str()
+                .filter(|l| one_line(l))
+                .ok_or_else(|| format!("{} cannot be one line of a stamp", path.display()))?,
+        );
     }
+    // The binary first: the hook reads line 1.
+    let (binary, listed) = lines.split_first().ok_or("no binary")?;
+    let text = format!(
+        "{binary}\n{FORMAT}\nproof {proof_nanos}\n{}\n{}\n",
+        identity.line(),
+        listed.join("\n")
+    );
     windlass_core::files::write_named(stamp, text.as_bytes()).map_err(|e| e.to_string())
 }
 
@@ -276,6 +272,16 @@ mod tests {
     use super::*;
     use std::fs::File;
 
+    /// The files of [`Built`]: sources, manifests, a lockfile and the binary.
+    const FILES: [(&str, &str); 6] = [
+        ("ws/Cargo.toml", "[workspace]\n"),
+        ("ws/Cargo.lock", "version = 4\n"),
+        ("ws/xtask/Cargo.toml", "[package]\n"),
+        ("ws/xtask/src/main.rs", "fn main() {}\n"),
+        ("ws/xtask/src/my mod.rs", "\n"),
+        ("target/debug/xtask", "binary"),
+    ];
+
     /// A binary, its dep-info and sources, all an hour old, under a manifest and a lockfile.
     struct Built {
         dir: tempfile::TempDir,
@@ -285,14 +291,7 @@ mod tests {
         fn new() -> Self {
             let dir = tempfile::tempdir().unwrap();
             let root = dir.path();
-            for (path, text) in [
-                ("ws/Cargo.toml", "[workspace]\n"),
-                ("ws/Cargo.lock", "version = 4\n"),
-                ("ws/xtask/Cargo.toml", "[package]\n"),
-                ("ws/xtask/src/main.rs", "fn main() {}\n"),
-                ("ws/xtask/src/my mod.rs", "\n"),
-                ("target/debug/xtask", "binary"),
-            ] {
+            for (path, text) in FILES {
                 let full = root.join(path);
                 std::fs::create_dir_all(full.parent().unwrap()).unwrap();
                 std::fs::write(&full, text).unwrap();
@@ -312,14 +311,7 @@ mod tests {
             )
             .unwrap();
             let built = Self { dir };
-            for path in [
-                "ws/Cargo.toml",
-                "ws/Cargo.lock",
-                "ws/xtask/Cargo.toml",
-                "ws/xtask/src/main.rs",
-                "ws/xtask/src/my mod.rs",
-                "target/debug/xtask",
-            ] {
+            for (path, _) in FILES {
                 built.age(path, 3600);
             }
             built
