@@ -306,4 +306,28 @@ mod redaction {
         assert!(shown.ends_with("\n   unchanged line"));
         assert_eq!(super::redact_text("nothing here"), None);
     }
+
+    #[test]
+    fn a_findings_fingerprint_is_shown_whole_and_a_secret_beside_it_is_not() {
+        // The hash a `private-key` finding gets for a PEM header: the generic rule reads it
+        // as the key's value.
+        let hint =
+            "add `tests/data/key_ec.pem:private-key:c34865b0f82f25a8` to .windlass-secrets-ignore";
+        assert_eq!(super::redact_text(hint), None);
+        let key = ["wJalrXUtnFEMI", "/K7MDENG/bPxRfiCYzq8Ht3kLp2"].concat();
+        let both = format!("a.pem:private-key:c34865b0f82f25a8 aws_secret_access_key: {key}");
+        let shown = super::redact_text(&both).expect("a secret");
+        assert!(
+            shown.starts_with("a.pem:private-key:c34865b0f82f25a8 "),
+            "{shown}"
+        );
+        assert!(!shown.contains(&key), "{shown}");
+        // Not a rule of windlass's, or not a hash's shape: judged as any other text.
+        for text in [
+            "x:private-key-ish:c34865b0f82f25a8", // windlass:allow-secret
+            "tests/a.pem:private-key:c34865b0f82f25a8ff", // windlass:allow-secret
+        ] {
+            assert!(super::redact_text(text).is_some(), "{text}");
+        }
+    }
 }

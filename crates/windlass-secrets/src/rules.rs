@@ -119,11 +119,28 @@ pub fn scan_line(line: &str, next: Option<&str>, hits: &mut Vec<Hit>) {
         spans.clear();
         (rule.detect)(line, next, &mut spans);
         for &(start, end) in &spans {
-            if !hits.iter().any(|h| h.start < end && start < h.end) {
+            if !hits.iter().any(|h| h.start < end && start < h.end)
+                && !is_fingerprint_hash(line, start, end)
+            {
                 hits.push(Hit { rule, start, end });
             }
         }
     }
+}
+
+/// Whether `line[start..end]` is the hash of a finding's fingerprint (`path:rule:hash`), which
+/// a rule may take for a secret (`a.pem:private-key:c34865b0f82f25a8` reads as a key's value). It is
+/// a hash of the line, shown so that it can be copied into `.windlass-secrets-ignore`: flagged,
+/// the ignore file would flag itself, and redacted, the fix could not be followed.
+fn is_fingerprint_hash(line: &str, start: usize, end: usize) -> bool {
+    let hash = &line[start..end];
+    hash.len() == 16
+        && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && !line[end..].starts_with(|c: char| c.is_ascii_alphanumeric())
+        && line[..start].strip_suffix(':').is_some_and(|head| {
+            head.rsplit_once(':')
+                .is_some_and(|(path, id)| !path.is_empty() && rule(id).is_some())
+        })
 }
 
 fn b64(b: u8) -> bool {

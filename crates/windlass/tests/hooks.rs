@@ -375,6 +375,41 @@ fn secrets_write_sarif_and_honour_the_ignore_file() {
     );
 }
 
+/// The fix a private key's finding prints is one that can be followed: its fingerprint shown
+/// whole (not taken for a secret and redacted), and the ignore file holding it not flagged.
+#[test]
+fn a_private_keys_printed_fingerprint_goes_into_the_ignore_file_as_shown() {
+    let repo = Repo::new();
+    // A test fixture's key, as real repositories keep them; assembled here, so this file
+    // holds none.
+    let pem = format!(
+        "-----BEGIN EC {}-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oqwGMnpvJXxMoAoGCCqGSM49\n-----END EC {}-----\n",
+        "PRIVATE KEY", "PRIVATE KEY"
+    );
+    repo.fx.write("tests/data/key_ec.pem", &pem);
+    let said = repo.fx.run(&["secrets"]).expect_code(1).stdout();
+    let shown = said
+        .lines()
+        .find_map(|l| {
+            l.split('`')
+                .find(|part| part.starts_with("tests/data/key_ec.pem:private-key:"))
+        })
+        .unwrap_or_else(|| panic!("no fingerprint in the fix: {said}"))
+        .to_string();
+    assert!(!shown.contains("redacted"), "{said}");
+    repo.fx.write(
+        ".windlass-secrets-ignore",
+        &format!("# reviewed: a test fixture's key\n{shown}\n"),
+    );
+    let run = repo.fx.run(&["secrets"]).expect_code(0);
+    assert!(
+        run.stdout()
+            .contains("(1 reviewed in .windlass-secrets-ignore)"),
+        "{}",
+        run.stdout()
+    );
+}
+
 /// Vendored code is left out of every scan, never silently: by `.gitattributes`
 /// (`linguist-vendored`, git's own reading) or by `[secrets] exclude` globs.
 #[test]
